@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+ORACLES = SHARED / "oracles"
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
+
+
+def require_tool(name: str) -> str:
+    """The path of an external oracle tool; in CI a missing tool fails the test, never skips it."""
+    path = shutil.which(name)
+    if path:
+        return path
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"oracle tool '{name}' is missing in CI (scripts/test.sh installs it)")
+    pytest.skip(f"oracle tool '{name}' is not installed")
+
+
+def require_oracle(path: Path) -> Path:
+    """An oracle file from ../shared/oracles; missing in CI is a failure."""
+    if path.exists():
+        return path
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"oracle file {path} is missing")
+    pytest.skip(f"oracle file {path} is missing")

@@ -1,0 +1,68 @@
+"""Address parsing shared by checks and compilers: one definition of what a valid value is."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+
+_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
+
+
+def parse_ip(text: object) -> IPAddress | None:
+    if not isinstance(text, str) or "/" in text:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def parse_network(text: object) -> IPNetwork | None:
+    """A CIDR with a prefix and no host bits set (10.0.0.0/16, not 10.0.0.1/16)."""
+    if not isinstance(text, str) or "/" not in text:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        return None
+
+
+def parse_interface(text: object) -> IPInterface | None:
+    """An interface address: address/prefix (10.1.6.34/24 or 10.1.6.34/255.255.255.0)."""
+    if not isinstance(text, str) or "/" not in text:
+        return None
+    try:
+        return ipaddress.ip_interface(text)
+    except ValueError:
+        return None
+
+
+def parse_mac(text: object) -> str | None:
+    """A 6-byte colon-separated MAC, normalized to lower case."""
+    if not isinstance(text, str) or not _MAC.match(text):
+        return None
+    return text.lower()
+
+
+def mac_is_group(mac: str) -> bool:
+    """True when the I/G (multicast) bit of the first octet is set."""
+    return bool(int(mac[:2], 16) & 1)
+
+
+@lru_cache(maxsize=None)
+def fake_fdb_mac(node_ip: str) -> str:
+    """The MAC CIS fakes for a Cilium node: 0a:0a + the four IPv4 octets in hex."""
+    octets = ipaddress.IPv4Address(node_ip).packed
+    return "0a:0a:" + ":".join(f"{b:02x}" for b in octets)
+
+
+def with_route_domain(address: str, route_domain: int) -> str:
+    """BIG-IP's IP%RD notation; also for address/prefix (10.1.6.34%2/24)."""
+    if "/" in address:
+        addr, prefix = address.split("/", 1)
+        return f"{addr}%{route_domain}/{prefix}"
+    return f"{address}%{route_domain}"

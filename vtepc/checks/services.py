@@ -1,0 +1,2 @@
+"""services checks (see checks/__init__.py for the registry)."""
+from __future__ import annotations

@@ -1,0 +1,51 @@
+"""vtepc build."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import app
+
+
+@app.command()
+def build(
+    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output directory (replaced as a whole)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when OUTPUT is stale."),
+) -> None:
+    """Validate, then write every artifact into OUTPUT (or check that OUTPUT is up to date).
+
+    Exit 0 ok, 1 invalid topology or (with --check) a stale OUTPUT.
+    """
+    from .. import api
+    from ..build import compare_tree, write_tree
+    from ..diagnostics import TopologyInvalid, VtepcError
+    from .output import format_text, summary
+
+    try:
+        artifacts, report = api.build(topology)
+    except TopologyInvalid as exc:
+        typer.echo(format_text(exc.diagnostics), err=True)
+        typer.echo(f"{topology}: invalid: {summary(exc.diagnostics)}; nothing written", err=True)
+        raise typer.Exit(1)
+    if report.warnings:
+        typer.echo(format_text(report.warnings), err=True)
+    if check:
+        difference = compare_tree(output, artifacts)
+        if difference.stale:
+            typer.echo(difference.diff, nl=False)
+            typer.echo(
+                f"{output} is stale: {len(difference.changed)} changed, {len(difference.added)} missing, "
+                f"{len(difference.removed)} extra; run: vtepc build {topology} -o {output}",
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo(f"{output} is up to date ({len(artifacts)} files)", err=True)
+        return
+    try:
+        write_tree(output, artifacts)
+    except (VtepcError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"wrote {len(artifacts)} files to {output}", err=True)

@@ -1,0 +1,14 @@
+"""vtepc schema."""
+from __future__ import annotations
+
+import typer
+
+from ._app import app
+
+
+@app.command()
+def schema() -> None:
+    """Print the topology JSON Schema generated from the model."""
+    from ..jsonschema_export import topology_schema_text
+
+    typer.echo(topology_schema_text(), nl=False)

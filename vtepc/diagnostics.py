@@ -1,0 +1,131 @@
+"""Diagnostics: the one shape every user-facing problem takes.
+
+Every check code is registered here once, with its severity and a default hint, so the
+CLI, the JSON output and the generated check reference all read the same table.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Iterable
+
+Path = tuple[str | int, ...]
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: Severity
+    title: str
+    hint: str
+
+
+CODES: dict[str, Code] = {}
+
+
+def register_code(code: str, severity: Severity | str, title: str, hint: str = "") -> str:
+    """Declare a check code; returns the code string so modules can bind it to a name."""
+    if code in CODES:
+        raise ValueError(f"check code {code} registered twice")
+    CODES[code] = Code(code, Severity(severity), title, hint)
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    path: Path = ()
+    hint: str = ""
+    file: str = "<topology>"
+    position: Position | None = None
+    severity: Severity = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.severity is None:
+            object.__setattr__(self, "severity", CODES[self.code].severity)
+        if not self.hint and self.code in CODES:
+            object.__setattr__(self, "hint", CODES[self.code].hint)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def location(self) -> str:
+        if self.position is None:
+            return f"{self.file}:1:1"
+        return f"{self.file}:{self.position.line}:{self.position.column}"
+
+    def format_text(self) -> str:
+        text = f"{self.location}: {self.code} {self.severity.value}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.position.line if self.position else 1,
+            "column": self.position.column if self.position else 1,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+            "path": path_to_str(self.path),
+        }
+
+
+def path_to_str(path: Path) -> str:
+    """('bigips', 0, 'tunnel', 'vni') -> 'bigips[0].tunnel.vni'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def sort_key(diag: Diagnostic) -> tuple:
+    pos = diag.position or Position(1, 1)
+    return (diag.file, pos.line, pos.column, diag.code, diag.message)
+
+
+class VtepcError(Exception):
+    """Base of every error the library raises on purpose; the CLI prints these, never a traceback."""
+
+
+class TopologyInvalid(VtepcError):
+    """The topology has at least one error-severity diagnostic."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=sort_key)
+        errors = [d for d in self.diagnostics if d.is_error]
+        super().__init__(f"topology has {len(errors)} error(s)")
+
+
+# Loader and schema codes live here because several modules raise them.
+YAML_SYNTAX = register_code("VTEP001", "error", "YAML syntax error", "fix the YAML syntax at the position shown")
+NOT_UTF8 = register_code("VTEP002", "error", "file is not UTF-8", "save the file as UTF-8")
+EMPTY_DOCUMENT = register_code("VTEP003", "error", "empty document", "start from one of the files in examples/")
+NOT_A_MAPPING = register_code("VTEP004", "error", "top level is not a mapping", "the file must be a YAML mapping with apiVersion, kind, metadata, cluster and bigips")
+DUPLICATE_KEY = register_code("VTEP005", "error", "duplicate key", "remove one of the two entries; YAML keeps only the last, silently")
+ALIAS_BOMB = register_code("VTEP006", "error", "aliases expand too far", "expand anchors/aliases by hand; a topology never needs deep alias nesting")
+UNREADABLE = register_code("VTEP007", "error", "file cannot be read", "check the path and its permissions")
+MULTIPLE_DOCUMENTS = register_code("VTEP008", "error", "more than one YAML document", "keep one topology per file")
+UNSUPPORTED_YAML = register_code("VTEP009", "error", "unsupported YAML construct", "use plain mappings, lists and scalars; no custom tags or complex keys")
+UNKNOWN_KEY = register_code("VTEP010", "error", "unknown key", "")
+MISSING_KEY = register_code("VTEP011", "error", "required key missing", "")
+INVALID_VALUE = register_code("VTEP012", "error", "invalid value or type", "")

@@ -1,0 +1,170 @@
+"""The typed topology, format v1 (../shared/spec/topology-v1.yaml).
+
+Addresses are kept as the strings the user wrote: the checks parse them and report each
+bad value with its own code and line, which pydantic's generic errors could not do.
+Mode-dependent defaults are None here and filled in by `resolve_defaults`, the one place
+that knows them.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+NAME_MAX = 63
+
+# Mode defaults (the only place they are written down).
+CILIUM_VNI = 2
+FLANNEL_VNI = 1
+VXLAN_PORT = 8472
+GENEVE_PORT = 6081
+DEFAULT_TUNNEL_NAME = "flannel_vxlan"
+DEFAULT_VXLAN_PROFILE = "fl-vxlan"
+GENEVE_BUILTIN_PROFILE = "geneve"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, str_strip_whitespace=False)
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Asn = Annotated[int, Field(ge=1, le=4294967295)]
+
+
+class Metadata(_Model):
+    name: str = Field(description="[a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters; used in output paths")
+    description: str | None = None
+
+
+class Node(_Model):
+    name: str = Field(description="the Kubernetes Node name (DNS-1123 subdomain)")
+    ip: str = Field(description="node IP: the underlay address tunnels are sent to")
+    pod_cidr: str | None = Field(None, alias="podCIDR", description="the node's pod CIDR, inside cluster.podCIDR")
+    vtep_mac: str | None = Field(None, alias="vtepMAC", description="flannel only: the node's flannel.1 MAC")
+    public_ip: str | None = Field(None, alias="publicIP", description="flannel only: the public-ip annotation [ip]")
+
+
+class Cluster(_Model):
+    name: str
+    cni: Literal["cilium", "flannel"]
+    cilium_version: str | None = Field(None, alias="ciliumVersion", description="required for cilium, e.g. \"1.16.19\"")
+    ip_families: list[Literal["ipv4", "ipv6"]] = Field(default_factory=lambda: ["ipv4"], alias="ipFamilies")
+    routing: Literal["tunnel", "native"] = "tunnel"
+    tunnel_protocol: Literal["vxlan", "geneve"] = Field("vxlan", alias="tunnelProtocol")
+    tunnel_port: Port | None = Field(None, alias="tunnelPort", description="[8472 for vxlan, 6081 for geneve]")
+    pod_cidr: str = Field(alias="podCIDR", description="the cluster's whole pod network")
+    nodes: list[Node] = Field(default_factory=list)
+
+
+class Underlay(_Model):
+    vlan: str = Field(description="the VLAN that faces the nodes")
+    self_ip: str = Field(alias="selfIP", description="address/prefix; the tunnel local-address (VTEP endpoint)")
+    gateway: str | None = Field(None, description="next hop for cluster.podCIDR with routing: native")
+
+
+class Tunnel(_Model):
+    name: str = DEFAULT_TUNNEL_NAME
+    profile: str | None = Field(None, description="[fl-vxlan]; geneve uses the built-in geneve profile")
+    vni: int | None = Field(None, ge=0, le=16777215, description="[2 for cilium, 1 for flannel]")
+    flooding_type: Literal["multipoint", "none", "point-to-point", "replicator"] | None = Field(
+        None, alias="floodingType", description="[multipoint for cilium, none for flannel]"
+    )
+    self_ip: str = Field(alias="selfIP", description="address/prefix on the tunnel")
+    mac: str | None = Field(None, description="the tunnel interface's MAC (vtepc discover fills it)")
+
+
+class Ha(_Model):
+    traffic_group: str = Field("traffic-group-1", alias="trafficGroup")
+    floating_underlay_ip: str = Field(alias="floatingUnderlayIP")
+    floating_tunnel_ip: str | None = Field(None, alias="floatingTunnelIP")
+
+
+class Bigip(_Model):
+    name: str
+    management_url: str | None = Field(None, alias="managementURL")
+    route_domain: int = Field(0, ge=0, le=65534, alias="routeDomain")
+    underlay: Underlay
+    tunnel: Tunnel | None = None
+    static_fdb: bool = Field(True, alias="staticFDB")
+    ha: Ha | None = None
+
+
+class BgpPeer(_Model):
+    name: str
+    address: str
+    asn: Asn | None = Field(None, description="[bgp.asn]: iBGP unless given")
+
+
+class Bgp(_Model):
+    asn: Asn
+    peers: list[BgpPeer] = Field(default_factory=list)
+
+
+class Cis(_Model):
+    image: str = "f5networks/k8s-bigip-ctlr:2.20.2"
+    namespace: str = "kube-system"
+    partition: str
+    credentials_secret: str = Field(alias="credentialsSecret")
+    pool_member_type: Literal["cluster", "nodeport", "nodeportlocal"] = Field("cluster", alias="poolMemberType")
+    insecure: bool = Field(False, description="skip BIG-IP TLS verification (off by default)")
+
+
+class Monitor(_Model):
+    type: Literal["http", "https", "tcp"] = "http"
+    send: str | None = None
+    receive: str | None = None
+    interval: int = Field(5, ge=1)
+    timeout: int = Field(16, ge=1)
+
+
+class Service(_Model):
+    name: str
+    namespace: str = "default"
+    service: str
+    service_port: Port = Field(alias="servicePort")
+    virtual_address: str = Field(alias="virtualAddress")
+    virtual_port: Port = Field(alias="virtualPort")
+    bigip: str | None = Field(None, description="[every BIG-IP]")
+    mode: Literal["http", "tcp"] = "http"
+    balance: str = "round-robin"
+    monitor: Monitor | None = None
+
+
+class Topology(_Model):
+    api_version: Literal["vtepc/v1"] = Field(alias="apiVersion")
+    kind: Literal["Topology"]
+    metadata: Metadata
+    cluster: Cluster
+    bigips: list[Bigip] = Field(min_length=1)
+    bgp: Bgp | None = None
+    cis: Cis | None = None
+    services: list[Service] = Field(default_factory=list)
+
+
+def resolve_defaults(topology: Topology) -> Topology:
+    """Fill every mode-dependent default; the single place those defaults are decided."""
+    cluster = topology.cluster
+    is_cilium = cluster.cni == "cilium"
+    geneve = cluster.tunnel_protocol == "geneve"
+    cluster_updates = {}
+    if cluster.tunnel_port is None:
+        cluster_updates["tunnel_port"] = GENEVE_PORT if geneve else VXLAN_PORT
+    bigips = []
+    for bigip in topology.bigips:
+        tunnel = bigip.tunnel
+        if tunnel is not None:
+            updates = {}
+            if tunnel.profile is None:
+                updates["profile"] = GENEVE_BUILTIN_PROFILE if geneve else DEFAULT_VXLAN_PROFILE
+            if tunnel.vni is None:
+                updates["vni"] = CILIUM_VNI if is_cilium else FLANNEL_VNI
+            if tunnel.flooding_type is None:
+                updates["flooding_type"] = "multipoint" if is_cilium else "none"
+            if updates:
+                bigip = bigip.model_copy(update={"tunnel": tunnel.model_copy(update=updates)})
+        bigips.append(bigip)
+    updates = {"bigips": bigips}
+    if cluster_updates:
+        updates["cluster"] = cluster.model_copy(update=cluster_updates)
+    return topology.model_copy(update=updates)

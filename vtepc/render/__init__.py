@@ -1,0 +1,47 @@
+"""Renderer registry: one module per target, each a pure function from desired state to files.
+
+A renderer takes the whole DesiredState and returns {relative path: text}. It does no I/O,
+reads no clock and uses no randomness; it builds a structure and serializes it once,
+sorted and stable. Output paths are built only from validated names.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Mapping
+
+if TYPE_CHECKING:
+    from ..state import DesiredState
+
+RendererFn = Callable[["DesiredState"], Mapping[str, str]]
+
+RENDERERS: dict[str, RendererFn] = {}
+
+def renderer(name: str) -> Callable[[RendererFn], RendererFn]:
+    def decorate(fn: RendererFn) -> RendererFn:
+        if name in RENDERERS:
+            raise ValueError(f"renderer {name} registered twice")
+        RENDERERS[name] = fn
+        return fn
+
+    return decorate
+
+
+def load_renderers() -> dict[str, RendererFn]:
+    """Import every module of this package; each registers its renderers on import."""
+    import importlib
+    import pkgutil
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        if not module.startswith("_"):
+            importlib.import_module(f"{__name__}.{module}")
+    return RENDERERS
+
+
+def render_all(state: "DesiredState") -> dict[str, str]:
+    """Every artifact of every registered renderer, keyed by relative path, sorted."""
+    out: dict[str, str] = {}
+    for name, fn in sorted(load_renderers().items()):
+        for path, text in fn(state).items():
+            if path in out:
+                raise ValueError(f"renderer {name} wrote {path}, already written by another renderer")
+            out[path] = text
+    return dict(sorted(out.items()))
