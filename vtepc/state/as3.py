@@ -1,0 +1,134 @@
+"""AS3 declarations for the topology's services: the one place services become AS3.
+
+Signature (shared with the Kubernetes side, which wraps the same declaration into the CIS
+ConfigMap kubernetes/as3-<service>.yaml):
+
+    as3_declaration(services, *, tenant, route_domain=0, label="") -> dict
+        services      the topology Service objects to declare (one Application each), in order
+        tenant        the AS3 Tenant (a BIG-IP partition): use as3_tenant(topology)
+        route_domain  the target BIG-IP's route domain; non-zero adds %RD to virtual addresses
+        label         the ADC label (e.g. "vtepc <metadata.name>")
+      returns the whole AS3 request {"class": "AS3", "action": "deploy", "persist": true,
+      "declaration": {"class": "ADC", ...}}: POST it to /mgmt/shared/appsvcs/declare, or put it
+      (JSON) under a CIS ConfigMap's data.template.
+
+    as3_tenant(topology) -> str              the tenant every declaration of this topology uses
+    services_for_bigip(topology, name)       the services that target one BIG-IP (bigip unset = every one)
+    application_name(service), pool_name(service)
+    service_discovery_labels(service, tenant) -> {label: value} for the Kubernetes Service, so
+      CIS fills the pool with the Service's pod endpoints.
+
+Pool members are CIS service-discovery placeholders: servicePort with empty serverAddresses and
+shareNodes, which CIS replaces with pod addresses (clouddocs.f5.com/containers/latest/userguide/
+config-map.html; k8s-bigip-ctlr docs/config_examples/configmap/user-defined-configmap).
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable
+
+from ..addresses import with_route_domain
+
+if TYPE_CHECKING:
+    from ..model import Service, Topology
+
+# The lowest AS3 schema version the declaration claims; it uses only long-standing classes
+# (Service_HTTP/Service_TCP, Pool, Monitor), and the 3.56 oracle schema accepts 3.0-3.56.
+AS3_SCHEMA_VERSION = "3.36.0"
+
+# CIS refuses a user-defined AS3 ConfigMap whose tenant is its own partition (--bigip-partition)
+# or <partition>_AS3 ("CIS managed partition <p> should not be used in ConfigMaps as a Tenant",
+# k8s-bigip-ctlr appmanager; clouddocs config-map.html), so the tenant is never cis.partition:
+# it is derived from the topology name, which also keeps two clusters on one BIG-IP apart.
+TENANT_PREFIX = "vtepc_"
+
+_AS3_NAME_INVALID = re.compile(r"[^0-9A-Za-z_.-]")
+
+
+def _as3_name(text: str) -> str:
+    """An AS3 object name (^[A-Za-z][0-9A-Za-z_.-]*$) from a DNS-style name."""
+    name = _AS3_NAME_INVALID.sub("_", text)
+    return name if name[:1].isalpha() else f"app_{name}"
+
+
+def as3_tenant(topology: "Topology") -> str:
+    return TENANT_PREFIX + _as3_name(topology.metadata.name)
+
+
+def services_for_bigip(topology: "Topology", bigip_name: str) -> list["Service"]:
+    return [s for s in topology.services if s.bigip is None or s.bigip == bigip_name]
+
+
+def application_name(service: "Service") -> str:
+    return _as3_name(service.name)
+
+
+def pool_name(service: "Service") -> str:
+    return f"{application_name(service)}_pool"
+
+
+def _monitor_name(service: "Service") -> str:
+    return f"{application_name(service)}_monitor"
+
+
+def service_discovery_labels(service: "Service", tenant: str) -> dict[str, str]:
+    """Labels CIS matches against the AS3 pool (clouddocs kctlr-k8s-as3.html, "CIS service discovery")."""
+    return {
+        "app": service.service,
+        "cis.f5.com/as3-tenant": tenant,
+        "cis.f5.com/as3-app": application_name(service),
+        "cis.f5.com/as3-pool": pool_name(service),
+    }
+
+
+def _monitor(service: "Service") -> dict:
+    monitor = service.monitor
+    assert monitor is not None
+    out: dict = {
+        "class": "Monitor",
+        "monitorType": monitor.type,
+        "interval": monitor.interval,
+        "timeout": monitor.timeout,
+    }
+    if monitor.send is not None:
+        out["send"] = monitor.send
+    if monitor.receive is not None:
+        out["receive"] = monitor.receive
+    return out
+
+
+def _application(service: "Service", route_domain: int) -> dict:
+    address = service.virtual_address
+    if route_domain:
+        address = with_route_domain(address, route_domain)
+    pool: dict = {
+        "class": "Pool",
+        "loadBalancingMode": service.balance,
+        "members": [{"servicePort": service.service_port, "serverAddresses": [], "shareNodes": True}],
+    }
+    app: dict = {
+        "class": "Application",
+        "template": service.mode,
+        "serviceMain": {
+            "class": "Service_HTTP" if service.mode == "http" else "Service_TCP",
+            "virtualAddresses": [address],
+            "virtualPort": service.virtual_port,
+            "pool": pool_name(service),
+        },
+        pool_name(service): pool,
+    }
+    if service.monitor is not None:
+        pool["monitors"] = [{"use": _monitor_name(service)}]
+        app[_monitor_name(service)] = _monitor(service)
+    return app
+
+
+def as3_declaration(services: Iterable["Service"], *, tenant: str, route_domain: int = 0, label: str = "") -> dict:
+    """The AS3 request declaring one Application per service in `tenant` (see the module docstring)."""
+    tenant_body: dict = {"class": "Tenant"}
+    for service in services:
+        tenant_body[application_name(service)] = _application(service, route_domain)
+    adc: dict = {"class": "ADC", "schemaVersion": AS3_SCHEMA_VERSION, tenant: tenant_body}
+    if label:
+        adc["label"] = label
+    return {"class": "AS3", "action": "deploy", "persist": True, "declaration": adc}
