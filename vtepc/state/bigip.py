@@ -1,13 +1,330 @@
-"""BIG-IP desired state (filled in by the BIG-IP side: issue 3)."""
+"""BIG-IP desired state: the single place where a topology becomes BIG-IP network objects.
+
+The compiler below and the live readers (iControl REST) build the same classes, so the diff
+compares objects, never text. Normalized forms, which readers must produce too:
+
+- Names carry no partition: "fl-vxlan", not "/Common/fl-vxlan" (profile, vlan, traffic group).
+- Addresses always carry their route domain explicitly: "10.169.72.34%0", "10.1.6.34%0/24",
+  "10.0.0.0%0/16". BIG-IP omits %RD for the partition's default route domain, which makes its
+  text ambiguous across partitions; `normalize_address` adds it back (default 0 for /Common).
+- Self IP allow-service is a tuple: () = none, ("default",), ("all",) or ("tcp:22", ...);
+  REST gives a list, the string "all", or nothing for none.
+- FDB records are named "<tunnel>/<mac>" (the REST path .../fdb/tunnel/~Common~T/records/MAC),
+  MACs lower case.
+
+Objects vtepc creates itself are named "vtepc-...", so the diff can tell them from the admin's;
+tunnel and profile names come from the topology because CIS is told them (--flannel-name).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..addresses import fake_fdb_mac, with_route_domain
+from ..diagnostics import VtepcError
+
+if TYPE_CHECKING:
+    from ..model import Bigip, Topology
+
+LOCAL_ONLY = "traffic-group-local-only"
+# The built-in profiles and the settings they fix (tmsh list net tunnels vxlan vxlan / geneve geneve).
+BUILTIN_VXLAN = "vxlan"
+BUILTIN_VXLAN_PORT = 4789
+BUILTIN_VXLAN_FLOODING = "multipoint"
+BUILTIN_GENEVE = "geneve"
+BUILTIN_GENEVE_PORT = 6081
+
+UNDERLAY_SELF = "vtepc-underlay"
+UNDERLAY_FLOATING_SELF = "vtepc-underlay-floating"
+TUNNEL_SELF = "vtepc-tunnel"
+TUNNEL_FLOATING_SELF = "vtepc-tunnel-floating"
+POD_ROUTE = "vtepc-pods"
+IPTUNNEL_CONFIGSYNC = "iptunnel.configsync"
+
+
+class BigipCompileError(VtepcError):
+    """The topology passed validation but cannot be compiled (a check is missing for it)."""
+
+
+@dataclass(frozen=True)
+class VxlanProfile:
+    kind: ClassVar[str] = "net/tunnels/vxlan"
+    name: str
+    port: int
+    flooding_type: str
+    defaults_from: str = BUILTIN_VXLAN
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class GeneveProfile:
+    kind: ClassVar[str] = "net/tunnels/geneve"
+    name: str
+    port: int
+    defaults_from: str = BUILTIN_GENEVE
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Tunnel:
+    kind: ClassVar[str] = "net/tunnels/tunnel"
+    name: str
+    profile: str
+    key: int
+    local_address: str
+    remote_address: str = "any"
+    secondary_address: str | None = None
+    traffic_group: str | None = None
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class SelfIp:
+    kind: ClassVar[str] = "net/self"
+    name: str
+    address: str
+    vlan: str
+    allow_service: tuple[str, ...] = ()
+    traffic_group: str = LOCAL_ONLY
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: ClassVar[str] = "net/route"
+    name: str
+    network: str
+    gw: str | None = None
+    interface: str | None = None
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class FdbRecord:
+    kind: ClassVar[str] = "net/fdb/record"
+    name: str  # "<tunnel>/<mac>"
+    tunnel: str
+    mac: str
+    endpoint: str
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class SysDb:
+    kind: ClassVar[str] = "sys/db"
+    name: str
+    value: str
+    origin: str = field(default="", compare=False)
+
+
+OBJECT_KINDS: dict[str, type] = {cls.kind: cls for cls in (VxlanProfile, GeneveProfile, Tunnel, SelfIp, Route, FdbRecord, SysDb)}
+
+
+def fdb_record(tunnel: str, mac: str, endpoint: str, origin: str = "") -> FdbRecord:
+    mac = mac.lower()
+    return FdbRecord(f"{tunnel}/{mac}", tunnel, mac, endpoint, origin)
+
+
+@dataclass(frozen=True)
+class VtepEntry:
+    """This BIG-IP as one Cilium VTEP: what the cluster must be told about it."""
+
+    endpoint: str  # tunnel local-address without %RD
+    cidr: str  # the tunnel self IP's network
+    mac: str | None  # tunnel MAC, lower case; None until known (vtepc discover)
 
 
 @dataclass(frozen=True)
 class BigipState:
     name: str
+    route_domain: int = 0
+    items: tuple = ()  # every object vtepc owns on the device, sorted by (kind, name)
+    vtep: VtepEntry | None = None
+    as3: dict | None = field(default=None, hash=False)  # the AS3 request for services on this device
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(sorted(self.items, key=lambda o: (o.kind, o.name))))
+
+    def objects(self) -> tuple:
+        return self.items
+
+    def of_kind(self, cls: type) -> list:
+        return [o for o in self.items if isinstance(o, cls)]
+
+    def to_jsonable(self) -> dict:
+        def one(obj) -> dict:
+            out: dict[str, Any] = {"kind": obj.kind}
+            for f in fields(obj):
+                value = getattr(obj, f.name)
+                if f.name == "origin" and not value:
+                    continue
+                out[f.name] = list(value) if isinstance(value, tuple) else value
+            return out
+
+        return {
+            "name": self.name,
+            "route_domain": self.route_domain,
+            "objects": [one(o) for o in self.items],
+            "vtep": None if self.vtep is None else {"endpoint": self.vtep.endpoint, "cidr": self.vtep.cidr, "mac": self.vtep.mac},
+            "as3": self.as3,
+        }
+
+    @classmethod
+    def from_jsonable(cls, data: dict) -> "BigipState":
+        items = []
+        for raw in data.get("objects", []):
+            kind_cls = OBJECT_KINDS.get(raw.get("kind"))
+            if kind_cls is None:
+                raise VtepcError(f"unknown BIG-IP object kind {raw.get('kind')!r} in recorded state")
+            values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k != "kind"}
+            items.append(kind_cls(**values))
+        vtep = data.get("vtep")
+        return cls(
+            name=data["name"],
+            route_domain=data.get("route_domain", 0),
+            items=tuple(items),
+            vtep=None if vtep is None else VtepEntry(**vtep),
+            as3=data.get("as3"),
+        )
 
 
-def compile_bigips(topology) -> dict[str, BigipState]:
-    return {bigip.name: BigipState(bigip.name) for bigip in topology.bigips}
+def normalize_address(text: str, default_route_domain: int = 0) -> str:
+    """An address as BIG-IP wrote it (REST/tmsh) in the normalized form: explicit %RD."""
+    addr, _, prefix = text.partition("/")
+    if "%" not in addr:
+        addr = f"{addr}%{default_route_domain}"
+    return f"{addr}/{prefix}" if prefix else addr
+
+
+def strip_route_domain(address: str) -> str:
+    """10.1.6.34%2/24 -> 10.1.6.34/24."""
+    addr, _, prefix = address.partition("/")
+    addr = addr.split("%", 1)[0]
+    return f"{addr}/{prefix}" if prefix else addr
+
+
+def _ip_of(interface: str) -> str:
+    return interface.split("/", 1)[0]
+
+
+def _profile(topology: "Topology", bigip: "Bigip", path: str):
+    """(profile name the tunnel uses, profile object to create or None for a built-in)."""
+    tunnel = bigip.tunnel
+    port = topology.cluster.tunnel_port
+    origin = f"{path}.tunnel.profile"
+    if topology.cluster.tunnel_protocol == "geneve":
+        if tunnel.profile == BUILTIN_GENEVE and port == BUILTIN_GENEVE_PORT:
+            return BUILTIN_GENEVE, None
+        # The built-in geneve profile's port cannot change; another port needs a profile of our own.
+        name = f"{tunnel.name}-geneve" if tunnel.profile == BUILTIN_GENEVE else tunnel.profile
+        return name, GeneveProfile(name, port, origin=origin)
+    if tunnel.profile == BUILTIN_VXLAN and port == BUILTIN_VXLAN_PORT and tunnel.flooding_type == BUILTIN_VXLAN_FLOODING:
+        return BUILTIN_VXLAN, None
+    name = f"{tunnel.name}-vxlan" if tunnel.profile == BUILTIN_VXLAN else tunnel.profile
+    return name, VxlanProfile(name, port, tunnel.flooding_type, origin=origin)
+
+
+def _fdb_records(topology: "Topology", bigip: "Bigip") -> list[FdbRecord]:
+    flannel = topology.cluster.cni == "flannel"
+    records = []
+    for i, node in enumerate(topology.cluster.nodes):
+        if flannel:
+            mac = node.vtep_mac or fake_fdb_mac(node.ip)
+            endpoint = node.public_ip or node.ip
+        else:
+            mac, endpoint = fake_fdb_mac(node.ip), node.ip
+        records.append(fdb_record(bigip.tunnel.name, mac, with_route_domain(endpoint, bigip.route_domain), f"cluster.nodes[{i}]"))
+    return records
+
+
+def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[list, VtepEntry]:
+    tunnel, ha, rd = bigip.tunnel, bigip.ha, bigip.route_domain
+    is_flannel = topology.cluster.cni == "flannel"
+    profile_name, profile = _profile(topology, bigip, path)
+    objects: list = [profile] if profile is not None else []
+    local = ha.floating_underlay_ip if ha else bigip.underlay.self_ip
+    objects.append(
+        Tunnel(
+            name=tunnel.name,
+            profile=profile_name,
+            key=tunnel.vni,
+            local_address=with_route_domain(_ip_of(local), rd),
+            secondary_address=with_route_domain(_ip_of(bigip.underlay.self_ip), rd) if ha else None,
+            traffic_group=ha.traffic_group if ha else None,
+            origin=f"{path}.tunnel",
+        )
+    )
+    # flannel's guide: allow-service none on the tunnel self IP; the Cilium guides keep default,
+    # because "allow none stops self ip ping from working" (seed 001).
+    allow = () if is_flannel else ("default",)
+    objects.append(SelfIp(TUNNEL_SELF, with_route_domain(tunnel.self_ip, rd), tunnel.name, allow, origin=f"{path}.tunnel.selfIP"))
+    if ha and ha.floating_tunnel_ip:
+        objects.append(
+            SelfIp(
+                TUNNEL_FLOATING_SELF,
+                with_route_domain(ha.floating_tunnel_ip, rd),
+                tunnel.name,
+                allow,
+                ha.traffic_group,
+                origin=f"{path}.ha.floatingTunnelIP",
+            )
+        )
+    tunnel_net = ipaddress.ip_interface(tunnel.self_ip).network
+    pods = ipaddress.ip_network(topology.cluster.pod_cidr)
+    # The flannel self IP carries the flannel network's mask, so its connected route already
+    # covers the pods; Cilium's VTEP CIDR lies outside the pod network and needs the route.
+    if not (pods.version == tunnel_net.version and pods.subnet_of(tunnel_net)):
+        objects.append(Route(POD_ROUTE, with_route_domain(str(pods), rd), interface=tunnel.name, origin="cluster.podCIDR"))
+    if bigip.static_fdb:
+        objects.extend(_fdb_records(topology, bigip))
+    if ha:
+        # Keep the unit-specific tunnel (its secondary address) out of config sync.
+        objects.append(SysDb(IPTUNNEL_CONFIGSYNC, "disable", origin=f"{path}.ha"))
+    vtep = VtepEntry(endpoint=_ip_of(local), cidr=str(tunnel_net), mac=tunnel.mac.lower() if tunnel.mac else None)
+    return objects, vtep
+
+
+def compile_bigip(topology: "Topology", index: int) -> BigipState:
+    """The desired state of topology.bigips[index]; the topology has its defaults resolved."""
+    from .as3 import as3_declaration, as3_tenant, services_for_bigip
+
+    bigip = topology.bigips[index]
+    path = f"bigips[{index}]"
+    rd = bigip.route_domain
+    underlay = bigip.underlay
+    # vtepc owns the underlay self IPs: the tunnel's local-address must be one, and a DO
+    # declaration is the device's whole network state, so it has to declare them.
+    objects: list = [SelfIp(UNDERLAY_SELF, with_route_domain(underlay.self_ip, rd), underlay.vlan, ("default",), origin=f"{path}.underlay.selfIP")]
+    if bigip.ha:
+        objects.append(
+            SelfIp(
+                UNDERLAY_FLOATING_SELF,
+                with_route_domain(bigip.ha.floating_underlay_ip, rd),
+                underlay.vlan,
+                ("default",),
+                bigip.ha.traffic_group,
+                origin=f"{path}.ha.floatingUnderlayIP",
+            )
+        )
+    vtep = None
+    if topology.cluster.routing == "native":
+        if underlay.gateway is None:
+            raise BigipCompileError(f"{path}.underlay.gateway is required with routing: native")
+        objects.append(
+            Route(POD_ROUTE, with_route_domain(topology.cluster.pod_cidr, rd), gw=with_route_domain(underlay.gateway, rd), origin=f"{path}.underlay.gateway")
+        )
+    else:
+        if bigip.tunnel is None:
+            raise BigipCompileError(f"{path}.tunnel is required with routing: tunnel")
+        tunnel_objects, vtep = _tunnel_objects(topology, bigip, path)
+        objects.extend(tunnel_objects)
+    services = services_for_bigip(topology, bigip.name)
+    as3 = None
+    if services:
+        as3 = as3_declaration(services, tenant=as3_tenant(topology), route_domain=rd, label=f"vtepc {topology.metadata.name}")
+    return BigipState(bigip.name, rd, tuple(objects), vtep, as3)
+
+
+def compile_bigips(topology: "Topology") -> dict[str, BigipState]:
+    return {bigip.name: compile_bigip(topology, i) for i, bigip in enumerate(topology.bigips)}
