@@ -1,12 +1,17 @@
 """YAML -> plain Python data plus the file/line/column of every key and value.
 
-Built on ruamel.yaml's libyaml-backed composer (ruamel.yaml.clib): it yields the node
-graph with marks at C speed, and this module constructs the values itself. Owning the
-construction step is what lets us
+Built on the event stream of ruamel.yaml's libyaml-backed parser (ruamel.yaml.clib):
+libyaml scans and parses at C speed and hands over one event per scalar, collection start
+and alias, each with its marks; this module builds the values itself. Skipping ruamel's
+composer (which creates a node object and calls a Python resolver per value) keeps the
+load of a 5,000-node topology cheap, and owning construction is what lets us
   * resolve scalars by the YAML 1.2 core schema (so `00:50:56:86:60:28` stays a string,
     never a YAML 1.1 base-60 integer, and `no`/`on` stay strings),
   * report every duplicate key instead of silently keeping the last,
-  * bound alias expansion (billion-laughs) by counting expanded nodes.
+  * bound alias expansion (billion-laughs) by counting the nodes aliases stand for.
+
+Values reached through an alias share the anchored object; their positions are those of
+the alias itself (the place in the file where the value is used).
 """
 from __future__ import annotations
 
@@ -35,15 +40,22 @@ from .diagnostics import (
 MAX_ALIAS_EXPANDED_NODES = 100_000
 MAX_DEPTH = 64
 
-_NULL = {"", "~", "null", "Null", "NULL"}
-_TRUE = {"true", "True", "TRUE"}
-_FALSE = {"false", "False", "FALSE"}
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_INF = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"}
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_SPECIAL_FLOATS = {
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), float("inf")),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), float("-inf")),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
+}
+# One pass decides whether a plain scalar is a number at all (most are not: names, IPs, MACs).
+_NUMBER = re.compile(
+    r"(?P<int>[-+]?[0-9]+)|0x(?P<hex>[0-9a-fA-F]+)|0o(?P<oct>[0-7]+)"
+    r"|(?P<float>[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)"
+)
 _YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+_STR_TAG = _YAML_TAG_PREFIX + "str"
+_NON_SPECIFIC_TAG = "!"
 _SCALAR_STARTS = frozenset("0123456789+-.~nNtTfF")
 _MERGE_KEY = "<<"
 
@@ -78,7 +90,9 @@ class Document:
 
 def resolve_plain_scalar(text: str) -> Any:
     """YAML 1.2 core schema resolution of a plain (unquoted) scalar."""
-    if text and text[0] not in _SCALAR_STARTS:
+    if not text:
+        return None
+    if text[0] not in _SCALAR_STARTS:
         return text
     if text in _NULL:
         return None
@@ -86,122 +100,210 @@ def resolve_plain_scalar(text: str) -> Any:
         return True
     if text in _FALSE:
         return False
-    if _INT.match(text):
+    number = _NUMBER.fullmatch(text)
+    if number is None:
+        return _SPECIAL_FLOATS.get(text, text)
+    kind = number.lastgroup
+    if kind == "int":
         return int(text, 10)
-    if _HEX.match(text):
-        return int(text[2:], 16)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _FLOAT.match(text) and any(c.isdigit() for c in text):
-        return float(text)
-    if text in _INF:
-        return float("inf")
-    return text
+    if kind == "hex":
+        return int(number["hex"], 16)
+    if kind == "oct":
+        return int(number["oct"], 8)
+    return float(text)
+
+
+class _Abort(Exception):
+    """Building cannot go on (nesting or alias expansion past the bounds)."""
 
 
 class _Builder:
-    def __init__(self, file: str):
+    """Turns the parser's events for one document into data, positions and diagnostics."""
+
+    def __init__(self, parser: Any, file: str):
+        from ruamel.yaml import events
+
+        self._next = parser.get_event
+        self._scalar_event = events.ScalarEvent
+        self._mapping_start = events.MappingStartEvent
+        self._sequence_start = events.SequenceStartEvent
+        self._alias_event = events.AliasEvent
+        self._sequence_end = events.SequenceEndEvent
+        self._mapping_end = events.MappingEndEvent
         self.file = file
         self.diagnostics: list[Diagnostic] = []
         self.value_positions: dict[Path, tuple[int, int]] = {}
         self.key_positions: dict[Path, tuple[int, int]] = {}
-        self._expanded = 0
-        self._seen: set[int] = set()
-        self._bomb = False
+        self._anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, nodes it stands for)
+        self._nodes = 0  # nodes built so far, alias expansions included
+        self._expanded = 0  # nodes reached through aliases
 
     def _diag(self, code: str, message: str, mark: Any, path: Path = ()) -> None:
-        self.diagnostics.append(
-            Diagnostic(code, message, path=path, file=self.file, position=_pos(mark))
-        )
+        self.diagnostics.append(Diagnostic(code, message, path=path, file=self.file, position=_pos(mark)))
 
-    def build(self, node: Any, path: Path, in_alias: bool = False, depth: int = 0) -> Any:
-        if self._bomb:
-            return None
-        if depth > MAX_DEPTH:
-            self._bomb = True
-            self._diag(ALIAS_BOMB, f"nesting deeper than {MAX_DEPTH} levels", node.start_mark, path)
-            return None
-        node_id = id(node)
-        if node_id in self._seen:
-            in_alias = True
+    def _check_tag(self, tag: str | None, mark: Any, path: Path) -> None:
+        if tag is not None and tag != _NON_SPECIFIC_TAG and not tag.startswith(_YAML_TAG_PREFIX):
+            self._diag(UNSUPPORTED_YAML, f"custom tag {tag} is not supported", mark, path)
+
+    def node(self, event: Any, path: Path, depth: int) -> Any:
+        """The value that starts with `event` (consuming the events of its children)."""
+        mark = event.start_mark
+        self.value_positions[path] = (mark.line + 1, mark.column + 1)
+        kind = type(event)
+        if kind is self._scalar_event:
+            self._nodes += 1
+            value = self._scalar(event, path)
+            if event.anchor is not None:
+                self._anchors[event.anchor] = (value, 1)
+            return value
+        if kind is self._alias_event:
+            return self._alias(event, path)
+        if depth >= MAX_DEPTH:
+            self._diag(ALIAS_BOMB, f"nesting deeper than {MAX_DEPTH} levels", mark, path)
+            raise _Abort
+        self._check_tag(event.tag, mark, path)
+        nodes_before = self._nodes
+        self._nodes += 1
+        if kind is self._mapping_start:
+            value = self._mapping(path, depth)
         else:
-            self._seen.add(node_id)
-        if in_alias:
-            self._expanded += 1
-            if self._expanded > MAX_ALIAS_EXPANDED_NODES:
-                self._bomb = True
-                self._diag(
-                    ALIAS_BOMB,
-                    f"aliases expand to more than {MAX_ALIAS_EXPANDED_NODES} nodes",
-                    node.start_mark,
-                    path,
-                )
-                return None
-        mark = node.start_mark
-        self.value_positions.setdefault(path, (mark.line + 1, mark.column + 1))
-        node_type = node.id
-        if node_type == "scalar":
-            return self._scalar(node, path)
-        if node_type == "sequence":
-            return [self.build(child, path + (i,), in_alias, depth + 1) for i, child in enumerate(node.value)]
-        return self._mapping(node, path, in_alias, depth)
+            value = self._sequence(path, depth)
+        if event.anchor is not None:
+            self._anchors[event.anchor] = (value, self._nodes - nodes_before)
+        return value
 
-    def _scalar(self, node: Any, path: Path) -> Any:
-        # `ctag.suffix` rather than the `tag` property: the property formats a string per node.
-        suffix = node.ctag.suffix if node.ctag is not None else None
-        if suffix and not suffix.startswith(_YAML_TAG_PREFIX):
-            self._diag(UNSUPPORTED_YAML, f"custom tag {suffix} is not supported", node.start_mark, path)
-        if not node.style:  # '' marks a plain scalar
-            return resolve_plain_scalar(node.value)
-        return node.value
+    def _scalar(self, event: Any, path: Path) -> Any:
+        tag = event.tag
+        if tag is None:
+            # style '' marks a plain scalar; quoted and block scalars are always strings
+            return resolve_plain_scalar(event.value) if not event.style else event.value
+        self._check_tag(tag, event.start_mark, path)
+        if tag == _STR_TAG or tag == _NON_SPECIFIC_TAG or not tag.startswith(_YAML_TAG_PREFIX):
+            return event.value
+        return resolve_plain_scalar(event.value)
 
-    def _mapping(self, node: Any, path: Path, in_alias: bool, depth: int) -> dict:
-        out: dict[str, Any] = {}
-        first_seen: dict[str, Any] = {}
-        merged: list[Any] = []
-        for key_node, value_node in node.value:
-            if key_node.id != "scalar":
-                self._diag(UNSUPPORTED_YAML, "complex (non-scalar) mapping keys are not supported", key_node.start_mark, path)
-                continue
-            key = key_node.value if key_node.style else resolve_plain_scalar(key_node.value)
-            if key == _MERGE_KEY and not key_node.style:
-                merged.append(value_node)
-                continue
-            key = "" if key is None else str(key) if not isinstance(key, str) else key
-            if key in first_seen:
-                first = first_seen[key]
-                self._diag(
-                    DUPLICATE_KEY,
-                    f"duplicate key '{key}' (first defined at line {first.line + 1})",
-                    key_node.start_mark,
-                    path + (key,),
-                )
-                continue
-            first_seen[key] = key_node.start_mark
-            mark = key_node.start_mark
-            self.key_positions[path + (key,)] = (mark.line + 1, mark.column + 1)
-            out[key] = self.build(value_node, path + (key,), in_alias, depth + 1)
-        for merge_node in merged:
-            sources = merge_node.value if merge_node.id == "sequence" else [merge_node]
-            for source in sources:
-                if source.id != "mapping":
-                    self._diag(UNSUPPORTED_YAML, "'<<' merges only mappings", source.start_mark, path)
-                    continue
-                merged_value = self._mapping(source, path, True, depth + 1)
-                for key, value in merged_value.items():
-                    out.setdefault(key, value)
+    def _alias(self, event: Any, path: Path) -> Any:
+        anchored = self._anchors.get(event.anchor)
+        if anchored is None:
+            self._diag(YAML_SYNTAX, f"undefined alias *{event.anchor}", event.start_mark, path)
+            return None
+        value, size = anchored
+        self._nodes += size
+        self._expanded += size
+        if self._expanded > MAX_ALIAS_EXPANDED_NODES:
+            self._diag(
+                ALIAS_BOMB, f"aliases expand to more than {MAX_ALIAS_EXPANDED_NODES} nodes", event.start_mark, path
+            )
+            raise _Abort
+        return value
+
+    def _sequence(self, path: Path, depth: int) -> list:
+        out: list[Any] = []
+        next_event = self._next
+        child_depth = depth + 1
+        end = self._sequence_end
+        event = next_event()
+        while type(event) is not end:
+            out.append(self.node(event, path + (len(out),), child_depth))
+            event = next_event()
         return out
+
+    def _mapping(self, path: Path, depth: int) -> dict:
+        out: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}  # key -> 1-based line
+        merged: list[tuple[Any, Any]] = []  # (merge value, mark of '<<')
+        next_event = self._next
+        child_depth = depth + 1
+        end = self._mapping_end
+        key_event = next_event()
+        while type(key_event) is not end:
+            mark = key_event.start_mark
+            if type(key_event) is not self._scalar_event:
+                self._diag(UNSUPPORTED_YAML, "complex (non-scalar) mapping keys are not supported", mark, path)
+                self.node(key_event, path + ("?",), child_depth)
+                self.node(next_event(), path + ("?",), child_depth)
+                key_event = next_event()
+                continue
+            self._check_tag(key_event.tag, mark, path)
+            key = key_event.value  # keys keep their source text: `1:` is the key '1'
+            value_event = next_event()
+            if key == _MERGE_KEY and not key_event.style:
+                merged.append((self.node(value_event, path, child_depth), mark))
+            elif key in first_seen:
+                self._diag(
+                    DUPLICATE_KEY, f"duplicate key '{key}' (first defined at line {first_seen[key]})", mark, path + (key,)
+                )
+                self.node(value_event, path + (key,), child_depth)  # still checked for its own problems
+            else:
+                first_seen[key] = mark.line + 1
+                child = path + (key,)
+                self.key_positions[child] = (mark.line + 1, mark.column + 1)
+                out[key] = self.node(value_event, child, child_depth)
+            key_event = next_event()
+        for value, mark in merged:
+            for source in value if isinstance(value, list) else [value]:
+                if not isinstance(source, dict):
+                    self._diag(UNSUPPORTED_YAML, "'<<' merges only mappings", mark, path)
+                    continue
+                for key, merged_value in source.items():
+                    out.setdefault(key, merged_value)
+        return out
+
+
+def _describe(character: int | str) -> str:
+    code = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{code:04X}"
 
 
 def _pos(mark: Any) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
-def _position_of_offset(raw: bytes, offset: int) -> Position:
+def _position_of_offset(raw: bytes | str, offset: int) -> Position:
     before = raw[:offset]
-    line = before.count(b"\n") + 1
-    column = offset - (before.rfind(b"\n") + 1) + 1
+    newline = b"\n" if isinstance(raw, bytes) else "\n"
+    line = before.count(newline) + 1
+    column = offset - (before.rfind(newline) + 1) + 1
     return Position(line, column)
+
+
+def _parse(text: str, file: str) -> Document:
+    # Deferred imports: keep `vtepc --help` free of the YAML stack.
+    from ruamel.yaml import events
+    from ruamel.yaml.cyaml import CParser
+
+    parser = CParser(text)
+    try:
+        parser.get_event()  # StreamStart
+        start = parser.get_event()
+        if type(start) is events.StreamEndEvent:
+            raise TopologyInvalid([Diagnostic(EMPTY_DOCUMENT, "the file holds no YAML document", file=file)])
+        root_event = parser.get_event()
+        if type(root_event) is events.ScalarEvent and not root_event.style and root_event.value in _NULL:
+            raise TopologyInvalid([Diagnostic(EMPTY_DOCUMENT, "the YAML document is empty", file=file)])
+        if type(root_event) is not events.MappingStartEvent:
+            kind = {events.ScalarEvent: "scalar", events.SequenceStartEvent: "sequence"}.get(type(root_event), "alias")
+            raise TopologyInvalid(
+                [Diagnostic(NOT_A_MAPPING, f"the top level is a {kind}, not a mapping", file=file,
+                            position=_pos(root_event.start_mark))]
+            )
+        builder = _Builder(parser, file)
+        try:
+            data = builder.node(root_event, (), 0)
+        except _Abort:
+            raise TopologyInvalid(builder.diagnostics) from None
+        parser.get_event()  # DocumentEnd
+        after = parser.get_event()
+        if type(after) is events.DocumentStartEvent:
+            builder.diagnostics.append(
+                Diagnostic(MULTIPLE_DOCUMENTS, "more than one YAML document in the file", file=file,
+                           position=_pos(after.start_mark))
+            )
+    finally:
+        parser.dispose()
+    if builder.diagnostics:
+        raise TopologyInvalid(builder.diagnostics)
+    return Document(file, data, text, builder.value_positions, builder.key_positions)
 
 
 def load_text(raw: bytes | str, file: str = "<topology>") -> Document:
@@ -216,44 +318,29 @@ def load_text(raw: bytes | str, file: str = "<topology>") -> Document:
             ) from None
     else:
         text = raw
-    # Deferred import: keeps `vtepc --help` free of the YAML stack.
-    from ruamel.yaml.cyaml import CBaseLoader
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
-    loader = CBaseLoader(text)
     try:
-        root = loader.get_single_node()
+        return _parse(text, file)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        code = MULTIPLE_DOCUMENTS if "single document" in str(exc.context or "") else YAML_SYNTAX
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        if code == MULTIPLE_DOCUMENTS:
-            message = "more than one YAML document in the file"
         raise TopologyInvalid(
-            [Diagnostic(code, message, file=file, position=_pos(mark) if mark else None)]
+            [Diagnostic(YAML_SYNTAX, message, file=file, position=_pos(mark) if mark else None)]
+        ) from None
+    except ReaderError as exc:
+        raise TopologyInvalid(
+            [Diagnostic(YAML_SYNTAX, f"character {_describe(exc.character)} is not allowed in YAML ({exc.reason})",
+                        file=file, position=_position_of_offset(text, exc.position))]
         ) from None
     except YAMLError as exc:
         raise TopologyInvalid([Diagnostic(YAML_SYNTAX, str(exc).splitlines()[0], file=file)]) from None
-    finally:
-        loader.dispose()
-    if root is None:
-        raise TopologyInvalid([Diagnostic(EMPTY_DOCUMENT, "the file holds no YAML document", file=file)])
-    if root.id != "mapping":
+    except UnicodeEncodeError as exc:  # a str argument holding lone surrogates
         raise TopologyInvalid(
-            [
-                Diagnostic(
-                    NOT_A_MAPPING,
-                    f"the top level is a {root.id}, not a mapping",
-                    file=file,
-                    position=_pos(root.start_mark),
-                )
-            ]
-        )
-    builder = _Builder(file)
-    data = builder.build(root, ())
-    if builder.diagnostics:
-        raise TopologyInvalid(builder.diagnostics)
-    return Document(file, data, text, builder.value_positions, builder.key_positions)
+            [Diagnostic(NOT_UTF8, "the text holds characters that cannot be encoded as UTF-8", file=file,
+                        position=_position_of_offset(text, exc.start))]
+        ) from None
 
 
 def load_file(path: str | FsPath) -> Document:
