@@ -1,0 +1,38 @@
+"""vtepc graph."""
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+from ._app import app
+
+
+class GraphFormat(str, enum.Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+
+
+@app.command()
+def graph(
+    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    format: GraphFormat = typer.Option(GraphFormat.mermaid, "--format", "-f", help="mermaid, dot (Graphviz) or svg."),
+    max_nodes: int = typer.Option(20, "--max-nodes", min=1, help="Draw at most this many of each list (nodes, BIG-IPs, peers); the rest become one '... N more' box."),
+) -> None:
+    """Print the topology as a picture: client, BIG-IPs, tunnel, BGP peers, nodes.
+
+    Exit 0 ok, 1 invalid topology (the errors go to stderr).
+    """
+    from ..diagnostics import TopologyInvalid
+    from ..graph import render_graph
+    from ..validate import load_topology
+    from .output import format_text
+
+    try:
+        resolved = load_topology(topology)
+    except TopologyInvalid as exc:
+        typer.echo(format_text(exc.diagnostics), err=True)
+        raise typer.Exit(1)
+    typer.echo(render_graph(resolved, format.value, max_nodes), nl=False)
