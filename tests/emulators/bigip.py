@@ -1,0 +1,239 @@
+"""An iControl REST emulator: the subset of a BIG-IP's /mgmt API that vtepc reads.
+
+Shapes follow F5's documentation and public fixtures:
+  * token login: POST /mgmt/shared/authn/login {username, password, loginProviderName: "tmos"}
+    -> {"token": {"token": ...}}, then header X-F5-Auth-Token (F5 iControl REST user guide,
+    token-based authentication; the project's ../shared/spec/domain-facts.md). A failed login answers 401 with F5's error
+    document, which echoes `originalRequestBody` (the password!): the emulator does the same so
+    tests prove clients never print server bodies wholesale.
+  * collections: {"kind": "tm:<path>:<last>collectionstate", "selfLink", "items": [...]}, objects
+    {"kind": "tm:<path>:<last>state", "name", "partition", "fullPath", "generation", "selfLink"},
+    e.g. tm:net:tunnels:tunnel:tunnelcollectionstate / tunnelstate and the FDB tunnel's
+    `recordsReference {"link", "isSubcollection": true}` (CiscoTestAutomation genieparser
+    BIG-IP fixtures for /mgmt/tm/net/tunnels/tunnel and /mgmt/tm/net/fdb/tunnel; f5-sdk
+    f5/bigip/tm/net/fdb.py: kind tm:net:fdb:tunnel:tunnelstate). FDB records are
+    {"name": <mac>, "endpoint": <ip>} (F5Networks/k8s-bigip-ctlr python/tests/bigip_test_vxlan_*.json).
+  * paging: `$top` / `$skip`, answered with currentItemCount, totalItems, pageIndex, totalPages and a
+    `nextLink` that points at https://localhost/mgmt/... (the device's own name for itself).
+  * the tunnel MAC: GET /mgmt/tm/net/tunnels/tunnel/~Common~NAME/stats?options=all-properties ->
+    entries[<stats selfLink>].nestedStats.entries.macAddr.description, where the entry key is
+    .../~Common~NAME/stats from v14 and .../~Common~NAME/~Common~NAME/stats on v12-13 (F5 lab
+    scripts for flannel/CIS read it exactly so; clouddocs "Add BIG-IP device to flannel VXLAN"
+    uses `tmsh show net tunnels tunnel flannel_vxlan all-properties` for the same value).
+
+Faults beyond the base server's: wrong credentials (401), `token_lifetime` (a token answers 401
+"expired" after that many uses), `max_page_size` (force paging), `stats_key_style="v13"`,
+`inline_records=False` (FDB records only through the subcollection).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from .server import EmulatorServer, Reply, Request, page_bounds
+
+VERSION = "17.1.0"
+LOCAL = "https://localhost/mgmt/tm/"
+TUNNELS = "net/tunnels/tunnel"
+FDB_TUNNELS = "net/fdb/tunnel"
+UNPARTITIONED = {"sys/db"}  # objects addressed by bare name
+
+
+def _kind(collection: str, suffix: str) -> str:
+    parts = collection.split("/")
+    return "tm:" + ":".join(parts) + f":{parts[-1]}{suffix}"
+
+
+def _segment(collection: str, full_path: str) -> str:
+    return full_path if collection in UNPARTITIONED else full_path.replace("/", "~")
+
+
+class BigipEmulator(EmulatorServer):
+    def __init__(self, username: str = "admin", password: str = "emulator-password", certificate: tuple[Path, Path] | None = None):
+        super().__init__(certificate)
+        self.username = username
+        self.password = password
+        self.token_lifetime: int | None = None  # authenticated requests per token; None = no expiry
+        self.max_page_size: int | None = None
+        self.stats_key_style = "v14"
+        self.inline_records = True
+        self.collections: dict[str, dict[str, dict]] = {}
+        self.tunnel_macs: dict[str, str] = {}  # tunnel fullPath -> MAC shown in its stats
+        self.logins = 0
+        self._tokens: dict[str, int] = {}  # token -> uses left (-1: unlimited)
+        self._token_numbers = itertools.count(1)
+        self._generation = itertools.count(1)
+
+    # --- content --------------------------------------------------------------------------
+
+    def put(self, collection: str, name: str, partition: str | None = "Common", **fields: Any) -> dict:
+        """Create or replace one object; server-managed fields are filled in as a device would."""
+        full_path = name if collection in UNPARTITIONED or partition is None else f"/{partition}/{name}"
+        document = {"kind": _kind(collection, "state"), "name": name}
+        if collection not in UNPARTITIONED and partition is not None:
+            document["partition"] = partition
+        document.update(
+            fullPath=full_path,
+            generation=next(self._generation),
+            selfLink=f"{LOCAL}{collection}/{_segment(collection, full_path)}?ver={VERSION}",
+        )
+        document.update(fields)
+        self.collections.setdefault(collection, {})[full_path] = document
+        return document
+
+    def remove(self, collection: str, full_path: str) -> None:
+        del self.collections[collection][full_path]
+
+    def set_tunnel_mac(self, tunnel: str, mac: str, partition: str = "Common") -> None:
+        self.tunnel_macs[f"/{partition}/{tunnel}"] = mac
+
+    def fdb_records(self, tunnel: str, partition: str = "Common") -> list[dict]:
+        full_path = f"/{partition}/{tunnel}"
+        fdb = self.collections.setdefault(FDB_TUNNELS, {}).get(full_path)
+        if fdb is None:
+            fdb = self.put(FDB_TUNNELS, tunnel, partition, records=[])
+        return fdb.setdefault("records", [])
+
+    def add_fdb_record(self, tunnel: str, mac: str, endpoint: str, partition: str = "Common") -> None:
+        self.fdb_records(tunnel, partition).append({"name": mac, "endpoint": endpoint})
+
+    def remove_fdb_record(self, tunnel: str, mac: str, partition: str = "Common") -> None:
+        records = self.fdb_records(tunnel, partition)
+        before = len(records)
+        records[:] = [record for record in records if record["name"] != mac]
+        assert len(records) == before - 1, f"no FDB record {mac} on {tunnel}"
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def route(self, request: Request) -> Reply:
+        if request.path == "/mgmt/shared/authn/login":
+            return self._login(request)
+        denied = self._check_token(request)
+        if denied:
+            return denied
+        if request.method != "GET":
+            return Reply(405, {"code": 405, "message": f"{request.method} is not emulated (vtepc only reads)"})
+        if not request.path.startswith("/mgmt/tm/"):
+            return _not_found(request.path)
+        segments = request.path[len("/mgmt/tm/"):].strip("/").split("/")
+        for split in range(len(segments), 0, -1):
+            collection = "/".join(segments[:split])
+            if collection in self.collections or collection in (TUNNELS, FDB_TUNNELS):
+                return self._resource(request, collection, segments[split:])
+        return _not_found(request.path)
+
+    def _login(self, request: Request) -> Reply:
+        if request.method != "POST":
+            return Reply(405, {"code": 405, "message": "login is POST"})
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            body = {}
+        if body.get("username") != self.username or body.get("password") != self.password:
+            return Reply(401, {
+                "code": 401,
+                "message": "Authentication failed.",
+                "originalRequestBody": request.body.decode(errors="replace"),
+                "referer": "127.0.0.1",
+                "restOperationId": 1,
+                "kind": ":resterrorresponse",
+            })
+        self.logins += 1
+        token = f"EMULATORTOKEN{next(self._token_numbers):04d}"
+        self._tokens[token] = -1 if self.token_lifetime is None else self.token_lifetime
+        return Reply(200, {
+            "username": self.username,
+            "loginProviderName": body.get("loginProviderName", "tmos"),
+            "token": {
+                "token": token,
+                "name": token,
+                "userName": self.username,
+                "timeout": 1200,
+                "selfLink": f"https://localhost/mgmt/shared/authz/tokens/{token}",
+            },
+        })
+
+    def _check_token(self, request: Request) -> Reply | None:
+        token = request.headers.get("x-f5-auth-token")
+        uses_left = self._tokens.get(token or "")
+        if uses_left is None:
+            return Reply(401, {"code": 401, "message": "Authorization failed: no user authentication header or token detected."})
+        if uses_left == 0:
+            return Reply(401, {"code": 401, "message": f"X-F5-Auth-Token {token} has expired."})
+        if uses_left > 0:
+            self._tokens[token] = uses_left - 1
+        return None
+
+    def _resource(self, request: Request, collection: str, rest: list[str]) -> Reply:
+        objects = self.collections.get(collection, {})
+        if not rest:
+            return self._page(request, collection, list(objects.values()))
+        full_path = rest[0] if collection in UNPARTITIONED else rest[0].replace("~", "/")
+        document = objects.get(full_path)
+        if collection == TUNNELS and rest[1:] == ["stats"] and document is not None:
+            return Reply(200, self._stats(full_path))
+        if document is None or len(rest) > (2 if collection == FDB_TUNNELS else 1):
+            return _not_found(request.path)
+        if collection == FDB_TUNNELS:
+            return self._fdb(request, collection, document, rest[1:])
+        return Reply(200, document)
+
+    def _fdb(self, request: Request, collection: str, document: dict, rest: list[str]) -> Reply:
+        link = f"{LOCAL}{collection}/{_segment(collection, document['fullPath'])}/records?ver={VERSION}"
+        records = [
+            {"kind": "tm:net:fdb:tunnel:records:recordsstate", **record} for record in document.get("records", [])
+        ]
+        if rest == ["records"]:
+            return self._page(request, f"{collection}/records", records, item_kind="tm:net:fdb:tunnel:records:recordscollectionstate")
+        shown = {key: value for key, value in document.items() if key != "records"}
+        shown["recordsReference"] = {"link": link, "isSubcollection": True}
+        if self.inline_records and records:
+            shown["records"] = [{"name": r["name"], "endpoint": r["endpoint"]} for r in records]
+        return Reply(200, shown)
+
+    def _page(self, request: Request, collection: str, items: list[dict], item_kind: str | None = None) -> Reply:
+        skip = int(request.query.get("$skip", 0) or 0)
+        top = int(request.query["$top"]) if request.query.get("$top") else None
+        start, end = page_bounds(len(items), skip, top, self.max_page_size)
+        page = items[start:end]
+        document = {
+            "kind": item_kind or _kind(collection, "collectionstate"),
+            "selfLink": f"{LOCAL}{collection}?ver={VERSION}",
+            "items": page,
+        }
+        size = end - start
+        if size and (top or self.max_page_size):
+            document.update(
+                currentItemCount=size,
+                itemsPerPage=size,
+                pageIndex=start // size + 1,
+                startIndex=start + 1,
+                totalItems=len(items),
+                totalPages=-(-len(items) // size),
+            )
+        if end < len(items):
+            document["nextLink"] = f"{LOCAL}{collection}?$top={size}&$skip={end}&ver={VERSION}"
+        return Reply(200, document)
+
+    def _stats(self, full_path: str) -> dict:
+        segment = full_path.replace("/", "~")
+        base = f"{LOCAL}{TUNNELS}/{segment}"
+        key = f"{base}/{segment}/stats" if self.stats_key_style == "v13" else f"{base}/stats"
+        entries = {
+            "tmName": {"description": full_path},
+            "hcInOctets": {"value": 0},
+            "hcOutOctets": {"value": 0},
+        }
+        if full_path in self.tunnel_macs:
+            entries["macAddr"] = {"description": self.tunnel_macs[full_path]}
+        return {
+            "kind": "tm:net:tunnels:tunnel:tunnelstats",
+            "selfLink": f"{base}/stats?ver={VERSION}",
+            "entries": {key: {"nestedStats": {"kind": "tm:net:tunnels:tunnel:tunnelstats", "selfLink": key, "entries": entries}}},
+        }
+
+
+def _not_found(path: str) -> Reply:
+    return Reply(404, {"code": 404, "message": f"01020036:3: The requested object ({path}) was not found.", "errorStack": []})
