@@ -111,6 +111,17 @@ class FdbRecord:
 
 
 @dataclass(frozen=True)
+class RouteDomainVlan:
+    """Membership of one VLAN or tunnel in a route domain; vtepc owns only the tunnel's."""
+
+    kind: ClassVar[str] = "net/route-domain/vlan"
+    name: str  # "<route domain id>/<vlan>"
+    route_domain: int
+    vlan: str
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class SysDb:
     kind: ClassVar[str] = "sys/db"
     name: str
@@ -118,7 +129,7 @@ class SysDb:
     origin: str = field(default="", compare=False)
 
 
-OBJECT_KINDS: dict[str, type] = {cls.kind: cls for cls in (VxlanProfile, GeneveProfile, Tunnel, SelfIp, Route, FdbRecord, SysDb)}
+OBJECT_KINDS: dict[str, type] = {cls.kind: cls for cls in (VxlanProfile, GeneveProfile, Tunnel, RouteDomainVlan, SelfIp, Route, FdbRecord, SysDb)}
 
 
 def fdb_record(tunnel: str, mac: str, endpoint: str, origin: str = "") -> FdbRecord:
@@ -197,10 +208,11 @@ def normalize_address(text: str, default_route_domain: int = 0) -> str:
     return f"{addr}/{prefix}" if prefix else addr
 
 
-def strip_route_domain(address: str) -> str:
-    """10.1.6.34%2/24 -> 10.1.6.34/24."""
+def display_address(address: str) -> str:
+    """The normalized form as an admin writes it for /Common: %0 dropped, other route domains kept."""
     addr, _, prefix = address.partition("/")
-    addr = addr.split("%", 1)[0]
+    if addr.endswith("%0"):
+        addr = addr[:-2]
     return f"{addr}/{prefix}" if prefix else addr
 
 
@@ -255,6 +267,9 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[li
             origin=f"{path}.tunnel",
         )
     )
+    if rd:
+        # A self IP %RD on the tunnel needs the tunnel inside that route domain.
+        objects.append(RouteDomainVlan(f"{rd}/{tunnel.name}", rd, tunnel.name, origin=f"{path}.routeDomain"))
     # flannel's guide: allow-service none on the tunnel self IP; the Cilium guides keep default,
     # because "allow none stops self ip ping from working" (seed 001).
     allow = () if is_flannel else ("default",)
