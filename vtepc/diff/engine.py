@@ -1,0 +1,185 @@
+"""The diff engine: two states in, typed Change records out. It compares objects, never text.
+
+Both sides are anything with `bigips: {name: BigipState}` and `cluster: ClusterState`: the
+compiled DesiredState, the ObservedState of the live readers or a snapshot, or the
+DesiredState of the topology at another git revision. A change's `before` is the side that
+is there now (live, recorded, or the base revision); `after` is what the topology asks for.
+
+Objects are matched by (kind, name) per target. Object equality is the dataclasses' own
+`==` (`origin` is compare=False), so only the objects that differ are walked field by field;
+free-form Kubernetes documents (dict fields) are walked key by key, so a changed ConfigMap
+key is one change, not a whole-document rewrite.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from typing import Any, Iterable, Iterator, Mapping
+
+from .followups import derive_follow_ups
+from .ignore import IgnoreRule, apply_ignore_rules
+from .records import (
+    ABSENT,
+    BIGIP_TARGET,
+    CLUSTER_TARGET,
+    DRIFT_ORIGIN,
+    Action,
+    Change,
+    DiffResult,
+    StateSide,
+    TargetDiff,
+    target_label,
+)
+from .secrets import mask_change
+
+# Fields the server sets and changes on its own (iControl REST and the Kubernetes API).
+# The readers drop them; the engine ignores them too, at any depth, so a reader that
+# forgets one cannot produce a phantom change.
+SERVER_MANAGED_FIELDS = frozenset({
+    "generation",
+    "selfLink",
+    "fullPath",
+    "resourceVersion",
+    "uid",
+    "creationTimestamp",
+    "managedFields",
+    "observedGeneration",
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+})
+
+# ---- converting field values to plain JSON-able data ------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A field value as JSON-able data: tuples/sets to lists, nested dataclasses to dicts."""
+    if isinstance(value, (str, int, float, bool)) or value is None or value is ABSENT:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items() if k not in SERVER_MANAGED_FIELDS}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(v) for v in value), key=repr)
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if dataclasses.is_dataclass(value):
+        return {name: plain(getattr(value, name)) for name in _compared_fields(type(value))}
+    return str(value)
+
+
+_FIELDS_CACHE: dict[type, tuple[str, ...]] = {}
+
+
+def _compared_fields(cls: type) -> tuple[str, ...]:
+    """The fields that take part in equality, minus the identity (name) and server-managed ones."""
+    names = _FIELDS_CACHE.get(cls)
+    if names is None:
+        names = tuple(
+            f.name for f in dataclasses.fields(cls)
+            if f.compare and f.name != "name" and f.name not in SERVER_MANAGED_FIELDS
+        )
+        _FIELDS_CACHE[cls] = names
+    return names
+
+
+def object_fields(obj: Any) -> dict[str, Any]:
+    """An object's compared fields as plain data: what an added or removed object shows."""
+    return {name: plain(getattr(obj, name)) for name in _compared_fields(type(obj))}
+
+
+# ---- field paths ------------------------------------------------------------------------
+
+_SIMPLE_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def join_path(path: tuple[str | int, ...]) -> str:
+    """('data', 'vtep-mac') -> 'data.vtep-mac'; keys with dots or slashes are bracketed."""
+    out = ""
+    for segment in path:
+        if isinstance(segment, int):
+            out += f"[{segment}]"
+        elif _SIMPLE_SEGMENT.match(segment):
+            out += ("." if out else "") + segment
+        else:
+            out += '["' + segment.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return out
+
+
+def _walk(path: tuple[str | int, ...], before: Any, after: Any) -> Iterator[tuple[tuple, Any, Any]]:
+    """Leaf-level differences between two values; `before != after` is known by the caller."""
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        for key in sorted(before.keys() | after.keys(), key=str):
+            if key in SERVER_MANAGED_FIELDS:
+                continue
+            b, a = before.get(key, ABSENT), after.get(key, ABSENT)
+            if b != a:
+                yield from _walk(path + (str(key),), b, a)
+    elif isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)) and len(before) == len(after) and _has_documents(before):
+        # Same-length lists of documents (e.g. a Deployment's containers): per element.
+        for index, (b, a) in enumerate(zip(before, after)):
+            if b != a:
+                yield from _walk(path + (index,), b, a)
+    else:
+        yield path, plain(before), plain(after)
+
+
+def _has_documents(values: Iterable[Any]) -> bool:
+    return any(isinstance(v, (Mapping, list, tuple)) for v in values)
+
+
+def _object_changes(target: str, before: Any, after: Any) -> list[Change]:
+    kind, name, origin = after.kind, after.name, after.origin or before.origin or DRIFT_ORIGIN
+    changes = []
+    for field_name in _compared_fields(type(after)):
+        b, a = getattr(before, field_name, ABSENT), getattr(after, field_name)
+        if b == a:
+            continue
+        for path, leaf_before, leaf_after in _walk((field_name,), b, a):
+            changes.append(Change(target, Action.CHANGE, kind, name, join_path(path), leaf_before, leaf_after, origin))
+    return changes
+
+
+def diff_target(target: str, before_objects: Iterable[Any], after_objects: Iterable[Any]) -> TargetDiff:
+    """Added, removed and changed objects of one target, in (kind, name) order."""
+    before = {(obj.kind, obj.name): obj for obj in before_objects}
+    after = {(obj.kind, obj.name): obj for obj in after_objects}
+    changes: list[Change] = []
+    for key in sorted(before.keys() | after.keys()):
+        b, a = before.get(key), after.get(key)
+        if b is None:
+            changes.append(Change(target, Action.ADD, a.kind, a.name, "", ABSENT, object_fields(a), a.origin or DRIFT_ORIGIN))
+        elif a is None:
+            changes.append(Change(target, Action.REMOVE, b.kind, b.name, "", object_fields(b), ABSENT, b.origin or DRIFT_ORIGIN))
+        elif type(a) is not type(b) or a != b:
+            changes.extend(_object_changes(target, b, a))
+    return TargetDiff(target, tuple(changes), len(before.keys() | after.keys()))
+
+
+def _objects(state: Any) -> list[Any]:
+    return list(state.objects()) if state is not None else []
+
+
+def diff_states(desired: StateSide, observed: StateSide, *, ignore: Iterable[IgnoreRule] = (), show_secrets: bool = False) -> DiffResult:
+    """Every difference between what the topology asks for and what is there, per target.
+
+    `observed` is what is there now: the live readers' or a snapshot's ObservedState, or the
+    DesiredState of the topology at the base git revision. Each change's `before` comes from
+    it, `after` from `desired`. Targets are each BIG-IP by name (topology order), then the
+    cluster; a target on one side only (a BIG-IP added to the topology, or one the snapshot
+    has and the topology no longer does) diffs against an empty side.
+    """
+    names = list(desired.bigips) + sorted(set(observed.bigips) - set(desired.bigips))
+    target_diffs = [
+        diff_target(target_label(BIGIP_TARGET, name), _objects(observed.bigips.get(name)), _objects(desired.bigips.get(name)))
+        for name in names
+    ]
+    cluster_name = (desired.cluster or observed.cluster).name
+    target_diffs.append(diff_target(target_label(CLUSTER_TARGET, cluster_name), _objects(observed.cluster), _objects(desired.cluster)))
+
+    kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
+    follow_ups = derive_follow_ups(kept)
+    if not show_secrets:
+        kept = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]
+    return DiffResult(tuple(kept), tuple(follow_ups), ignored, not show_secrets)

@@ -1,0 +1,215 @@
+"""Formatters: a DiffResult in, a string out. Pure functions; the CLI decides where it goes.
+
+text      one line per change, `target: kind name: field: before -> after  (from origin)`,
+          then the follow-ups; ANSI colour only when the caller asks for it.
+markdown  for a pull-request comment: a summary table, one collapsible <details> section per
+          target, the follow-ups; never longer than GitHub's comment limit, cut per section
+          at row boundaries with a note, never in the middle of markup.
+json      a versioned document (`format_version`) with targets, changes, follow_ups and
+          `complete`, so a consumer can tell a full diff from an aborted one.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .records import ABSENT, DRIFT_ORIGIN, Action, Change, DiffResult, FollowUp, TargetDiff
+
+JSON_FORMAT_VERSION = 1
+GITHUB_COMMENT_LIMIT = 65_536
+MARKDOWN_CELL_MAX = 200  # characters of one before/after value in a table cell
+
+_ANSI = {Action.ADD: "\033[32m", Action.REMOVE: "\033[31m", Action.CHANGE: "\033[33m"}
+_ANSI_RESET = "\033[0m"
+_VERBS = {Action.ADD: "added", Action.REMOVE: "removed", Action.CHANGE: "changed"}
+_MARKS = {Action.ADD: "+", Action.REMOVE: "-", Action.CHANGE: "~"}
+_SECRETS_NOTE = "secret values are masked; --show-secrets shows them"
+
+
+def render_value(value: Any) -> str:
+    """One value on one line: JSON, so strings are quoted and "" differs from (absent)."""
+    if value is ABSENT:
+        return "(absent)"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _origin_note(origin: str) -> str:
+    return f"({origin})" if origin == DRIFT_ORIGIN else f"(from {origin})"
+
+
+def _counts(target: TargetDiff) -> str:
+    parts = [f"{target.count(action)} {_VERBS[action]}" for action in Action if target.count(action)]
+    return ", ".join(parts) if parts else "no changes"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(result: DiffResult) -> str:
+    total = len(result.changes)
+    objects = sum(t.objects_compared for t in result.targets)
+    text = f"{_plural(total, 'change')}" if total else "no changes"
+    text += f" ({_plural(objects, 'object')} compared on {_plural(len(result.targets), 'target')}"
+    if result.ignored:
+        text += f"; {result.ignored} ignored by rules"
+    return text + ")"
+
+
+def change_line(change: Change) -> str:
+    field = f"{change.field}: " if change.field else ""
+    return (f"{change.target}: {change.kind} {change.name}: {field}"
+            f"{render_value(change.before)} -> {render_value(change.after)}  {_origin_note(change.origin)}")
+
+
+def follow_up_line(follow_up: FollowUp) -> str:
+    command = f": {follow_up.command}" if follow_up.command else ""
+    return f"{follow_up.step}. {follow_up.target}: {follow_up.action}{command}  ({follow_up.reason})"
+
+
+def format_text(result: DiffResult, *, color: bool = False) -> str:
+    lines = []
+    for change in result.changes:
+        line = change_line(change)
+        lines.append(f"{_ANSI[change.action]}{line}{_ANSI_RESET}" if color else line)
+    lines.append(summary_line(result))
+    if result.follow_ups:
+        lines.append("follow-up:")
+        lines.extend("  " + follow_up_line(f) for f in result.follow_ups)
+    if result.secrets_masked and result.has_changes:
+        lines.append(f"note: {_SECRETS_NOTE}")
+    return "\n".join(lines) + "\n"
+
+
+# ---- markdown ---------------------------------------------------------------------------
+
+
+def _code(text: str, limit: int | None = None) -> str:
+    """An inline code span that survives any content inside a table cell."""
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("|", "\\|")
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}" if text else ""
+
+
+def _markdown_row(change: Change) -> str:
+    origin = "drift" if change.origin == DRIFT_ORIGIN else _code(change.origin)
+    return (f"| {_MARKS[change.action]} | {_code(change.kind + ' ' + change.name)} | {_code(change.field)} "
+            f"| {_code(render_value(change.before), MARKDOWN_CELL_MAX)} | {_code(render_value(change.after), MARKDOWN_CELL_MAX)} | {origin} |\n")
+
+
+_SECTION_TABLE_HEAD = "| | object | field | before | after | from |\n|---|---|---|---|---|---|\n"
+_SECTION_CLOSE = "\n</details>\n\n"
+
+
+def _section_open(target: TargetDiff) -> str:
+    return f"<details><summary><code>{target.target}</code>: {_counts(target)}</summary>\n\n"
+
+
+def _truncation_note(hidden: int) -> str:
+    return (f"\n_{_plural(hidden, 'more change')} in this target not shown (GitHub comment size limit); "
+            f"`vtepc diff --format json` lists every change._\n")
+
+
+def _section(target: TargetDiff, budget: int) -> str:
+    """The target's section within `budget` characters, whole rows only."""
+    head = _section_open(target) + _SECTION_TABLE_HEAD
+    rows = [_markdown_row(change) for change in target.changes]
+    used = len(head) + len(_SECTION_CLOSE)
+    shown = 0
+    for row in rows:
+        # Room for this row, and for the note should a later row not fit.
+        note = len(_truncation_note(len(rows) - shown - 1)) if shown + 1 < len(rows) else 0
+        if used + len(row) + note > budget:
+            break
+        used += len(row)
+        shown += 1
+    body = "".join(rows[:shown])
+    note = _truncation_note(len(rows) - shown) if shown < len(rows) else ""
+    return head + body + note + _SECTION_CLOSE
+
+
+def _markdown_header(result: DiffResult) -> str:
+    lines = [f"### vtepc diff: {summary_line(result)}", ""]
+    lines.append("| target | added | removed | changed |")
+    lines.append("|---|---:|---:|---:|")
+    for target in result.targets:
+        lines.append(f"| `{target.target}` | {target.count(Action.ADD)} | {target.count(Action.REMOVE)} | {target.count(Action.CHANGE)} |")
+    return "\n".join(lines) + "\n\n"
+
+
+def _markdown_footer(result: DiffResult) -> str:
+    lines = []
+    if result.follow_ups:
+        lines.append("**Follow-up**")
+        lines.append("")
+        for f in result.follow_ups:
+            command = f": `{f.command}`" if f.command else ""
+            lines.append(f"{f.step}. `{f.target}`: {f.action}{command} ({f.reason})")
+        lines.append("")
+    if result.secrets_masked and result.has_changes:
+        lines.append(f"_{_SECRETS_NOTE}._")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def format_markdown(result: DiffResult, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """Sections share what the header and follow-ups leave; a section's unused share passes on."""
+    header, footer = _markdown_header(result), _markdown_footer(result)
+    sections = [t for t in result.targets if t.changes]
+    remaining = limit - len(header) - len(footer)
+    parts = []
+    for index, target in enumerate(sections):
+        section = _section(target, remaining // (len(sections) - index))
+        remaining -= len(section)
+        parts.append(section)
+    return header + "".join(parts) + footer
+
+
+# ---- json -------------------------------------------------------------------------------
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "target": change.target,
+        "action": change.action.value,
+        "kind": change.kind,
+        "name": change.name,
+        "field": change.field,
+        "origin": change.origin,
+        "drift": change.origin == DRIFT_ORIGIN,
+    }
+    # A side that has no such object or key is left out, so it differs from a null value.
+    if change.before is not ABSENT:
+        doc["before"] = change.before
+    if change.after is not ABSENT:
+        doc["after"] = change.after
+    return doc
+
+
+def _json_document(*, complete: bool, targets: list, changes: list, follow_ups: list, extra: dict) -> str:
+    doc = {"format_version": JSON_FORMAT_VERSION, "complete": complete, "targets": targets,
+           "changes": changes, "follow_ups": follow_ups, **extra}
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def format_json(result: DiffResult) -> str:
+    targets = [{
+        "target": t.target,
+        "objects_compared": t.objects_compared,
+        **{_VERBS[action]: t.count(action) for action in Action},
+    } for t in result.targets]
+    follow_ups = [{"step": f.step, "target": f.target, "action": f.action, "command": f.command, "reason": f.reason}
+                  for f in result.follow_ups]
+    return _json_document(complete=True, targets=targets, changes=[_change_json(c) for c in result.changes],
+                          follow_ups=follow_ups,
+                          extra={"ignored": result.ignored, "secrets_masked": result.secrets_masked,
+                                 "has_changes": result.has_changes})
+
+
+def format_json_error(message: str) -> str:
+    """What a JSON consumer gets when the diff could not be made: complete false, no changes."""
+    return _json_document(complete=False, targets=[], changes=[], follow_ups=[], extra={"error": message})
