@@ -5,6 +5,7 @@ from ._app import app
 from . import validate as _validate  # noqa: E402,F401
 from . import schema as _schema  # noqa: E402,F401
 from . import build as _build  # noqa: E402,F401
+from . import diff as _diff  # noqa: E402,F401
 from . import graph as _graph  # noqa: E402,F401
 from . import manifests as _manifests  # noqa: E402,F401
 

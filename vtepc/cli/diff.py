@@ -1,0 +1,126 @@
+"""vtepc diff."""
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._app import app
+
+
+class DiffFormat(str, enum.Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+# terraform plan -detailed-exitcode: 0 nothing to do, 1 error, 2 changes.
+EXIT_NO_CHANGES, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def _use_color(no_color: bool) -> bool:
+    # https://no-color.org: any non-empty NO_COLOR turns colour off; never colour a pipe or file.
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def _parse_bigip_urls(values: list[str]) -> dict[str, str]:
+    from urllib.parse import urlsplit
+
+    from ..diagnostics import VtepcError
+
+    urls = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or not name or not url:
+            raise VtepcError(f"--bigip expects NAME=URL, got {value.split('@')[-1]!r}")
+        if urlsplit(url).username is not None:
+            # Never echo the value: it holds a credential.
+            raise VtepcError(f"--bigip {name}: credentials in the URL are refused; set VTEPC_BIGIP_USERNAME and VTEPC_BIGIP_PASSWORD")
+        urls[name] = url
+    return urls
+
+
+def _fail(message: str, output_format: DiffFormat) -> None:
+    from ..diff import format_json_error
+
+    if output_format is DiffFormat.json:
+        typer.echo(format_json_error(message), nl=False)
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def diff(
+    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    bigip: list[str] = typer.Option([], "--bigip", metavar="NAME=URL", help="A BIG-IP's iControl REST URL (repeatable); default: its managementURL."),
+    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file, as kubectl picks it by default."),
+    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: its current-context)."),
+    ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates."),
+    insecure: bool = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out)."),
+    snapshot: Optional[Path] = typer.Option(None, "--snapshot", metavar="DIR", help="Diff against recorded state (vtepc snapshot) instead of live."),
+    against_ref: Optional[str] = typer.Option(None, "--against-ref", metavar="GITREF", help="Diff against this topology file at a git revision (no device access)."),
+    output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, markdown (pull-request comment) or json."),
+    no_color: bool = typer.Option(False, "--no-color", help="No ANSI colour (text is coloured only on a terminal, and never with NO_COLOR set)."),
+    show_secrets: bool = typer.Option(False, "--show-secrets", help="Show secret values instead of masking them."),
+    ignore_file: Optional[Path] = typer.Option(None, "--ignore-file", help="YAML list of ignore rules (target, kind, name, field globs); see docs."),
+) -> None:
+    """Compare the topology's desired state with the live (or recorded, or base-revision) state.
+
+    One line per change, naming the target, the object, the field, before -> after and the
+    topology element that causes it; then the follow-up actions. Exit 0 no changes,
+    2 changes, 1 error (terraform plan -detailed-exitcode).
+    """
+    from ..diagnostics import TopologyInvalid, VtepcError
+    from ..diff import diff_states, format_json, format_markdown, format_text, load_ignore_rules
+    from ..state import compile_desired_state
+    from ..validate import load_topology
+    from .output import format_text as format_diagnostics
+    from .output import summary
+
+    live_options = [flag for flag, given in (("--bigip", bool(bigip)), ("--kubeconfig", kubeconfig is not None),
+                                             ("--context", context is not None), ("--ca-bundle", ca_bundle is not None),
+                                             ("--insecure", insecure)) if given]
+    try:
+        if snapshot is not None and against_ref is not None:
+            raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
+        if (snapshot is not None or against_ref is not None) and live_options:
+            raise VtepcError(f"{', '.join(live_options)} only apply to live state, not with {'--snapshot' if snapshot else '--against-ref'}")
+        rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
+        desired = compile_desired_state(load_topology(topology))
+        if against_ref is not None:
+            from ..diff.sources import desired_state_at_ref
+
+            observed = desired_state_at_ref(topology, against_ref)
+        elif snapshot is not None:
+            from ..snapshot import read_snapshot
+
+            observed = read_snapshot(snapshot)
+        else:
+            from ..live import read_observed_state
+            from ..live.http import TlsOptions
+
+            observed = read_observed_state(
+                desired.topology,
+                bigip_urls=_parse_bigip_urls(bigip),
+                kubeconfig=kubeconfig,
+                context=context,
+                bigip_tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
+            )
+        result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets)
+    except TopologyInvalid as exc:
+        typer.echo(format_diagnostics(exc.diagnostics), err=True)
+        _fail(f"{exc.diagnostics[0].file if exc.diagnostics else topology}: invalid: {summary(exc.diagnostics)}", output_format)
+    except VtepcError as exc:
+        _fail(str(exc), output_format)
+
+    if output_format is DiffFormat.json:
+        typer.echo(format_json(result), nl=False)
+    elif output_format is DiffFormat.markdown:
+        typer.echo(format_markdown(result), nl=False)
+    else:
+        typer.echo(format_text(result, color=_use_color(no_color)), nl=False)
+    raise typer.Exit(EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES)
