@@ -1,13 +1,488 @@
-"""Cluster desired state (filled in by the Kubernetes side: issue 4)."""
+"""Cluster desired state: what the topology implies on the Kubernetes side.
+
+Every object is a frozen dataclass with `kind`, `name` (namespace/name when namespaced) and a
+non-compared `origin` (the topology path that caused it). The live reader builds the same
+classes from the cluster with origin "", so fields stay what the live objects carry:
+
+- CiliumConfig holds only the cilium-config keys vtepc manages (`data`); compare a live
+  ConfigMap by projecting its data onto those keys. `key_origins` attributes each key.
+- CiliumHelmValues are the values vtepc sets for the cilium chart (`helm get values`).
+- BigipNode is the BIG-IP as a flannel Node: the four flannel annotations and spec.podCIDR.
+- CisController is the k8s-bigip-ctlr Deployment of one BIG-IP: image and container args.
+- As3ConfigMap is an AS3 declaration wrapped for CIS: labels and the parsed data.template.
+- BirdConfig is one node's BIRD 2 configuration (routing: native); no live reader exists.
+
+`ClusterState.nodes` are the cluster nodes the topology expects, for drift detection
+(a live Node's name, InternalIP and spec.podCIDR).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+from ..cilium_versions import CiliumVersion, UnsupportedCiliumSetting, parse_cilium_version
+from ..diagnostics import VtepcError
+from ..model import GENEVE_PORT, VXLAN_PORT
+from .as3 import as3_declaration, as3_tenant, service_discovery_labels, services_for_bigip
+
+if TYPE_CHECKING:
+    from ..model import Cis, Topology
+    from .bigip import BigipState, VtepEntry
+
+CILIUM_NAMESPACE = "kube-system"
+CILIUM_RELEASE = "cilium"
+CILIUM_CONFIGMAP = "cilium-config"
+CIS_BINARY = "/app/bin/k8s-bigip-ctlr"
+# --cilium-name appeared in k8s-bigip-ctlr 2.13.0 (cmd/k8s-bigip-ctlr/main.go); older
+# releases drive the same FDB maintenance for Cilium through --flannel-name.
+CIS_CILIUM_NAME_FROM = (2, 13)
+CIS_USERNAME_ENV = "BIGIP_USERNAME"
+CIS_PASSWORD_ENV = "BIGIP_PASSWORD"
+FLANNEL_ANNOTATION_PREFIX = "flannel.alpha.coreos.com/"
+CILIUM_HOST_DEVICE = "cilium_host"
+
+_IMAGE_TAG_VERSION = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?$")
+
+
+class ClusterCompileError(VtepcError):
+    """The topology passed validation but its cluster side cannot be compiled."""
+
+
+@dataclass(frozen=True)
+class CiliumHelmValues:
+    kind: ClassVar[str] = "cilium/helm-values"
+    name: str  # "<namespace>/<release>"
+    values: dict  # nested, as in values.yaml
+    key_origins: dict = field(default_factory=dict, compare=False)  # dotted value path -> topology path
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class CiliumConfig:
+    kind: ClassVar[str] = "cilium/config"
+    name: str  # "kube-system/cilium-config"
+    data: dict  # ConfigMap key -> string value, only the keys vtepc manages
+    key_origins: dict = field(default_factory=dict, compare=False)  # ConfigMap key -> topology path
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class BigipNode:
+    kind: ClassVar[str] = "Node"
+    name: str
+    pod_cidr: str
+    annotations: dict
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class CisController:
+    kind: ClassVar[str] = "Deployment"
+    name: str  # "<namespace>/k8s-bigip-ctlr-<bigip>"
+    image: str
+    args: tuple[str, ...]
+    credentials_secret: str  # the Secret the username/password env vars come from
+    service_account: str
+    replicas: int = 1
+    origin: str = field(default="", compare=False)
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split("/", 1)[0]
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split("/", 1)[1]
+
+
+@dataclass(frozen=True)
+class As3ConfigMap:
+    kind: ClassVar[str] = "ConfigMap"
+    name: str  # "<service namespace>/<configmap>": CIS looks the Service up in this namespace
+    labels: dict
+    declaration: dict  # the AS3 request CIS reads from data.template (JSON)
+    service: str = ""  # the topology service name (output file name)
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class BirdConfig:
+    kind: ClassVar[str] = "bird/config"
+    name: str  # the node name
+    router_id: str  # the node IP
+    pod_cidr: str
+    local_asn: int
+    peers: tuple  # ({"name", "address", "asn"}, ...) in topology order
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class ExpectedNode:
+    kind: ClassVar[str] = "cluster/node"
+    name: str
+    ip: str
+    pod_cidr: str | None = None
+    origin: str = field(default="", compare=False)
+
+
+OBJECT_KINDS: dict[str, type] = {
+    cls.kind: cls for cls in (CiliumHelmValues, CiliumConfig, BigipNode, CisController, As3ConfigMap, BirdConfig)
+}
+
+
+def _sorted_objects(items) -> tuple:
+    return tuple(sorted(items, key=lambda o: (o.kind, o.name)))
+
+
+def _object_to_jsonable(obj) -> dict:
+    out: dict[str, Any] = {"kind": obj.kind}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.name in ("origin", "key_origins") and not value:
+            continue
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _object_from_jsonable(cls: type, raw: dict):
+    values = {k: tuple(v) if isinstance(v, list) and k in ("args", "peers") else v for k, v in raw.items() if k != "kind"}
+    return cls(**values)
 
 
 @dataclass(frozen=True)
 class ClusterState:
     name: str
+    items: tuple = ()  # every object, sorted by (kind, name)
+    nodes: tuple[ExpectedNode, ...] = ()
+    # Why an artifact was left out (e.g. a tunnel MAC is not known yet); renderers skip it.
+    omitted: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", _sorted_objects(self.items))
+
+    def objects(self) -> tuple:
+        return self.items
+
+    def of_kind(self, cls: type) -> list:
+        return [o for o in self.items if isinstance(o, cls)]
+
+    def one(self, cls: type):
+        """The single object of a kind, or None."""
+        found = self.of_kind(cls)
+        return found[0] if found else None
+
+    def to_jsonable(self) -> dict:
+        return {
+            "name": self.name,
+            "objects": [_object_to_jsonable(o) for o in self.items],
+            "nodes": [_object_to_jsonable(n) for n in self.nodes],
+            "omitted": list(self.omitted),
+        }
+
+    @classmethod
+    def from_jsonable(cls, data: Mapping) -> "ClusterState":
+        items = []
+        for raw in data.get("objects", []):
+            kind_cls = OBJECT_KINDS.get(raw.get("kind"))
+            if kind_cls is None:
+                raise VtepcError(f"unknown cluster object kind {raw.get('kind')!r} in recorded state")
+            items.append(_object_from_jsonable(kind_cls, raw))
+        nodes = tuple(_object_from_jsonable(ExpectedNode, raw) for raw in data.get("nodes", []))
+        return cls(data["name"], tuple(items), nodes, tuple(data.get("omitted", [])))
 
 
-def compile_cluster(topology, bigips) -> ClusterState:
-    return ClusterState(topology.cluster.name)
+# --- Cilium ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """One Helm value and the cilium-config key the chart renders from it."""
+
+    path: tuple[str, ...]  # value path in values.yaml
+    value: Any
+    config_key: str
+    origin: str
+
+    @property
+    def config_value(self) -> str:
+        # The chart writes these with `| quote`: booleans as "true"/"false", numbers as digits.
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        return str(self.value)
+
+
+def _routing_settings(topology: "Topology", version: CiliumVersion) -> list[_Setting]:
+    cluster = topology.cluster
+    settings: list[_Setting] = []
+    if cluster.routing == "native":
+        if version.has_routing_mode:
+            settings.append(_Setting(("routingMode",), "native", "routing-mode", "cluster.routing"))
+        else:
+            settings.append(_Setting(("tunnel",), "disabled", "tunnel", "cluster.routing"))
+        # BIRD on every node announces its pod CIDR and the switch routes between nodes, as in
+        # seed 004; the same switch is the BIG-IP's gateway to the pods. autoDirectNodeRoutes
+        # would add a second, L2-only source of node routes that the BGP design does not assume
+        # (nodes may sit in different racks), so it is set off explicitly.
+        settings.append(_Setting(("autoDirectNodeRoutes",), False, "auto-direct-node-routes", "cluster.routing"))
+        settings.append(_Setting(("ipv4NativeRoutingCIDR",), cluster.pod_cidr, "ipv4-native-routing-cidr", "cluster.podCIDR"))
+        # ipam kubernetes: each node's pods come from Node.spec.podCIDR, the CIDR the topology
+        # lists per node and BIRD announces (seed 004: config.ipam=kubernetes).
+        settings.append(_Setting(("ipam", "mode"), "kubernetes", "ipam", "cluster.nodes[*].podCIDR"))
+        return settings
+    if version.has_routing_mode:
+        settings.append(_Setting(("routingMode",), "tunnel", "routing-mode", "cluster.routing"))
+        settings.append(_Setting(("tunnelProtocol",), cluster.tunnel_protocol, "tunnel-protocol", "cluster.tunnelProtocol"))
+    else:
+        settings.append(_Setting(("tunnel",), cluster.tunnel_protocol, "tunnel", "cluster.tunnelProtocol"))
+    default_port = GENEVE_PORT if cluster.tunnel_protocol == "geneve" else VXLAN_PORT
+    if cluster.tunnel_port != default_port:
+        if not version.has_tunnel_port:
+            raise UnsupportedCiliumSetting(
+                f"cluster.tunnelPort {cluster.tunnel_port}: the Cilium {version.major}.{version.minor} chart has no "
+                f"tunnelPort value (it exists from 1.13); use port {default_port}"
+            )
+        settings.append(_Setting(("tunnelPort",), cluster.tunnel_port, "tunnel-port", "cluster.tunnelPort"))
+    return settings
+
+
+def _joined_origin(paths: list[str]) -> str:
+    return ", ".join(paths)
+
+
+def cilium_vteps(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> list[tuple["VtepEntry", int]]:
+    """The VTEPs Cilium is told about, in topology order, with each one's bigips index.
+
+    BIG-IPs of an HA pair share one endpoint (the floating underlay address) and one CIDR;
+    Cilium keys its VTEP map by CIDR, so the pair is one VTEP, announced with the first
+    unit's tunnel MAC.
+    """
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for index, bigip in enumerate(topology.bigips):
+        vtep = bigips[bigip.name].vtep
+        if vtep is None or (vtep.endpoint, vtep.cidr) in seen:
+            continue
+        seen.add((vtep.endpoint, vtep.cidr))
+        out.append((vtep, index))
+    return out
+
+
+def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -> list[_Setting]:
+    prefixes = {ipaddress.ip_network(v.cidr).prefixlen for v, _ in vteps}
+    if len(prefixes) != 1:
+        raise ClusterCompileError(
+            "Cilium applies one vtep.mask to every VTEP CIDR, but the BIG-IP tunnel networks have prefixes "
+            + ", ".join(f"/{p}" for p in sorted(prefixes))
+        )
+    mask = str(ipaddress.ip_network(vteps[0][0].cidr).netmask)
+    endpoint_paths = [
+        f"bigips[{i}].ha.floatingUnderlayIP" if topology.bigips[i].ha else f"bigips[{i}].underlay.selfIP" for _, i in vteps
+    ]
+    cidr_paths = [f"bigips[{i}].tunnel.selfIP" for _, i in vteps]
+    # Single spaces, never commas: 1.19+ splits list options on commas first.
+    return [
+        _Setting(("vtep", "enabled"), True, "enable-vtep", "bigips"),
+        _Setting(("vtep", "endpoint"), " ".join(v.endpoint for v, _ in vteps), "vtep-endpoint", _joined_origin(endpoint_paths)),
+        _Setting(("vtep", "cidr"), " ".join(v.cidr for v, _ in vteps), "vtep-cidr", _joined_origin(cidr_paths)),
+        _Setting(("vtep", "mask"), mask, "vtep-mask", _joined_origin(cidr_paths)),
+        _Setting(("vtep", "mac"), " ".join(v.mac for v, _ in vteps), "vtep-mac", _joined_origin([f"bigips[{i}].tunnel.mac" for _, i in vteps])),
+    ]
+
+
+def _nest(settings: list[_Setting]) -> dict:
+    values: dict = {}
+    for setting in settings:
+        node = values
+        for part in setting.path[:-1]:
+            node = node.setdefault(part, {})
+        node[setting.path[-1]] = setting.value
+    return values
+
+
+def _cilium_objects(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> tuple[list, list[str]]:
+    version = parse_cilium_version(topology.cluster.cilium_version)
+    settings = _routing_settings(topology, version)
+    omitted: list[str] = []
+    if topology.cluster.routing == "tunnel":
+        vteps = cilium_vteps(topology, bigips)
+        unknown = [f"bigips[{i}].tunnel.mac" for v, i in vteps if v.mac is None]
+        if unknown:
+            # A guessed MAC would silently blackhole pod -> BIG-IP traffic; leave the VTEP
+            # settings out until `vtepc discover` fills the MAC in.
+            omitted.append("Cilium vtep settings (tunnel MAC unknown: " + ", ".join(unknown) + ")")
+        elif vteps:
+            settings.extend(_vtep_settings(topology, vteps))
+    values = CiliumHelmValues(
+        f"{CILIUM_NAMESPACE}/{CILIUM_RELEASE}",
+        _nest(settings),
+        {".".join(s.path): s.origin for s in settings},
+        origin="cluster.ciliumVersion",
+    )
+    config = CiliumConfig(
+        f"{CILIUM_NAMESPACE}/{CILIUM_CONFIGMAP}",
+        {s.config_key: s.config_value for s in settings},
+        {s.config_key: s.origin for s in settings},
+        origin="cluster",
+    )
+    return [values, config], omitted
+
+
+# --- flannel --------------------------------------------------------------------------------
+
+
+def _flannel_nodes(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> tuple[list, list[str]]:
+    nodes, omitted = [], []
+    for index, bigip in enumerate(topology.bigips):
+        vtep = bigips[bigip.name].vtep
+        if vtep is None:
+            continue
+        path = f"bigips[{index}]"
+        if vtep.mac is None:
+            omitted.append(f"flannel Node {bigip.name} (tunnel MAC unknown: {path}.tunnel.mac)")
+            continue
+        # The BIG-IP's node-sized subnet of the flannel network: the tunnel self IP's address
+        # with the prefix flannel gives every node (the cluster nodes' podCIDR prefix, /24 by default).
+        address = ipaddress.ip_interface(bigip.tunnel.self_ip).ip
+        prefix = _node_subnet_prefix(topology)
+        subnet = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+        annotations = {
+            FLANNEL_ANNOTATION_PREFIX + "backend-data": json.dumps({"VtepMAC": vtep.mac}, separators=(",", ":")),
+            FLANNEL_ANNOTATION_PREFIX + "backend-type": "vxlan",
+            FLANNEL_ANNOTATION_PREFIX + "kube-subnet-manager": "true",
+            FLANNEL_ANNOTATION_PREFIX + "public-ip": vtep.endpoint,
+        }
+        nodes.append(BigipNode(bigip.name, str(subnet), annotations, origin=f"{path}.tunnel"))
+    return nodes, omitted
+
+
+FLANNEL_DEFAULT_SUBNET_LEN = 24  # flannel's SubnetLen default for an IPv4 Network
+
+
+def _node_subnet_prefix(topology: "Topology") -> int:
+    prefixes = {ipaddress.ip_network(n.pod_cidr).prefixlen for n in topology.cluster.nodes if n.pod_cidr}
+    if len(prefixes) > 1:
+        raise ClusterCompileError("cluster.nodes have podCIDRs of different sizes; flannel gives every node the same SubnetLen")
+    return prefixes.pop() if prefixes else FLANNEL_DEFAULT_SUBNET_LEN
+
+
+# --- CIS, AS3 -------------------------------------------------------------------------------
+
+
+def cis_supports_cilium_name(image: str) -> bool:
+    """Whether the image's CIS release has --cilium-name; untagged/latest counts as current."""
+    match = _IMAGE_TAG_VERSION.search(image)
+    if match is None:
+        return True
+    return (int(match[1]), int(match[2])) >= CIS_CILIUM_NAME_FROM
+
+
+def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
+    bigip = topology.bigips[index]
+    if bigip.management_url is None:
+        raise ClusterCompileError(f"cis needs bigips[{index}].managementURL for --bigip-url")
+    args = [
+        # Kubernetes expands $(VAR) in args from the container env, which comes from the Secret.
+        f"--bigip-username=$({CIS_USERNAME_ENV})",
+        f"--bigip-password=$({CIS_PASSWORD_ENV})",
+        f"--bigip-url={bigip.management_url}",
+        f"--bigip-partition={cis.partition}",
+        f"--pool-member-type={cis.pool_member_type}",
+    ]
+    # CIS maintains the tunnel's FDB only in cluster mode; it rejects a tunnel name with
+    # nodeport. With routing: native there is no tunnel, and no --static-routing-mode either:
+    # the BIG-IP already routes the pod network via the BGP-fed switch (vtepc-pods), and CIS
+    # static routes would be a second writer of that routing table.
+    if topology.cluster.routing == "tunnel" and cis.pool_member_type == "cluster" and bigip.tunnel is not None:
+        tunnel_path = f"/Common/{bigip.tunnel.name}"
+        if topology.cluster.cni == "cilium" and cis_supports_cilium_name(cis.image):
+            args.append(f"--cilium-name={tunnel_path}")
+        else:
+            args.append(f"--flannel-name={tunnel_path}")
+    if cis.insecure:
+        args.append("--insecure=true")
+    return args
+
+
+def _cis_controllers(topology: "Topology") -> list[CisController]:
+    cis = topology.cis
+    out = []
+    for index, bigip in enumerate(topology.bigips):
+        name = f"k8s-bigip-ctlr-{bigip.name}"
+        out.append(
+            CisController(
+                f"{cis.namespace}/{name}",
+                cis.image,
+                tuple(_cis_args(topology, cis, index)),
+                cis.credentials_secret,
+                service_account=name,
+                origin="cis",
+            )
+        )
+    return out
+
+
+def _as3_configmaps(topology: "Topology") -> list[As3ConfigMap]:
+    tenant = as3_tenant(topology)
+    out = []
+    for index, service in enumerate(topology.services):
+        targets = [b for b in topology.bigips if service in services_for_bigip(topology, b.name)]
+        route_domains = sorted({b.route_domain for b in targets})
+        if len(route_domains) > 1:
+            raise ClusterCompileError(
+                f"services[{index}] targets BIG-IPs in route domains {route_domains}; one CIS ConfigMap carries one virtual address"
+            )
+        declaration = as3_declaration(
+            [service], tenant=tenant, route_domain=route_domains[0] if route_domains else 0, label=f"vtepc {topology.metadata.name}"
+        )
+        labels = {"as3": "true", "f5type": "virtual-server"}
+        out.append(As3ConfigMap(f"{service.namespace}/vtepc-as3-{service.name}", labels, declaration, service.name, f"services[{index}]"))
+    return out
+
+
+def service_labels(topology: "Topology") -> dict[str, dict[str, str]]:
+    """The labels each topology service's Kubernetes Service needs for CIS discovery."""
+    tenant = as3_tenant(topology)
+    return {s.name: service_discovery_labels(s, tenant) for s in topology.services}
+
+
+# --- BIRD -----------------------------------------------------------------------------------
+
+
+def _bird_configs(topology: "Topology") -> list[BirdConfig]:
+    bgp = topology.bgp
+    if bgp is None:
+        raise ClusterCompileError("routing: native needs a bgp section (asn and peers) for the nodes' BIRD")
+    peers = tuple({"name": p.name, "address": p.address, "asn": p.asn or bgp.asn} for p in bgp.peers)
+    out = []
+    for index, node in enumerate(topology.cluster.nodes):
+        if node.pod_cidr is None:
+            raise ClusterCompileError(f"cluster.nodes[{index}].podCIDR is needed to announce the node's pods over BGP")
+        out.append(BirdConfig(node.name, node.ip, node.pod_cidr, bgp.asn, peers, origin=f"cluster.nodes[{index}]"))
+    return out
+
+
+def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> ClusterState:
+    """The cluster desired state of a validated, defaults-resolved topology."""
+    cluster = topology.cluster
+    items: list = []
+    omitted: list[str] = []
+    if cluster.cni == "cilium":
+        cilium, why = _cilium_objects(topology, bigips)
+        items += cilium
+        omitted += why
+    else:
+        nodes, why = _flannel_nodes(topology, bigips)
+        items += nodes
+        omitted += why
+    if topology.cis is not None:
+        items += _cis_controllers(topology)
+    items += _as3_configmaps(topology)
+    if cluster.routing == "native":
+        items += _bird_configs(topology)
+    expected = tuple(
+        ExpectedNode(n.name, n.ip, n.pod_cidr, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes)
+    )
+    return ClusterState(cluster.name, tuple(items), expected, tuple(omitted))
