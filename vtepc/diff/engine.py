@@ -114,7 +114,7 @@ def _walk(path: tuple[str | int, ...], before: Any, after: Any) -> Iterator[tupl
             if key in SERVER_MANAGED_FIELDS:
                 continue
             b, a = before.get(key, ABSENT), after.get(key, ABSENT)
-            if b != a:
+            if b != a and not _same_once_server_fields_dropped(b, a):
                 yield from _walk(path + (str(key),), b, a)
     elif isinstance(before, (list, tuple)) and isinstance(after, (list, tuple)) and len(before) == len(after) and _has_documents(before):
         # Same-length lists of documents (e.g. a Deployment's containers): per element.
@@ -123,6 +123,14 @@ def _walk(path: tuple[str | int, ...], before: Any, after: Any) -> Iterator[tupl
                 yield from _walk(path + (index,), b, a)
     else:
         yield path, plain(before), plain(after)
+
+
+def _same_once_server_fields_dropped(before: Any, after: Any) -> bool:
+    """E.g. annotations holding only last-applied-configuration vs no annotations: no change.
+
+    An empty mapping and a missing one mean the same to both APIs."""
+    b, a = plain(before), plain(after)
+    return b == a or (b in (ABSENT, {}) and a in (ABSENT, {}))
 
 
 def _has_documents(values: Iterable[Any]) -> bool:

@@ -157,16 +157,20 @@ def _markdown_footer(result: DiffResult) -> str:
 
 
 def format_markdown(result: DiffResult, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """Sections share what the header and follow-ups leave; a section's unused share passes on."""
+    """Sections share what the header and follow-ups leave.
+
+    Shares are handed out smallest section first, so what a small section does not use goes
+    to the big ones; the sections still appear in target order.
+    """
     header, footer = _markdown_header(result), _markdown_footer(result)
     sections = [t for t in result.targets if t.changes]
     remaining = limit - len(header) - len(footer)
-    parts = []
-    for index, target in enumerate(sections):
-        section = _section(target, remaining // (len(sections) - index))
-        remaining -= len(section)
-        parts.append(section)
-    return header + "".join(parts) + footer
+    rendered: dict[int, str] = {}
+    by_size = sorted(range(len(sections)), key=lambda i: len(sections[i].changes))
+    for handed, index in enumerate(by_size):
+        rendered[index] = _section(sections[index], remaining // (len(sections) - handed))
+        remaining -= len(rendered[index])
+    return header + "".join(rendered[i] for i in range(len(sections))) + footer
 
 
 # ---- json -------------------------------------------------------------------------------
