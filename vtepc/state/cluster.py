@@ -36,6 +36,7 @@ CILIUM_NAMESPACE = "kube-system"
 CILIUM_RELEASE = "cilium"
 CILIUM_CONFIGMAP = "cilium-config"
 CIS_BINARY = "/app/bin/k8s-bigip-ctlr"
+CIS_NAME_PREFIX = "k8s-bigip-ctlr-"  # + the BIG-IP name: Deployment, ServiceAccount and RBAC names
 # --cilium-name appeared in k8s-bigip-ctlr 2.13.0 (cmd/k8s-bigip-ctlr/main.go); older
 # releases drive the same FDB maintenance for Cilium through --flannel-name.
 CIS_CILIUM_NAME_FROM = (2, 13)
@@ -96,6 +97,10 @@ class CisController:
     @property
     def short_name(self) -> str:
         return self.name.split("/", 1)[1]
+
+    @property
+    def bigip(self) -> str:
+        return self.short_name.removeprefix(CIS_NAME_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -410,7 +415,7 @@ def _cis_controllers(topology: "Topology") -> list[CisController]:
     cis = topology.cis
     out = []
     for index, bigip in enumerate(topology.bigips):
-        name = f"k8s-bigip-ctlr-{bigip.name}"
+        name = CIS_NAME_PREFIX + bigip.name
         out.append(
             CisController(
                 f"{cis.namespace}/{name}",

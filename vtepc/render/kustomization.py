@@ -1,0 +1,29 @@
+"""kubernetes/kustomization.yaml: every manifest under kubernetes/, so `kubectl kustomize`,
+Flux and Argo CD take the directory as it is.
+
+The list is what the other renderers write under kubernetes/ (Helm values excluded), so a
+new manifest can never be missing from it.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import RENDERERS, renderer
+from ._kubernetes import CILIUM_VALUES_PATH, dump_yaml, header
+
+if TYPE_CHECKING:
+    from ..state import DesiredState
+
+DIRECTORY = "kubernetes/"
+PATH = DIRECTORY + "kustomization.yaml"
+
+
+@renderer("kustomization")
+def render_kustomization(state: "DesiredState") -> dict[str, str]:
+    paths = {path for name, fn in RENDERERS.items() if name != "kustomization" for path in fn(state)}
+    manifests = sorted(p.removeprefix(DIRECTORY) for p in paths if p.startswith(DIRECTORY) and p != CILIUM_VALUES_PATH)
+    if not manifests:
+        return {}
+    notes = ["cilium-values.yaml is Helm values, not a manifest: use it with helm."] if CILIUM_VALUES_PATH in paths else []
+    kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": manifests}
+    return {PATH: dump_yaml([kustomization], header(state, *notes))}
