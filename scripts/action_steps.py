@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""The steps of the vtepc GitHub Action (action.yml), as a script a test can run the same way.
+
+    action_steps.py check     validate (annotations), build --check, diff, graph -> comment body
+    action_steps.py comment   create or update the one sticky PR comment with that body
+
+Inputs come from environment variables (action.yml maps its inputs onto them), never from
+`${{ }}` expansion inside a shell script, so a crafted path or ref cannot inject commands.
+The comment is keyed by a hidden HTML marker and kept under GitHub's 65,536-character limit
+with open code fences and <details> blocks closed where it is cut.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GITHUB_COMMENT_LIMIT = 65536
+# Room left under the limit for the truncation notices themselves.
+COMMENT_BUDGET = GITHUB_COMMENT_LIMIT - 1536
+MAX_PROBLEM_ROWS = 50
+VTEPC = [sys.executable, "-m", "vtepc"]
+
+
+def comment_marker(key: str) -> str:
+    return f"<!-- vtepc-comment:{key} -->"
+
+
+def utf16_length(text: str) -> int:
+    """GitHub counts the limit in UTF-16 code units; an emoji counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def truncate_markdown(text: str, limit: int) -> str:
+    """Cut text at a line boundary to at most `limit` UTF-16 units, closing what the cut leaves open."""
+    if utf16_length(text) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    used = 0
+    fence: str | None = None
+    details = 0
+    reserve = 200  # closing fence, </details> tags and the notice
+    for line in lines:
+        size = utf16_length(line)
+        if used + size > limit - reserve - 14 * details:
+            break
+        kept.append(line)
+        used += size
+        match = _FENCE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
+                fence = None
+        elif fence is None:
+            details += line.count("<details") - line.count("</details>")
+    hidden = len(lines) - len(kept)
+    if kept and not kept[-1].endswith("\n"):
+        kept.append("\n")
+    if fence is not None:
+        kept.append(fence + "\n")
+    kept.extend("</details>\n" for _ in range(max(0, details)))
+    kept.append(f"\n_... truncated: {hidden} more lines are in the job log._\n")
+    return "".join(kept)
+
+
+@dataclass
+class TopologyResult:
+    path: str
+    valid: bool = True
+    problems: list[dict] = field(default_factory=list)
+    check: str = "skipped"  # up to date | stale | skipped | not run
+    check_diff: str = ""
+    diffs: list[tuple[str, str]] = field(default_factory=list)  # (title, markdown)
+    changes: bool = False
+    graph: str = ""
+    failed: bool = False
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+def _annotation(level: str, message: str, file: str = "", title: str = "") -> str:
+    props = ",".join(p for p in (f"file={file}" if file else "", f"title={title}" if title else "") if p)
+    body = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} {props}::{body}" if props else f"::{level}::{body}"
+
+
+def diff_available() -> bool:
+    return _run([*VTEPC, "diff", "--help"]).returncode == 0
+
+
+def check_topology(path: str, output_dir: str, snapshot_dir: str, base_ref: str, with_diff: bool) -> TopologyResult:
+    """Run every step for one topology; annotations go to stdout, where the runner picks them up."""
+    result = TopologyResult(path)
+    annotations = _run([*VTEPC, "validate", path, "--format", "github"])
+    if annotations.stdout:
+        print(annotations.stdout, end="" if annotations.stdout.endswith("\n") else "\n")
+    report = _run([*VTEPC, "validate", path, "--format", "json"])
+    try:
+        result.problems = json.loads(report.stdout)["diagnostics"]
+    except (ValueError, KeyError):
+        print(_annotation("error", f"vtepc validate failed: {report.stderr.strip()}", path), flush=True)
+    result.valid = annotations.returncode == 0
+    result.failed = not result.valid
+    if not result.valid:
+        result.check = "not run" if output_dir else "skipped"
+        return result
+    if output_dir:
+        check = _run([*VTEPC, "build", path, "-o", output_dir, "--check"])
+        if check.returncode == 0:
+            result.check = "up to date"
+        else:
+            result.check = "stale"
+            result.check_diff = check.stdout
+            result.failed = True
+            print(_annotation("error", f"{check.stderr.strip()}", output_dir, "vtepc build --check"), flush=True)
+    if with_diff:
+        sources = [(f"against {base_ref}", ["--against-ref", base_ref])] if base_ref else []
+        if snapshot_dir:
+            sources.append((f"against the snapshot {snapshot_dir}", ["--snapshot", snapshot_dir]))
+        for title, source in sources:
+            diff = _run([*VTEPC, "diff", path, *source, "--format", "markdown"])
+            if diff.returncode == 1:
+                result.failed = True
+                print(_annotation("error", f"vtepc diff {title} failed: {diff.stderr.strip()}", path), flush=True)
+                result.diffs.append((title, f"vtepc diff failed:\n\n```\n{diff.stderr.strip()}\n```\n"))
+            else:
+                result.changes = result.changes or diff.returncode == 2
+                result.diffs.append((title, diff.stdout or "No changes.\n"))
+    graph = _run([*VTEPC, "graph", path, "--format", "mermaid"])
+    if graph.returncode == 0:
+        result.graph = graph.stdout
+    return result
+
+
+def _problem_table(problems: list[dict]) -> str:
+    rows = ["| line | code | severity | message |", "|---:|---|---|---|"]
+    for problem in problems[:MAX_PROBLEM_ROWS]:
+        message = problem["message"].replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| {problem['line']} | `{problem['code']}` | {problem['severity']} | {message} |")
+    if len(problems) > MAX_PROBLEM_ROWS:
+        rows.append(f"| | | | ... {len(problems) - MAX_PROBLEM_ROWS} more in the job log |")
+    return "\n".join(rows) + "\n"
+
+
+def comment_body(results: list[TopologyResult], key: str, diff_note: str = "", limit: int = COMMENT_BUDGET) -> str:
+    """The sticky comment: marker, summary table, then per topology problems, graph and diffs.
+
+    The fixed parts come first; the diffs share what is left of the budget, each cut on its
+    own so one huge diff cannot push the other topologies out of the comment.
+    """
+    failed = any(r.failed for r in results)
+    head = [
+        comment_marker(key),
+        f"## vtepc: {'checks failed' if failed else 'checks passed'}",
+        "",
+        "| topology | validate | rendered output | changes |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        errors = sum(1 for p in r.problems if p["severity"] == "error")
+        validate = f"{errors} error(s), {len(r.problems) - errors} warning(s)" if r.problems else "ok"
+        changes = "yes" if r.changes else ("no" if r.diffs else "n/a")
+        head.append(f"| `{r.path}` | {validate} | {r.check} | {changes} |")
+    if diff_note:
+        head += ["", diff_note]
+    fixed: list[str] = ["\n".join(head) + "\n"]
+    variable: list[tuple[int, str]] = []  # (position in parts, markdown to cut to its share)
+    for r in results:
+        fixed.append(f"\n### `{r.path}`\n")
+        if r.problems:
+            fixed.append("\n" + _problem_table(r.problems))
+        if r.graph:
+            fixed.append(f"\n<details open><summary>topology graph</summary>\n\n```mermaid\n{r.graph}```\n\n</details>\n")
+        if r.check_diff:
+            variable.append((len(fixed), f"\n<details><summary>rendered output is stale</summary>\n\n```diff\n{r.check_diff}```\n\n</details>\n"))
+            fixed.append("")
+        for title, markdown in r.diffs:
+            variable.append((len(fixed), f"\n#### changes {title}\n\n{markdown}"))
+            fixed.append("")
+    remaining = limit - utf16_length("".join(fixed))
+    if variable:
+        share = max(remaining // len(variable), 0)
+        for position, markdown in variable:
+            fixed[position] = truncate_markdown(markdown, share)
+    return truncate_markdown("".join(fixed), limit)
+
+
+def _topologies(spec: str) -> list[str]:
+    """Paths separated by whitespace or newlines; globs expand, sorted."""
+    paths: list[str] = []
+    for item in shlex.split(spec):
+        matches = sorted(glob.glob(item)) if glob.has_magic(item) else [item]
+        paths.extend(m for m in matches if m not in paths)
+    return paths
+
+
+def _output_dir(template: str, topology: str, many: bool) -> str:
+    if not template:
+        return ""
+    if "{name}" in template:
+        return template.replace("{name}", Path(topology).stem)
+    if many:
+        raise SystemExit("output-dir must contain {name} when several topologies are checked")
+    return template
+
+
+def _set_output(name: str, value: str) -> None:
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as fh:
+            fh.write(f"{name}={value}\n")
+
+
+def step_check() -> int:
+    env = os.environ
+    topologies = _topologies(env.get("VTEPC_TOPOLOGY", ""))
+    if not topologies:
+        print(_annotation("error", "no topology file matched the topology input"))
+        return 1
+    base_ref = env.get("VTEPC_BASE_REF", "")
+    snapshot_dir = env.get("VTEPC_SNAPSHOT_DIR", "")
+    with_diff = bool(base_ref or snapshot_dir) and diff_available()
+    diff_note = ""
+    if (base_ref or snapshot_dir) and not with_diff:
+        diff_note = "_`vtepc diff` is not available in this vtepc version: no change list._"
+    results = [
+        check_topology(t, _output_dir(env.get("VTEPC_OUTPUT_DIR", ""), t, len(topologies) > 1), snapshot_dir, base_ref, with_diff)
+        for t in topologies
+    ]
+    body = comment_body(results, env.get("VTEPC_COMMENT_KEY") or "vtepc", diff_note)
+    body_file = Path(env.get("VTEPC_BODY_FILE") or "vtepc-comment.md")
+    body_file.write_text(body, encoding="utf-8")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(body)
+    failed = any(r.failed for r in results)
+    _set_output("failed", "true" if failed else "false")
+    _set_output("changes", "true" if any(r.changes for r in results) else "false")
+    return 1 if failed else 0
+
+
+def _gh(*args: str) -> str:
+    done = subprocess.run(["gh", "api", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"gh api {' '.join(args[:3])} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def step_comment() -> int:
+    """Create the PR comment, or update the one that carries this key's marker."""
+    env = os.environ
+    body_file = Path(env.get("VTEPC_BODY_FILE") or "vtepc-comment.md")
+    if not body_file.is_file():
+        print("no comment body: the check step did not get that far", file=sys.stderr)
+        return 0
+    repository, number = env["GITHUB_REPOSITORY"], env["VTEPC_PR_NUMBER"]
+    marker = comment_marker(env.get("VTEPC_COMMENT_KEY") or "vtepc")
+    existing = _gh(
+        "--paginate",
+        f"repos/{repository}/issues/{number}/comments",
+        "--jq",
+        f".[] | select(.body | startswith({json.dumps(marker)})) | .id",
+    ).split()
+    if existing:
+        _gh("--method", "PATCH", f"repos/{repository}/issues/comments/{existing[0]}", "-F", f"body=@{body_file}")
+        print(f"updated comment {existing[0]}", file=sys.stderr)
+    else:
+        _gh("--method", "POST", f"repos/{repository}/issues/{number}/comments", "-F", f"body=@{body_file}")
+        print("created comment", file=sys.stderr)
+    return 0
+
+
+STEPS = {"check": step_check, "comment": step_comment}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in STEPS:
+        raise SystemExit(f"usage: {sys.argv[0]} {{{'|'.join(STEPS)}}}")
+    sys.exit(STEPS[sys.argv[1]]())
