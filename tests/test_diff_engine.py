@@ -23,7 +23,7 @@ class Record:
 
 @dataclass(frozen=True)
 class Document:
-    kind: ClassVar[str] = "ConfigMap"
+    kind: ClassVar[str] = "cilium/config"
     name: str
     data: dict
     metadata: dict = field(default_factory=dict)
@@ -32,7 +32,7 @@ class Document:
 
 @dataclass(frozen=True)
 class Node:
-    kind: ClassVar[str] = "ClusterNode"
+    kind: ClassVar[str] = "cluster/node"
     name: str
     ip: str
     origin: str = field(default="", compare=False)
@@ -42,6 +42,7 @@ class Node:
 class Container:
     name: str
     items: tuple
+    nodes: tuple = ()
 
     def objects(self):
         return sorted(self.items, key=lambda o: (o.kind, o.name))
@@ -165,7 +166,7 @@ def test_secrets_masked_unless_asked():
 def test_ignore_rules_match_target_kind_name_and_field_prefix():
     desired = side([Record("t/a", "1%0"), Record("t/b", "2%0")], [Document("kube-system/cilium-config", {"a": "1", "b": {"c": "2"}})])
     observed = side([], [Document("kube-system/cilium-config", {"a": "0", "b": {"c": "3"}})])
-    rules = [IgnoreRule(target="bigip/*", name="t/a"), IgnoreRule(kind="ConfigMap", field="data.b")]
+    rules = [IgnoreRule(target="bigip/*", name="t/a"), IgnoreRule(kind="cilium/config", field="data.b")]
     result = diff_states(desired, observed, ignore=rules)
     assert [(c.name, c.field) for c in result.changes] == [("t/b", ""), ("kube-system/cilium-config", "data.a")]
     assert result.ignored == 2

@@ -22,7 +22,7 @@ def test_text_one_line_per_change_then_follow_ups():
     lines = text.splitlines()
     assert lines[0] == 'bigip/bigip-1: net/fdb/record t/00000: (absent) -> {"endpoint": "10.0.0.0%0"}  (from cluster.nodes[0])'
     assert 'bigip/bigip-1: net/fdb/record t/stale: {"endpoint": "10.9.9.9%0"} -> (absent)  (not in topology (drift))' in lines
-    assert ('cluster/prod: ConfigMap kube-system/cilium-config: data.vtep-mac: "00:50:56:a0:7d:d8" -> "00:50:56:86:6b:28"'
+    assert ('cluster/prod: cilium/config kube-system/cilium-config: data.vtep-mac: "00:50:56:a0:7d:d8" -> "00:50:56:86:6b:28"'
             "  (from bigips[0].tunnel.mac)") in lines
     assert "6 changes (6 objects compared on 2 targets)" in lines
     assert lines[lines.index("follow-up:") + 2].startswith("  2. bigip/bigip-1: save the running configuration: tmsh save sys config")
@@ -55,7 +55,7 @@ def test_markdown_sections_and_summary_table():
     assert markdown.startswith("### vtepc diff: 6 changes")
     assert "| `bigip/bigip-1` | 3 | 1 | 0 |" in markdown
     assert "<details><summary><code>cluster/prod</code>: 1 removed, 1 changed</summary>" in markdown
-    assert "| ~ | `ConfigMap kube-system/cilium-config` | `data.vtep-mac` | `\"00:50:56:a0:7d:d8\"` |" in markdown
+    assert "| ~ | `cilium/config kube-system/cilium-config` | `data.vtep-mac` | `\"00:50:56:a0:7d:d8\"` |" in markdown
     assert "1. `bigip/bigip-1`: apply the BIG-IP changes in order" in markdown
     _assert_balanced(markdown)
 

@@ -15,7 +15,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Collection, Iterable, Iterator, Mapping
+
+from ..state import DesiredState
+from ..state.bigip import Tunnel
 
 from .followups import derive_follow_ups
 from .ignore import IgnoreRule, apply_ignore_rules
@@ -24,6 +28,7 @@ from .records import (
     BIGIP_TARGET,
     CLUSTER_TARGET,
     DRIFT_ORIGIN,
+    TUNNEL_MAC_KIND,
     Action,
     Change,
     DiffResult,
@@ -137,14 +142,28 @@ def _has_documents(values: Iterable[Any]) -> bool:
     return any(isinstance(v, (Mapping, list, tuple)) for v in values)
 
 
+def _field_origin(obj: Any, path: tuple[str | int, ...]) -> str:
+    """The most specific origin of a field: objects such as cilium-config attribute each key
+    (`key_origins`, by key or dotted value path), so vtep-mac says bigips[1].tunnel.mac."""
+    key_origins = getattr(obj, "key_origins", None)
+    keys = [str(part) for part in path[1:]]
+    if key_origins:
+        for length in range(len(keys), 0, -1):
+            origin = key_origins.get(".".join(keys[:length]))
+            if origin:
+                return origin
+    return obj.origin
+
+
 def _object_changes(target: str, before: Any, after: Any) -> list[Change]:
-    kind, name, origin = after.kind, after.name, after.origin or before.origin or DRIFT_ORIGIN
+    kind, name = after.kind, after.name
     changes = []
     for field_name in _compared_fields(type(after)):
         b, a = getattr(before, field_name, ABSENT), getattr(after, field_name)
         if b == a:
             continue
         for path, leaf_before, leaf_after in _walk((field_name,), b, a):
+            origin = _field_origin(after, path) or before.origin or DRIFT_ORIGIN
             changes.append(Change(target, Action.CHANGE, kind, name, join_path(path), leaf_before, leaf_after, origin))
     return changes
 
@@ -165,11 +184,54 @@ def diff_target(target: str, before_objects: Iterable[Any], after_objects: Itera
     return TargetDiff(target, tuple(changes), len(before.keys() | after.keys()))
 
 
-def _objects(state: Any) -> list[Any]:
-    return list(state.objects()) if state is not None else []
+@dataclass(frozen=True)
+class TunnelMac:
+    """The tunnel interface's MAC, which only the device knows and the topology restates
+    (bigips[].tunnel.mac, for cilium-config vtep-mac and the flannel VtepMAC).
+
+    Compared only against a device, and only when both sides know it: a topology without the
+    MAC makes no claim (vtepc discover fills it in)."""
+
+    kind: ClassVar[str] = TUNNEL_MAC_KIND
+    name: str  # the tunnel's name
+    mac: str
+    origin: str = field(default="", compare=False)
 
 
-def diff_states(desired: StateSide, observed: StateSide, *, ignore: Iterable[IgnoreRule] = (), show_secrets: bool = False) -> DiffResult:
+def _tunnel_mac(state: Any) -> list[TunnelMac]:
+    vtep = getattr(state, "vtep", None)
+    tunnel = next((o for o in state.objects() if o.kind == Tunnel.kind), None)
+    if vtep is None or vtep.mac is None or tunnel is None:
+        return []
+    return [TunnelMac(tunnel.name, vtep.mac, f"{tunnel.origin}.mac" if tunnel.origin else "")]
+
+
+def _bigip_objects(desired: Any, observed: Any, against_device: bool) -> tuple[list[Any], list[Any]]:
+    desired_objects = list(desired.objects()) if desired is not None else []
+    observed_objects = list(observed.objects()) if observed is not None else []
+    if against_device and desired is not None and observed is not None:
+        desired_mac, observed_mac = _tunnel_mac(desired), _tunnel_mac(observed)
+        if desired_mac and observed_mac:
+            desired_objects += desired_mac
+            observed_objects += observed_mac
+    return desired_objects, observed_objects
+
+
+def _cluster_objects(state: Any, skipped_kinds: Collection[str]) -> list[Any]:
+    """Everything vtepc manages in the cluster, and the cluster's nodes (for drift)."""
+    if state is None:
+        return []
+    return [o for o in (*state.objects(), *state.nodes) if o.kind not in skipped_kinds]
+
+
+def diff_states(
+    desired: StateSide,
+    observed: StateSide,
+    *,
+    ignore: Iterable[IgnoreRule] = (),
+    show_secrets: bool = False,
+    unread_kinds: Mapping[str, str] | None = None,
+) -> DiffResult:
     """Every difference between what the topology asks for and what is there, per target.
 
     `observed` is what is there now: the live readers' or a snapshot's ObservedState, or the
@@ -177,17 +239,29 @@ def diff_states(desired: StateSide, observed: StateSide, *, ignore: Iterable[Ign
     it, `after` from `desired`. Targets are each BIG-IP by name (topology order), then the
     cluster; a target on one side only (a BIG-IP added to the topology, or one the snapshot
     has and the topology no longer does) diffs against an empty side.
+
+    `unread_kinds` ({kind: why}) are kinds the observed side could not read (no reader, no
+    access): they are left out of the comparison and said so in the result's notes, rather
+    than shown as objects to add.
     """
+    unread_kinds = dict(unread_kinds or {})
+    against_device = not isinstance(observed, DesiredState)
     names = list(desired.bigips) + sorted(set(observed.bigips) - set(desired.bigips))
-    target_diffs = [
-        diff_target(target_label(BIGIP_TARGET, name), _objects(observed.bigips.get(name)), _objects(desired.bigips.get(name)))
-        for name in names
-    ]
+    target_diffs = []
+    for name in names:
+        after, before = _bigip_objects(desired.bigips.get(name), observed.bigips.get(name), against_device)
+        target_diffs.append(diff_target(target_label(BIGIP_TARGET, name), before, after))
     cluster_name = (desired.cluster or observed.cluster).name
-    target_diffs.append(diff_target(target_label(CLUSTER_TARGET, cluster_name), _objects(observed.cluster), _objects(desired.cluster)))
+    target_diffs.append(diff_target(
+        target_label(CLUSTER_TARGET, cluster_name),
+        _cluster_objects(observed.cluster, unread_kinds),
+        _cluster_objects(desired.cluster, unread_kinds),
+    ))
 
     kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
     follow_ups = derive_follow_ups(kept)
     if not show_secrets:
         kept = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]
-    return DiffResult(tuple(kept), tuple(follow_ups), ignored, not show_secrets)
+    notes = [f"{kind} not compared: {why}" for kind, why in sorted(unread_kinds.items())]
+    notes += [f"left out of the desired state: {why}" for why in getattr(desired.cluster, "omitted", ())]
+    return DiffResult(tuple(kept), tuple(follow_ups), ignored, not show_secrets, tuple(notes))

@@ -9,24 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from .records import BIGIP_TARGET, CLUSTER_TARGET, Action, Change, FollowUp, TargetDiff
+from ..state.cluster import CILIUM_NAMESPACE, CILIUM_RELEASE, CiliumConfig, CiliumHelmValues, ExpectedNode
+from .records import BIGIP_TARGET, CLUSTER_TARGET, TUNNEL_MAC_KIND, Action, Change, FollowUp, TargetDiff
 
-# The cilium-config ConfigMap, named as the cluster state names it; agents read it only at start.
-CILIUM_CONFIG_KIND = "ConfigMap"
-CILIUM_CONFIG_NAME = "cilium-config"
-CILIUM_NAMESPACE = "kube-system"
-# The cluster's own Nodes, as the topology lists them (cluster.nodes) and the live reader sees them.
-CLUSTER_NODE_KIND = "ClusterNode"
-
-
-def _short_name(name: str) -> tuple[str, str]:
-    """'kube-system/cilium-config' -> ('kube-system', 'cilium-config'); no namespace -> ('', name)."""
-    namespace, _, short = name.rpartition("/")
-    return namespace, short
-
-
-def _is_cilium_config(change: Change) -> bool:
-    return change.kind == CILIUM_CONFIG_KIND and _short_name(change.name)[1] == CILIUM_CONFIG_NAME
+# Changes fixed in the topology, not applied to a device or the cluster.
+TOPOLOGY_SIDE_KINDS = frozenset({ExpectedNode.kind, TUNNEL_MAC_KIND})
 
 
 # Node names listed in one follow-up before "and N more".
@@ -57,10 +44,39 @@ def _node_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
     return steps
 
 
+def _namespace(change: Change) -> str:
+    """'kube-system/cilium-config' -> 'kube-system'."""
+    return change.name.rpartition("/")[0] or CILIUM_NAMESPACE
+
+
+def _cilium_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
+    steps = []
+    values = next((c for c in changes if c.kind == CiliumHelmValues.kind), None)
+    config = next((c for c in changes if c.kind == CiliumConfig.kind), None)
+    if values is not None:
+        steps.append(FollowUp(0, target, "upgrade the Cilium release with the new values",
+                              "the chart renders cilium-config from them; a bare ConfigMap edit is undone by the next upgrade",
+                              f"helm upgrade {CILIUM_RELEASE} cilium/cilium -n {_namespace(values)} --reuse-values -f kubernetes/cilium-values.yaml"))
+    if values is not None or config is not None:
+        steps.append(FollowUp(0, target, "restart the Cilium agents", "they read cilium-config only when they start",
+                              f"kubectl -n {_namespace(values or config)} rollout restart ds/cilium"))
+    return steps
+
+
+def _tunnel_mac_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
+    return [FollowUp(0, target, f"set {c.origin} to the device's tunnel MAC {c.before}",
+                     "the topology states a MAC the tunnel does not have, so Cilium or flannel would send to the wrong MAC",
+                     "vtepc discover TOPOLOGY")
+            for c in changes if c.kind == TUNNEL_MAC_KIND]
+
+
 def derive_follow_ups(targets: list[TargetDiff]) -> list[FollowUp]:
     steps: list[FollowUp] = []
     for target in targets:
-        if target.target.startswith(BIGIP_TARGET + "/") and target.changes:
+        if not target.target.startswith(BIGIP_TARGET + "/"):
+            continue
+        steps.extend(_tunnel_mac_follow_ups(target.target, list(target.changes)))
+        if any(c.kind not in TOPOLOGY_SIDE_KINDS for c in target.changes):
             steps.append(FollowUp(0, target.target, "apply the BIG-IP changes in order: tunnel profile, tunnel, self IPs, routes, FDB records",
                                   "the self IPs, routes and FDB records use the tunnel, which must exist first"))
             steps.append(FollowUp(0, target.target, "save the running configuration",
@@ -68,14 +84,10 @@ def derive_follow_ups(targets: list[TargetDiff]) -> list[FollowUp]:
     for target in targets:
         if not target.target.startswith(CLUSTER_TARGET + "/"):
             continue
-        applied = [c for c in target.changes if c.kind != CLUSTER_NODE_KIND]
+        applied = [c for c in target.changes if c.kind not in TOPOLOGY_SIDE_KINDS]
         if applied:
             steps.append(FollowUp(0, target.target, "apply the Kubernetes changes (the kubernetes/ directory `vtepc build` writes)",
                                   "after the BIG-IPs, so Cilium and CIS never point at a tunnel that is not configured yet"))
-        cilium_config = next((c for c in applied if _is_cilium_config(c)), None)
-        if cilium_config is not None:
-            namespace = _short_name(cilium_config.name)[0] or CILIUM_NAMESPACE
-            steps.append(FollowUp(0, target.target, "restart the Cilium agents", "they read cilium-config only when they start",
-                                  f"kubectl -n {namespace} rollout restart ds/cilium"))
-        steps.extend(_node_follow_ups(target.target, [c for c in target.changes if c.kind == CLUSTER_NODE_KIND]))
+        steps.extend(_cilium_follow_ups(target.target, applied))
+        steps.extend(_node_follow_ups(target.target, [c for c in target.changes if c.kind == ExpectedNode.kind]))
     return [dataclasses.replace(step, step=index) for index, step in enumerate(steps, start=1)]

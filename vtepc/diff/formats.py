@@ -56,6 +56,10 @@ def summary_line(result: DiffResult) -> str:
     return text + ")"
 
 
+def _notes(result: DiffResult) -> list[str]:
+    return list(result.notes) + ([_SECRETS_NOTE] if result.secrets_masked and result.has_changes else [])
+
+
 def change_line(change: Change) -> str:
     field = f"{change.field}: " if change.field else ""
     return (f"{change.target}: {change.kind} {change.name}: {field}"
@@ -76,8 +80,7 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
     if result.follow_ups:
         lines.append("follow-up:")
         lines.extend("  " + follow_up_line(f) for f in result.follow_ups)
-    if result.secrets_masked and result.has_changes:
-        lines.append(f"note: {_SECRETS_NOTE}")
+    lines.extend(f"note: {note}" for note in _notes(result))
     return "\n".join(lines) + "\n"
 
 
@@ -151,8 +154,7 @@ def _markdown_footer(result: DiffResult) -> str:
             command = f": `{f.command}`" if f.command else ""
             lines.append(f"{f.step}. `{f.target}`: {f.action}{command} ({f.reason})")
         lines.append("")
-    if result.secrets_masked and result.has_changes:
-        lines.append(f"_{_SECRETS_NOTE}._")
+    lines.extend(f"_note: {note}._" for note in _notes(result))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -210,7 +212,7 @@ def format_json(result: DiffResult) -> str:
                   for f in result.follow_ups]
     return _json_document(complete=True, targets=targets, changes=[_change_json(c) for c in result.changes],
                           follow_ups=follow_ups,
-                          extra={"ignored": result.ignored, "secrets_masked": result.secrets_masked,
+                          extra={"ignored": result.ignored, "secrets_masked": result.secrets_masked, "notes": list(result.notes),
                                  "has_changes": result.has_changes})
 
 

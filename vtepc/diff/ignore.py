@@ -4,11 +4,11 @@ The file is a YAML list of rules; a change is dropped when every key a rule give
 
     # ignore-rules.yaml
     - target: "bigip/*"          # glob on the target: bigip/<name> or cluster/<name>
-      kind: Route                # the object kind, exactly (or a glob)
-      name: "default*"           # glob on the object name
-    - kind: ConfigMap
-      name: kube-system/cilium-config
-      field: data.custom-*       # glob on the field path; also drops everything below it
+      kind: net/route            # the object kind as the diff prints it (or a glob)
+      name: "vtepc-*"            # glob on the object name
+    - kind: Deployment
+      name: kube-system/k8s-bigip-ctlr-*
+      field: image               # glob on the field path; also drops everything below it
 
 Keys left out match anything; a rule must give at least one key. A rule with `field` only
 drops field-level changes, never a whole object being added or removed.

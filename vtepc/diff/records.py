@@ -11,6 +11,8 @@ from typing import Any, Mapping, Protocol
 DRIFT_ORIGIN = "not in topology (drift)"
 BIGIP_TARGET = "bigip"
 CLUSTER_TARGET = "cluster"
+# The tunnel MAC as the device reports it vs as the topology states it: fixed in the topology.
+TUNNEL_MAC_KIND = "net/tunnels/tunnel/mac"
 
 
 class _Absent:
@@ -80,6 +82,7 @@ class DiffResult:
     follow_ups: tuple[FollowUp, ...] = ()
     ignored: int = 0  # changes dropped by user ignore rules
     secrets_masked: bool = True
+    notes: tuple[str, ...] = ()  # what was not compared, and why
 
     @property
     def changes(self) -> list[Change]:

@@ -17,14 +17,14 @@ class GitRefError(VtepcError):
     """The topology cannot be read at the requested git revision."""
 
 
-def _git(args: list[str], cwd: Path) -> bytes:
+def _git(args: list[str], cwd: Path, ref: str) -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except FileNotFoundError:
         raise GitRefError("git is not installed; --against-ref needs it") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitRefError(f"git {' '.join(args)}: {message[0] if message else f'exit {done.returncode}'}")
+        raise GitRefError(f"--against-ref {ref}: git {' '.join(args)}: {message[0] if message else f'exit {done.returncode}'}")
     return done.stdout
 
 
@@ -33,13 +33,13 @@ def topology_at_ref(path: str | Path, ref: str) -> tuple[bytes, str]:
     if not ref or ref.startswith("-"):
         raise GitRefError(f"invalid git revision {ref!r}")
     file = Path(path).resolve()
-    root = Path(_git(["rev-parse", "--show-toplevel"], file.parent).decode().strip())
+    root = Path(_git(["rev-parse", "--show-toplevel"], file.parent, ref).decode().strip())
     try:
         relative = file.relative_to(root).as_posix()
     except ValueError:
-        raise GitRefError(f"{path} is outside the git repository at {root}") from None
+        raise GitRefError(f"--against-ref {ref}: {path} is outside the git repository at {root}") from None
     spec = f"{ref}:{relative}"
-    return _git(["show", spec], root), spec
+    return _git(["show", spec], root, ref), spec
 
 
 def desired_state_at_ref(path: str | Path, ref: str) -> DesiredState:
