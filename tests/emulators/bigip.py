@@ -32,6 +32,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vtepc.state.bigip import (
+    LOCAL_ONLY,
+    BigipState,
+    FdbRecord,
+    GeneveProfile,
+    Route,
+    RouteDomainVlan,
+    SelfIp,
+    SysDb,
+    Tunnel,
+    VxlanProfile,
+    display_address,
+)
+
 from .server import EmulatorServer, Reply, Request, page_bounds
 
 VERSION = "17.1.0"
@@ -104,6 +118,75 @@ class BigipEmulator(EmulatorServer):
         before = len(records)
         records[:] = [record for record in records if record["name"] != mac]
         assert len(records) == before - 1, f"no FDB record {mac} on {tunnel}"
+
+    def load_state(self, state: BigipState, default_mac: str = "02:00:5e:00:00:01") -> None:
+        """Configure the device as `state` says, the way tmsh/REST would show it, among device defaults.
+
+        The tunnel gets the state's VTEP MAC, or `default_mac` when the state does not know it
+        (a real tunnel always has one).
+        """
+        self.add_device_defaults()
+        for obj in state.objects():
+            self._load_object(obj)
+        if state.vtep is not None:
+            for tunnel in state.of_kind(Tunnel):
+                self.set_tunnel_mac(tunnel.name, state.vtep.mac or default_mac)
+
+    def add_device_defaults(self) -> None:
+        """What every BIG-IP has besides vtepc's objects: built-in profiles, tunnels, route domain 0, admin objects."""
+        self.put("net/tunnels/vxlan", "vxlan", port=4789, floodingType="multipoint", encapsulationType="vxlan")
+        self.put("net/tunnels/geneve", "geneve", port=6081)
+        for name in ("http-tunnel", "socks-tunnel"):
+            self.put(TUNNELS, name, profile="/Common/tcp-forward", key=0, localAddress="any6", remoteAddress="any6")
+        self.collections.setdefault("net/route-domain", {})
+        if "/Common/0" not in self.collections["net/route-domain"]:
+            self.put("net/route-domain", "0", id=0, vlans=["/Common/http-tunnel", "/Common/socks-tunnel"])
+        self.put("net/self", "admin-external", address="192.0.2.245/24", vlan="/Common/external",
+                 trafficGroup="/Common/traffic-group-local-only", floating="disabled", allowService="all")
+        self.put("net/route", "default", network="default", gw="192.0.2.1")
+        self.put("sys/db", "iptunnel.configsync", partition=None, value="enable", defaultValue="enable")
+
+    def _load_object(self, obj) -> None:
+        if isinstance(obj, VxlanProfile):
+            self.put("net/tunnels/vxlan", obj.name, port=obj.port, floodingType=obj.flooding_type,
+                     defaultsFrom=f"/Common/{obj.defaults_from}", encapsulationType="vxlan")
+        elif isinstance(obj, GeneveProfile):
+            self.put("net/tunnels/geneve", obj.name, port=obj.port, defaultsFrom=f"/Common/{obj.defaults_from}")
+        elif isinstance(obj, Tunnel):
+            fields = dict(profile=f"/Common/{obj.profile}", key=obj.key, localAddress=display_address(obj.local_address),
+                          remoteAddress=obj.remote_address, mode="bidirectional", mtu=0, autoLasthop="default",
+                          secondaryAddress=display_address(obj.secondary_address) if obj.secondary_address else "any6")
+            if obj.traffic_group:
+                fields["trafficGroup"] = f"/Common/{obj.traffic_group}"
+            self.put(TUNNELS, obj.name, **fields)
+        elif isinstance(obj, SelfIp):
+            fields = dict(address=display_address(obj.address), vlan=f"/Common/{obj.vlan}",
+                          trafficGroup=f"/Common/{obj.traffic_group}",
+                          floating="disabled" if obj.traffic_group == LOCAL_ONLY else "enabled", unit=0)
+            # REST shows allow-service none by leaving the field out, and all as the string "all".
+            if obj.allow_service == ("all",):
+                fields["allowService"] = "all"
+            elif obj.allow_service:
+                fields["allowService"] = list(obj.allow_service)
+            self.put("net/self", obj.name, **fields)
+        elif isinstance(obj, Route):
+            fields = dict(network=display_address(obj.network), mtu=0)
+            if obj.gw:
+                fields["gw"] = display_address(obj.gw)
+            if obj.interface:
+                fields["tmInterface"] = f"/Common/{obj.interface}"
+            self.put("net/route", obj.name, **fields)
+        elif isinstance(obj, FdbRecord):
+            self.add_fdb_record(obj.tunnel, obj.mac, display_address(obj.endpoint))
+        elif isinstance(obj, RouteDomainVlan):
+            domain = next((d for d in self.collections.get("net/route-domain", {}).values() if d["id"] == obj.route_domain), None)
+            if domain is None:
+                domain = self.put("net/route-domain", f"rd{obj.route_domain}", id=obj.route_domain, vlans=[])
+            domain["vlans"].append(f"/Common/{obj.vlan}")
+        elif isinstance(obj, SysDb):
+            self.put("sys/db", obj.name, partition=None, value=obj.value, defaultValue="enable")
+        else:
+            raise AssertionError(f"the emulator cannot load {type(obj).__name__}")
 
     # --- HTTP -----------------------------------------------------------------------------
 

@@ -1,0 +1,318 @@
+"""Read a BIG-IP's vtepc-owned network objects over iControl REST into a BigipState.
+
+Read-only: the only non-GET request is the token login (POST /mgmt/shared/authn/login). What
+is read is decided by the desired state: every object it names, plus
+  * every FDB record of each desired tunnel, so records added by hand show up as drift,
+  * every self IP and route named "vtepc-*", so objects vtepc made and no longer wants show up,
+  * the tunnel's MAC (its stats, `macAddr`), the one value only the device knows.
+REST values are normalized exactly as vtepc.state.bigip documents (no /Common/ prefix, explicit
+%RD, allow-service tuples, lower-case MACs), so equal configuration compares equal.
+
+Credentials come from the environment only: VTEPC_BIGIP_<NAME>_USERNAME / _PASSWORD /
+_PASSWORD_FILE for one device (NAME upper-cased, '-' -> '_'), else VTEPC_BIGIP_USERNAME /
+VTEPC_BIGIP_PASSWORD / VTEPC_BIGIP_PASSWORD_FILE.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+from ..state.bigip import (
+    BigipState,
+    FdbRecord,
+    GeneveProfile,
+    Route,
+    RouteDomainVlan,
+    SelfIp,
+    SysDb,
+    Tunnel,
+    VtepEntry,
+    VxlanProfile,
+    fdb_record,
+    normalize_address,
+)
+from .http import AuthFailed, BadResponse, CredentialsMissing, HttpOptions, JsonClient, TlsOptions
+
+LOGIN_PATH = "/mgmt/shared/authn/login"
+PAGE_SIZE = 500  # $top for collections: large pages, but bounded per response
+OWNED_PREFIX = "vtepc-"
+_NAME_PATTERN = re.compile(r"[^A-Z0-9]")
+
+
+@dataclass(frozen=True)
+class BigipCredentials:
+    username: str
+    password: str = field(repr=False)
+
+
+def _env_prefix(name: str) -> str:
+    return "VTEPC_BIGIP_" + _NAME_PATTERN.sub("_", name.upper()) + "_"
+
+
+def bigip_credentials(name: str, environ: Mapping[str, str] | None = None) -> BigipCredentials:
+    """Credentials for BIG-IP `name` from the environment (per-device variables win)."""
+    env = os.environ if environ is None else environ
+    device = _env_prefix(name)
+    for prefix in (device, "VTEPC_BIGIP_"):
+        username = env.get(prefix + "USERNAME")
+        password = env.get(prefix + "PASSWORD")
+        password_file = env.get(prefix + "PASSWORD_FILE")
+        if not (username or password or password_file):
+            continue
+        if not username:
+            raise CredentialsMissing(f"{name}: {prefix}USERNAME is not set (a password is)")
+        if password is None and password_file:
+            try:
+                # Only the line break an editor adds is dropped: other whitespace may be part of it.
+                password = Path(password_file).read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as exc:
+                raise CredentialsMissing(f"{name}: {prefix}PASSWORD_FILE cannot be read ({exc.strerror})") from None
+        if not password:
+            raise CredentialsMissing(f"{name}: set {prefix}PASSWORD or {prefix}PASSWORD_FILE")
+        return BigipCredentials(username, password)
+    raise CredentialsMissing(
+        f"{name}: no credentials; set {device}USERNAME and {device}PASSWORD (or _PASSWORD_FILE), "
+        "or VTEPC_BIGIP_USERNAME and VTEPC_BIGIP_PASSWORD"
+    )
+
+
+def _segment(name: str, partition: str = "Common") -> str:
+    return f"~{partition}~{name}"
+
+
+class BigipSession:
+    """An authenticated iControl REST session: GETs with the token, one re-login when it expires."""
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        credentials: BigipCredentials,
+        tls: TlsOptions = TlsOptions(),
+        options: HttpOptions = HttpOptions(),
+        *,
+        page_size: int = PAGE_SIZE,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.name = name
+        self.page_size = page_size
+        self._credentials = credentials
+        self.client = JsonClient(name, url, tls, options, secrets=[credentials.password], sleep=sleep)
+        self._token: str | None = None
+
+    def login(self) -> None:
+        body = {
+            "username": self._credentials.username,
+            "password": self._credentials.password,
+            "loginProviderName": "tmos",
+        }
+        self.client.headers.pop("X-F5-Auth-Token", None)
+        try:
+            document = self.client.request("POST", LOGIN_PATH, body=body)
+        except AuthFailed:
+            # The device's 401 body echoes the request (password included): never quote it.
+            raise self.client.error(AuthFailed, "login rejected (HTTP 401): check the username and password") from None
+        token = (document.get("token") or {}).get("token") if isinstance(document, dict) else None
+        if not isinstance(token, str) or not token:
+            raise self.client.error(BadResponse, f"POST {LOGIN_PATH}: no token in the login response")
+        self.client.add_secret(token)
+        self.client.headers["X-F5-Auth-Token"] = token
+        self._token = token
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
+        if self._token is None:
+            self.login()
+        try:
+            return self.client.get(path, params, missing_ok=missing_ok)
+        except AuthFailed:
+            pass
+        # Tokens expire (20 minutes by default, or revoked): log in once more and retry once.
+        self.login()
+        try:
+            return self.client.get(path, params, missing_ok=missing_ok)
+        except AuthFailed:
+            raise self.client.error(AuthFailed, f"GET {path}: token rejected (HTTP 401) right after a fresh login") from None
+
+    def collection(self, path: str) -> list[dict]:
+        """Every item of a collection, following nextLink pages ($top/$skip)."""
+        items: list[dict] = []
+        params: dict[str, Any] | None = {"$top": self.page_size}
+        for _ in range(self.client.options.max_pages):
+            document = self.get(path, params, missing_ok=True)
+            if document is None:
+                return items
+            page = document.get("items", []) if isinstance(document, dict) else None
+            if not isinstance(page, list):
+                raise self.client.error(BadResponse, f"GET {path}: a collection without an items list")
+            items.extend(page)
+            next_link = document.get("nextLink")
+            if not next_link:
+                return items
+            # The device names itself https://localhost in links: keep only path and query.
+            link = urlsplit(next_link)
+            if not link.path.startswith("/mgmt/"):
+                raise self.client.error(BadResponse, f"GET {path}: nextLink outside /mgmt/")
+            path, params = link.path, _query(link.query)
+        raise self.client.error(BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages")
+
+    def tunnel_mac(self, tunnel: str, partition: str = "Common") -> str | None:
+        """The tunnel interface's MAC from its stats (macAddr), lower case; None when the tunnel is absent."""
+        path = f"/mgmt/tm/net/tunnels/tunnel/{_segment(tunnel, partition)}/stats"
+        document = self.get(path, {"options": "all-properties"}, missing_ok=True)
+        if document is None:
+            return None
+        try:
+            # One entry, keyed by the stats selfLink, whose form differs between TMOS versions.
+            for entry in document["entries"].values():
+                mac = entry["nestedStats"]["entries"]["macAddr"]["description"]
+                return str(mac).lower()
+        except (KeyError, TypeError, AttributeError):
+            pass
+        raise self.client.error(BadResponse, f"GET {path}: no macAddr in the tunnel stats")
+
+
+def _query(query: str) -> dict[str, str]:
+    return dict(parse_qsl(query, keep_blank_values=True))
+
+
+# --- REST -> state ------------------------------------------------------------------------------
+
+
+def _short(path: str | None) -> str | None:
+    """'/Common/fl-vxlan' -> 'fl-vxlan'; objects in other partitions keep their full path."""
+    if path is None:
+        return None
+    return path[len("/Common/"):] if path.startswith("/Common/") else path
+
+
+def _address(text: str | None) -> str | None:
+    return None if text in (None, "") else normalize_address(text)
+
+
+def _allow_service(value: Any) -> tuple[str, ...]:
+    if value in (None, "none", []):
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _tunnel(doc: dict) -> Tunnel:
+    secondary = doc.get("secondaryAddress")
+    traffic_group = _short(doc.get("trafficGroup"))
+    return Tunnel(
+        name=doc["name"],
+        profile=_short(doc.get("profile")) or "",
+        key=int(doc.get("key", 0)),
+        local_address=_address(doc.get("localAddress")) or "",
+        remote_address=doc.get("remoteAddress", "any"),
+        # The device reports "any6" (or nothing) when no secondary address is set.
+        secondary_address=None if secondary in (None, "any", "any6") else _address(secondary),
+        traffic_group=None if traffic_group in (None, "traffic-group-local-only") else traffic_group,
+    )
+
+
+def _self_ip(doc: dict) -> SelfIp:
+    return SelfIp(
+        name=doc["name"],
+        address=_address(doc["address"]) or "",
+        vlan=_short(doc.get("vlan")) or "",
+        allow_service=_allow_service(doc.get("allowService")),
+        traffic_group=_short(doc.get("trafficGroup")) or "traffic-group-local-only",
+    )
+
+
+def _route(doc: dict) -> Route:
+    return Route(
+        name=doc["name"],
+        network=_address(doc.get("network")) or "",
+        gw=_address(doc.get("gw")),
+        interface=_short(doc.get("tmInterface")),
+    )
+
+
+def _vxlan(doc: dict) -> VxlanProfile:
+    return VxlanProfile(doc["name"], int(doc.get("port", 0)), doc.get("floodingType", ""), _short(doc.get("defaultsFrom")) or "")
+
+
+def _geneve(doc: dict) -> GeneveProfile:
+    return GeneveProfile(doc["name"], int(doc.get("port", 0)), _short(doc.get("defaultsFrom")) or "")
+
+
+_BY_NAME: dict[type, tuple[str, Callable[[dict], Any]]] = {
+    VxlanProfile: ("/mgmt/tm/net/tunnels/vxlan", _vxlan),
+    GeneveProfile: ("/mgmt/tm/net/tunnels/geneve", _geneve),
+    Tunnel: ("/mgmt/tm/net/tunnels/tunnel", _tunnel),
+}
+_LISTED: dict[type, tuple[str, Callable[[dict], Any]]] = {
+    SelfIp: ("/mgmt/tm/net/self", _self_ip),
+    Route: ("/mgmt/tm/net/route", _route),
+}
+
+
+def _fdb_records(session: BigipSession, tunnel: str) -> list[FdbRecord]:
+    path = f"/mgmt/tm/net/fdb/tunnel/{_segment(tunnel)}"
+    document = session.get(path, missing_ok=True)
+    if document is None:
+        return []
+    records = document.get("records")
+    if records is None and document.get("recordsReference"):
+        records = session.collection(path + "/records")
+    return [fdb_record(tunnel, r["name"], normalize_address(r["endpoint"])) for r in records or []]
+
+
+def _route_domain_members(session: BigipSession, wanted: list[RouteDomainVlan]) -> list[RouteDomainVlan]:
+    if not wanted:
+        return []
+    members = []
+    for domain in session.collection("/mgmt/tm/net/route-domain"):
+        vlans = {_short(v) for v in domain.get("vlans", [])}
+        for member in wanted:
+            if int(domain.get("id", -1)) == member.route_domain and member.vlan in vlans:
+                members.append(member)
+    return members
+
+
+def read_bigip_state(session: BigipSession, desired: BigipState) -> BigipState:
+    """The live counterpart of `desired`: the same kinds and names as found on the device."""
+    items: list = []
+    for cls, (collection, convert) in _BY_NAME.items():
+        for wanted in desired.of_kind(cls):
+            document = session.get(f"{collection}/{_segment(wanted.name)}", missing_ok=True)
+            if document is not None:
+                items.append(convert(document))
+    for cls, (collection, convert) in _LISTED.items():
+        wanted_names = {o.name for o in desired.of_kind(cls)}
+        for document in session.collection(collection):
+            if document.get("partition", "Common") != "Common":
+                continue
+            if document["name"] in wanted_names or document["name"].startswith(OWNED_PREFIX):
+                items.append(convert(document))
+    tunnels = [o.name for o in desired.of_kind(Tunnel)]
+    for tunnel in tunnels:
+        items.extend(_fdb_records(session, tunnel))
+    items.extend(_route_domain_members(session, desired.of_kind(RouteDomainVlan)))
+    for wanted in desired.of_kind(SysDb):
+        document = session.get(f"/mgmt/tm/sys/db/{wanted.name}", missing_ok=True)
+        if document is not None:
+            items.append(SysDb(wanted.name, str(document.get("value", ""))))
+    return BigipState(desired.name, desired.route_domain, tuple(items), _vtep(session, items, desired), None)
+
+
+def _vtep(session: BigipSession, items: list, desired: BigipState) -> VtepEntry | None:
+    """This device as a VTEP, derived from the live objects the way the compiler derives it."""
+    tunnel = next((o for o in items if isinstance(o, Tunnel)), None)
+    if tunnel is None or desired.vtep is None:
+        return None
+    tunnel_self = next((o for o in items if isinstance(o, SelfIp) and o.vlan == tunnel.name and o.traffic_group == "traffic-group-local-only"), None)
+    cidr = ""
+    if tunnel_self is not None:
+        address, _, prefix = tunnel_self.address.partition("/")
+        cidr = str(ipaddress.ip_interface(f"{address.split('%')[0]}/{prefix}").network)
+    return VtepEntry(endpoint=tunnel.local_address.split("%")[0], cidr=cidr, mac=session.tunnel_mac(tunnel.name))
