@@ -29,6 +29,9 @@ def build(
         typer.echo(format_text(exc.diagnostics), err=True)
         typer.echo(f"{topology}: invalid: {summary(exc.diagnostics)}; nothing written", err=True)
         raise typer.Exit(1)
+    except VtepcError as exc:
+        typer.echo(f"error: {exc}; nothing written", err=True)
+        raise typer.Exit(1)
     if report.warnings:
         typer.echo(format_text(report.warnings), err=True)
     if check:
