@@ -15,6 +15,8 @@ apt_install() {
 command -v bird >/dev/null 2>&1 || apt_install bird2 || echo "warning: could not install bird2" >&2
 # kubectl: preinstalled as Debian's `kubectl` package here; `kubernetes-client` is the fallback (they conflict).
 command -v kubectl >/dev/null 2>&1 || apt_install kubectl || apt_install kubernetes-client || echo "warning: could not install kubectl" >&2
+# graphviz (dot), librsvg2-bin (rsvg-convert): oracles that `vtepc graph` DOT and SVG output really render (tests/test_graph.py).
+{ command -v dot && command -v rsvg-convert; } >/dev/null 2>&1 || apt_install graphviz librsvg2-bin || echo "warning: could not install graphviz/librsvg2-bin" >&2
 
 set +e
 python3 -m pytest -q "$@"

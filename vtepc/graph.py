@@ -296,7 +296,6 @@ GROUP_PAD = 12
 TIER_GAP = 70  # vertical room for links and their labels
 MARGIN = 24
 MAX_ROW_WIDTH = 1200
-MAX_GROUP_COLUMNS = 5
 
 
 @dataclass(frozen=True)
@@ -343,7 +342,9 @@ class _Unit:
         return max(w, _text_width(self.group.title)) + 2 * GROUP_PAD, h + 2 * GROUP_PAD + LINE_HEIGHT
 
 
-def _tier_units(graph: Graph, boxes: Sequence[Box]) -> list[_Unit]:
+def _tier_units(graph: Graph, boxes: Sequence[Box], box_w: float) -> list[_Unit]:
+    # A group wraps its members into as many columns as fit in a row.
+    max_columns = max(1, int((MAX_ROW_WIDTH - 2 * GROUP_PAD + GAP) // (box_w + GAP)))
     units: list[_Unit] = []
     seen: set[str] = set()
     for box in boxes:
@@ -356,7 +357,7 @@ def _tier_units(graph: Graph, boxes: Sequence[Box]) -> list[_Unit]:
             continue
         members = tuple(graph.box(m) for m in group.members)
         seen.update(group.members)
-        units.append(_Unit(group, members, min(len(members), MAX_GROUP_COLUMNS)))
+        units.append(_Unit(group, members, min(len(members), max_columns)))
     return units
 
 
@@ -370,7 +371,7 @@ def _layout(graph: Graph) -> tuple[dict[str, _Rect], dict[str, _Rect], float, fl
         box_w, box_h = _box_size(tier_boxes)
         rows: list[list[tuple[_Unit, float, float]]] = [[]]
         row_width = 0.0
-        for unit in _tier_units(graph, tier_boxes):
+        for unit in _tier_units(graph, tier_boxes, box_w):
             w, h = unit.size(box_w, box_h)
             if rows[-1] and row_width + GAP + w > MAX_ROW_WIDTH:
                 rows.append([])
