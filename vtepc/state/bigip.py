@@ -6,11 +6,13 @@ compares objects, never text. Normalized forms, which readers must produce too:
 - Names carry no partition: "fl-vxlan", not "/Common/fl-vxlan" (profile, vlan, traffic group).
 - Addresses always carry their route domain explicitly: "10.169.72.34%0", "10.1.6.34%0/24",
   "10.0.0.0%0/16". BIG-IP omits %RD for the partition's default route domain, which makes its
-  text ambiguous across partitions; `normalize_address` adds it back (default 0 for /Common).
+  text ambiguous across partitions; `normalize_address` adds it back (default 0 for /Common),
+  and `display_address` drops %0 again for tmsh and DO.
 - Self IP allow-service is a tuple: () = none, ("default",), ("all",) or ("tcp:22", ...);
   REST gives a list, the string "all", or nothing for none.
 - FDB records are named "<tunnel>/<mac>" (the REST path .../fdb/tunnel/~Common~T/records/MAC),
-  MACs lower case.
+  MACs lower case. Route-domain membership is one object per VLAN, "<id>/<vlan>" (vtepc owns
+  only its tunnel's, so it never claims the route domain's whole VLAN list).
 
 Objects vtepc creates itself are named "vtepc-...", so the diff can tell them from the admin's;
 tunnel and profile names come from the topology because CIS is told them (--flannel-name).
