@@ -259,7 +259,7 @@ def diff_states(
     ))
 
     kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
-    follow_ups = derive_follow_ups(kept)
+    follow_ups = derive_follow_ups(kept, against_device=against_device)
     if not show_secrets:
         kept = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]
     notes = [f"{kind} not compared: {why}" for kind, why in sorted(unread_kinds.items())]

@@ -70,12 +70,15 @@ def _tunnel_mac_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]
             for c in changes if c.kind == TUNNEL_MAC_KIND]
 
 
-def derive_follow_ups(targets: list[TargetDiff]) -> list[FollowUp]:
+def derive_follow_ups(targets: list[TargetDiff], *, against_device: bool = True) -> list[FollowUp]:
+    """`against_device` False (the topology at another revision): node and MAC differences are
+    edits someone made on purpose, not drift to fix in the topology."""
     steps: list[FollowUp] = []
     for target in targets:
         if not target.target.startswith(BIGIP_TARGET + "/"):
             continue
-        steps.extend(_tunnel_mac_follow_ups(target.target, list(target.changes)))
+        if against_device:
+            steps.extend(_tunnel_mac_follow_ups(target.target, list(target.changes)))
         if any(c.kind not in TOPOLOGY_SIDE_KINDS for c in target.changes):
             steps.append(FollowUp(0, target.target, "apply the BIG-IP changes in order: tunnel profile, tunnel, self IPs, routes, FDB records",
                                   "the self IPs, routes and FDB records use the tunnel, which must exist first"))
@@ -89,5 +92,6 @@ def derive_follow_ups(targets: list[TargetDiff]) -> list[FollowUp]:
             steps.append(FollowUp(0, target.target, "apply the Kubernetes changes (the kubernetes/ directory `vtepc build` writes)",
                                   "after the BIG-IPs, so Cilium and CIS never point at a tunnel that is not configured yet"))
         steps.extend(_cilium_follow_ups(target.target, applied))
-        steps.extend(_node_follow_ups(target.target, [c for c in target.changes if c.kind == ExpectedNode.kind]))
+        if against_device:
+            steps.extend(_node_follow_ups(target.target, [c for c in target.changes if c.kind == ExpectedNode.kind]))
     return [dataclasses.replace(step, step=index) for index, step in enumerate(steps, start=1)]
