@@ -89,6 +89,7 @@ def diff(
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
         if (snapshot is not None or against_ref is not None) and live_options:
             raise VtepcError(f"{', '.join(live_options)} only apply to live state, not with {'--snapshot' if snapshot else '--against-ref'}")
+        bigip_urls = _parse_bigip_urls(bigip)
         rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
         desired = compile_desired_state(load_topology(topology))
         if against_ref is not None:
@@ -105,7 +106,7 @@ def diff(
 
             observed = read_observed_state(
                 desired.topology,
-                bigip_urls=_parse_bigip_urls(bigip),
+                bigip_urls=bigip_urls,
                 kubeconfig=kubeconfig,
                 context=context,
                 bigip_tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
