@@ -8,7 +8,10 @@ from ._app import app
 
 @app.command()
 def schema() -> None:
-    """Print the topology JSON Schema generated from the model."""
+    """Print the topology JSON Schema generated from the model.
+
+    Exit 0.
+    """
     from ..jsonschema_export import topology_schema_text
 
     typer.echo(topology_schema_text(), nl=False)
