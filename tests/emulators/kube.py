@@ -22,6 +22,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vtepc.state.cluster import (
+    CIS_BINARY,
+    CIS_PASSWORD_ENV,
+    CIS_USERNAME_ENV,
+    As3ConfigMap,
+    BigipNode,
+    CiliumConfig,
+    CiliumHelmValues,
+    CisController,
+    ClusterState,
+)
+
 from .server import EmulatorServer, Reply, Request, page_bounds
 
 CLUSTER_SCOPED = {"Node", "Namespace", "ClusterRole", "ClusterRoleBinding"}
@@ -105,6 +117,48 @@ class KubeEmulator(EmulatorServer):
                          "labels": {"name": release, "owner": "helm", "status": status, "version": str(revision)}},
             "data": {"release": base64.b64encode(encoded).decode()},
         })
+
+    def load_state(self, state: ClusterState, chart_version: str = "1.16.19") -> None:
+        """Make the cluster what `state` says, among the settings a real cluster also has.
+
+        Extra ConfigMap keys, Helm values, annotations and labels are added on purpose: readers
+        must project them away, or they would show as drift.
+        """
+        for obj in state.objects():
+            self._load_object(obj, chart_version)
+        for node in state.nodes:
+            self.add_node(node.name, node.ip, node.pod_cidr, {"node.alpha.kubernetes.io/ttl": "0"})
+
+    def _load_object(self, obj, chart_version: str) -> None:
+        namespace, _, name = obj.name.partition("/")
+        if isinstance(obj, CiliumConfig):
+            data = {"cluster-name": "default", "ipam": "cluster-pool", "debug": "false", **obj.data}
+            self.put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": namespace}, "data": data})
+        elif isinstance(obj, CiliumHelmValues):
+            values = {"operator": {"replicas": 1}, **copy.deepcopy(obj.values)}
+            self.add_helm_release(name, namespace, 1, {"debug": {"enabled": True}}, chart_version, status="superseded")
+            self.add_helm_release(name, namespace, 2, values, chart_version)
+        elif isinstance(obj, BigipNode):
+            self.put({"apiVersion": "v1", "kind": "Node",
+                      "metadata": {"name": obj.name, "annotations": {"node.alpha.kubernetes.io/ttl": "0", **obj.annotations}},
+                      "spec": {"podCIDR": obj.pod_cidr, "podCIDRs": [obj.pod_cidr]}})
+        elif isinstance(obj, CisController):
+            env = [{"name": var, "valueFrom": {"secretKeyRef": {"name": obj.credentials_secret, "key": key}}}
+                   for var, key in ((CIS_USERNAME_ENV, "username"), (CIS_PASSWORD_ENV, "password"))]
+            container = {"name": "k8s-bigip-ctlr", "image": obj.image, "command": [CIS_BINARY], "args": list(obj.args), "env": env}
+            self.put({"apiVersion": "apps/v1", "kind": "Deployment",
+                      "metadata": {"name": name, "namespace": namespace, "generation": 3,
+                                   "annotations": {"deployment.kubernetes.io/revision": "3"}},
+                      "spec": {"replicas": obj.replicas, "selector": {"matchLabels": {"app": name}},
+                               "template": {"metadata": {"labels": {"app": name}},
+                                            "spec": {"serviceAccountName": obj.service_account, "containers": [container]}}},
+                      "status": {"observedGeneration": 3, "replicas": obj.replicas}})
+        elif isinstance(obj, As3ConfigMap):
+            self.put({"apiVersion": "v1", "kind": "ConfigMap",
+                      "metadata": {"name": name, "namespace": namespace,
+                                   "labels": {**obj.labels, "app.kubernetes.io/managed-by": "argocd"}},
+                      "data": {"template": json.dumps(obj.declaration)}})
+        # BirdConfig lives on the nodes, outside the API: nothing to load.
 
     # --- HTTP -----------------------------------------------------------------------------
 

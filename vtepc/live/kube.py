@@ -1,0 +1,392 @@
+"""Read the cluster side over the Kubernetes API into a ClusterState, read-only (GET only).
+
+Kubeconfig and context are picked as kubectl picks them: `--kubeconfig FILE` alone, else every
+file in $KUBECONFIG (merged: the first file to define a name or current-context wins), else
+~/.kube/config; the context is `--context` or current-context. Supported credentials: bearer
+token (token / tokenFile), client certificate and key (data or file), CA (data or file),
+insecure-skip-tls-verify, tls-server-name. exec plugins and auth-providers are refused with a
+clear error: vtepc runs no programs named in a kubeconfig.
+
+What is read, each projected onto what vtepc manages so other settings never show as drift:
+  * cilium-config: the ConfigMap keys the desired CiliumConfig has;
+  * the cilium Helm release values: `config` of the newest deployed release Secret
+    (helm.sh/release.v1: base64(gzip(JSON))), nothing else of it is kept; value paths projected
+    onto the desired ones; an RBAC denial makes the kind "unread", not an error;
+  * BIG-IP Node objects (flannel): spec.podCIDR and the flannel.alpha.coreos.com/ annotations;
+  * CIS Deployments and AS3 ConfigMaps, by the desired names;
+  * every Node, as LiveNode (name, InternalIP, pod CIDR from spec.podCIDR or Cilium's
+    annotations, flannel VtepMAC and public-ip) and as ExpectedNode for drift.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..state.cluster import (
+    CIS_PASSWORD_ENV,
+    CIS_USERNAME_ENV,
+    FLANNEL_ANNOTATION_PREFIX,
+    As3ConfigMap,
+    BigipNode,
+    BirdConfig,
+    CiliumConfig,
+    CiliumHelmValues,
+    CisController,
+    ClusterState,
+    ExpectedNode,
+)
+from .http import AuthFailed, BadResponse, ConfigurationError, HttpOptions, JsonClient, TlsOptions
+
+PAGE_SIZE = 500
+CILIUM_POD_CIDR_ANNOTATIONS = ("network.cilium.io/ipv4-pod-cidr", "io.cilium.network.ipv4-pod-cidr")
+FLANNEL_BACKEND_DATA = FLANNEL_ANNOTATION_PREFIX + "backend-data"
+FLANNEL_PUBLIC_IP = FLANNEL_ANNOTATION_PREFIX + "public-ip"
+HELM_RELEASE_TYPE = "helm.sh/release.v1"
+GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+@dataclass(frozen=True)
+class KubeOptions:
+    kubeconfig: Path | None = None  # --kubeconfig: this file only
+    context: str | None = None  # --context: instead of current-context
+    http: HttpOptions = HttpOptions()
+
+
+@dataclass(frozen=True)
+class KubeConnection:
+    """Where and how to reach the API server, resolved from a kubeconfig."""
+
+    context: str
+    server: str
+    tls: TlsOptions = field(repr=False)
+    token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class LiveNode:
+    """A cluster Node as discover needs it."""
+
+    name: str
+    ip: str | None  # InternalIP
+    pod_cidr: str | None
+    vtep_mac: str | None = None  # flannel backend-data VtepMAC, lower case
+    public_ip: str | None = None  # flannel public-ip annotation
+
+
+# --- kubeconfig ---------------------------------------------------------------------------------
+
+
+def _kubeconfig_files(options: KubeOptions, environ: Mapping[str, str]) -> list[Path]:
+    if options.kubeconfig is not None:
+        return [Path(options.kubeconfig)]
+    listed = environ.get("KUBECONFIG", "")
+    if listed:
+        return [Path(p) for p in listed.split(os.pathsep) if p]
+    home = environ.get("HOME") or str(Path.home())
+    return [Path(home) / ".kube" / "config"]
+
+
+def _load_yaml(path: Path) -> dict:
+    from ruamel.yaml import YAML, YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"kubeconfig {path}: cannot be read ({exc.strerror})") from None
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigurationError(f"kubeconfig {path}: not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"kubeconfig {path}: not a mapping")
+    return data
+
+
+def _merged_kubeconfig(files: list[Path], explicit: bool) -> tuple[dict, dict[str, Path]]:
+    """kubectl's merge: per section, the first file that names an entry wins; returns each entry's file."""
+    merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": None}
+    origin: dict[str, Path] = {}
+    readable = 0
+    for path in files:
+        if not path.exists() and not explicit:
+            continue  # kubectl skips missing files in $KUBECONFIG
+        data = _load_yaml(path)
+        readable += 1
+        for section, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+            for entry in data.get(section) or []:
+                if isinstance(entry, dict) and entry.get("name") and entry["name"] not in merged[section]:
+                    merged[section][entry["name"]] = entry.get(inner) or {}
+                    origin[f"{section}/{entry['name']}"] = path
+        if merged["current-context"] is None and data.get("current-context"):
+            merged["current-context"] = data["current-context"]
+    if not readable:
+        raise ConfigurationError(f"no kubeconfig found (looked at {', '.join(map(str, files))}); pass --kubeconfig")
+    return merged, origin
+
+
+def _relative(base: Path, value: str) -> Path:
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else base.parent / path
+
+
+def _decode_data(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError(f"kubeconfig: {what} is not valid base64") from None
+
+
+def resolve_kubeconfig(options: KubeOptions = KubeOptions(), environ: Mapping[str, str] | None = None) -> KubeConnection:
+    env = os.environ if environ is None else environ
+    files = _kubeconfig_files(options, env)
+    merged, origin = _merged_kubeconfig(files, explicit=options.kubeconfig is not None)
+    name = options.context or merged["current-context"]
+    if not name:
+        raise ConfigurationError("kubeconfig has no current-context; pass --context")
+    context = merged["contexts"].get(name)
+    if context is None:
+        raise ConfigurationError(f"kubeconfig has no context {name!r}")
+    cluster = merged["clusters"].get(context.get("cluster", ""))
+    if cluster is None or not cluster.get("server"):
+        raise ConfigurationError(f"context {name!r}: cluster {context.get('cluster')!r} is missing or has no server")
+    user = merged["users"].get(context.get("user", ""), {}) if context.get("user") else {}
+    if "exec" in user or "auth-provider" in user:
+        plugin = "exec" if "exec" in user else "auth-provider"
+        raise ConfigurationError(
+            f"context {name!r}: {plugin} credentials are not supported (vtepc runs no kubeconfig programs); "
+            "use a kubeconfig with a token or client certificate, e.g. a ServiceAccount token"
+        )
+    cluster_file = origin[f"clusters/{context['cluster']}"]
+    user_file = origin.get(f"users/{context.get('user')}", cluster_file)
+    tls = TlsOptions(
+        ca_file=_relative(cluster_file, cluster["certificate-authority"]) if cluster.get("certificate-authority") else None,
+        ca_data=_decode_data(cluster["certificate-authority-data"], "certificate-authority-data") if cluster.get("certificate-authority-data") else None,
+        insecure=bool(cluster.get("insecure-skip-tls-verify", False)),
+        server_name=cluster.get("tls-server-name"),
+        client_cert_file=_relative(user_file, user["client-certificate"]) if user.get("client-certificate") else None,
+        client_key_file=_relative(user_file, user["client-key"]) if user.get("client-key") else None,
+        client_cert_data=_decode_data(user["client-certificate-data"], "client-certificate-data") if user.get("client-certificate-data") else None,
+        client_key_data=_decode_data(user["client-key-data"], "client-key-data") if user.get("client-key-data") else None,
+    )
+    token = user.get("token")
+    if not token and user.get("tokenFile"):
+        try:
+            token = _relative(user_file, user["tokenFile"]).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"context {name!r}: tokenFile cannot be read ({exc.strerror})") from None
+    return KubeConnection(name, str(cluster["server"]), tls, token or None)
+
+
+# --- API session ---------------------------------------------------------------------------------
+
+
+class KubeSession:
+    def __init__(self, connection: KubeConnection, options: HttpOptions = HttpOptions(), *,
+                 page_size: int = PAGE_SIZE, sleep: Callable[[float], None] = time.sleep):
+        target = f"cluster (context {connection.context})"
+        self.client = JsonClient(target, connection.server, connection.tls, options,
+                                 secrets=[connection.token or ""], sleep=sleep)
+        if connection.token:
+            self.client.headers["Authorization"] = f"Bearer {connection.token}"
+        self.page_size = page_size
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
+        return self.client.get(path, params, missing_ok=missing_ok)
+
+    def list(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
+        """Every item of a list, following `continue` tokens (limit per page)."""
+        items: list[dict] = []
+        query = {**(params or {}), "limit": self.page_size}
+        for _ in range(self.client.options.max_pages):
+            document = self.get(path, query)
+            page = document.get("items") if isinstance(document, dict) else None
+            if not isinstance(page, list):
+                raise self.client.error(BadResponse, f"GET {path}: a list without items")
+            items.extend(page)
+            token = (document.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+            query = {**query, "continue": token}
+        raise self.client.error(BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages")
+
+
+# --- API objects -> state -------------------------------------------------------------------------
+
+
+def _split(namespaced: str) -> tuple[str, str]:
+    namespace, _, name = namespaced.partition("/")
+    return namespace, name
+
+
+def _project(live: Any, desired: Any) -> Any:
+    """The part of `live` at the paths `desired` has (nested dicts); other live keys are not vtepc's."""
+    if not isinstance(desired, dict) or not isinstance(live, dict):
+        return live
+    return {key: _project(live[key], value) for key, value in desired.items() if key in live}
+
+
+def live_node(document: dict) -> LiveNode:
+    metadata = document.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    addresses = (document.get("status") or {}).get("addresses") or []
+    ip = next((a.get("address") for a in addresses if a.get("type") == "InternalIP"), None)
+    pod_cidr = (document.get("spec") or {}).get("podCIDR")
+    for key in CILIUM_POD_CIDR_ANNOTATIONS:
+        pod_cidr = pod_cidr or annotations.get(key)
+    vtep_mac = None
+    if annotations.get(FLANNEL_BACKEND_DATA):
+        try:
+            backend = json.loads(annotations[FLANNEL_BACKEND_DATA])
+            vtep_mac = str(backend["VtepMAC"]).lower() if isinstance(backend, dict) and backend.get("VtepMAC") else None
+        except ValueError:
+            vtep_mac = None  # a malformed annotation is flannel's problem; the node still counts
+    return LiveNode(metadata["name"], ip, pod_cidr, vtep_mac, annotations.get(FLANNEL_PUBLIC_IP))
+
+
+def read_nodes(session: KubeSession) -> list[LiveNode]:
+    return sorted((live_node(doc) for doc in session.list("/api/v1/nodes")), key=lambda n: n.name)
+
+
+def _cilium_config(session: KubeSession, desired: CiliumConfig) -> CiliumConfig | None:
+    namespace, name = _split(desired.name)
+    document = session.get(f"/api/v1/namespaces/{namespace}/configmaps/{name}", missing_ok=True)
+    if document is None:
+        return None
+    data = document.get("data") or {}
+    return CiliumConfig(desired.name, {k: data[k] for k in desired.data if k in data})
+
+
+def helm_release_values(session: KubeSession, namespace: str, release: str) -> dict | None:
+    """The user-supplied values (`helm get values`) of the newest deployed revision; None if no release.
+
+    Only `config` is kept from the decoded release: the chart, manifest and hooks may hold secrets.
+    """
+    secrets = session.list(
+        f"/api/v1/namespaces/{namespace}/secrets",
+        {"labelSelector": f"owner=helm,name={release},status=deployed"},
+    )
+    secrets = [s for s in secrets if s.get("type") == HELM_RELEASE_TYPE]
+    if not secrets:
+        return None
+    newest = max(secrets, key=lambda s: int((s["metadata"].get("labels") or {}).get("version", "0")))
+    where = f"Secret {namespace}/{newest['metadata']['name']}"
+    try:
+        # Secret data is base64 (the API's); inside it helm stores base64 of the gzipped JSON,
+        # and reads plain JSON when the gzip magic is absent (pkg/storage/driver/util.go).
+        blob = base64.b64decode(base64.b64decode((newest.get("data") or {})["release"]))
+        if blob[:3] == GZIP_MAGIC:
+            blob = gzip.decompress(blob)
+        values = json.loads(blob).get("config") or {}
+    except (KeyError, ValueError, binascii.Error, OSError, EOFError, AttributeError):
+        raise session.client.error(BadResponse, f"{where}: not a readable Helm release") from None
+    return values if isinstance(values, dict) else {}
+
+
+def _helm_values(session: KubeSession, desired: CiliumHelmValues) -> CiliumHelmValues | None:
+    namespace, release = _split(desired.name)
+    values = helm_release_values(session, namespace, release)
+    if values is None:
+        return None
+    return CiliumHelmValues(desired.name, _project(values, desired.values))
+
+
+def _bigip_node(document: dict, desired: BigipNode) -> BigipNode:
+    annotations = (document.get("metadata") or {}).get("annotations") or {}
+    return BigipNode(
+        desired.name,
+        (document.get("spec") or {}).get("podCIDR") or "",
+        {k: v for k, v in annotations.items() if k.startswith(FLANNEL_ANNOTATION_PREFIX)},
+    )
+
+
+def _secret_of(container: dict, variable: str) -> str | None:
+    for env in container.get("env") or []:
+        if env.get("name") == variable:
+            return ((env.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name")
+    return None
+
+
+def _cis_controller(session: KubeSession, desired: CisController) -> CisController | None:
+    namespace, name = _split(desired.name)
+    document = session.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}", missing_ok=True)
+    if document is None:
+        return None
+    spec = document.get("spec") or {}
+    pod = (spec.get("template") or {}).get("spec") or {}
+    containers = pod.get("containers") or [{}]
+    container = next((c for c in containers if c.get("name") == "k8s-bigip-ctlr"), containers[0])
+    return CisController(
+        desired.name,
+        image=container.get("image", ""),
+        args=tuple(container.get("args") or ()),
+        credentials_secret=_secret_of(container, CIS_USERNAME_ENV) or _secret_of(container, CIS_PASSWORD_ENV) or "",
+        service_account=pod.get("serviceAccountName", ""),
+        replicas=int(spec.get("replicas", 1)),
+    )
+
+
+def _as3_configmap(session: KubeSession, desired: As3ConfigMap) -> As3ConfigMap | None:
+    namespace, name = _split(desired.name)
+    document = session.get(f"/api/v1/namespaces/{namespace}/configmaps/{name}", missing_ok=True)
+    if document is None:
+        return None
+    labels = (document.get("metadata") or {}).get("labels") or {}
+    template = (document.get("data") or {}).get("template", "")
+    try:
+        declaration = json.loads(template) if template else {}
+    except ValueError:
+        declaration = {"unparsable template": template}  # shown as a change, which it is
+    return As3ConfigMap(desired.name, {k: labels[k] for k in desired.labels if k in labels}, declaration, desired.service)
+
+
+@dataclass(frozen=True)
+class ClusterReading:
+    state: ClusterState
+    nodes: tuple[LiveNode, ...]  # every cluster node but the BIG-IPs' own Node objects
+    unread_kinds: dict[str, str]  # {kind: why} for kinds that could not be read
+
+
+def read_cluster_state(session: KubeSession, desired: ClusterState, bigip_names: tuple[str, ...] = ()) -> ClusterReading:
+    """The live counterpart of `desired`; `bigip_names` are Node objects that stand for BIG-IPs, not nodes."""
+    items: list = []
+    unread: dict[str, str] = {}
+    for config in desired.of_kind(CiliumConfig):
+        found = _cilium_config(session, config)
+        items += [found] if found else []
+    for values in desired.of_kind(CiliumHelmValues):
+        try:
+            found = _helm_values(session, values)
+        except AuthFailed:
+            unread[CiliumHelmValues.kind] = "the Helm release Secrets are not readable with these credentials"
+            continue
+        items += [found] if found else []
+    for controller in desired.of_kind(CisController):
+        found = _cis_controller(session, controller)
+        items += [found] if found else []
+    for configmap in desired.of_kind(As3ConfigMap):
+        found = _as3_configmap(session, configmap)
+        items += [found] if found else []
+    if desired.of_kind(BirdConfig):
+        unread[BirdConfig.kind] = "BIRD configuration lives on each node; it is not readable through the Kubernetes API"
+    documents = session.list("/api/v1/nodes")
+    wanted_bigip_nodes = {node.name: node for node in desired.of_kind(BigipNode)}
+    standing_for_bigips = set(bigip_names) | set(wanted_bigip_nodes)
+    nodes = []
+    for document in documents:
+        name = document["metadata"]["name"]
+        if name in wanted_bigip_nodes:
+            items.append(_bigip_node(document, wanted_bigip_nodes[name]))
+        if name not in standing_for_bigips:
+            nodes.append(live_node(document))
+    nodes.sort(key=lambda n: n.name)
+    expected = tuple(ExpectedNode(n.name, n.ip or "", n.pod_cidr) for n in nodes)
+    return ClusterReading(ClusterState(desired.name, tuple(items), expected), tuple(nodes), unread)
