@@ -1,1 +1,158 @@
-"""Live readers: BIG-IP (iControl REST) and Kubernetes, read-only (public API documented as it lands)."""
+"""Live readers: what the BIG-IPs and the cluster really have, as the same state types the compiler builds.
+
+Public API (stable; `vtepc diff`, `vtepc snapshot` and `vtepc discover` are built on it):
+
+    from vtepc.live import read_observed_state, read_bigip, read_cluster, ObservedState
+
+    observed = read_observed_state(topology)            # every BIG-IP and the cluster
+    observed.bigips["bigip-1"]                          # BigipState, read from the device
+    observed.cluster                                    # ClusterState (nodes: every cluster node)
+    observed.unread_kinds                               # {kind: why}: pass to diff_states(unread_kinds=)
+
+    read_observed_state(topology, *, desired=None, bigip_urls=None, kubeconfig=None, context=None,
+                        bigip_tls=TlsOptions(), http=HttpOptions(), environ=None, strict=True)
+        Reads each BIG-IP (URL from `bigip_urls[name]`, else its managementURL) and the cluster
+        (kubeconfig/context as kubectl picks them). Every target is attempted; with
+        strict=True (the default) any failure raises a LiveError naming every target that
+        failed, so a partial state is never mistaken for a complete one. strict=False returns
+        what could be read, with one line per failure in `errors`.
+    read_bigip(name, url, desired: BigipState, *, tls, http, environ) -> BigipState
+    read_cluster(kube: KubeOptions, desired: ClusterState, bigip_names=()) -> ClusterReading
+        (.state: ClusterState, .nodes: LiveNode details for discover, .unread_kinds)
+
+Read-only: GET requests only, plus the BIG-IP token login. Credentials: environment only
+(VTEPC_BIGIP_[<NAME>_]USERNAME / PASSWORD / PASSWORD_FILE; the kubeconfig's token or client
+certificate); never argv, never the topology, never in errors, logs or returned state.
+Errors are LiveError subclasses (vtepc.live.http): CredentialsMissing, ConfigurationError,
+ConnectionFailed, TlsVerifyFailed, RequestTimedOut, AuthFailed, HttpStatusError, BadResponse.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from .http import HttpOptions, LiveError, TlsOptions
+
+if TYPE_CHECKING:
+    from ..model import Topology
+    from ..state import DesiredState
+    from ..state.bigip import BigipState
+    from ..state.cluster import ClusterState
+    from .kube import ClusterReading, KubeOptions
+
+__all__ = [
+    "HttpOptions",
+    "LiveError",
+    "ObservedState",
+    "TlsOptions",
+    "read_bigip",
+    "read_cluster",
+    "read_observed_state",
+]
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    """What the readers (or a snapshot) saw: the observed side of `vtepc diff`."""
+
+    bigips: dict[str, "BigipState"]  # by BIG-IP name, topology order
+    cluster: "ClusterState | None"
+    unread_kinds: dict[str, str] = field(default_factory=dict)  # {kind: why it could not be read}
+    errors: tuple[str, ...] = ()  # one line per target that could not be read (strict=False only)
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+
+def read_bigip(
+    name: str,
+    url: str,
+    desired: "BigipState",
+    *,
+    tls: TlsOptions = TlsOptions(),
+    http: HttpOptions = HttpOptions(),
+    environ: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> "BigipState":
+    from .bigip import BigipSession, bigip_credentials, read_bigip_state
+
+    session = BigipSession(name, url, bigip_credentials(name, environ), tls, http, sleep=sleep)
+    return read_bigip_state(session, desired)
+
+
+def read_cluster(
+    kube: "KubeOptions",
+    desired: "ClusterState",
+    bigip_names: tuple[str, ...] = (),
+    *,
+    environ: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> "ClusterReading":
+    from .kube import KubeSession, read_cluster_state, resolve_kubeconfig
+
+    session = KubeSession(resolve_kubeconfig(kube, environ), kube.http, sleep=sleep)
+    return read_cluster_state(session, desired, bigip_names)
+
+
+def bigip_url(topology: "Topology", name: str, bigip_urls: Mapping[str, str] | None) -> str:
+    """--bigip NAME=URL, else the topology's managementURL; ConfigurationError when neither is there."""
+    from .http import ConfigurationError
+
+    index = next(i for i, b in enumerate(topology.bigips) if b.name == name)
+    url = (bigip_urls or {}).get(name) or topology.bigips[index].management_url
+    if not url:
+        raise ConfigurationError(f"{name}: no URL; set bigips[{index}].managementURL or pass --bigip {name}=URL")
+    return url
+
+
+def check_bigip_names(topology: "Topology", bigip_urls: Mapping[str, str] | None) -> None:
+    from .http import ConfigurationError
+
+    known = {b.name for b in topology.bigips}
+    unknown = sorted(set(bigip_urls or {}) - known)
+    if unknown:
+        raise ConfigurationError(f"--bigip {unknown[0]}: no such BIG-IP in the topology (it has {', '.join(sorted(known))})")
+
+
+def read_observed_state(
+    topology: "Topology",
+    *,
+    desired: "DesiredState | None" = None,
+    bigip_urls: Mapping[str, str] | None = None,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
+    bigip_tls: TlsOptions = TlsOptions(),
+    http: HttpOptions = HttpOptions(),
+    environ: Mapping[str, str] | None = None,
+    strict: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ObservedState:
+    from ..state import compile_desired_state
+    from .kube import KubeOptions
+
+    check_bigip_names(topology, bigip_urls)
+    desired = desired if desired is not None else compile_desired_state(topology)
+    errors: list[LiveError] = []
+    bigips = {}
+    for name, desired_bigip in desired.bigips.items():
+        try:
+            url = bigip_url(topology, name, bigip_urls)
+            bigips[name] = read_bigip(name, url, desired_bigip, tls=bigip_tls, http=http, environ=environ, sleep=sleep)
+        except LiveError as exc:
+            errors.append(exc)
+    cluster, unread = None, {}
+    try:
+        reading = read_cluster(
+            KubeOptions(kubeconfig, context, http), desired.cluster, tuple(desired.bigips), environ=environ, sleep=sleep
+        )
+        cluster, unread = reading.state, reading.unread_kinds
+    except LiveError as exc:
+        errors.append(exc)
+    if errors and strict:
+        if len(errors) == 1:
+            raise errors[0]
+        raise LiveError(f"{len(errors)} targets could not be read: " + "; ".join(str(e) for e in errors))
+    return ObservedState(bigips, cluster, unread, tuple(str(e) for e in errors))

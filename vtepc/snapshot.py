@@ -1,0 +1,154 @@
+"""Recorded state: what the live readers saw, as JSON files a CI job can diff against offline.
+
+Layout of a snapshot directory (every file: sorted keys, two-space indent, trailing newline,
+no timestamps, so recording the same state twice gives identical bytes and a committed
+snapshot only changes when the state does):
+
+    DIR/vtepc-snapshot.json      {"format_version", "topology", "targets": [file, ...], "unread_kinds"}
+    DIR/bigip/<name>.json        {"format_version", "target": "bigip/<name>", "state": BigipState.to_jsonable()}
+    DIR/cluster.json             {"format_version", "target": "cluster/<name>", "state": ClusterState.to_jsonable()}
+
+Secrets are stripped before writing: any value under a key that looks like a password, token,
+secret or key (vtepc.diff.secrets.is_secret_key) becomes "(stripped)", and user:password in
+URLs is removed. The readers keep no credentials in state; this is the second line of defence.
+
+    write_snapshot(observed, DIR, topology_name)   # refuses an incomplete ObservedState
+    read_snapshot(DIR) -> ObservedState
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import VtepcError
+from .live import ObservedState
+
+FORMAT_VERSION = 1
+INDEX = "vtepc-snapshot.json"
+STRIPPED = "(stripped)"
+_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class SnapshotError(VtepcError):
+    """A snapshot cannot be written or read."""
+
+
+def strip_secrets(value: Any) -> Any:
+    from .diff.secrets import is_secret_key
+
+    if isinstance(value, dict):
+        return {k: STRIPPED if is_secret_key(str(k)) and v not in (None, "") else strip_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_secrets(v) for v in value]
+    if isinstance(value, str):
+        return _URL_USERINFO.sub("", value)
+    return value
+
+
+def _dumps(document: dict) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def snapshot_files(observed: ObservedState, topology_name: str) -> dict[str, str]:
+    """{relative path: text} of the snapshot of `observed`."""
+    if not observed.complete:
+        raise SnapshotError(f"not recording an incomplete state ({len(observed.errors)} target(s) unread): {observed.errors[0]}")
+    files: dict[str, str] = {}
+    for name, state in observed.bigips.items():
+        if not _SAFE_NAME.match(name):
+            raise SnapshotError(f"BIG-IP name {name!r} cannot be a file name")
+        files[f"bigip/{name}.json"] = _dumps(
+            {"format_version": FORMAT_VERSION, "target": f"bigip/{name}", "state": strip_secrets(state.to_jsonable())}
+        )
+    if observed.cluster is not None:
+        files["cluster.json"] = _dumps(
+            {"format_version": FORMAT_VERSION, "target": f"cluster/{observed.cluster.name}",
+             "state": strip_secrets(observed.cluster.to_jsonable())}
+        )
+    files[INDEX] = _dumps({
+        "format_version": FORMAT_VERSION,
+        "topology": topology_name,
+        "targets": list(files),
+        "unread_kinds": dict(observed.unread_kinds),
+    })
+    return files
+
+
+def write_snapshot(observed: ObservedState, directory: Path, topology_name: str) -> list[str]:
+    """Write the snapshot, replacing DIR's snapshot files as a whole; returns the files written.
+
+    Files are staged in a sibling temporary directory and swapped in, so an interrupted run
+    leaves the previous snapshot intact. DIR must be empty or hold a snapshot.
+    """
+    files = snapshot_files(observed, topology_name)
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()) and not (directory / INDEX).is_file():
+        raise SnapshotError(f"{directory} is not empty and holds no {INDEX}: refusing to replace it")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for relative, text in files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        if directory.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
+            os.rename(directory, retired / "snapshot")
+            os.rename(staging, directory)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(staging, directory)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SnapshotError(f"{directory}: cannot write the snapshot ({exc.strerror or exc})") from None
+    return sorted(files)
+
+
+def _load(path: Path) -> dict:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
+    except ValueError as exc:
+        raise SnapshotError(f"{path}: not valid JSON (line {getattr(exc, 'lineno', '?')})") from None
+    if not isinstance(document, dict):
+        raise SnapshotError(f"{path}: not a JSON object")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise SnapshotError(f"{path}: format_version {version!r} is not supported (this vtepc reads {FORMAT_VERSION})")
+    return document
+
+
+def read_snapshot(directory: Path) -> ObservedState:
+    """The ObservedState recorded in DIR by `vtepc snapshot`."""
+    from .state.bigip import BigipState
+    from .state.cluster import ClusterState
+
+    directory = Path(directory)
+    index = _load(directory / INDEX)
+    bigips: dict = {}
+    cluster = None
+    for relative in index.get("targets", []):
+        if relative == INDEX:
+            continue
+        path = directory / relative
+        if ".." in Path(relative).parts or Path(relative).is_absolute():
+            raise SnapshotError(f"{directory / INDEX}: target path {relative!r} leaves the snapshot directory")
+        document = _load(path)
+        kind, _, name = str(document.get("target", "")).partition("/")
+        try:
+            if kind == "bigip":
+                bigips[name] = BigipState.from_jsonable(document["state"])
+            elif kind == "cluster":
+                cluster = ClusterState.from_jsonable(document["state"])
+            else:
+                raise SnapshotError(f"{path}: unknown target {document.get('target')!r}")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SnapshotError(f"{path}: state does not have the recorded shape ({type(exc).__name__}: {exc})") from None
+    return ObservedState(bigips, cluster, dict(index.get("unread_kinds") or {}))
