@@ -8,13 +8,38 @@ once and hands back None for values the syntax checks already reported.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Iterable
 
-from ..addresses import parse_interface, parse_ip, parse_mac, parse_network
+from ..addresses import IPAddress, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
 from ..diagnostics import CODES, Diagnostic, Path
 from ..loader import Document
 from ..model import Topology
+from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span
+
+
+@dataclass(frozen=True)
+class Partial:
+    """What was left out of a topology that failed schema validation only in some entries.
+
+    The checks then run on the rest; `original_indices` maps each list that lost entries (by
+    path) to the file index of every kept entry, so findings still point at the right lines.
+    Checks that would misread a missing entry as absent ask `lost_entries` first.
+    """
+
+    original_indices: dict[Path, list[int]] = field(default_factory=dict)
+    dropped_bigip_names: frozenset[str] = frozenset()
+
+    def lost_entries(self, list_path: Path) -> bool:
+        return list_path in self.original_indices
+
+    def file_path(self, path: Path) -> Path:
+        for list_path, kept in self.original_indices.items():
+            n = len(list_path)
+            if path[:n] == list_path and len(path) > n and isinstance(path[n], int) and path[n] < len(kept):
+                return list_path + (kept[path[n]],) + tuple(path[n + 1:])
+        return path
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +54,10 @@ class Finding:
 class Context:
     """The resolved topology plus memoized parses of its addresses."""
 
-    def __init__(self, topology: Topology, document: Document | None = None):
+    def __init__(self, topology: Topology, document: Document | None = None, partial: Partial | None = None):
         self.topology = topology
         self.document = document
+        self.partial = partial or Partial()
         self._cache: dict[tuple[str, str], object] = {}
 
     def _parsed(self, kind: str, text: object, parser: Callable[[object], object]) -> object:
@@ -64,6 +90,64 @@ class Context:
     def is_flannel(self) -> bool:
         return self.topology.cluster.cni == "flannel"
 
+    @property
+    def is_tunnel(self) -> bool:
+        return self.topology.cluster.routing == "tunnel"
+
+    @property
+    def uses_vtep(self) -> bool:
+        """Cilium's VTEP integration is in play (cilium with routing: tunnel)."""
+        return self.is_cilium and self.is_tunnel
+
+    @cached_property
+    def pair_of(self) -> dict[int, IPAddress]:
+        """BIG-IP index -> its HA pair's key, the floating underlay address it shares with its peers."""
+        pairs = {}
+        for i, bigip in enumerate(self.topology.bigips):
+            floating = self.interface(bigip.ha.floating_underlay_ip) if bigip.ha is not None else None
+            if floating is not None:
+                pairs[i] = floating.ip
+        return pairs
+
+    @cached_property
+    def pair_members(self) -> dict[IPAddress, list[int]]:
+        members: dict[IPAddress, list[int]] = {}
+        for i, key in self.pair_of.items():
+            members.setdefault(key, []).append(i)
+        return members
+
+    def same_pair(self, a: int, b: int) -> bool:
+        key = self.pair_of.get(a)
+        return key is not None and key == self.pair_of.get(b)
+
+    @cached_property
+    def node_ips(self) -> list[IpValue | None]:
+        """Each node's IP as (version, integer) (None when invalid), by node index."""
+        return [ip_value(node.ip) for node in self.topology.cluster.nodes]
+
+    @cached_property
+    def node_pod_spans(self) -> list[Span | None]:
+        """Each node's pod CIDR as integers (None when absent or invalid), by node index."""
+        return [network_span(node.pod_cidr) for node in self.topology.cluster.nodes]
+
+    @cached_property
+    def node_pod_networks(self) -> NetworkIndex[int]:
+        """Every valid node pod CIDR, labelled with its node's index."""
+        return NetworkIndex((span, i) for i, span in enumerate(self.node_pod_spans) if span is not None)
+
+    @cached_property
+    def node_prefixlen(self) -> int:
+        """The node pod CIDR size: the most common prefix length among nodes, /24 when none is given."""
+        counts: dict[int, int] = {}
+        for span in self.node_pod_spans:
+            if span is not None:
+                counts[span.prefixlen] = counts.get(span.prefixlen, 0) + 1
+        return max(counts, key=lambda length: (counts[length], -length)) if counts else 24
+
+    @cached_property
+    def cluster_pod_network(self) -> IPNetwork | None:
+        return self.network(self.topology.cluster.pod_cidr)
+
 
 CheckFn = Callable[[Context], Iterable[Finding]]
 
@@ -91,18 +175,17 @@ def check(*codes: str) -> Callable[[CheckFn], CheckFn]:
     return decorate
 
 
-def run_checks(topology: Topology, document: Document) -> list[Diagnostic]:
+def run_checks(topology: Topology, document: Document, partial: Partial | None = None) -> list[Diagnostic]:
     _load_check_modules()
-    ctx = Context(topology, document)
+    ctx = Context(topology, document, partial)
     out: list[Diagnostic] = []
     for registered in CHECKS:
         for finding in registered.run(ctx):
             if finding.code not in registered.codes:
                 raise AssertionError(f"{registered.name} emitted undeclared code {finding.code}")
-            position = document.key_position(finding.path) if finding.at_key else document.position(finding.path)
-            out.append(
-                Diagnostic(finding.code, finding.message, finding.path, finding.hint, document.file, position)
-            )
+            path = ctx.partial.file_path(finding.path)
+            position = document.key_position(path) if finding.at_key else document.position(path)
+            out.append(Diagnostic(finding.code, finding.message, path, finding.hint, document.file, position))
     return out
 
 

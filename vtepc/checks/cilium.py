@@ -1,2 +1,252 @@
-"""cilium checks (see checks/__init__.py for the registry)."""
+"""Cilium VTEP integration: what the agent and its datapath require of each BIG-IP.
+
+Sources: Cilium's VTEP guide and pkg/option/config.go validateVTEP (IPv4 endpoints, at most
+8 entries: MaxVTEPDevices, the size of cilium_vtep_map), one `vtep-mask` for every CIDR,
+VNI 2 = the reserved world identity (bpf/lib/identity.h; WORLD_IPV4_ID, 9, on dual-stack
+clusters in newer releases). The seeds' 01:50:56:A0:7D:D8 has the group bit set.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..addresses import IPInterface, mac_is_group
+from ..diagnostics import register_code
+from ..model import CILIUM_VNI, GENEVE_BUILTIN_PROFILE, GENEVE_PORT, VXLAN_PORT
+from . import Context, Finding, check
+from ._networks import NetworkIndex, span_of
+
+MAX_VTEPS = 8
+DUAL_STACK_WORLD_VNI = 9
+
+WRONG_VNI = register_code(
+    "VTEP301", "error", "VNI is not Cilium's world identity",
+    f"set tunnel.vni to {CILIUM_VNI} (or remove it: {CILIUM_VNI} is the default for cilium)",
+)
+DUAL_STACK_VNI = register_code(
+    "VTEP302", "warning", "dual-stack cluster: check the world identity VNI",
+    "on a dual-stack cluster newer Cilium releases tag world traffic with identity 9 (WORLD_IPV4_ID): "
+    "check bpf/lib/identity.h of your release and set tunnel.vni to match",
+)
+VTEP_CIDR_IN_POD_NETWORK = register_code(
+    "VTEP303", "error", "VTEP CIDR overlaps the pod network",
+    "the BIG-IP tunnel subnet must lie outside cluster.podCIDR and every node's pod CIDR "
+    "(pod network 10.0.0.0/16 -> tunnel subnet such as 10.1.6.0/24)",
+)
+VTEP_CIDRS_OVERLAP = register_code(
+    "VTEP304", "error", "VTEP CIDRs of two BIG-IPs overlap",
+    "give every BIG-IP (or HA pair) its own tunnel subnet; Cilium routes each VTEP CIDR to one endpoint",
+)
+VTEP_MASK_MISMATCH = register_code(
+    "VTEP305", "error", "VTEP CIDRs have different prefix lengths",
+    "Cilium has a single vtep-mask for all VTEP CIDRs: use the same prefix length on every tunnel self IP",
+)
+TOO_MANY_VTEPS = register_code(
+    "VTEP306", "error", "more than 8 VTEPs",
+    f"Cilium's VTEP map holds {MAX_VTEPS} entries (an HA pair is one): split the BIG-IPs across clusters",
+)
+VTEP_NOT_IPV4 = register_code(
+    "VTEP307", "error", "VTEP endpoint or CIDR is not IPv4",
+    "Cilium accepts only IPv4 vtep-endpoint and vtep-cidr values: use IPv4 underlay and tunnel self IPs",
+)
+FLOODING_NOT_MULTIPOINT = register_code(
+    "VTEP308", "error", "tunnel flooding is not multipoint",
+    "set tunnel.floodingType to multipoint (the default for cilium) so ARP for pod addresses reaches every node",
+)
+VTEP_MAC_GROUP = register_code(
+    "VTEP309", "warning", "VTEP MAC has the group (multicast) bit set",
+    "no interface has a multicast MAC: copy the tunnel's MAC again (the docs' 01:50:56:A0:7D:D8 is a typo "
+    "for 00:50:56:a0:7d:d8)",
+)
+CILIUM_VERSION_MISSING = register_code(
+    "VTEP310", "error", "cluster.ciliumVersion is missing",
+    "add ciliumVersion: \"1.16.19\" (your release): it selects the Helm/ConfigMap keys and the version lints",
+)
+GENEVE_PORT_MISMATCH = register_code(
+    "VTEP311", "error", "Geneve port differs from the built-in geneve profile",
+    f"the BIG-IP's built-in geneve profile listens on {GENEVE_PORT}: remove tunnelPort or name a custom "
+    "profile with that port in tunnel.profile",
+)
+PORT_OF_OTHER_PROTOCOL = register_code(
+    "VTEP312", "warning", "tunnelPort is the other protocol's port",
+    f"vxlan uses {VXLAN_PORT} and geneve {GENEVE_PORT}: check tunnelProtocol and tunnelPort agree with Cilium's",
+)
+TUNNEL_MAC_UNKNOWN = register_code(
+    "VTEP313", "warning", "tunnel MAC not known yet",
+    "run `vtepc discover` once the tunnel exists, or copy it from `tmsh show net tunnels tunnel NAME all-properties`",
+)
+
+
+@dataclass(frozen=True)
+class Vtep:
+    """One entry of Cilium's VTEP map: a lone BIG-IP, or the first member of an HA pair."""
+
+    bigip: int
+    cidr_source: IPInterface  # the tunnel self IP whose network is the VTEP CIDR
+
+
+def _vteps(ctx: Context) -> list[Vtep]:
+    vteps = []
+    seen_pairs = set()
+    for i, bigip in enumerate(ctx.topology.bigips):
+        if bigip.tunnel is None:
+            continue
+        interface = ctx.interface(bigip.tunnel.self_ip)
+        if interface is None:
+            continue
+        pair = ctx.pair_of.get(i)
+        if pair is not None:
+            if pair in seen_pairs:
+                continue
+            seen_pairs.add(pair)
+        vteps.append(Vtep(i, interface))
+    return vteps
+
+
+@check(CILIUM_VERSION_MISSING)
+def cilium_version_given(ctx: Context) -> Iterator[Finding]:
+    if ctx.is_cilium and ctx.topology.cluster.cilium_version is None:
+        yield Finding(CILIUM_VERSION_MISSING, ("cluster",), "cluster.ciliumVersion is required with cni: cilium", at_key=True)
+
+
+@check(WRONG_VNI, DUAL_STACK_VNI, FLOODING_NOT_MULTIPOINT, VTEP_MAC_GROUP)
+def tunnel_settings(ctx: Context) -> Iterator[Finding]:
+    if not ctx.uses_vtep:
+        return
+    dual_stack = {"ipv4", "ipv6"} <= set(ctx.topology.cluster.ip_families)
+    allowed = (CILIUM_VNI, DUAL_STACK_WORLD_VNI) if dual_stack else (CILIUM_VNI,)
+    for i, bigip in enumerate(ctx.topology.bigips):
+        tunnel = bigip.tunnel
+        if tunnel is None:
+            continue
+        base = ("bigips", i, "tunnel")
+        if tunnel.vni not in allowed:
+            expected = " or ".join(str(v) for v in allowed)
+            yield Finding(
+                WRONG_VNI, base + ("vni",),
+                f"BIG-IP '{bigip.name}' tunnel VNI is {tunnel.vni}; Cilium accepts VTEP traffic only with VNI {expected}",
+            )
+        if tunnel.flooding_type != "multipoint":
+            yield Finding(
+                FLOODING_NOT_MULTIPOINT, base + ("floodingType",),
+                f"BIG-IP '{bigip.name}' tunnel floodingType is {tunnel.flooding_type}; Cilium VTEP needs multipoint",
+            )
+        mac = ctx.mac(tunnel.mac)
+        if mac is not None and mac_is_group(mac):
+            yield Finding(
+                VTEP_MAC_GROUP, base + ("mac",),
+                f"BIG-IP '{bigip.name}' tunnel MAC {tunnel.mac} has the group bit set; Cilium would send "
+                "pod traffic to a multicast MAC",
+            )
+    if dual_stack and any(b.tunnel is not None for b in ctx.topology.bigips):
+        vnis = sorted({b.tunnel.vni for b in ctx.topology.bigips if b.tunnel is not None})
+        yield Finding(
+            DUAL_STACK_VNI, ("cluster", "ipFamilies"),
+            f"ipFamilies is dual-stack and the tunnel VNI is {', '.join(map(str, vnis))}: newer Cilium "
+            f"releases use {DUAL_STACK_WORLD_VNI} when IPv4 and IPv6 are both enabled, older ones {CILIUM_VNI}",
+        )
+
+
+@check(VTEP_NOT_IPV4)
+def ipv4_vteps(ctx: Context) -> Iterator[Finding]:
+    if not ctx.uses_vtep:
+        return
+    for i, bigip in enumerate(ctx.topology.bigips):
+        values = [(bigip.underlay.self_ip, ("underlay", "selfIP"), "VTEP endpoint (underlay self IP)")]
+        if bigip.ha is not None:
+            values.append((bigip.ha.floating_underlay_ip, ("ha", "floatingUnderlayIP"), "VTEP endpoint (floating underlay IP)"))
+        if bigip.tunnel is not None:
+            values.append((bigip.tunnel.self_ip, ("tunnel", "selfIP"), "VTEP CIDR (tunnel self IP)"))
+        for text, sub, what in values:
+            interface = ctx.interface(text)
+            if interface is not None and interface.version != 4:
+                yield Finding(VTEP_NOT_IPV4, ("bigips", i) + sub, f"BIG-IP '{bigip.name}' {what} {text} is IPv6")
+
+
+@check(VTEP_CIDR_IN_POD_NETWORK, VTEP_CIDRS_OVERLAP, VTEP_MASK_MISMATCH, TOO_MANY_VTEPS)
+def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
+    if not ctx.uses_vtep:
+        return
+    bigips = ctx.topology.bigips
+    nodes = ctx.topology.cluster.nodes
+    vteps = _vteps(ctx)
+    pod_net = ctx.cluster_pod_network
+    for vtep in vteps:
+        cidr = vtep.cidr_source.network
+        path = ("bigips", vtep.bigip, "tunnel", "selfIP")
+        name = bigips[vtep.bigip].name
+        if pod_net is not None and cidr.version == pod_net.version and cidr.overlaps(pod_net):
+            yield Finding(
+                VTEP_CIDR_IN_POD_NETWORK, path,
+                f"BIG-IP '{name}' VTEP CIDR {cidr} overlaps cluster.podCIDR {pod_net}",
+            )
+            continue
+        node = ctx.node_pod_networks.overlapping(span_of(cidr))
+        if node is not None:
+            yield Finding(
+                VTEP_CIDR_IN_POD_NETWORK, path,
+                f"BIG-IP '{name}' VTEP CIDR {cidr} overlaps node '{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
+            )
+    index = NetworkIndex((span_of(vtep.cidr_source.network), vtep) for vtep in vteps)
+    for earlier, later in index.overlapping_pairs():
+        yield Finding(
+            VTEP_CIDRS_OVERLAP, ("bigips", later.bigip, "tunnel", "selfIP"),
+            f"BIG-IP '{bigips[later.bigip].name}' VTEP CIDR {later.cidr_source.network} overlaps BIG-IP "
+            f"'{bigips[earlier.bigip].name}' VTEP CIDR {earlier.cidr_source.network}",
+        )
+    if vteps:
+        reference = vteps[0]
+        for vtep in vteps[1:]:
+            if vtep.cidr_source.network.prefixlen != reference.cidr_source.network.prefixlen:
+                yield Finding(
+                    VTEP_MASK_MISMATCH, ("bigips", vtep.bigip, "tunnel", "selfIP"),
+                    f"BIG-IP '{bigips[vtep.bigip].name}' VTEP CIDR {vtep.cidr_source.network} is a "
+                    f"/{vtep.cidr_source.network.prefixlen}, but BIG-IP '{bigips[reference.bigip].name}' has "
+                    f"{reference.cidr_source.network} (/{reference.cidr_source.network.prefixlen})",
+                )
+    if len(vteps) > MAX_VTEPS:
+        extra = vteps[MAX_VTEPS]
+        yield Finding(
+            TOO_MANY_VTEPS, ("bigips", extra.bigip),
+            f"{len(vteps)} VTEPs (BIG-IP '{bigips[extra.bigip].name}' is number {MAX_VTEPS + 1}); "
+            f"Cilium supports at most {MAX_VTEPS}",
+        )
+
+
+@check(GENEVE_PORT_MISMATCH, PORT_OF_OTHER_PROTOCOL)
+def tunnel_port(ctx: Context) -> Iterator[Finding]:
+    if not ctx.uses_vtep:
+        return
+    cluster = ctx.topology.cluster
+    port = cluster.tunnel_port
+    if cluster.tunnel_protocol == "geneve":
+        for i, bigip in enumerate(ctx.topology.bigips):
+            if bigip.tunnel is not None and bigip.tunnel.profile == GENEVE_BUILTIN_PROFILE and port != GENEVE_PORT:
+                yield Finding(
+                    GENEVE_PORT_MISMATCH, ("cluster", "tunnelPort"),
+                    f"tunnelPort is {port}, but BIG-IP '{bigip.name}' uses the built-in geneve profile (port {GENEVE_PORT})",
+                )
+                return
+    other = {"vxlan": GENEVE_PORT, "geneve": VXLAN_PORT}[cluster.tunnel_protocol]
+    if port == other:
+        yield Finding(
+            PORT_OF_OTHER_PROTOCOL, ("cluster", "tunnelPort"),
+            f"tunnelPort {port} is the {'geneve' if other == GENEVE_PORT else 'vxlan'} port, "
+            f"but tunnelProtocol is {cluster.tunnel_protocol}",
+        )
+
+
+@check(TUNNEL_MAC_UNKNOWN)
+def tunnel_mac_known(ctx: Context) -> Iterator[Finding]:
+    # Both CNIs need it: Cilium's vtep-mac and flannel's backend-data VtepMAC of the BIG-IP node.
+    if not ctx.is_tunnel:
+        return
+    need = "Cilium vtep-mac" if ctx.is_cilium else "flannel VtepMAC annotation of the BIG-IP node"
+    for i, bigip in enumerate(ctx.topology.bigips):
+        if bigip.tunnel is not None and bigip.tunnel.mac is None:
+            yield Finding(
+                TUNNEL_MAC_UNKNOWN, ("bigips", i, "tunnel"),
+                f"BIG-IP '{bigip.name}' tunnel MAC is not known yet: the {need} cannot be built until "
+                "`vtepc discover` fills tunnel.mac or you set it",
+                at_key=True,
+            )

@@ -1,2 +1,134 @@
-"""flannel checks (see checks/__init__.py for the registry)."""
+"""flannel VXLAN: the BIG-IP joins the flannel network as one more node.
+
+Source: the k8s-bigip-ctlr flannel guide (seed 003): the tunnel self IP is an address of
+the BIG-IP's own node-sized subnet, written with the flannel Network's mask
+(10.244.30.15/16); that subnet becomes the BIG-IP Node's spec.podCIDR, so it must not
+collide with any real node's; FDB records carry each node's flannel.1 MAC (VtepMAC).
+"""
 from __future__ import annotations
+
+import ipaddress
+from typing import Iterator
+
+from ..addresses import mac_is_group
+from ..diagnostics import register_code
+from . import Context, Finding, check
+from ._networks import NetworkIndex, span_of
+
+NOT_VXLAN = register_code(
+    "VTEP401", "error", "flannel integration is VXLAN only",
+    "use routing: tunnel and tunnelProtocol: vxlan with cni: flannel",
+)
+TUNNEL_OUTSIDE_NETWORK = register_code(
+    "VTEP402", "error", "flannel tunnel self IP outside cluster.podCIDR",
+    "pick the tunnel self IP from the flannel Network (cluster.podCIDR), e.g. 10.244.30.15 in 10.244.0.0/16",
+)
+TUNNEL_MASK = register_code(
+    "VTEP403", "error", "flannel tunnel self IP does not carry the Network's mask",
+    "write the tunnel self IP with cluster.podCIDR's prefix length, e.g. 10.244.30.15/16",
+)
+SUBNET_COLLISION = register_code(
+    "VTEP404", "error", "the BIG-IP's flannel subnet collides with a node's",
+    "move the tunnel self IP into a node-sized subnet of cluster.podCIDR that no node (or other BIG-IP) uses",
+)
+NODE_VTEP_MAC_MISSING = register_code(
+    "VTEP405", "error", "node vtepMAC missing with staticFDB",
+    "add the node's flannel.1 MAC (`kubectl get node NAME -o jsonpath='{.metadata.annotations.flannel\\.alpha"
+    "\\.coreos\\.com/backend-data}'`), or set staticFDB: false on every BIG-IP when CIS keeps the FDB",
+)
+CILIUM_VERSION_IGNORED = register_code(
+    "VTEP406", "warning", "ciliumVersion set with cni: flannel",
+    "remove cluster.ciliumVersion, or set cni: cilium if the cluster runs Cilium",
+)
+FLANNEL_MAC_GROUP = register_code(
+    "VTEP407", "warning", "MAC has the group (multicast) bit set",
+    "no interface has a multicast MAC: copy the MAC again from the interface",
+)
+
+
+@check(NOT_VXLAN, CILIUM_VERSION_IGNORED)
+def flannel_mode(ctx: Context) -> Iterator[Finding]:
+    if not ctx.is_flannel:
+        return
+    cluster = ctx.topology.cluster
+    if cluster.routing != "tunnel":
+        yield Finding(NOT_VXLAN, ("cluster", "routing"), f"routing is {cluster.routing}; with flannel the BIG-IP joins over VXLAN")
+    elif cluster.tunnel_protocol != "vxlan":
+        yield Finding(NOT_VXLAN, ("cluster", "tunnelProtocol"), f"tunnelProtocol is {cluster.tunnel_protocol}; flannel's backend here is vxlan")
+    if cluster.cilium_version is not None:
+        yield Finding(
+            CILIUM_VERSION_IGNORED, ("cluster", "ciliumVersion"),
+            f"ciliumVersion {cluster.cilium_version} is ignored: the cluster's CNI is flannel",
+        )
+
+
+@check(TUNNEL_OUTSIDE_NETWORK, TUNNEL_MASK, SUBNET_COLLISION)
+def flannel_subnets(ctx: Context) -> Iterator[Finding]:
+    network = ctx.cluster_pod_network
+    if not (ctx.is_flannel and ctx.is_tunnel) or network is None:
+        return
+    bigips = ctx.topology.bigips
+    nodes = ctx.topology.cluster.nodes
+    node_prefix = ctx.node_prefixlen
+    subnets = []
+    for i, bigip in enumerate(bigips):
+        interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
+        if interface is None:
+            continue
+        path = ("bigips", i, "tunnel", "selfIP")
+        if interface.version != network.version or interface.ip not in network:
+            yield Finding(
+                TUNNEL_OUTSIDE_NETWORK, path,
+                f"BIG-IP '{bigip.name}' tunnel self IP {interface.ip} is not inside the flannel Network {network}",
+            )
+            continue
+        if interface.network.prefixlen != network.prefixlen:
+            yield Finding(
+                TUNNEL_MASK, path,
+                f"BIG-IP '{bigip.name}' tunnel self IP is a /{interface.network.prefixlen}; flannel needs the "
+                f"Network's /{network.prefixlen} ({interface.ip}/{network.prefixlen})",
+            )
+        if node_prefix < network.prefixlen:
+            continue
+        subnet = ipaddress.ip_interface((interface.ip, node_prefix)).network
+        node = ctx.node_pod_networks.overlapping(span_of(subnet))
+        if node is not None:
+            yield Finding(
+                SUBNET_COLLISION, path,
+                f"BIG-IP '{bigip.name}' flannel subnet {subnet} (from {interface.ip}) collides with node "
+                f"'{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
+            )
+        subnets.append((span_of(subnet), i))
+    for earlier, later in NetworkIndex(subnets).overlapping_pairs():
+        if not ctx.same_pair(earlier, later):
+            yield Finding(
+                SUBNET_COLLISION, ("bigips", later, "tunnel", "selfIP"),
+                f"BIG-IP '{bigips[later].name}' flannel subnet collides with BIG-IP '{bigips[earlier].name}''s: "
+                "each BIG-IP node needs its own subnet",
+            )
+
+
+@check(NODE_VTEP_MAC_MISSING, FLANNEL_MAC_GROUP)
+def flannel_macs(ctx: Context) -> Iterator[Finding]:
+    if not ctx.is_flannel:
+        return
+    topo = ctx.topology
+    static = [b.name for b in topo.bigips if b.static_fdb and b.tunnel is not None]
+    for i, node in enumerate(topo.cluster.nodes):
+        if node.vtep_mac is None:
+            if static:
+                yield Finding(
+                    NODE_VTEP_MAC_MISSING, ("cluster", "nodes", i),
+                    f"node '{node.name}' has no vtepMAC, but BIG-IP '{static[0]}' compiles static FDB records for it",
+                )
+            continue
+        mac = ctx.mac(node.vtep_mac)
+        if mac is not None and mac_is_group(mac):
+            yield Finding(FLANNEL_MAC_GROUP, ("cluster", "nodes", i, "vtepMAC"), f"node '{node.name}' vtepMAC {node.vtep_mac} is a multicast MAC")
+    for i, bigip in enumerate(topo.bigips):
+        mac = ctx.mac(bigip.tunnel.mac) if bigip.tunnel is not None else None
+        if mac is not None and mac_is_group(mac):
+            yield Finding(
+                FLANNEL_MAC_GROUP, ("bigips", i, "tunnel", "mac"),
+                f"BIG-IP '{bigip.name}' tunnel MAC {bigip.tunnel.mac} is a multicast MAC; nodes would send pod traffic to it",
+            )

@@ -1,2 +1,108 @@
-"""ha checks (see checks/__init__.py for the registry)."""
+"""HA pairs: floating self IPs that move with a traffic group between the units.
+
+BIG-IPs with the same ha.floatingUnderlayIP form a pair: the floating address is the
+tunnel's local-address (the one VTEP endpoint Cilium sees) and each unit's own self IP
+its secondary-address, so both must sit in the same subnet (F5: floating self IPs share
+the VLAN and subnet of the units' non-floating self IPs).
+"""
 from __future__ import annotations
+
+from typing import Iterator
+
+from ..diagnostics import register_code
+from . import Context, Finding, check
+
+LOCAL_ONLY_GROUP = "traffic-group-local-only"
+
+FLOATING_UNDERLAY_OUTSIDE = register_code(
+    "VTEP701", "error", "floating underlay IP outside the underlay subnet",
+    "pick ha.floatingUnderlayIP from the underlay self IP's subnet, with the same prefix length",
+)
+FLOATING_TUNNEL_OUTSIDE = register_code(
+    "VTEP702", "error", "floating tunnel IP outside the tunnel subnet",
+    "pick ha.floatingTunnelIP from the tunnel self IP's subnet, with the same prefix length",
+)
+FLOATING_IS_UNIT_ADDRESS = register_code(
+    "VTEP703", "error", "floating IP equals the unit's own self IP",
+    "a floating self IP is a third address shared by the pair, besides each unit's own self IP",
+)
+PAIR_DISAGREES = register_code(
+    "VTEP704", "error", "HA pair members disagree",
+    "give both units of the pair the same ha section (trafficGroup, floatingUnderlayIP, floatingTunnelIP)",
+)
+NO_FLOATING_TUNNEL_IP = register_code(
+    "VTEP705", "warning", "HA without a floating tunnel IP",
+    "add ha.floatingTunnelIP so the tunnel address pods answer to moves with the active unit",
+)
+LOCAL_ONLY_FLOATING = register_code(
+    "VTEP706", "error", "floating addresses in traffic-group-local-only",
+    "floating self IPs belong to a floating traffic group such as traffic-group-1",
+)
+
+
+@check(FLOATING_UNDERLAY_OUTSIDE, FLOATING_TUNNEL_OUTSIDE, FLOATING_IS_UNIT_ADDRESS, NO_FLOATING_TUNNEL_IP, LOCAL_ONLY_FLOATING)
+def floating_addresses(ctx: Context) -> Iterator[Finding]:
+    for i, bigip in enumerate(ctx.topology.bigips):
+        ha = bigip.ha
+        if ha is None:
+            continue
+        base = ("bigips", i, "ha")
+        if ha.traffic_group == LOCAL_ONLY_GROUP:
+            yield Finding(
+                LOCAL_ONLY_FLOATING, base + ("trafficGroup",),
+                f"BIG-IP '{bigip.name}' trafficGroup is {LOCAL_ONLY_GROUP}, which never floats",
+            )
+        pairs = [(ha.floating_underlay_ip, bigip.underlay.self_ip, "floatingUnderlayIP", "underlay", FLOATING_UNDERLAY_OUTSIDE)]
+        if ha.floating_tunnel_ip is not None:
+            unit = bigip.tunnel.self_ip if bigip.tunnel is not None else None
+            pairs.append((ha.floating_tunnel_ip, unit, "floatingTunnelIP", "tunnel", FLOATING_TUNNEL_OUTSIDE))
+        elif bigip.tunnel is not None and ctx.is_tunnel:
+            yield Finding(
+                NO_FLOATING_TUNNEL_IP, base,
+                f"BIG-IP '{bigip.name}' is in an HA pair but has no floatingTunnelIP: after a failover the "
+                "tunnel self IP pods reply to stays on the old unit",
+                at_key=True,
+            )
+        for floating_text, unit_text, key, what, outside_code in pairs:
+            floating = ctx.interface(floating_text)
+            if floating is None:
+                continue
+            if unit_text is None:
+                yield Finding(outside_code, base + (key,), f"BIG-IP '{bigip.name}' has {key} {floating_text} but no {what}")
+                continue
+            unit = ctx.interface(unit_text)
+            if unit is None:
+                continue
+            if floating.ip == unit.ip:
+                yield Finding(
+                    FLOATING_IS_UNIT_ADDRESS, base + (key,),
+                    f"BIG-IP '{bigip.name}' {key} {floating.ip} is its own {what} self IP",
+                )
+            elif floating.network != unit.network:
+                yield Finding(
+                    outside_code, base + (key,),
+                    f"BIG-IP '{bigip.name}' {key} {floating_text} is not in the {what} self IP's subnet {unit.network}",
+                )
+
+
+@check(PAIR_DISAGREES)
+def pair_agreement(ctx: Context) -> Iterator[Finding]:
+    bigips = ctx.topology.bigips
+    for members in ctx.pair_members.values():
+        first = bigips[members[0]]
+        for i in members[1:]:
+            bigip = bigips[i]
+            for key, mine, theirs in (
+                ("trafficGroup", bigip.ha.traffic_group, first.ha.traffic_group),
+                ("floatingTunnelIP", _normalized(ctx, bigip.ha.floating_tunnel_ip), _normalized(ctx, first.ha.floating_tunnel_ip)),
+            ):
+                if mine != theirs:
+                    yield Finding(
+                        PAIR_DISAGREES, ("bigips", i, "ha", key) if mine is not None else ("bigips", i, "ha"),
+                        f"BIG-IP '{bigip.name}' ha.{key} is {mine}, but its pair member '{first.name}' has {theirs}",
+                    )
+
+
+def _normalized(ctx: Context, text: str | None):
+    interface = ctx.interface(text)
+    return interface if interface is not None else text

@@ -1,2 +1,96 @@
-"""routing checks (see checks/__init__.py for the registry)."""
+"""routing: tunnel (a BIG-IP tunnel per device) versus native (BIRD/BGP on the nodes, seed 004)."""
 from __future__ import annotations
+
+from typing import Iterator
+
+from ..diagnostics import register_code
+from . import Context, Finding, check
+
+# RFC 6793 AS_TRANS and the RFC 7300 last ASNs: never a real speaker's ASN.
+RESERVED_ASNS = {23456: "AS_TRANS (RFC 6793)", 65535: "reserved (RFC 7300)", 4294967295: "reserved (RFC 7300)"}
+
+NATIVE_WITHOUT_BGP = register_code(
+    "VTEP501", "error", "routing: native without bgp",
+    "add a bgp section (asn and peers): with native routing the switches learn every node's pod CIDR over BGP",
+)
+BGP_WITHOUT_PEERS = register_code(
+    "VTEP502", "error", "bgp has no peers",
+    "list the switches the nodes peer with under bgp.peers (name, address, optional asn)",
+)
+RESERVED_ASN = register_code(
+    "VTEP503", "error", "reserved ASN",
+    "use a private ASN (64512-65534 or 4200000000-4294967294) or the one your network assigns",
+)
+NATIVE_WITHOUT_GATEWAY = register_code(
+    "VTEP504", "warning", "routing: native and no underlay.gateway",
+    "set underlay.gateway to the BGP-fed switch so vtepc routes cluster.podCIDR through it",
+)
+TUNNEL_MISSING = register_code(
+    "VTEP505", "error", "routing: tunnel and a BIG-IP has no tunnel",
+    "add a tunnel section (at least selfIP) to every BIG-IP, or use routing: native",
+)
+BGP_IGNORED = register_code(
+    "VTEP506", "warning", "bgp given with routing: tunnel",
+    "remove the bgp section, or set routing: native if the nodes announce their pod CIDRs",
+)
+TUNNEL_IGNORED = register_code(
+    "VTEP507", "warning", "tunnel given with routing: native",
+    "remove the tunnel section, or set routing: tunnel",
+)
+NATIVE_NODE_WITHOUT_POD_CIDR = register_code(
+    "VTEP508", "error", "routing: native and a node has no podCIDR",
+    "give every node its podCIDR: it is the route its BIRD announces",
+)
+
+
+@check(NATIVE_WITHOUT_BGP, BGP_WITHOUT_PEERS, RESERVED_ASN, BGP_IGNORED)
+def bgp(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    if topo.bgp is None:
+        if not ctx.is_tunnel:
+            yield Finding(NATIVE_WITHOUT_BGP, ("cluster", "routing"), "routing is native but the topology has no bgp section")
+        return
+    if ctx.is_tunnel:
+        yield Finding(BGP_IGNORED, ("bgp",), "bgp is ignored with routing: tunnel (no BIRD configuration is built)", at_key=True)
+        return
+    if not topo.bgp.peers and not ctx.partial.lost_entries(("bgp", "peers")):
+        yield Finding(BGP_WITHOUT_PEERS, ("bgp",), "routing is native but bgp.peers is empty", at_key=True)
+    if topo.bgp.asn in RESERVED_ASNS:
+        yield Finding(RESERVED_ASN, ("bgp", "asn"), f"bgp.asn {topo.bgp.asn} is {RESERVED_ASNS[topo.bgp.asn]}")
+    for i, peer in enumerate(topo.bgp.peers):
+        if peer.asn in RESERVED_ASNS:
+            yield Finding(
+                RESERVED_ASN, ("bgp", "peers", i, "asn"), f"peer '{peer.name}' asn {peer.asn} is {RESERVED_ASNS[peer.asn]}"
+            )
+
+
+@check(NATIVE_WITHOUT_GATEWAY, TUNNEL_MISSING, TUNNEL_IGNORED, NATIVE_NODE_WITHOUT_POD_CIDR)
+def bigip_routing(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    for i, bigip in enumerate(topo.bigips):
+        if ctx.is_tunnel:
+            if bigip.tunnel is None:
+                yield Finding(TUNNEL_MISSING, ("bigips", i), f"BIG-IP '{bigip.name}' has no tunnel, but routing is tunnel")
+            continue
+        if bigip.tunnel is not None:
+            yield Finding(
+                TUNNEL_IGNORED, ("bigips", i, "tunnel"), f"BIG-IP '{bigip.name}' tunnel is ignored with routing: native",
+                at_key=True,
+            )
+        # A warning, not an error: without a gateway vtepc builds no pod route, yet the BIG-IP may
+        # still reach the pods through a default route to the same switch or through routing it
+        # is given outside vtepc (its own BGP); vtepc cannot tell, so it says what it leaves out.
+        if bigip.underlay.gateway is None:
+            yield Finding(
+                NATIVE_WITHOUT_GATEWAY, ("bigips", i, "underlay"),
+                f"BIG-IP '{bigip.name}' has no underlay.gateway: no route to cluster.podCIDR "
+                f"{topo.cluster.pod_cidr} is built, so pods are reachable only if its existing routes lead there",
+                at_key=True,
+            )
+    if not ctx.is_tunnel:
+        for i, node in enumerate(topo.cluster.nodes):
+            if node.pod_cidr is None:
+                yield Finding(
+                    NATIVE_NODE_WITHOUT_POD_CIDR, ("cluster", "nodes", i),
+                    f"node '{node.name}' has no podCIDR, so its BIRD has nothing to announce",
+                )

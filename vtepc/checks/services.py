@@ -1,2 +1,95 @@
-"""services checks (see checks/__init__.py for the registry)."""
+"""Services (AS3 virtual servers) and the CIS deployment that fills their pools."""
 from __future__ import annotations
+
+import difflib
+from typing import Iterator
+
+from ..diagnostics import path_to_str, register_code
+from . import Context, Finding, check
+
+UNKNOWN_BIGIP = register_code(
+    "VTEP801", "error", "service names an unknown BIG-IP",
+    "set service.bigip to the name of one of the bigips entries, or remove it to deploy on every BIG-IP",
+)
+DUPLICATE_VIRTUAL = register_code(
+    "VTEP802", "error", "two services listen on the same address and port",
+    "give each virtual server on a BIG-IP its own virtualAddress:virtualPort",
+)
+MONITOR_TIMEOUT = register_code(
+    "VTEP803", "warning", "monitor timeout not longer than its interval",
+    "F5 recommends timeout = 3 x interval + 1 (interval 5 -> timeout 16), so one lost probe does not mark a member down",
+)
+CIS_WITHOUT_MANAGEMENT_URL = register_code(
+    "VTEP804", "error", "cis needs managementURL on every BIG-IP",
+    "add managementURL (e.g. https://192.0.2.10): CIS is started with --bigip-url for each BIG-IP",
+)
+SERVICES_WITHOUT_CIS = register_code(
+    "VTEP805", "warning", "services without cis",
+    "add a cis section: CIS is what fills the virtual servers' pools with pod addresses",
+)
+NODEPORT_WITH_TUNNEL = register_code(
+    "VTEP806", "warning", "cis.poolMemberType nodeport with a tunnel",
+    "use poolMemberType: cluster to send traffic to pod addresses through the tunnel",
+)
+
+
+@check(UNKNOWN_BIGIP, DUPLICATE_VIRTUAL)
+def service_targets(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    names = [b.name for b in topo.bigips]
+    known = set(names) | ctx.partial.dropped_bigip_names
+    listeners: dict[tuple[str, object, int], int] = {}
+    for i, service in enumerate(topo.services):
+        if service.bigip is not None and service.bigip not in known:
+            close = difflib.get_close_matches(service.bigip, names, n=1)
+            suggestion = f"; did you mean '{close[0]}'?" if close else f"; BIG-IPs: {', '.join(names)}"
+            yield Finding(UNKNOWN_BIGIP, ("services", i, "bigip"), f"service '{service.name}' names BIG-IP '{service.bigip}', which is not defined{suggestion}")
+            continue
+        address = ctx.ip(service.virtual_address)
+        if address is None:
+            continue
+        for target in [service.bigip] if service.bigip is not None else names:
+            j = listeners.setdefault((target, address, service.virtual_port), i)
+            if j != i:
+                yield Finding(
+                    DUPLICATE_VIRTUAL, ("services", i, "virtualAddress"),
+                    f"service '{service.name}' listens on {address}:{service.virtual_port} on BIG-IP '{target}', "
+                    f"like service '{topo.services[j].name}' ({path_to_str(('services', j))})",
+                )
+                break
+
+
+@check(MONITOR_TIMEOUT)
+def monitors(ctx: Context) -> Iterator[Finding]:
+    for i, service in enumerate(ctx.topology.services):
+        monitor = service.monitor
+        if monitor is not None and monitor.timeout <= monitor.interval:
+            yield Finding(
+                MONITOR_TIMEOUT, ("services", i, "monitor", "timeout"),
+                f"service '{service.name}' monitor timeout {monitor.timeout} is not longer than its interval "
+                f"{monitor.interval} (suggested: {3 * monitor.interval + 1})",
+            )
+
+
+@check(CIS_WITHOUT_MANAGEMENT_URL, SERVICES_WITHOUT_CIS, NODEPORT_WITH_TUNNEL)
+def cis(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    if topo.cis is None:
+        if topo.services:
+            yield Finding(
+                SERVICES_WITHOUT_CIS, ("services",),
+                f"{len(topo.services)} service(s) but no cis section: nothing would fill their pools", at_key=True,
+            )
+        return
+    for i, bigip in enumerate(topo.bigips):
+        if bigip.management_url is None:
+            yield Finding(
+                CIS_WITHOUT_MANAGEMENT_URL, ("bigips", i),
+                f"BIG-IP '{bigip.name}' has no managementURL, which CIS needs as its --bigip-url",
+            )
+    if topo.cis.pool_member_type == "nodeport" and ctx.is_tunnel:
+        yield Finding(
+            NODEPORT_WITH_TUNNEL, ("cis", "poolMemberType"),
+            "cis.poolMemberType is nodeport, so pools hold node ports and the tunnel carries no service traffic "
+            "(CIS also rejects nodeport together with --flannel-name/--cilium-name)",
+        )

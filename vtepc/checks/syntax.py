@@ -56,11 +56,12 @@ def addresses(ctx: Context) -> Iterator[Finding]:
     cluster = topo.cluster
     if ctx.network(cluster.pod_cidr) is None:
         yield Finding(BAD_CIDR, ("cluster", "podCIDR"), f"'{cluster.pod_cidr}' is not a valid CIDR")
+    node_ips, pod_spans = ctx.node_ips, ctx.node_pod_spans
     for i, node in enumerate(cluster.nodes):
         base = ("cluster", "nodes", i)
-        if ctx.ip(node.ip) is None:
+        if node_ips[i] is None:
             yield Finding(BAD_IP, base + ("ip",), f"'{node.ip}' is not a valid IP address")
-        if node.pod_cidr is not None and ctx.network(node.pod_cidr) is None:
+        if node.pod_cidr is not None and pod_spans[i] is None:
             yield Finding(BAD_CIDR, base + ("podCIDR",), f"'{node.pod_cidr}' is not a valid CIDR")
         if node.public_ip is not None and ctx.ip(node.public_ip) is None:
             yield Finding(BAD_IP, base + ("publicIP",), f"'{node.public_ip}' is not a valid IP address")

@@ -1,2 +1,97 @@
-"""versions checks (see checks/__init__.py for the registry)."""
+"""Cilium version lints: supported range and releases known to break the VTEP datapath.
+
+Sources (cilium/cilium): VTEP integration is GA from 1.12; before it the beta required
+policyEnforcementMode: never (issue 17694). 1.15.0 and 1.15.1 drop every packet from a VTEP
+as "Incorrect VNI from VTEP" (issue 31023); PR 31039 fixed it and shipped in 1.15.2
+(CHANGELOG: "Fix bug in the VTEP feature ... (Backport PR #31154, Upstream PR #31039)").
+From 1.18.7 Cilium answers a VTEP's ARP requests with 00:00:00:00:00:00 (issue 44453,
+reported for >= 1.18.7); PR 44513 fixes it, but which releases carry the fix could not be
+pinned down, so every release from 1.18.7 on is flagged with a pointer to the issue.
+"""
 from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ..diagnostics import register_code
+from . import Context, Finding, check
+
+OLDEST_SUPPORTED = (1, 12)
+NEWEST_KNOWN_MINOR = (1, 20)
+VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
+ARP_ZERO_MAC_FROM = (1, 18, 7)
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]+)?")
+
+BAD_VERSION = register_code(
+    "VTEP601", "error", "ciliumVersion is not a version",
+    "write the release as MAJOR.MINOR.PATCH in quotes, such as \"1.16.19\"",
+)
+UNSUPPORTED_VERSION = register_code(
+    "VTEP602", "error", "Cilium older than 1.12 is not supported",
+    "upgrade Cilium to 1.12 or later; older releases also need policyEnforcementMode: never for VTEP (cilium issue 17694)",
+)
+NEWER_THAN_KNOWN = register_code(
+    "VTEP603", "warning", "Cilium newer than vtepc knows",
+    f"vtepc knows the Helm and ConfigMap keys up to {NEWEST_KNOWN_MINOR[0]}.{NEWEST_KNOWN_MINOR[1]}; "
+    "check the generated values against your chart",
+)
+VNI_DROP_RELEASE = register_code(
+    "VTEP604", "warning", "Cilium release drops all VTEP traffic",
+    "upgrade to 1.15.2 or later (cilium PR 31039 fixes issue 31023)",
+)
+ARP_ZERO_MAC_RELEASE = register_code(
+    "VTEP605", "warning", "Cilium release may answer VTEP ARP with a zero MAC",
+    "check that your release includes cilium PR 44513 (issue 44453) or test ARP from the BIG-IP; "
+    "1.17.x is not affected",
+)
+
+
+def parse_version(text: str) -> tuple[int, int, int | None] | None:
+    match = _VERSION.fullmatch(text.strip())
+    if match is None:
+        return None
+    major, minor, patch = match.groups()
+    return int(major), int(minor), int(patch) if patch is not None else None
+
+
+@check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE)
+def cilium_version(ctx: Context) -> Iterator[Finding]:
+    text = ctx.topology.cluster.cilium_version
+    if not ctx.is_cilium or text is None:
+        return
+    path = ("cluster", "ciliumVersion")
+    version = parse_version(text)
+    if version is None:
+        yield Finding(BAD_VERSION, path, f"ciliumVersion '{text}' is not MAJOR.MINOR[.PATCH]")
+        return
+    minor = version[:2]
+    release = (version[0], version[1], version[2] or 0)
+    if minor < OLDEST_SUPPORTED:
+        yield Finding(
+            UNSUPPORTED_VERSION, path,
+            f"Cilium {text} is older than 1.12: vtepc supports 1.12 and later; before 1.12 VTEP was beta and "
+            "required policyEnforcementMode: never (no network policy at all, cilium issue 17694)",
+        )
+        return
+    if minor > NEWEST_KNOWN_MINOR:
+        yield Finding(
+            NEWER_THAN_KNOWN, path,
+            f"Cilium {text} is newer than {NEWEST_KNOWN_MINOR[0]}.{NEWEST_KNOWN_MINOR[1]}, the newest minor vtepc "
+            "knows; the generated values follow that release",
+        )
+    if not ctx.uses_vtep:
+        return
+    if VNI_DROP_BROKEN[0] <= release < VNI_DROP_BROKEN[1]:
+        yield Finding(
+            VNI_DROP_RELEASE, path,
+            f"Cilium {text} drops all traffic from a VTEP as \"Incorrect VNI from VTEP\" (cilium issue 31023, "
+            "fixed in 1.15.2)",
+        )
+    if release >= ARP_ZERO_MAC_FROM:
+        yield Finding(
+            ARP_ZERO_MAC_RELEASE, path,
+            f"Cilium {text}: releases from 1.18.7 on were reported to answer VTEP ARP requests with "
+            "00:00:00:00:00:00 (cilium issue 44453, fixed upstream by PR 44513); vtepc cannot tell which "
+            "releases carry the fix",
+        )

@@ -1,0 +1,119 @@
+"""Addresses as integers, and overlap queries over many CIDRs in O(n log n).
+
+Node IPs and pod CIDRs are the one part of a topology that grows into the thousands;
+`ipaddress` objects cost microseconds each to build and hash, so the per-node checks work
+on (version, integer) values instead: a dotted quad is decoded by one regex, anything else
+(IPv6, netmask notation, invalid text) goes through `ipaddress`, so both paths accept
+exactly the same strings as vtepc.addresses.
+
+Two CIDRs overlap exactly when each starts no later than the other ends, so with the
+networks sorted by first address and a running maximum of last addresses, "does anything
+overlap X" is one bisect, and "which networks overlap an earlier one" is one sweep.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Generic, Hashable, Iterable, Iterator, NamedTuple, TypeVar
+
+from ..addresses import IPNetwork, parse_ip, parse_network
+
+Label = TypeVar("Label", bound=Hashable)
+
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+_IPV4_CIDR = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}/(3[0-2]|[12]?[0-9])")
+
+
+class IpValue(NamedTuple):
+    version: int
+    value: int
+
+
+class Span(NamedTuple):
+    """A CIDR as integers: its first and last address."""
+
+    version: int
+    start: int
+    end: int
+    prefixlen: int
+
+    def contains(self, other: Span) -> bool:
+        return self.version == other.version and self.start <= other.start and other.end <= self.end
+
+
+def _quad(groups: tuple[str, ...]) -> int:
+    a, b, c, d = groups[:4]
+    return int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+
+
+def ip_value(text: object) -> IpValue | None:
+    """The address as (version, integer), or None where parse_ip would return None."""
+    if isinstance(text, str):
+        match = _IPV4.fullmatch(text)
+        if match is not None:
+            return IpValue(4, _quad(match.groups()))
+    ip = parse_ip(text)
+    return IpValue(ip.version, int(ip)) if ip is not None else None
+
+
+def network_span(text: object) -> Span | None:
+    """The CIDR as a Span, or None where parse_network would return None (host bits set...)."""
+    if isinstance(text, str):
+        match = _IPV4_CIDR.fullmatch(text)
+        if match is not None:
+            start = _quad(match.groups())
+            prefixlen = int(match.group(5))
+            host_bits = (1 << (32 - prefixlen)) - 1
+            return Span(4, start, start | host_bits, prefixlen) if not start & host_bits else None
+    network = parse_network(text)
+    return span_of(network) if network is not None else None
+
+
+def span_of(network: IPNetwork) -> Span:
+    return Span(network.version, int(network.network_address), int(network.broadcast_address), network.prefixlen)
+
+
+class NetworkIndex(Generic[Label]):
+    """Labelled networks of one or both IP versions, sorted for overlap queries."""
+
+    def __init__(self, entries: Iterable[tuple[Span, Label]]):
+        by_version: dict[int, list[tuple[int, int, Label]]] = {}
+        for span, label in entries:
+            by_version.setdefault(span.version, []).append((span.start, span.end, label))
+        self._sorted: dict[int, list[tuple[int, int, Label]]] = {}
+        # per version: starts, and for each prefix of the sorted list its largest end and who has it
+        self._starts: dict[int, list[int]] = {}
+        self._max_end: dict[int, list[tuple[int, Label]]] = {}
+        for version, items in by_version.items():
+            items.sort(key=lambda item: (item[0], -item[1]))
+            self._sorted[version] = items
+            self._starts[version] = [start for start, _, _ in items]
+            running: list[tuple[int, Label]] = []
+            best: tuple[int, Label] | None = None
+            for _, end, label in items:
+                if best is None or end > best[0]:
+                    best = (end, label)
+                running.append(best)
+            self._max_end[version] = running
+
+    def overlapping(self, span: Span) -> Label | None:
+        """The label of some indexed network that shares an address with `span`, if any."""
+        starts = self._starts.get(span.version)
+        if not starts:
+            return None
+        i = bisect_right(starts, span.end) - 1
+        if i < 0:
+            return None
+        max_end, label = self._max_end[span.version][i]
+        return label if max_end >= span.start else None
+
+    def overlapping_pairs(self) -> Iterator[tuple[Label, Label]]:
+        """(earlier, later) for every network that overlaps one sorted before it, once each."""
+        for items in self._sorted.values():
+            holder: tuple[int, Label] | None = None  # the largest end seen so far, and its label
+            for start, end, label in items:
+                if holder is not None and start <= holder[0]:
+                    yield holder[1], label
+                if holder is None or end > holder[0]:
+                    holder = (end, label)
