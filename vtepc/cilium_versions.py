@@ -19,8 +19,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import VtepcError
+from .model import GENEVE_PORT, VXLAN_PORT
+
+if TYPE_CHECKING:
+    from .model import Cluster
 
 OLDEST_MINOR = 12
 NEWEST_MINOR = 20
@@ -68,3 +73,54 @@ def parse_cilium_version(text: str | None) -> CiliumVersion:
             f"ciliumVersion {version} is outside 1.{OLDEST_MINOR}-1.{NEWEST_MINOR}, the charts vtepc knows"
         )
     return version
+
+
+@dataclass(frozen=True)
+class ChartSetting:
+    """One Helm value and the cilium-config key the chart renders from it (templates/cilium-configmap.yaml)."""
+
+    path: tuple[str, ...]  # value path in values.yaml
+    value: Any
+    config_key: str
+    origin: str
+
+    @property
+    def config_value(self) -> str:
+        # The chart writes these with `| quote`: booleans as "true"/"false", numbers as digits.
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        return str(self.value)
+
+
+def routing_settings(cluster: "Cluster", version: CiliumVersion) -> list[ChartSetting]:
+    """The routing values (tunnel or native) for this chart version, with their ConfigMap keys."""
+    settings: list[ChartSetting] = []
+    if cluster.routing == "native":
+        if version.has_routing_mode:
+            settings.append(ChartSetting(("routingMode",), "native", "routing-mode", "cluster.routing"))
+        else:
+            settings.append(ChartSetting(("tunnel",), "disabled", "tunnel", "cluster.routing"))
+        # BIRD on every node announces its pod CIDR and the switch routes between nodes, as in
+        # seed 004; the same switch is the BIG-IP's gateway to the pods. autoDirectNodeRoutes
+        # would add a second, L2-only source of node routes that the BGP design does not assume
+        # (nodes may sit in different racks), so it is set off explicitly.
+        settings.append(ChartSetting(("autoDirectNodeRoutes",), False, "auto-direct-node-routes", "cluster.routing"))
+        settings.append(ChartSetting(("ipv4NativeRoutingCIDR",), cluster.pod_cidr, "ipv4-native-routing-cidr", "cluster.podCIDR"))
+        # ipam kubernetes: each node's pods come from Node.spec.podCIDR, the CIDR the topology
+        # lists per node and BIRD announces (seed 004: config.ipam=kubernetes).
+        settings.append(ChartSetting(("ipam", "mode"), "kubernetes", "ipam", "cluster.nodes[*].podCIDR"))
+        return settings
+    if version.has_routing_mode:
+        settings.append(ChartSetting(("routingMode",), "tunnel", "routing-mode", "cluster.routing"))
+        settings.append(ChartSetting(("tunnelProtocol",), cluster.tunnel_protocol, "tunnel-protocol", "cluster.tunnelProtocol"))
+    else:
+        settings.append(ChartSetting(("tunnel",), cluster.tunnel_protocol, "tunnel", "cluster.tunnelProtocol"))
+    default_port = GENEVE_PORT if cluster.tunnel_protocol == "geneve" else VXLAN_PORT
+    if cluster.tunnel_port != default_port:
+        if not version.has_tunnel_port:
+            raise UnsupportedCiliumSetting(
+                f"cluster.tunnelPort {cluster.tunnel_port}: the Cilium {version.major}.{version.minor} chart has no "
+                f"tunnelPort value (it exists from 1.13); use port {default_port}"
+            )
+        settings.append(ChartSetting(("tunnelPort",), cluster.tunnel_port, "tunnel-port", "cluster.tunnelPort"))
+    return settings

@@ -23,9 +23,8 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from ..cilium_versions import CiliumVersion, UnsupportedCiliumSetting, parse_cilium_version
+from ..cilium_versions import ChartSetting, parse_cilium_version, routing_settings
 from ..diagnostics import VtepcError
-from ..model import GENEVE_PORT, VXLAN_PORT
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels, services_for_bigip
 
 if TYPE_CHECKING:
@@ -44,6 +43,7 @@ CIS_USERNAME_ENV = "BIGIP_USERNAME"
 CIS_PASSWORD_ENV = "BIGIP_PASSWORD"
 FLANNEL_ANNOTATION_PREFIX = "flannel.alpha.coreos.com/"
 CILIUM_HOST_DEVICE = "cilium_host"
+FLANNEL_DEFAULT_SUBNET_LEN = 24  # flannel's SubnetLen default for an IPv4 Network
 
 _IMAGE_TAG_VERSION = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?$")
 
@@ -202,57 +202,6 @@ class ClusterState:
 # --- Cilium ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Setting:
-    """One Helm value and the cilium-config key the chart renders from it."""
-
-    path: tuple[str, ...]  # value path in values.yaml
-    value: Any
-    config_key: str
-    origin: str
-
-    @property
-    def config_value(self) -> str:
-        # The chart writes these with `| quote`: booleans as "true"/"false", numbers as digits.
-        if isinstance(self.value, bool):
-            return "true" if self.value else "false"
-        return str(self.value)
-
-
-def _routing_settings(topology: "Topology", version: CiliumVersion) -> list[_Setting]:
-    cluster = topology.cluster
-    settings: list[_Setting] = []
-    if cluster.routing == "native":
-        if version.has_routing_mode:
-            settings.append(_Setting(("routingMode",), "native", "routing-mode", "cluster.routing"))
-        else:
-            settings.append(_Setting(("tunnel",), "disabled", "tunnel", "cluster.routing"))
-        # BIRD on every node announces its pod CIDR and the switch routes between nodes, as in
-        # seed 004; the same switch is the BIG-IP's gateway to the pods. autoDirectNodeRoutes
-        # would add a second, L2-only source of node routes that the BGP design does not assume
-        # (nodes may sit in different racks), so it is set off explicitly.
-        settings.append(_Setting(("autoDirectNodeRoutes",), False, "auto-direct-node-routes", "cluster.routing"))
-        settings.append(_Setting(("ipv4NativeRoutingCIDR",), cluster.pod_cidr, "ipv4-native-routing-cidr", "cluster.podCIDR"))
-        # ipam kubernetes: each node's pods come from Node.spec.podCIDR, the CIDR the topology
-        # lists per node and BIRD announces (seed 004: config.ipam=kubernetes).
-        settings.append(_Setting(("ipam", "mode"), "kubernetes", "ipam", "cluster.nodes[*].podCIDR"))
-        return settings
-    if version.has_routing_mode:
-        settings.append(_Setting(("routingMode",), "tunnel", "routing-mode", "cluster.routing"))
-        settings.append(_Setting(("tunnelProtocol",), cluster.tunnel_protocol, "tunnel-protocol", "cluster.tunnelProtocol"))
-    else:
-        settings.append(_Setting(("tunnel",), cluster.tunnel_protocol, "tunnel", "cluster.tunnelProtocol"))
-    default_port = GENEVE_PORT if cluster.tunnel_protocol == "geneve" else VXLAN_PORT
-    if cluster.tunnel_port != default_port:
-        if not version.has_tunnel_port:
-            raise UnsupportedCiliumSetting(
-                f"cluster.tunnelPort {cluster.tunnel_port}: the Cilium {version.major}.{version.minor} chart has no "
-                f"tunnelPort value (it exists from 1.13); use port {default_port}"
-            )
-        settings.append(_Setting(("tunnelPort",), cluster.tunnel_port, "tunnel-port", "cluster.tunnelPort"))
-    return settings
-
-
 def _joined_origin(paths: list[str]) -> str:
     return ", ".join(paths)
 
@@ -275,7 +224,7 @@ def cilium_vteps(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> li
     return out
 
 
-def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -> list[_Setting]:
+def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -> list[ChartSetting]:
     prefixes = {ipaddress.ip_network(v.cidr).prefixlen for v, _ in vteps}
     if len(prefixes) != 1:
         raise ClusterCompileError(
@@ -289,15 +238,15 @@ def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -
     cidr_paths = [f"bigips[{i}].tunnel.selfIP" for _, i in vteps]
     # Single spaces, never commas: 1.19+ splits list options on commas first.
     return [
-        _Setting(("vtep", "enabled"), True, "enable-vtep", "bigips"),
-        _Setting(("vtep", "endpoint"), " ".join(v.endpoint for v, _ in vteps), "vtep-endpoint", _joined_origin(endpoint_paths)),
-        _Setting(("vtep", "cidr"), " ".join(v.cidr for v, _ in vteps), "vtep-cidr", _joined_origin(cidr_paths)),
-        _Setting(("vtep", "mask"), mask, "vtep-mask", _joined_origin(cidr_paths)),
-        _Setting(("vtep", "mac"), " ".join(v.mac for v, _ in vteps), "vtep-mac", _joined_origin([f"bigips[{i}].tunnel.mac" for _, i in vteps])),
+        ChartSetting(("vtep", "enabled"), True, "enable-vtep", "bigips"),
+        ChartSetting(("vtep", "endpoint"), " ".join(v.endpoint for v, _ in vteps), "vtep-endpoint", _joined_origin(endpoint_paths)),
+        ChartSetting(("vtep", "cidr"), " ".join(v.cidr for v, _ in vteps), "vtep-cidr", _joined_origin(cidr_paths)),
+        ChartSetting(("vtep", "mask"), mask, "vtep-mask", _joined_origin(cidr_paths)),
+        ChartSetting(("vtep", "mac"), " ".join(v.mac for v, _ in vteps), "vtep-mac", _joined_origin([f"bigips[{i}].tunnel.mac" for _, i in vteps])),
     ]
 
 
-def _nest(settings: list[_Setting]) -> dict:
+def _nest(settings: list[ChartSetting]) -> dict:
     values: dict = {}
     for setting in settings:
         node = values
@@ -309,7 +258,7 @@ def _nest(settings: list[_Setting]) -> dict:
 
 def _cilium_objects(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> tuple[list, list[str]]:
     version = parse_cilium_version(topology.cluster.cilium_version)
-    settings = _routing_settings(topology, version)
+    settings = routing_settings(topology.cluster, version)
     omitted: list[str] = []
     if topology.cluster.routing == "tunnel":
         vteps = cilium_vteps(topology, bigips)
@@ -362,8 +311,6 @@ def _flannel_nodes(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> 
         nodes.append(BigipNode(bigip.name, str(subnet), annotations, origin=f"{path}.tunnel"))
     return nodes, omitted
 
-
-FLANNEL_DEFAULT_SUBNET_LEN = 24  # flannel's SubnetLen default for an IPv4 Network
 
 
 def _node_subnet_prefix(topology: "Topology") -> int:
