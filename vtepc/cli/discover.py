@@ -1,0 +1,67 @@
+"""vtepc discover."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._app import app
+
+
+@app.command()
+def discover(
+    topology: Path = typer.Argument(..., help="The topology YAML file (edited in place)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the change as a unified diff; write nothing."),
+    prune: bool = typer.Option(False, "--prune", help="Also remove cluster.nodes entries the cluster no longer has."),
+    bigip: list[str] = typer.Option([], "--bigip", metavar="NAME=URL", help="A BIG-IP's iControl REST URL (repeatable); default: its managementURL."),
+    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file, as kubectl picks it by default."),
+    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: its current-context)."),
+    ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates."),
+    insecure: bool = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out)."),
+) -> None:
+    """Fill in what only the live side knows: each BIG-IP's tunnel MAC and the cluster's nodes.
+
+    The file keeps its comments, order, quoting and formatting; only the discovered values
+    change. Credentials come from the environment (VTEPC_BIGIP_USERNAME / VTEPC_BIGIP_PASSWORD,
+    or per device VTEPC_BIGIP_<NAME>_...) and the kubeconfig. Exit 0 ok, 1 error.
+    """
+    from ..diagnostics import TopologyInvalid, VtepcError
+    from ..discover import apply_facts, check_edited, discover_facts, unified_diff, write_in_place
+    from ..live.http import TlsOptions
+    from ..validate import load_topology
+    from .diff import _parse_bigip_urls
+    from .output import format_text, summary
+
+    try:
+        loaded = load_topology(topology)
+        facts = discover_facts(
+            loaded,
+            bigip_urls=_parse_bigip_urls(bigip),
+            kubeconfig=kubeconfig,
+            context=context,
+            bigip_tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
+        )
+        text = topology.read_text(encoding="utf-8")
+        edit = apply_facts(text, facts, file=str(topology), prune=prune)
+        if edit.changed:
+            check_edited(edit.text, str(topology))
+        if edit.changed and not dry_run:
+            write_in_place(topology, edit.text)
+    except TopologyInvalid as exc:
+        typer.echo(format_text(exc.diagnostics), err=True)
+        typer.echo(f"{topology}: invalid: {summary(exc.diagnostics)}; nothing discovered", err=True)
+        raise typer.Exit(1)
+    except (VtepcError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
+    for note in facts.notes:
+        typer.echo(f"note: {note}", err=True)
+    if dry_run:
+        typer.echo(unified_diff(text, edit.text, str(topology)), nl=False)
+    for change in edit.changes:
+        typer.echo(change, err=True)
+    if not edit.changed:
+        typer.echo(f"{topology} is up to date", err=True)
+    elif not dry_run:
+        typer.echo(f"updated {topology}: {len(edit.changes)} value(s)", err=True)
