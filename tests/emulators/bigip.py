@@ -269,20 +269,21 @@ class BigipEmulator(EmulatorServer):
             {"kind": "tm:net:fdb:tunnel:records:recordsstate", **record} for record in document.get("records", [])
         ]
         if rest == ["records"]:
-            return self._page(request, f"{collection}/records", records, item_kind="tm:net:fdb:tunnel:records:recordscollectionstate")
+            path = f"{collection}/{_segment(collection, document['fullPath'])}/records"
+            return self._page(request, path, records, collection_kind="tm:net:fdb:tunnel:records:recordscollectionstate")
         shown = {key: value for key, value in document.items() if key != "records"}
         shown["recordsReference"] = {"link": link, "isSubcollection": True}
         if self.inline_records and records:
             shown["records"] = [{"name": r["name"], "endpoint": r["endpoint"]} for r in records]
         return Reply(200, shown)
 
-    def _page(self, request: Request, collection: str, items: list[dict], item_kind: str | None = None) -> Reply:
+    def _page(self, request: Request, collection: str, items: list[dict], collection_kind: str | None = None) -> Reply:
         skip = int(request.query.get("$skip", 0) or 0)
         top = int(request.query["$top"]) if request.query.get("$top") else None
         start, end = page_bounds(len(items), skip, top, self.max_page_size)
         page = items[start:end]
         document = {
-            "kind": item_kind or _kind(collection, "collectionstate"),
+            "kind": collection_kind or _kind(collection, "collectionstate"),
             "selfLink": f"{LOCAL}{collection}?ver={VERSION}",
             "items": page,
         }

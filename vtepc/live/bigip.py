@@ -143,8 +143,9 @@ class BigipSession:
         """Every item of a collection, following nextLink pages ($top/$skip)."""
         items: list[dict] = []
         params: dict[str, Any] | None = {"$top": self.page_size}
-        for _ in range(self.client.options.max_pages):
-            document = self.get(path, params, missing_ok=True)
+        for page_number in range(self.client.options.max_pages):
+            # A missing collection is empty; a page that vanishes mid-way is an error, not the end.
+            document = self.get(path, params, missing_ok=page_number == 0)
             if document is None:
                 return items
             page = document.get("items", []) if isinstance(document, dict) else None

@@ -240,9 +240,14 @@ class JsonClient:
 
     def decode(self, response: Response, what: str) -> Any:
         try:
-            return json.loads(response.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            reason = "truncated JSON" if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(response.body) else "invalid JSON"
+            text = response.body.decode("utf-8")
+            return json.loads(text)
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            # A document that stops early fails at its very end or inside an unfinished string.
+            truncated = isinstance(exc, json.JSONDecodeError) and (
+                exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string")
+            )
+            reason = "truncated JSON" if truncated else "invalid JSON"
             raise self.error(BadResponse, f"{what}: {reason} in the response ({len(response.body)} bytes)") from None
 
     def raw(
