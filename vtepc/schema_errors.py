@@ -1,15 +1,21 @@
-"""Turn pydantic validation errors into positioned diagnostics with 'did you mean' hints."""
+"""Pydantic validation errors -> positioned diagnostics with 'did you mean' hints, and the
+part of the data that is still valid, so the semantic checks can run on it in the same pass.
+"""
 from __future__ import annotations
 
 import difflib
 import types
 import typing
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import INVALID_VALUE, MISSING_KEY, UNKNOWN_KEY, Diagnostic, path_to_str
+from .diagnostics import INVALID_VALUE, MISSING_KEY, UNKNOWN_KEY, Diagnostic, Path, path_to_str
 from .loader import Document
+
+# Lists whose entries stand alone: one bad entry can be left out and the rest still checked.
+ENTRY_LISTS: tuple[Path, ...] = (("cluster", "nodes"), ("bigips",), ("services",), ("bgp", "peers"))
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -56,8 +62,8 @@ def diagnostics_from_validation_error(
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
-        # Unions add the member's class name to loc; positions only know data keys.
-        loc = tuple(p for p in err["loc"] if isinstance(p, int) or not p[:1].isupper())
+        # The model has no tagged unions, so every part of loc is a data key or index.
+        loc = tuple(err["loc"])
         kind = err["type"]
         where = path_to_str(loc) or "the document"
         if kind == "extra_forbidden":
@@ -89,3 +95,83 @@ def diagnostics_from_validation_error(
                 hint = f"quote the value: \"{value}\" (YAML read it as a number)"
             out.append(Diagnostic(INVALID_VALUE, message, loc, hint, document.file, document.position(loc)))
     return out
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """The data without unknown keys and without the list entries that failed validation."""
+
+    data: dict
+    original_indices: dict[Path, list[int]]  # per trimmed list: the file index of each kept entry
+    unknown_keys: tuple[Path, ...]  # file paths of the keys left out
+    dropped_names: dict[Path, frozenset[str]]  # per trimmed list: the names of the entries left out
+
+
+def salvage(data: Any, exc: ValidationError) -> Salvage | None:
+    """What is left to check once unknown keys and broken list entries are set aside.
+
+    None when an error lies outside every entry list (a bad cluster.routing, a missing
+    bigips): guessing a value there would make the checks report problems that are not in
+    the file, so only the schema diagnostics are reported then.
+    """
+    unknown: list[tuple] = []
+    broken: dict[Path, set[int]] = {}
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden":
+            unknown.append(loc)
+            continue
+        entry = _entry_of(loc)
+        if entry is None:
+            return None
+        broken.setdefault(entry[0], set()).add(entry[1])
+    for loc in unknown:
+        data = _without(data, loc)
+    original_indices = {}
+    dropped_names = {}
+    for list_path, indices in broken.items():
+        entries = _get(data, list_path)
+        kept = [i for i in range(len(entries)) if i not in indices]
+        data = _replaced(data, list_path, [entries[i] for i in kept])
+        original_indices[list_path] = kept
+        dropped_names[list_path] = frozenset(
+            entries[i]["name"] for i in indices if isinstance(entries[i], dict) and isinstance(entries[i].get("name"), str)
+        )
+    return Salvage(data, original_indices, tuple(unknown), dropped_names)
+
+
+def _entry_of(loc: tuple) -> tuple[Path, int] | None:
+    for list_path in ENTRY_LISTS:
+        n = len(list_path)
+        if loc[:n] == list_path and len(loc) > n and isinstance(loc[n], int):
+            return list_path, loc[n]
+    return None
+
+
+def _get(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _without(data: Any, path: tuple) -> Any:
+    """A copy of data without the mapping entry at path (containers on the way are copied, never changed)."""
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict) and head in data:
+        copy = dict(data)
+        if rest:
+            copy[head] = _without(data[head], rest)
+        else:
+            del copy[head]
+        return copy
+    if isinstance(data, list) and isinstance(head, int) and 0 <= head < len(data) and rest:
+        copy = list(data)
+        copy[head] = _without(data[head], rest)
+        return copy
+    return data
+
+
+def _replaced(data: dict, path: Path, value: Any) -> dict:
+    copy = dict(data)
+    copy[path[0]] = value if len(path) == 1 else _replaced(data[path[0]], path[1:], value)
+    return copy

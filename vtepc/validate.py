@@ -30,6 +30,8 @@ class ValidationReport:
 
 
 def validate_document(document: Document) -> ValidationReport:
+    """Schema, then every semantic check; a schema failure confined to unknown keys or to some
+    list entries still lets the checks run on the rest, so one run reports everything."""
     from pydantic import ValidationError
 
     from .checks import run_checks
@@ -40,10 +42,33 @@ def validate_document(document: Document) -> ValidationReport:
         topology = Topology.model_validate(document.data)
     except ValidationError as exc:
         diagnostics = diagnostics_from_validation_error(exc, Topology, document)
-        return ValidationReport(document.file, sorted(diagnostics, key=sort_key), None, document)
+        partial = _checks_on_valid_part(document, exc)
+        return ValidationReport(document.file, sorted(diagnostics + partial, key=sort_key), None, document)
     topology = resolve_defaults(topology)
     diagnostics = sorted(run_checks(topology, document), key=sort_key)
     return ValidationReport(document.file, diagnostics, topology, document)
+
+
+def _checks_on_valid_part(document: Document, exc: Exception) -> list[Diagnostic]:
+    from pydantic import ValidationError
+
+    from .checks import Partial, run_checks
+    from .model import resolve_defaults
+    from .schema_errors import salvage
+
+    rest = salvage(document.data, exc)
+    if rest is None:
+        return []
+    try:
+        topology = resolve_defaults(Topology.model_validate(rest.data))
+    except ValidationError:
+        return []  # e.g. every BIG-IP was broken: nothing sound left to check
+    partial = Partial(
+        original_indices=rest.original_indices,
+        dropped_bigip_names=rest.dropped_names.get(("bigips",), frozenset()),
+        typo_parents=frozenset(key[:-1] for key in rest.unknown_keys),
+    )
+    return run_checks(topology, document, partial)
 
 
 def _report_from(load) -> ValidationReport:

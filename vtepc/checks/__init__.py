@@ -25,11 +25,14 @@ class Partial:
 
     The checks then run on the rest; `original_indices` maps each list that lost entries (by
     path) to the file index of every kept entry, so findings still point at the right lines.
-    Checks that would misread a missing entry as absent ask `lost_entries` first.
+    Checks that would misread a missing entry as absent ask `lost_entries` first. Findings
+    about a mapping that held an unknown key are dropped: `tunel:` would otherwise also
+    report "no tunnel", a consequence of the typo rather than a second problem.
     """
 
     original_indices: dict[Path, list[int]] = field(default_factory=dict)
     dropped_bigip_names: frozenset[str] = frozenset()
+    typo_parents: frozenset[Path] = frozenset()
 
     def lost_entries(self, list_path: Path) -> bool:
         return list_path in self.original_indices
@@ -184,6 +187,8 @@ def run_checks(topology: Topology, document: Document, partial: Partial | None =
             if finding.code not in registered.codes:
                 raise AssertionError(f"{registered.name} emitted undeclared code {finding.code}")
             path = ctx.partial.file_path(finding.path)
+            if path in ctx.partial.typo_parents:
+                continue
             position = document.key_position(path) if finding.at_key else document.position(path)
             out.append(Diagnostic(finding.code, finding.message, path, finding.hint, document.file, position))
     return out

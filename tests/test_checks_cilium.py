@@ -1,0 +1,60 @@
+import pytest
+
+from .checks_support import Case, assert_case, case_id, example, validate
+
+NINE_BIGIPS = "".join(
+    f"  - name: bigip-{n}\n    underlay: {{vlan: external, selfIP: 10.169.72.{50 + n}/24}}\n"
+    f"    tunnel: {{selfIP: 10.1.{10 + n}.1/24, mac: '00:50:56:00:00:{n:02x}'}}\n"
+    for n in range(2, 10)
+)
+LAST_LINE = "      mac: 00:50:56:a0:7d:d8\n"  # cilium-vxlan ends with bigip-1's tunnel MAC
+
+CASES = [
+    Case("VTEP301", "cilium-vxlan", (("    tunnel:\n", "    tunnel:\n      vni: 3\n"),), at="vni: 3"),
+    Case("VTEP301", "cilium-vxlan",
+         (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"), ("    tunnel:\n", "    tunnel:\n      vni: 4\n")),
+         at="vni: 4", id="VTEP301-dual-stack"),
+    Case("VTEP302", "cilium-vxlan", (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"),), at="ipFamilies"),
+    Case("VTEP303", "cilium-vxlan", (("selfIP: 10.1.6.34/24", "selfIP: 10.0.6.34/24"),), at="10.0.6.34/24"),
+    Case("VTEP303", "cilium-vxlan",
+         (("podCIDR: 10.0.0.0/16", "podCIDR: 10.0.0.0/23"), ("podCIDR: 10.0.1.0/24", "podCIDR: 10.1.6.0/24")),
+         at="selfIP: 10.1.6.34/24", id="VTEP303-node-pod-cidr"),
+    Case("VTEP304", "cilium-vxlan-two-bigips", (("selfIP: 10.1.5.36/24", "selfIP: 10.1.6.36/24"),), at="10.1.6.36/24"),
+    Case("VTEP305", "cilium-vxlan-two-bigips", (("selfIP: 10.1.5.36/24", "selfIP: 10.1.5.36/23"),), at="10.1.5.36/23"),
+    Case("VTEP306", "cilium-vxlan", ((LAST_LINE, LAST_LINE + NINE_BIGIPS),), at="- name: bigip-9"),
+    Case("VTEP307", "cilium-vxlan", (("selfIP: 10.169.72.34/24", "selfIP: fd00::34/64"),), at="fd00::34/64"),
+    Case("VTEP308", "cilium-vxlan", (("    tunnel:\n", "    tunnel:\n      floodingType: none\n"),), at="floodingType: none"),
+    Case("VTEP309", "cilium-vxlan", (("mac: 00:50:56:a0:7d:d8", "mac: 01:50:56:A0:7D:D8"),), at="mac: 01:50:56:A0:7D:D8"),
+    Case("VTEP310", "cilium-vxlan", (('  ciliumVersion: "1.16.19"\n', ""),), at="cluster:"),
+    Case("VTEP311", "cilium-geneve", (("  tunnelProtocol: geneve\n", "  tunnelProtocol: geneve\n  tunnelPort: 8472\n"),), at="tunnelPort: 8472"),
+    Case("VTEP312", "cilium-vxlan", (("  tunnelProtocol: vxlan\n", "  tunnelProtocol: vxlan\n  tunnelPort: 6081\n"),), at="tunnelPort: 6081"),
+    Case("VTEP313", "cilium-vxlan", (("      mac: 00:50:56:a0:7d:d8\n", ""),), at="    tunnel:"),
+    Case("VTEP313", "flannel", (("      mac: 00:50:56:bb:70:8b\n", ""),), at="    tunnel:", id="VTEP313-flannel"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_code(case):
+    assert_case(case)
+
+
+def test_an_ha_pair_is_one_vtep_and_shares_its_cidr():
+    report = validate(example("cilium-vxlan-ha"))
+    assert not [d for d in report.diagnostics if d.code in ("VTEP304", "VTEP306")]
+
+
+def test_eight_vteps_are_allowed():
+    text = example("cilium-vxlan") + NINE_BIGIPS.split("  - name: bigip-9")[0]
+    assert "VTEP306" not in [d.code for d in validate(text).diagnostics]
+
+
+def test_dual_stack_accepts_vni_9_with_a_warning():
+    text = example("cilium-vxlan").replace("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n")
+    text = text.replace("    tunnel:\n", "    tunnel:\n      vni: 9\n")
+    codes = [d.code for d in validate(text).diagnostics]
+    assert "VTEP301" not in codes and "VTEP302" in codes
+
+
+def test_vtep_checks_do_not_apply_to_native_routing():
+    report = validate(example("cilium-native-bgp"))
+    assert not [d for d in report.diagnostics if d.code.startswith("VTEP3")]

@@ -1,0 +1,33 @@
+import pytest
+
+from .checks_support import Case, assert_case, case_id, example, validate
+
+CASES = [
+    Case("VTEP401", "flannel", (("  cni: flannel\n", "  cni: flannel\n  tunnelProtocol: geneve\n"),), at="tunnelProtocol: geneve"),
+    Case("VTEP401", "flannel", (("  cni: flannel\n", "  cni: flannel\n  routing: native\n"),), at="routing: native", id="VTEP401-native"),
+    Case("VTEP402", "flannel", (("selfIP: 10.244.30.15/16", "selfIP: 10.245.30.15/16"),), at="10.245.30.15/16"),
+    Case("VTEP403", "flannel", (("selfIP: 10.244.30.15/16", "selfIP: 10.244.30.15/24"),), at="10.244.30.15/24"),
+    Case("VTEP404", "flannel", (("selfIP: 10.244.30.15/16", "selfIP: 10.244.1.15/16"),), at="10.244.1.15/16"),
+    Case("VTEP405", "flannel", (("      vtepMAC: 98:ba:76:dc:54:fe  # the node's flannel.1 MAC\n", ""),), at="- name: node1"),
+    Case("VTEP406", "flannel", (("  cni: flannel\n", '  cni: flannel\n  ciliumVersion: "1.16.19"\n'),), at="ciliumVersion"),
+    Case("VTEP407", "flannel", (("vtepMAC: 98:ba:76:dc:54:fe", "vtepMAC: 99:ba:76:dc:54:fe"),), at="99:ba:76:dc:54:fe"),
+    Case("VTEP407", "flannel", (("mac: 00:50:56:bb:70:8b", "mac: 03:50:56:bb:70:8b"),), at="03:50:56:bb:70:8b", id="VTEP407-tunnel"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_code(case):
+    assert_case(case)
+
+
+def test_no_vtep_mac_needed_without_static_fdb():
+    text = example("flannel").replace("      vtepMAC: 98:ba:76:dc:54:fe  # the node's flannel.1 MAC\n", "")
+    text = text.replace("    tunnel:\n", "    staticFDB: false\n    tunnel:\n")
+    assert "VTEP405" not in [d.code for d in validate(text).diagnostics]
+
+
+def test_bigip_subnet_uses_the_node_prefix_length():
+    # nodes with /25 pod CIDRs: the BIG-IP's subnet is its /25, so 10.244.1.130 does not collide with 10.244.1.0/25
+    text = example("flannel").replace("podCIDR: 10.244.1.0/24", "podCIDR: 10.244.1.0/25")
+    text = text.replace("selfIP: 10.244.30.15/16", "selfIP: 10.244.1.130/16")
+    assert "VTEP404" not in [d.code for d in validate(text).diagnostics]

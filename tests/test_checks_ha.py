@@ -1,0 +1,25 @@
+import pytest
+
+from .checks_support import Case, assert_case, case_id
+
+FLOAT_UNDERLAY = "floatingUnderlayIP: 10.169.72.40/24"
+FLOAT_TUNNEL = "floatingTunnelIP: 10.1.6.40/24"
+GROUP = "trafficGroup: traffic-group-1"
+
+CASES = [
+    Case("VTEP701", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.73.40/24"),), at="10.169.73.40/24"),
+    Case("VTEP702", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.7.40/24"),), at="10.1.7.40/24"),
+    Case("VTEP703", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.6.34/24"),), at="floatingTunnelIP: 10.1.6.34/24"),
+    Case("VTEP703", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.34/24"),),
+         at="floatingUnderlayIP: 10.169.72.34/24", id="VTEP703-underlay"),
+    Case("VTEP704", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-2", 2),), at="traffic-group-2"),
+    Case("VTEP704", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.6.41/24", 2),), at="10.1.6.41/24",
+         id="VTEP704-floating-tunnel"),
+    Case("VTEP705", "cilium-vxlan-ha", ((f"      {FLOAT_TUNNEL}\n", "", 1), (f"      {FLOAT_TUNNEL}\n", "", 1)), at="    ha:"),
+    Case("VTEP706", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-local-only"),), at="traffic-group-local-only"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_code(case):
+    assert_case(case)
