@@ -47,3 +47,55 @@ def test_github_format_annotations(tmp_path):
     result = runner.invoke(app, ["validate", str(bad), "--format", "github"])
     assert result.exit_code == 1
     assert result.output.startswith(f"::error file={bad},line=2,col=1,title=VTEP005::duplicate key 'a'")
+
+
+# The broken copies: (example, old text, new text, expected code, needle on the reported line)
+BROKEN_COPIES = [
+    ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: 3\n", "VTEP301", "vni: 3"),
+    ("cilium-vxlan", "selfIP: 10.1.6.34/24", "selfIP: 10.0.200.34/24", "VTEP303", "10.0.200.34/24"),
+    ("cilium-vxlan-two-bigips", "podCIDR: 10.0.1.0/24", "podCIDR: 10.0.0.0/23", "VTEP204", "10.0.0.0/23"),
+    ("cilium-vxlan", "mac: 00:50:56:a0:7d:d8", "mac: 00:50:56:a0:7d:zz", "VTEP105", "7d:zz"),
+    ("cilium-vxlan", "      ip: 10.169.72.233\n", "      ip: 10.169.72.233\n      ip: 10.169.72.234\n", "VTEP005", "10.169.72.234"),
+    ("flannel", "    underlay:\n", "    underlay:\n      selfIp: 172.16.1.29/16\n", "VTEP010", "selfIp"),
+]
+
+
+@pytest.mark.parametrize("name,old,new,code,needle", BROKEN_COPIES, ids=[c[3] for c in BROKEN_COPIES])
+def test_broken_copy_of_an_example_names_line_and_code(tmp_path, name, old, new, code, needle):
+    text = (EXAMPLE_FILES[0].parent / f"{name}.yaml").read_text()
+    assert old in text
+    text = text.replace(old, new, 1)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    line = next(i for i, content in enumerate(text.splitlines(), 1) if needle in content)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:{line}:" in result.output and f": {code} error:" in result.output, result.output
+    reported = [row for row in result.output.splitlines() if f": {code} " in row]
+    assert any(row.startswith(f"{path}:{line}:") for row in reported), reported
+
+
+def test_strict_fails_on_warnings(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text((EXAMPLE_FILES[0].parent / "cilium-vxlan.yaml").read_text().replace("      mac: 00:50:56:a0:7d:d8\n", ""))
+    relaxed = runner.invoke(app, ["validate", str(path)])
+    assert relaxed.exit_code == 0 and "VTEP313 warning" in relaxed.output
+    assert runner.invoke(app, ["validate", str(path), "--strict"]).exit_code == 1
+
+
+def test_json_lists_every_diagnostic_with_stable_fields(tmp_path):
+    path = tmp_path / "t.yaml"
+    text = (EXAMPLE_FILES[0].parent / "cilium-vxlan.yaml").read_text()
+    path.write_text(text.replace("  routing: tunnel\n", "  routng: tunnel\n").replace("10.169.72.233", "10.169.72.333"))
+    result = runner.invoke(app, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert doc["errors"] == 2 and [d["code"] for d in doc["diagnostics"]] == ["VTEP010", "VTEP102"]
+    assert set(doc["diagnostics"][0]) == {"file", "line", "column", "code", "severity", "message", "hint", "path"}
+    assert doc["diagnostics"][1]["path"] == "cluster.nodes[1].ip"
+
+
+def test_unreadable_file_is_a_diagnostic_not_a_traceback(tmp_path):
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1 and "VTEP007 error: cannot read" in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, no exception escaped

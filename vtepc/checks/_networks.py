@@ -109,7 +109,7 @@ class NetworkIndex(Generic[Label]):
         return label if max_end >= span.start else None
 
     def overlapping_pairs(self) -> Iterator[tuple[Label, Label]]:
-        """(earlier, later) for every network that overlaps one sorted before it, once each."""
+        """A pair of labels for every network that overlaps one sorted before it, once per network."""
         for items in self._sorted.values():
             holder: tuple[int, Label] | None = None  # the largest end seen so far, and its label
             for start, end, label in items:

@@ -109,11 +109,12 @@ def node_pod_cidrs(ctx: Context) -> Iterator[Finding]:
                     f"node '{nodes[i].name}' pod CIDR {nodes[i].pod_cidr} is not inside cluster.podCIDR "
                     f"{ctx.topology.cluster.pod_cidr}",
                 )
-    for earlier, later in ctx.node_pod_networks.overlapping_pairs():
+    for pair in ctx.node_pod_networks.overlapping_pairs():
+        first, second = sorted(pair)  # report on the entry further down the file
         yield Finding(
-            POD_CIDR_OVERLAP, ("cluster", "nodes", later, "podCIDR"),
-            f"node '{nodes[later].name}' pod CIDR {nodes[later].pod_cidr} overlaps node "
-            f"'{nodes[earlier].name}' pod CIDR {nodes[earlier].pod_cidr}",
+            POD_CIDR_OVERLAP, ("cluster", "nodes", second, "podCIDR"),
+            f"node '{nodes[second].name}' pod CIDR {nodes[second].pod_cidr} overlaps node "
+            f"'{nodes[first].name}' pod CIDR {nodes[first].pod_cidr}",
         )
 
 

@@ -188,7 +188,8 @@ def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
                 f"BIG-IP '{name}' VTEP CIDR {cidr} overlaps node '{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
             )
     index = NetworkIndex((span_of(vtep.cidr_source.network), vtep) for vtep in vteps)
-    for earlier, later in index.overlapping_pairs():
+    for pair in index.overlapping_pairs():
+        earlier, later = sorted(pair, key=lambda vtep: vtep.bigip)
         yield Finding(
             VTEP_CIDRS_OVERLAP, ("bigips", later.bigip, "tunnel", "selfIP"),
             f"BIG-IP '{bigips[later.bigip].name}' VTEP CIDR {later.cidr_source.network} overlaps BIG-IP "

@@ -99,7 +99,8 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
                 f"'{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
             )
         subnets.append((span_of(subnet), i))
-    for earlier, later in NetworkIndex(subnets).overlapping_pairs():
+    for pair in NetworkIndex(subnets).overlapping_pairs():
+        earlier, later = sorted(pair)
         if not ctx.same_pair(earlier, later):
             yield Finding(
                 SUBNET_COLLISION, ("bigips", later, "tunnel", "selfIP"),

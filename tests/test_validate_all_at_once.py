@@ -1,0 +1,95 @@
+import pytest
+
+from vtepc.diagnostics import TopologyInvalid
+from vtepc.validate import load_topology
+
+from .checks_support import example, line_of, validate
+
+# (code, example, old, new, needle on the expected line): schema-level codes
+SCHEMA_CASES = [
+    ("VTEP010", "cilium-vxlan", "    tunnel:\n", "    tunel:\n", "tunel:"),
+    ("VTEP011", "cilium-vxlan", "kind: Topology\n", "", "apiVersion"),
+    ("VTEP012", "cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: abc\n", "vni: abc"),
+    ("VTEP012", "cilium-vxlan", '"1.16.19"', "1.16", "ciliumVersion"),
+]
+
+
+@pytest.mark.parametrize("code,name,old,new,needle", SCHEMA_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(SCHEMA_CASES)])
+def test_schema_code(code, name, old, new, needle):
+    text = example(name).replace(old, new, 1)
+    found = [d for d in validate(text).diagnostics if d.code == code]
+    assert found and found[0].position.line == line_of(text, needle), [d.format_text() for d in found]
+
+
+def test_number_where_a_string_belongs_says_to_quote_it():
+    text = example("cilium-vxlan").replace('"1.16.19"', "1.16", 1)
+    (diag,) = [d for d in validate(text).diagnostics if d.code == "VTEP012"]
+    assert 'quote the value: "1.16"' in diag.hint
+
+
+def test_typo_and_bad_address_are_reported_in_one_run():
+    text = example("cilium-vxlan").replace("  routing: tunnel\n", "  routng: tunnel\n").replace("10.169.72.233", "10.169.72.333")
+    report = validate(text)
+    got = {(d.code, d.position.line) for d in report.diagnostics}
+    assert ("VTEP010", line_of(text, "routng")) in got
+    assert ("VTEP102", line_of(text, "10.169.72.333")) in got
+    unknown = next(d for d in report.diagnostics if d.code == "VTEP010")
+    assert unknown.hint == "did you mean 'routing'?"
+
+
+def test_a_typo_does_not_also_report_what_it_hides():
+    text = example("cilium-vxlan").replace("    tunnel:\n", "    tunel:\n")
+    codes = [d.code for d in validate(text).diagnostics]
+    assert codes == ["VTEP010"]  # not also VTEP505 "no tunnel": that is the same mistake
+
+
+def test_unknown_keys_with_capitals_keep_their_line():
+    text = example("cilium-vxlan").replace("    tunnel:\n", "    Tunnel:\n")
+    (diag,) = validate(text).diagnostics
+    assert diag.position.line == line_of(text, "Tunnel:") and "did you mean 'tunnel'?" in diag.hint
+
+
+def test_checks_on_the_entries_after_a_broken_one_point_at_their_own_lines():
+    text = example("cilium-vxlan")
+    text = text.replace("      ip: 10.169.72.239\n", "      ip: [10, 169]\n")  # node1 fails the schema
+    text = text.replace("podCIDR: 10.0.1.0/24", "podCIDR: 10.9.1.0/24")  # node2: outside the pod network
+    report = validate(text)
+    got = {(d.code, d.position.line) for d in report.diagnostics}
+    assert got == {("VTEP012", line_of(text, "[10, 169]")), ("VTEP203", line_of(text, "10.9.1.0/24"))}
+    (outside,) = [d for d in report.diagnostics if d.code == "VTEP203"]
+    assert outside.path == ("cluster", "nodes", 1, "podCIDR")
+
+
+def test_a_service_naming_a_broken_bigip_is_not_also_unknown():
+    text = example("cilium-vxlan-two-bigips").replace("selfIP: 10.1.5.36/24", "selfIP: 7") + (
+        "services:\n  - {name: a, service: s, servicePort: 80, virtualAddress: 10.169.72.100, virtualPort: 80, bigip: bigip-2}\n"
+    )
+    codes = {d.code for d in validate(text).diagnostics}
+    assert "VTEP012" in codes and "VTEP801" not in codes
+
+
+def test_schema_errors_outside_lists_skip_the_semantic_checks():
+    text = example("cilium-vxlan").replace("  routing: tunnel\n", "  routing: natvie\n").replace("10.169.72.233", "10.169.72.333")
+    assert [d.code for d in validate(text).diagnostics] == ["VTEP012"]
+
+
+def test_load_topology_raises_with_every_error():
+    text = example("cilium-vxlan").replace("10.169.72.233", "10.169.72.333").replace("10.169.72.239", "[10, 169]")
+    with pytest.raises(TopologyInvalid) as info:
+        load_topology_text(text)
+    assert [d.code for d in info.value.diagnostics] == ["VTEP012", "VTEP102"]
+
+
+def load_topology_text(text: str):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.yaml"
+        path.write_text(text)
+        return load_topology(path)
+
+
+def test_load_topology_returns_the_resolved_topology():
+    topology = load_topology_text(example("cilium-geneve"))
+    assert topology.cluster.tunnel_port == 6081 and topology.bigips[0].tunnel.vni == 2
