@@ -40,6 +40,7 @@ class SnapshotError(VtepcError):
 
 
 def strip_secrets(value: Any) -> Any:
+    """Free-form data (Helm values, AS3 declarations, annotations) with secret-looking values replaced."""
     from .diff.secrets import is_secret_key
 
     if isinstance(value, dict):
@@ -49,6 +50,27 @@ def strip_secrets(value: Any) -> Any:
     if isinstance(value, str):
         return _URL_USERINFO.sub("", value)
     return value
+
+
+def _strip_field(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return strip_secrets(value)
+    return _URL_USERINFO.sub("", value) if isinstance(value, str) else value
+
+
+def _strip_state(state: dict) -> dict:
+    """A state's JSON with secrets stripped from its objects' free-form fields.
+
+    The objects' own field names are vtepc's schema, not data: `credentials_secret` names a
+    Secret and is kept, while a `password` key inside Helm values is stripped.
+    """
+    stripped = dict(state)
+    for key in ("objects", "nodes"):
+        if key in state:
+            stripped[key] = [{name: _strip_field(value) for name, value in obj.items()} for obj in state[key]]
+    if state.get("as3"):
+        stripped["as3"] = strip_secrets(state["as3"])
+    return stripped
 
 
 def _dumps(document: dict) -> str:
@@ -64,12 +86,12 @@ def snapshot_files(observed: ObservedState, topology_name: str) -> dict[str, str
         if not _SAFE_NAME.match(name):
             raise SnapshotError(f"BIG-IP name {name!r} cannot be a file name")
         files[f"bigip/{name}.json"] = _dumps(
-            {"format_version": FORMAT_VERSION, "target": f"bigip/{name}", "state": strip_secrets(state.to_jsonable())}
+            {"format_version": FORMAT_VERSION, "target": f"bigip/{name}", "state": _strip_state(state.to_jsonable())}
         )
     if observed.cluster is not None:
         files["cluster.json"] = _dumps(
             {"format_version": FORMAT_VERSION, "target": f"cluster/{observed.cluster.name}",
-             "state": strip_secrets(observed.cluster.to_jsonable())}
+             "state": _strip_state(observed.cluster.to_jsonable())}
         )
     files[INDEX] = _dumps({
         "format_version": FORMAT_VERSION,
