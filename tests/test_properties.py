@@ -1,0 +1,126 @@
+"""Random mutations of valid topologies: the validator reports, it never crashes.
+
+Data mutations (delete keys, swap in values of other types, domain-looking strings and
+numbers) are written back as JSON, which is YAML 1.2, and go through the whole pipeline;
+byte mutations of the YAML text exercise the loader. The only exception the load functions
+may raise is TopologyInvalid; validate_text never raises.
+"""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vtepc.diagnostics import CODES, TopologyInvalid
+from vtepc.loader import load_text
+from vtepc.validate import validate_text
+
+from .conftest import EXAMPLE_FILES
+
+EXAMPLE_TEXTS = {path.stem: path.read_bytes() for path in EXAMPLE_FILES}
+EXAMPLE_DATA = {name: load_text(raw).data for name, raw in EXAMPLE_TEXTS.items()}
+
+DOMAIN_STRINGS = [
+    "10.0.0.0/16", "10.0.0.0/24", "10.1.6.34/24", "10.1.6.0/24", "10.169.72.34", "10.169.72.34/24", "fd00::1",
+    "fd00::/64", "0.0.0.0/0", "255.255.255.255", "00:50:56:a0:7d:d8", "01:50:56:A0:7D:D8", "1.15.1", "1.18.7",
+    "1.11.0", "2.0", "geneve", "vxlan", "native", "tunnel", "flannel", "cilium", "multipoint", "none", "bigip-1",
+    "bigip-2", "node1", "traffic-group-local-only", "nodeport", "ipv4", "ipv6", "", " ", "https://192.0.2.10",
+]
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-3, max_value=5_000_000_000), st.sampled_from(DOMAIN_STRINGS),
+    st.text(max_size=12), st.floats(allow_nan=False, allow_infinity=False),
+)
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(DOMAIN_STRINGS + ["name", "selfIP", "vni"]), inner, max_size=3)),
+    max_leaves=6,
+)
+SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _containers(data, path=()):
+    """Every (container, key) slot in the data."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield data, key
+            yield from _containers(value, path + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield data, i
+            yield from _containers(value, path + (i,))
+
+
+@st.composite
+def mutated_topology(draw) -> str:
+    data = copy.deepcopy(EXAMPLE_DATA[draw(st.sampled_from(sorted(EXAMPLE_DATA)))])
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        slots = list(_containers(data))
+        if not slots:
+            break
+        container, key = draw(st.sampled_from(slots))
+        action = draw(st.sampled_from(["delete", "replace", "swap", "add"]))
+        if action == "delete":
+            del container[key]
+        elif action == "replace":
+            container[key] = draw(VALUES)
+        elif action == "swap":
+            other, other_key = draw(st.sampled_from(slots))
+            container[key] = copy.deepcopy(other[other_key])
+        elif isinstance(container, dict):
+            container[draw(st.sampled_from(DOMAIN_STRINGS + ["tunel", "vni", "ha", "bgp"]))] = draw(VALUES)
+        else:
+            container.append(copy.deepcopy(container[key]))
+    return json.dumps(data, indent=1)
+
+
+def assert_sound(report, text_lines: int) -> None:
+    for diag in report.diagnostics:
+        assert diag.code in CODES
+        assert diag.message
+        if diag.position is not None:
+            assert 1 <= diag.position.line <= text_lines + 1
+    assert report.ok == (not any(d.is_error for d in report.diagnostics))
+
+
+@SETTINGS
+@given(mutated_topology())
+def test_data_mutations_only_produce_diagnostics(text):
+    report = validate_text(text)
+    assert_sound(report, text.count("\n") + 1)
+    if report.ok:
+        assert report.topology is not None
+
+
+@st.composite
+def mutated_bytes(draw) -> bytes:
+    raw = bytearray(EXAMPLE_TEXTS[draw(st.sampled_from(sorted(EXAMPLE_TEXTS)))])
+    for _ in range(draw(st.integers(min_value=1, max_value=5))):
+        at = draw(st.integers(min_value=0, max_value=len(raw)))
+        action = draw(st.sampled_from(["insert", "replace", "delete"]))
+        chunk = draw(st.one_of(st.binary(min_size=1, max_size=4), st.sampled_from([b":", b"-", b"&a", b"*a", b"!t", b"<<", b"\t", b"{", b"[", b"\n  ", b"'", b"---\n", b"#"])))
+        if action == "insert":
+            raw[at:at] = chunk
+        elif action == "replace":
+            raw[at:at + len(chunk)] = chunk
+        else:
+            del raw[at:at + len(chunk)]
+    return bytes(raw)
+
+
+@SETTINGS
+@given(mutated_bytes())
+def test_byte_mutations_only_produce_diagnostics(raw):
+    try:
+        load_text(raw)
+    except TopologyInvalid as exc:
+        assert exc.diagnostics and all(d.is_error for d in exc.diagnostics)
+    report = validate_text(raw)
+    assert_sound(report, raw.count(b"\n") + 1)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_TEXTS))
+def test_json_form_of_each_example_is_still_valid(name):
+    # the mutation tests rely on JSON being read as the same YAML data
+    assert validate_text(json.dumps(EXAMPLE_DATA[name])).ok
