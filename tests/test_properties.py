@@ -33,10 +33,11 @@ SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-3, max_value=5_000_000_000), st.sampled_from(DOMAIN_STRINGS),
     st.text(max_size=12), st.floats(allow_nan=False, allow_infinity=False),
 )
+KEYS = st.sampled_from(DOMAIN_STRINGS + ["name", "selfIP", "vni"])
 VALUES = st.recursive(
-    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(DOMAIN_STRINGS + ["name", "selfIP", "vni"]), inner, max_size=3)),
-    max_leaves=6,
+    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)), max_leaves=6
 )
+YAML_PIECES = [b":", b"-", b"&a", b"*a", b"!t", b"<<", b"\t", b"{", b"[", b"\n  ", b"'", b"---\n", b"#"]
 SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -99,7 +100,7 @@ def mutated_bytes(draw) -> bytes:
     for _ in range(draw(st.integers(min_value=1, max_value=5))):
         at = draw(st.integers(min_value=0, max_value=len(raw)))
         action = draw(st.sampled_from(["insert", "replace", "delete"]))
-        chunk = draw(st.one_of(st.binary(min_size=1, max_size=4), st.sampled_from([b":", b"-", b"&a", b"*a", b"!t", b"<<", b"\t", b"{", b"[", b"\n  ", b"'", b"---\n", b"#"])))
+        chunk = draw(st.one_of(st.binary(min_size=1, max_size=4), st.sampled_from(YAML_PIECES)))
         if action == "insert":
             raw[at:at] = chunk
         elif action == "replace":

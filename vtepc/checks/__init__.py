@@ -152,6 +152,28 @@ class Context:
         return self.network(self.topology.cluster.pod_cidr)
 
 
+@dataclass(frozen=True, slots=True)
+class SelfIp:
+    """One self IP a BIG-IP entry declares: its text, where it sits, and what it is."""
+
+    text: str
+    path: Path  # below ("bigips", i)
+    what: str
+    floating: bool
+
+
+def self_ips(bigip) -> list[SelfIp]:
+    """The underlay and tunnel self IPs of a BIG-IP entry, then its floating ones."""
+    out = [SelfIp(bigip.underlay.self_ip, ("underlay", "selfIP"), "underlay self IP", False)]
+    if bigip.tunnel is not None:
+        out.append(SelfIp(bigip.tunnel.self_ip, ("tunnel", "selfIP"), "tunnel self IP", False))
+    if bigip.ha is not None:
+        out.append(SelfIp(bigip.ha.floating_underlay_ip, ("ha", "floatingUnderlayIP"), "floating underlay IP", True))
+        if bigip.ha.floating_tunnel_ip is not None:
+            out.append(SelfIp(bigip.ha.floating_tunnel_ip, ("ha", "floatingTunnelIP"), "floating tunnel IP", True))
+    return out
+
+
 CheckFn = Callable[[Context], Iterable[Finding]]
 
 

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from ..addresses import IPInterface
 from ..diagnostics import Path, path_to_str, register_code
-from . import Context, Finding, check
+from . import Context, Finding, check, self_ips
 from ._networks import IpValue, ip_value, network_span
 
 DUPLICATE_NAME = register_code(
@@ -66,18 +66,12 @@ def _addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str, bool, in
         if value is not None:
             yield value, node.ip, ("cluster", "nodes", i, "ip"), f"node '{node.name}' IP", False, None
     for i, bigip in enumerate(topo.bigips):
-        base = ("bigips", i)
-        values = [(bigip.underlay.self_ip, ("underlay", "selfIP"), "underlay self IP", False)]
-        if bigip.tunnel is not None:
-            values.append((bigip.tunnel.self_ip, ("tunnel", "selfIP"), "tunnel self IP", False))
-        if bigip.ha is not None:
-            values.append((bigip.ha.floating_underlay_ip, ("ha", "floatingUnderlayIP"), "floating underlay IP", True))
-            values.append((bigip.ha.floating_tunnel_ip, ("ha", "floatingTunnelIP"), "floating tunnel IP", True))
-        for text, sub, what, floating in values:
-            interface = ctx.interface(text)
+        for self_ip in self_ips(bigip):
+            interface = ctx.interface(self_ip.text)
             if interface is not None:
                 value = IpValue(interface.version, int(interface.ip))
-                yield value, str(interface.ip), base + sub, f"BIG-IP '{bigip.name}' {what}", floating, i
+                what = f"BIG-IP '{bigip.name}' {self_ip.what}"
+                yield value, str(interface.ip), ("bigips", i) + self_ip.path, what, self_ip.floating, i
 
 
 @check(DUPLICATE_ADDRESS)
@@ -135,19 +129,13 @@ def _reserved_host(interface: IPInterface) -> str | None:
 @check(RESERVED_HOST)
 def self_ip_hosts(ctx: Context) -> Iterator[Finding]:
     for i, bigip in enumerate(ctx.topology.bigips):
-        values = [(bigip.underlay.self_ip, ("underlay", "selfIP"))]
-        if bigip.tunnel is not None:
-            values.append((bigip.tunnel.self_ip, ("tunnel", "selfIP")))
-        if bigip.ha is not None:
-            values.append((bigip.ha.floating_underlay_ip, ("ha", "floatingUnderlayIP")))
-            values.append((bigip.ha.floating_tunnel_ip, ("ha", "floatingTunnelIP")))
-        for text, sub in values:
-            interface = ctx.interface(text)
+        for self_ip in self_ips(bigip):
+            interface = ctx.interface(self_ip.text)
             reserved = _reserved_host(interface) if interface is not None else None
             if reserved is not None:
                 yield Finding(
-                    RESERVED_HOST, ("bigips", i) + sub,
-                    f"{text} is the {reserved} address of {interface.network}, not a usable self IP",
+                    RESERVED_HOST, ("bigips", i) + self_ip.path,
+                    f"{self_ip.text} is the {reserved} address of {interface.network}, not a usable self IP",
                 )
 
 

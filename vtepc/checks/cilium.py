@@ -13,10 +13,16 @@ from typing import Iterator
 from ..addresses import IPInterface, mac_is_group
 from ..diagnostics import register_code
 from ..model import CILIUM_VNI, GENEVE_BUILTIN_PROFILE, GENEVE_PORT, VXLAN_PORT
-from . import Context, Finding, check
+from . import Context, Finding, check, self_ips
 from ._networks import NetworkIndex, span_of
 
 MAX_VTEPS = 8
+# The self IPs Cilium's VTEP settings are made of, and what each becomes there.
+VTEP_ROLES = {
+    ("underlay", "selfIP"): "VTEP endpoint (underlay self IP)",
+    ("ha", "floatingUnderlayIP"): "VTEP endpoint (floating underlay IP)",
+    ("tunnel", "selfIP"): "VTEP CIDR (tunnel self IP)",
+}
 DUAL_STACK_WORLD_VNI = 9
 
 WRONG_VNI = register_code(
@@ -152,15 +158,11 @@ def ipv4_vteps(ctx: Context) -> Iterator[Finding]:
     if not ctx.uses_vtep:
         return
     for i, bigip in enumerate(ctx.topology.bigips):
-        values = [(bigip.underlay.self_ip, ("underlay", "selfIP"), "VTEP endpoint (underlay self IP)")]
-        if bigip.ha is not None:
-            values.append((bigip.ha.floating_underlay_ip, ("ha", "floatingUnderlayIP"), "VTEP endpoint (floating underlay IP)"))
-        if bigip.tunnel is not None:
-            values.append((bigip.tunnel.self_ip, ("tunnel", "selfIP"), "VTEP CIDR (tunnel self IP)"))
-        for text, sub, what in values:
-            interface = ctx.interface(text)
-            if interface is not None and interface.version != 4:
-                yield Finding(VTEP_NOT_IPV4, ("bigips", i) + sub, f"BIG-IP '{bigip.name}' {what} {text} is IPv6")
+        for self_ip in self_ips(bigip):
+            role = VTEP_ROLES.get(self_ip.path)
+            interface = ctx.interface(self_ip.text)
+            if role is not None and interface is not None and interface.version != 4:
+                yield Finding(VTEP_NOT_IPV4, ("bigips", i) + self_ip.path, f"BIG-IP '{bigip.name}' {role} {self_ip.text} is IPv6")
 
 
 @check(VTEP_CIDR_IN_POD_NETWORK, VTEP_CIDRS_OVERLAP, VTEP_MASK_MISMATCH, TOO_MANY_VTEPS)

@@ -54,7 +54,9 @@ def flannel_mode(ctx: Context) -> Iterator[Finding]:
     if cluster.routing != "tunnel":
         yield Finding(NOT_VXLAN, ("cluster", "routing"), f"routing is {cluster.routing}; with flannel the BIG-IP joins over VXLAN")
     elif cluster.tunnel_protocol != "vxlan":
-        yield Finding(NOT_VXLAN, ("cluster", "tunnelProtocol"), f"tunnelProtocol is {cluster.tunnel_protocol}; flannel's backend here is vxlan")
+        yield Finding(
+            NOT_VXLAN, ("cluster", "tunnelProtocol"), f"tunnelProtocol is {cluster.tunnel_protocol}; flannel's backend here is vxlan"
+        )
     if cluster.cilium_version is not None:
         yield Finding(
             CILIUM_VERSION_IGNORED, ("cluster", "ciliumVersion"),
@@ -125,7 +127,9 @@ def flannel_macs(ctx: Context) -> Iterator[Finding]:
             continue
         mac = ctx.mac(node.vtep_mac)
         if mac is not None and mac_is_group(mac):
-            yield Finding(FLANNEL_MAC_GROUP, ("cluster", "nodes", i, "vtepMAC"), f"node '{node.name}' vtepMAC {node.vtep_mac} is a multicast MAC")
+            yield Finding(
+                FLANNEL_MAC_GROUP, ("cluster", "nodes", i, "vtepMAC"), f"node '{node.name}' vtepMAC {node.vtep_mac} is a multicast MAC"
+            )
     for i, bigip in enumerate(topo.bigips):
         mac = ctx.mac(bigip.tunnel.mac) if bigip.tunnel is not None else None
         if mac is not None and mac_is_group(mac):

@@ -43,7 +43,10 @@ def service_targets(ctx: Context) -> Iterator[Finding]:
         if service.bigip is not None and service.bigip not in known:
             close = difflib.get_close_matches(service.bigip, names, n=1)
             suggestion = f"; did you mean '{close[0]}'?" if close else f"; BIG-IPs: {', '.join(names)}"
-            yield Finding(UNKNOWN_BIGIP, ("services", i, "bigip"), f"service '{service.name}' names BIG-IP '{service.bigip}', which is not defined{suggestion}")
+            yield Finding(
+                UNKNOWN_BIGIP, ("services", i, "bigip"),
+                f"service '{service.name}' names BIG-IP '{service.bigip}', which is not defined{suggestion}",
+            )
             continue
         address = ctx.ip(service.virtual_address)
         if address is None:
