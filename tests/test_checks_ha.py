@@ -15,6 +15,9 @@ CASES = [
     Case("VTEP704", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-2", 2),), at="traffic-group-2"),
     Case("VTEP704", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.6.41/24", 2),), at="10.1.6.41/24",
          id="VTEP704-floating-tunnel"),
+    Case("VTEP704", "cilium-vxlan-ha",
+         (("selfIP: 10.1.6.36/24", "selfIP: 10.1.7.36/24"), ("floatingTunnelIP: 10.1.6.40/24\n", "floatingTunnelIP: 10.1.7.40/24\n", 2)),
+         at="selfIP: 10.1.7.36/24", id="VTEP704-tunnel-subnet"),
     Case("VTEP705", "cilium-vxlan-ha", ((f"      {FLOAT_TUNNEL}\n", "", 1), (f"      {FLOAT_TUNNEL}\n", "", 1)), at="    ha:"),
     Case("VTEP706", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-local-only"),), at="traffic-group-local-only"),
 ]

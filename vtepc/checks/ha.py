@@ -92,17 +92,26 @@ def pair_agreement(ctx: Context) -> Iterator[Finding]:
         first = bigips[members[0]]
         for i in members[1:]:
             bigip = bigips[i]
-            for key, mine, theirs in (
-                ("trafficGroup", bigip.ha.traffic_group, first.ha.traffic_group),
-                ("floatingTunnelIP", _normalized(ctx, bigip.ha.floating_tunnel_ip), _normalized(ctx, first.ha.floating_tunnel_ip)),
+            for path, mine, theirs in (
+                (("ha", "trafficGroup"), bigip.ha.traffic_group, first.ha.traffic_group),
+                (("ha", "floatingTunnelIP"), _normalized(ctx, bigip.ha.floating_tunnel_ip),
+                 _normalized(ctx, first.ha.floating_tunnel_ip)),
+                (("tunnel", "selfIP"), _tunnel_subnet(ctx, bigip), _tunnel_subnet(ctx, first)),
             ):
                 if mine != theirs:
+                    what = "tunnel subnet" if path[0] == "tunnel" else f"ha.{path[1]}"
                     yield Finding(
-                        PAIR_DISAGREES, ("bigips", i, "ha", key) if mine is not None else ("bigips", i, "ha"),
-                        f"BIG-IP '{bigip.name}' ha.{key} is {mine}, but its pair member '{first.name}' has {theirs}",
+                        PAIR_DISAGREES, ("bigips", i) + (path if mine is not None else path[:1]),
+                        f"BIG-IP '{bigip.name}' {what} is {mine}, but its pair member '{first.name}' has {theirs}",
                     )
 
 
 def _normalized(ctx: Context, text: str | None):
     interface = ctx.interface(text)
     return interface if interface is not None else text
+
+
+def _tunnel_subnet(ctx: Context, bigip):
+    """The pair shares one VTEP CIDR: each unit's tunnel self IP must sit in the same subnet."""
+    interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
+    return interface.network if interface is not None else None
