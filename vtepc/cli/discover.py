@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ._app import app
+from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live_source
 
 
 @app.command()
@@ -14,11 +15,11 @@ def discover(
     topology: Path = typer.Argument(..., help="The topology YAML file (edited in place)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the change as a unified diff; write nothing."),
     prune: bool = typer.Option(False, "--prune", help="Also remove cluster.nodes entries the cluster no longer has."),
-    bigip: list[str] = typer.Option([], "--bigip", metavar="NAME=URL", help="A BIG-IP's iControl REST URL (repeatable); default: its managementURL."),
-    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file, as kubectl picks it by default."),
-    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: its current-context)."),
-    ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates."),
-    insecure: bool = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out)."),
+    bigip: list[str] = BIGIP,
+    kubeconfig: Optional[Path] = KUBECONFIG,
+    context: Optional[str] = CONTEXT,
+    ca_bundle: Optional[Path] = CA_BUNDLE,
+    insecure: bool = INSECURE,
 ) -> None:
     """Fill in what only the live side knows: each BIG-IP's tunnel MAC and the cluster's nodes.
 
@@ -28,19 +29,14 @@ def discover(
     """
     from ..diagnostics import TopologyInvalid, VtepcError
     from ..discover import apply_facts, check_edited, discover_facts, unified_diff, write_in_place
-    from ..live.http import TlsOptions
     from ..validate import load_topology
-    from .diff import _parse_bigip_urls
     from .output import format_text, summary
 
     try:
         loaded = load_topology(topology)
         facts = discover_facts(
             loaded,
-            bigip_urls=_parse_bigip_urls(bigip),
-            kubeconfig=kubeconfig,
-            context=context,
-            bigip_tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
+            **live_source(bigip, kubeconfig, context, ca_bundle, insecure),
         )
         text = topology.read_text(encoding="utf-8")
         edit = apply_facts(text, facts, file=str(topology), prune=prune)

@@ -7,17 +7,18 @@ from typing import Optional
 import typer
 
 from ._app import app
+from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live_source
 
 
 @app.command()
 def snapshot(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
     output: Path = typer.Option(..., "--output", "-o", help="Snapshot directory (replaced as a whole)."),
-    bigip: list[str] = typer.Option([], "--bigip", metavar="NAME=URL", help="A BIG-IP's iControl REST URL (repeatable); default: its managementURL."),
-    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file, as kubectl picks it by default."),
-    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: its current-context)."),
-    ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates."),
-    insecure: bool = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out)."),
+    bigip: list[str] = BIGIP,
+    kubeconfig: Optional[Path] = KUBECONFIG,
+    context: Optional[str] = CONTEXT,
+    ca_bundle: Optional[Path] = CA_BUNDLE,
+    insecure: bool = INSECURE,
 ) -> None:
     """Record what the BIG-IPs and the cluster have now, for `vtepc diff --snapshot DIR` without device access.
 
@@ -27,20 +28,15 @@ def snapshot(
     """
     from ..diagnostics import TopologyInvalid, VtepcError
     from ..live import read_observed_state
-    from ..live.http import TlsOptions
     from ..snapshot import write_snapshot
     from ..validate import load_topology
-    from .diff import _parse_bigip_urls
     from .output import format_text, summary
 
     try:
         loaded = load_topology(topology)
         observed = read_observed_state(
             loaded,
-            bigip_urls=_parse_bigip_urls(bigip),
-            kubeconfig=kubeconfig,
-            context=context,
-            bigip_tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
+            **live_source(bigip, kubeconfig, context, ca_bundle, insecure),
         )
         written = write_snapshot(observed, output, loaded.metadata.name)
     except TopologyInvalid as exc:

@@ -222,10 +222,9 @@ class JsonClient:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
-        headers: dict[str, str] | None = None,
         missing_ok: bool = False,
     ) -> Any:
-        response = self.raw(method, path, params=params, body=body, headers=headers)
+        response = self.raw(method, path, params=params, body=body)
         if response.status == 404 and missing_ok:
             return None
         if response.status in (401, 403):
@@ -257,12 +256,11 @@ class JsonClient:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
-        headers: dict[str, str] | None = None,
     ) -> Response:
         """One request with retries on transient failures; returns the final response (any status)."""
         url_path = self._prefix + path + (("?" + urlencode(params, safe="$~/,=")) if params else "")
         payload = None if body is None else json.dumps(body).encode()
-        all_headers = {"Accept": "application/json", **self.headers, **(headers or {})}
+        all_headers = {"Accept": "application/json", **self.headers}
         if payload is not None:
             all_headers["Content-Type"] = "application/json"
         attempts = max(1, self.options.attempts)
