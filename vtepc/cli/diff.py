@@ -61,6 +61,7 @@ def diff(
     context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: its current-context)."),
     ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates."),
     insecure: bool = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds to wait for each live request and each of its bounded retries [10]."),
     snapshot: Optional[Path] = typer.Option(None, "--snapshot", metavar="DIR", help="Diff against recorded state (vtepc snapshot) instead of live."),
     against_ref: Optional[str] = typer.Option(None, "--against-ref", metavar="GITREF", help="Diff against this topology file at a git revision (no device access)."),
     output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, markdown (pull-request comment) or json."),
@@ -83,7 +84,7 @@ def diff(
 
     live_options = [flag for flag, given in (("--bigip", bool(bigip)), ("--kubeconfig", kubeconfig is not None),
                                              ("--context", context is not None), ("--ca-bundle", ca_bundle is not None),
-                                             ("--insecure", insecure)) if given]
+                                             ("--insecure", insecure), ("--timeout", timeout is not None)) if given]
     try:
         if snapshot is not None and against_ref is not None:
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
@@ -101,17 +102,20 @@ def diff(
 
             observed = read_snapshot(snapshot)
         else:
-            from ..live import read_observed_state
-            from ..live.http import TlsOptions
+            from ..live import HttpOptions, TlsOptions, read_observed_state
 
+            # strict: any target that cannot be read raises, so no partial diff is ever shown.
             observed = read_observed_state(
                 desired.topology,
+                desired=desired,
                 bigip_urls=bigip_urls,
                 kubeconfig=kubeconfig,
                 context=context,
                 bigip_tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
+                http=HttpOptions() if timeout is None else HttpOptions(timeout=timeout),
             )
-        result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets)
+        unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (--against-ref) reads everything
+        result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
     except TopologyInvalid as exc:
         typer.echo(format_diagnostics(exc.diagnostics), err=True)
         _fail(f"{exc.diagnostics[0].file if exc.diagnostics else topology}: invalid: {summary(exc.diagnostics)}", output_format)
