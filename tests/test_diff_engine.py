@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import pytest
 
-from vtepc.diff import ABSENT, DRIFT_ORIGIN, Action, IgnoreRule, diff_states, format_json
+from vtepc.diff import ABSENT, DRIFT_ORIGIN, Action, IgnoreRule, diff_states, format_json, format_text
 from vtepc.diff.ignore import IgnoreFileInvalid, load_ignore_rules, parse_ignore_rules
 from vtepc.diff.secrets import MASKED
 
@@ -160,7 +160,8 @@ def test_secrets_masked_unless_asked():
     assert added.after == {"data": {"url": f"https://{MASKED}@host/x"}, "metadata": {}}
     shown = diff_states(desired, observed, show_secrets=True)
     assert any(c.after == "hunter2" for c in shown.changes)
-    assert json.loads(format_json(masked))["secrets_masked"] is True
+    assert json.loads(format_json(masked))["masked"] == 2 and json.loads(format_json(shown))["masked"] == 0
+    assert "2 changes: secret values are masked" in format_text(masked) and "masked" not in format_text(shown)
 
 
 def test_ignore_rules_match_target_kind_name_and_field_prefix():

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from . import _live_options
 from ._app import app
 
 
@@ -56,11 +57,11 @@ def _fail(message: str, output_format: DiffFormat) -> None:
 @app.command()
 def diff(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
-    bigip: list[str] = typer.Option([], "--bigip", metavar="NAME=URL", help="A BIG-IP's iControl REST URL (repeatable); default: its managementURL."),
-    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file, as kubectl picks it by default."),
-    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context (default: its current-context)."),
-    ca_bundle: Optional[Path] = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates."),
-    insecure: bool = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out)."),
+    bigip: list[str] = _live_options.BIGIP,
+    kubeconfig: Optional[Path] = _live_options.KUBECONFIG,
+    context: Optional[str] = _live_options.CONTEXT,
+    ca_bundle: Optional[Path] = _live_options.CA_BUNDLE,
+    insecure: bool = _live_options.INSECURE,
     timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds to wait for each live request and each of its bounded retries [10]."),
     snapshot: Optional[Path] = typer.Option(None, "--snapshot", metavar="DIR", help="Diff against recorded state (vtepc snapshot) instead of live."),
     against_ref: Optional[str] = typer.Option(None, "--against-ref", metavar="GITREF", help="Diff against this topology file at a git revision (no device access)."),
@@ -90,7 +91,7 @@ def diff(
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
         if (snapshot is not None or against_ref is not None) and live_options:
             raise VtepcError(f"{', '.join(live_options)} only apply to live state, not with {'--snapshot' if snapshot else '--against-ref'}")
-        bigip_urls = _parse_bigip_urls(bigip)
+        live_source = _live_options.live_source(bigip, kubeconfig, context, ca_bundle, insecure)
         rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
         desired = compile_desired_state(load_topology(topology))
         if against_ref is not None:
@@ -102,17 +103,14 @@ def diff(
 
             observed = read_snapshot(snapshot)
         else:
-            from ..live import HttpOptions, TlsOptions, read_observed_state
+            from ..live import HttpOptions, read_observed_state
 
-            # strict: any target that cannot be read raises, so no partial diff is ever shown.
+            # strict (the default): any target that cannot be read raises, so no partial diff is ever shown.
             observed = read_observed_state(
                 desired.topology,
                 desired=desired,
-                bigip_urls=bigip_urls,
-                kubeconfig=kubeconfig,
-                context=context,
-                bigip_tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
                 http=HttpOptions() if timeout is None else HttpOptions(timeout=timeout),
+                **live_source,
             )
         unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (--against-ref) reads everything
         result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)

@@ -260,8 +260,11 @@ def diff_states(
 
     kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
     follow_ups = derive_follow_ups(kept, against_device=against_device)
+    masked = 0
     if not show_secrets:
-        kept = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]
+        masked_targets = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]
+        masked = sum(a != b for old, new in zip(kept, masked_targets) for a, b in zip(old.changes, new.changes))
+        kept = masked_targets
     notes = [f"{kind} not compared: {why}" for kind, why in sorted(unread_kinds.items())]
     notes += [f"left out of the desired state: {why}" for why in getattr(desired.cluster, "omitted", ())]
-    return DiffResult(tuple(kept), tuple(follow_ups), ignored, not show_secrets, tuple(notes))
+    return DiffResult(tuple(kept), tuple(follow_ups), ignored, masked, tuple(notes))

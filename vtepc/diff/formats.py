@@ -57,7 +57,8 @@ def summary_line(result: DiffResult) -> str:
 
 
 def _notes(result: DiffResult) -> list[str]:
-    return list(result.notes) + ([_SECRETS_NOTE] if result.secrets_masked and result.has_changes else [])
+    masked = [f"{_plural(result.masked, 'change')}: {_SECRETS_NOTE}"] if result.masked else []
+    return list(result.notes) + masked
 
 
 def change_line(change: Change) -> str:
@@ -212,7 +213,7 @@ def format_json(result: DiffResult) -> str:
                   for f in result.follow_ups]
     return _json_document(complete=True, targets=targets, changes=[_change_json(c) for c in result.changes],
                           follow_ups=follow_ups,
-                          extra={"ignored": result.ignored, "secrets_masked": result.secrets_masked, "notes": list(result.notes),
+                          extra={"ignored": result.ignored, "masked": result.masked, "notes": list(result.notes),
                                  "has_changes": result.has_changes})
 
 

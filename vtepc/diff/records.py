@@ -81,7 +81,7 @@ class DiffResult:
     targets: tuple[TargetDiff, ...]
     follow_ups: tuple[FollowUp, ...] = ()
     ignored: int = 0  # changes dropped by user ignore rules
-    secrets_masked: bool = True
+    masked: int = 0  # changes with a secret value masked (none with --show-secrets)
     notes: tuple[str, ...] = ()  # what was not compared, and why
 
     @property
