@@ -140,6 +140,7 @@ FAULTS = {
     "timeout": lambda e: setattr(e.bigips["bigip-1"], "delay", 3.0),
     "truncated-json": lambda e: setattr(e.kube, "truncate_json", True),
     "500-forever": lambda e: e.bigips["bigip-1"].fail_next(1000, 500),
+    "unreachable": lambda e: e.bigips["bigip-1"].stop(),  # its port now refuses connections
 }
 
 

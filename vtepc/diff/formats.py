@@ -160,7 +160,8 @@ def _markdown_footer(result: DiffResult) -> str:
 
 
 def format_markdown(result: DiffResult, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """Sections share what the header and follow-ups leave.
+    """Sections share what the header and follow-ups leave (those two grow with the number of
+    targets, never with the number of changes, so they always fit a comment).
 
     Shares are handed out smallest section first, so what a small section does not use goes
     to the big ones; the sections still appear in target order.
