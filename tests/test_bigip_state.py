@@ -212,3 +212,19 @@ def test_renderers_do_not_mutate_state():
     before = copy.deepcopy(state.bigips["bigip-1"].to_jsonable())
     render_all(state)
     assert state.bigips["bigip-1"].to_jsonable() == before
+
+
+def test_each_service_gets_its_own_as3_tenant():
+    """CIS merges AS3 ConfigMaps by tenant, last one wins: two services must not share one."""
+    from vtepc.state.as3 import TENANT_MAX, as3_declaration, as3_tenant
+    from vtepc.validate import load_topology
+
+    topology = load_topology(EXAMPLES / "cilium-native-bgp.yaml")
+    first = topology.services[0]
+    second = first.model_copy(update={"name": "second", "virtual_address": "10.1.10.101"})
+    long_named = first.model_copy(update={"name": "s" * 63})
+    declaration = as3_declaration(topology, [first, second, long_named])["declaration"]
+    tenants = [key for key, value in declaration.items() if isinstance(value, dict) and value.get("class") == "Tenant"]
+    assert tenants == [as3_tenant(topology, first), as3_tenant(topology, second), as3_tenant(topology, long_named)]
+    assert len(set(tenants)) == 3
+    assert all(len(t) <= TENANT_MAX for t in tenants)

@@ -172,12 +172,16 @@ def test_broken_as3_declaration_fails(breakage):
 def test_tcp_service_with_route_domain_validates():
     from vtepc.model import Service
     from vtepc.state.as3 import as3_declaration
+    from vtepc.validate import load_topology
+
+    from .conftest import EXAMPLES
 
     service = Service.model_validate(
         {"name": "7web", "service": "websvc", "servicePort": 8080, "virtualAddress": "10.169.72.100", "virtualPort": 80,
          "mode": "tcp", "monitor": {"type": "tcp", "interval": 5, "timeout": 16}}
     )
-    declaration = as3_declaration([service], tenant="vtepc_x", route_domain=3)
-    app = declaration["declaration"]["vtepc_x"]["app_7web"]
+    topology = load_topology(EXAMPLES / "cilium-native-bgp.yaml")
+    declaration = as3_declaration(topology, [service], route_domain=3)
+    app = declaration["declaration"]["vtepc_cilium-native-bgp_app_7web"]["app_7web"]
     assert app["serviceMain"]["virtualAddresses"] == ["10.169.72.100%3"]
     assert _errors(as3_validator(), declaration) == []

@@ -3,16 +3,16 @@
 Signature (shared with the Kubernetes side, which wraps the same declaration into the CIS
 ConfigMap kubernetes/as3-<service>.yaml):
 
-    as3_declaration(services, *, tenant, route_domain=0, label="") -> dict
-        services      the topology Service objects to declare (one Application each), in order
-        tenant        the AS3 Tenant (a BIG-IP partition): use as3_tenant(topology)
+    as3_declaration(topology, services, *, route_domain=0, label="") -> dict
+        topology      the resolved topology (names the tenants)
+        services      the topology Service objects to declare, each in its own Tenant, in order
         route_domain  the target BIG-IP's route domain; non-zero adds %RD to virtual addresses
         label         the ADC label (e.g. "vtepc <metadata.name>")
       returns the whole AS3 request {"class": "AS3", "action": "deploy", "persist": true,
       "declaration": {"class": "ADC", ...}}: POST it to /mgmt/shared/appsvcs/declare, or put it
       (JSON) under a CIS ConfigMap's data.template.
 
-    as3_tenant(topology) -> str              the tenant every declaration of this topology uses
+    as3_tenant(topology, service) -> str     the tenant of one service (one tenant per service)
     services_for_bigip(topology, name)       the services that target one BIG-IP (bigip unset = every one)
     application_name(service), pool_name(service)
     service_discovery_labels(service, tenant) -> {label: value} for the Kubernetes Service, so
@@ -24,6 +24,7 @@ config-map.html; k8s-bigip-ctlr docs/config_examples/configmap/user-defined-conf
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Iterable
 
@@ -40,7 +41,14 @@ AS3_SCHEMA_VERSION = "3.36.0"
 # or <partition>_AS3 ("CIS managed partition <p> should not be used in ConfigMaps as a Tenant",
 # k8s-bigip-ctlr appmanager; clouddocs config-map.html), so the tenant is never cis.partition:
 # it is derived from the topology name, which also keeps two clusters on one BIG-IP apart.
+# Each service gets its own tenant: CIS merges AS3 ConfigMaps by tenant and the last one
+# wins (k8s-bigip-ctlr getUnifiedDeclaration; issues 998, 1434), so per-service ConfigMaps
+# sharing a tenant would overwrite each other on the BIG-IP.
 TENANT_PREFIX = "vtepc_"
+# The tenant is also the value of the Service label cis.f5.com/as3-tenant, and Kubernetes
+# label values hold at most 63 characters; longer names are shortened with a stable hash
+# suffix so two long names never collide.
+TENANT_MAX = 63
 
 _AS3_NAME_INVALID = re.compile(r"[^0-9A-Za-z_.-]")
 
@@ -51,8 +59,12 @@ def _as3_name(text: str) -> str:
     return name if name[:1].isalpha() else f"app_{name}"
 
 
-def as3_tenant(topology: "Topology") -> str:
-    return TENANT_PREFIX + _as3_name(topology.metadata.name)
+def as3_tenant(topology: "Topology", service: "Service") -> str:
+    name = f"{TENANT_PREFIX}{_as3_name(topology.metadata.name)}_{_as3_name(service.name)}"
+    if len(name) <= TENANT_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: TENANT_MAX - 9]}_{digest}"
 
 
 def services_for_bigip(topology: "Topology", bigip_name: str) -> list["Service"]:
@@ -123,12 +135,16 @@ def _application(service: "Service", route_domain: int) -> dict:
     return app
 
 
-def as3_declaration(services: Iterable["Service"], *, tenant: str, route_domain: int = 0, label: str = "") -> dict:
-    """The AS3 request declaring one Application per service in `tenant` (see the module docstring)."""
-    tenant_body: dict = {"class": "Tenant"}
+def as3_declaration(
+    topology: "Topology", services: Iterable["Service"], *, route_domain: int = 0, label: str = ""
+) -> dict:
+    """The AS3 request declaring each service as one Application in its own Tenant (see the module docstring)."""
+    adc: dict = {"class": "ADC", "schemaVersion": AS3_SCHEMA_VERSION}
     for service in services:
-        tenant_body[application_name(service)] = _application(service, route_domain)
-    adc: dict = {"class": "ADC", "schemaVersion": AS3_SCHEMA_VERSION, tenant: tenant_body}
+        adc[as3_tenant(topology, service)] = {
+            "class": "Tenant",
+            application_name(service): _application(service, route_domain),
+        }
     if label:
         adc["label"] = label
     return {"class": "AS3", "action": "deploy", "persist": True, "declaration": adc}

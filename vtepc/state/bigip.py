@@ -304,7 +304,7 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[li
 
 def compile_bigip(topology: "Topology", index: int) -> BigipState:
     """The desired state of topology.bigips[index]; the topology has its defaults resolved."""
-    from .as3 import as3_declaration, as3_tenant, services_for_bigip
+    from .as3 import as3_declaration, services_for_bigip
 
     bigip = topology.bigips[index]
     path = f"bigips[{index}]"
@@ -339,7 +339,7 @@ def compile_bigip(topology: "Topology", index: int) -> BigipState:
     services = services_for_bigip(topology, bigip.name)
     as3 = None
     if services:
-        as3 = as3_declaration(services, tenant=as3_tenant(topology), route_domain=rd, label=f"vtepc {topology.metadata.name}")
+        as3 = as3_declaration(topology, services, route_domain=rd, label=f"vtepc {topology.metadata.name}")
     return BigipState(bigip.name, rd, tuple(objects), vtep, as3)
 
 

@@ -377,7 +377,6 @@ def _cis_controllers(topology: "Topology") -> list[CisController]:
 
 
 def _as3_configmaps(topology: "Topology") -> list[As3ConfigMap]:
-    tenant = as3_tenant(topology)
     out = []
     for index, service in enumerate(topology.services):
         targets = [b for b in topology.bigips if service in services_for_bigip(topology, b.name)]
@@ -387,7 +386,7 @@ def _as3_configmaps(topology: "Topology") -> list[As3ConfigMap]:
                 f"services[{index}] targets BIG-IPs in route domains {route_domains}; one CIS ConfigMap carries one virtual address"
             )
         declaration = as3_declaration(
-            [service], tenant=tenant, route_domain=route_domains[0] if route_domains else 0, label=f"vtepc {topology.metadata.name}"
+            topology, [service], route_domain=route_domains[0] if route_domains else 0, label=f"vtepc {topology.metadata.name}"
         )
         labels = {"as3": "true", "f5type": "virtual-server"}
         out.append(As3ConfigMap(f"{service.namespace}/vtepc-as3-{service.name}", labels, declaration, service.name, f"services[{index}]"))
@@ -396,8 +395,7 @@ def _as3_configmaps(topology: "Topology") -> list[As3ConfigMap]:
 
 def service_labels(topology: "Topology") -> dict[str, dict[str, str]]:
     """The labels each topology service's Kubernetes Service needs for CIS discovery."""
-    tenant = as3_tenant(topology)
-    return {s.name: service_discovery_labels(s, tenant) for s in topology.services}
+    return {s.name: service_discovery_labels(s, as3_tenant(topology, s)) for s in topology.services}
 
 
 # --- BIRD -----------------------------------------------------------------------------------
