@@ -149,10 +149,19 @@ def test_native_routing_route_via_gateway_and_no_tunnel():
     assert _one(state, Route) == Route("vtepc-pods", "10.16.0.0%0/16", gw="10.1.0.254%0")
 
 
-def test_native_routing_without_gateway_is_a_typed_error():
+def test_native_routing_without_gateway_builds_no_route():
+    """Validation only warns (VTEP504): the pods may be reachable through routes vtepc does not own."""
     data = _data("cilium-native-bgp")
     del data["bigips"][0]["underlay"]["gateway"]
-    with pytest.raises(BigipCompileError, match="gateway"):
+    state = _states(data)["bigip-1"]
+    assert not state.of_kind(Route) and not state.of_kind(Tunnel)
+    assert "net route" not in _artifacts(data)["bigip/bigip-1/network.tmsh"]
+
+
+def test_tunnel_routing_without_tunnel_is_a_typed_error():
+    data = _data("cilium-vxlan")
+    del data["bigips"][0]["tunnel"]
+    with pytest.raises(BigipCompileError, match="tunnel"):
         _states(data)
 
 

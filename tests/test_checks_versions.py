@@ -1,6 +1,6 @@
 import pytest
 
-from vtepc.checks.versions import parse_version
+from vtepc.cilium_versions import CiliumVersion, match_cilium_version
 
 from .checks_support import Case, assert_case, case_id, example, validate
 
@@ -17,6 +17,10 @@ CASES = [
     version_case("VTEP603", "1.21.0"),
     version_case("VTEP604", "1.15.1"),
     version_case("VTEP605", "1.18.7"),
+    Case(
+        "VTEP606", "cilium-vxlan",
+        ((VERSION, '  ciliumVersion: "1.12.19"\n  tunnelPort: 8473\n'),), at="tunnelPort",
+    ),
 ]
 
 
@@ -52,7 +56,7 @@ def test_vtep_release_lints_skip_native_routing():
 
 
 def test_parse_version():
-    assert parse_version("1.16.19") == (1, 16, 19)
-    assert parse_version("v1.19.0-rc.1") == (1, 19, 0)
-    assert parse_version("1.16") == (1, 16, None)
-    assert parse_version("1.x") is None
+    assert match_cilium_version("1.16.19") == CiliumVersion(1, 16, 19)
+    assert match_cilium_version("v1.19.0-rc.1") == CiliumVersion(1, 19, 0)
+    assert match_cilium_version("1.16") == CiliumVersion(1, 16, 0)
+    assert match_cilium_version("1.x") is None

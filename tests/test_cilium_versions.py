@@ -91,6 +91,13 @@ def test_versions_outside_the_known_charts_are_refused(text):
         parse_cilium_version(text)
 
 
+def test_newer_minors_build_with_the_newest_chart_knowledge():
+    """Validation warns (VTEP603) and the build follows 1.20, whose VTEP/routing keys it shares."""
+    assert parse_cilium_version("1.21.0").has_routing_mode
+    assert "vtep" in api.render(_with("cilium-vxlan", cilium_version="1.21.0"))["kubernetes/cilium-values.yaml"]
+
+
 def test_version_forms():
     assert parse_cilium_version("v1.16") == parse_cilium_version("1.16.0")
+    assert parse_cilium_version("1.19.0-rc.1") == parse_cilium_version("1.19.0")
     assert parse_cilium_version("1.16.19") > parse_cilium_version("1.16.2")

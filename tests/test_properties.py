@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vtepc.api import render
 from vtepc.diagnostics import CODES, TopologyInvalid
 from vtepc.loader import load_text
 from vtepc.validate import validate_text
@@ -91,7 +92,9 @@ def test_data_mutations_only_produce_diagnostics(text):
     report = validate_text(text)
     assert_sound(report, text.count("\n") + 1)
     if report.ok:
+        # A topology the validator accepts must compile: every compile error has a check first.
         assert report.topology is not None
+        render(report.topology)
 
 
 @st.composite

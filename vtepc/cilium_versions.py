@@ -32,7 +32,8 @@ NEWEST_MINOR = 20
 ROUTING_MODE_FROM_MINOR = 14
 TUNNEL_PORT_FROM_MINOR = 13
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+# Pre-release and build suffixes (1.19.0-rc.1) are accepted and ignored: the chart keys follow the minor.
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]+)?")
 
 
 class UnsupportedCiliumVersion(VtepcError):
@@ -62,16 +63,22 @@ class CiliumVersion:
         return self.minor >= TUNNEL_PORT_FROM_MINOR
 
 
-def parse_cilium_version(text: str | None) -> CiliumVersion:
-    """"1.16.19" (or "v1.16.19", or "1.16" meaning its .0) within the supported 1.12-1.20."""
-    match = _VERSION.match(text or "")
+def match_cilium_version(text: str | None) -> CiliumVersion | None:
+    """The release a ciliumVersion string names ("1.16.19", "v1.16", "1.19.0-rc.1"), or None."""
+    match = _VERSION.fullmatch((text or "").strip())
     if match is None:
+        return None
+    return CiliumVersion(int(match[1]), int(match[2]), int(match[3] or 0))
+
+
+def parse_cilium_version(text: str | None) -> CiliumVersion:
+    """A supported release: 1.12 or later. Minors newer than 1.20 get 1.20's chart knowledge
+    (validation warns, VTEP603), since the VTEP and routing keys have not changed since."""
+    version = match_cilium_version(text)
+    if version is None:
         raise UnsupportedCiliumVersion(f"ciliumVersion {text!r} is not a version like 1.16.19")
-    version = CiliumVersion(int(match[1]), int(match[2]), int(match[3] or 0))
-    if version.major != 1 or not OLDEST_MINOR <= version.minor <= NEWEST_MINOR:
-        raise UnsupportedCiliumVersion(
-            f"ciliumVersion {version} is outside 1.{OLDEST_MINOR}-1.{NEWEST_MINOR}, the charts vtepc knows"
-        )
+    if version.major != 1 or version.minor < OLDEST_MINOR:
+        raise UnsupportedCiliumVersion(f"ciliumVersion {version} is older than 1.{OLDEST_MINOR}, the oldest chart vtepc knows")
     return version
 
 

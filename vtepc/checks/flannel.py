@@ -40,6 +40,10 @@ CILIUM_VERSION_IGNORED = register_code(
     "VTEP406", "warning", "ciliumVersion set with cni: flannel",
     "remove cluster.ciliumVersion, or set cni: cilium if the cluster runs Cilium",
 )
+NODE_SUBNET_SIZES = register_code(
+    "VTEP408", "error", "flannel node pod CIDRs of different sizes",
+    "flannel gives every node a subnet of one size (SubnetLen): give every node's podCIDR the same prefix length",
+)
 FLANNEL_MAC_GROUP = register_code(
     "VTEP407", "warning", "MAC has the group (multicast) bit set",
     "no interface has a multicast MAC: copy the MAC again from the interface",
@@ -108,6 +112,21 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
                 SUBNET_COLLISION, ("bigips", later, "tunnel", "selfIP"),
                 f"BIG-IP '{bigips[later].name}' flannel subnet collides with BIG-IP '{bigips[earlier].name}''s: "
                 "each BIG-IP node needs its own subnet",
+            )
+
+
+@check(NODE_SUBNET_SIZES)
+def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
+    if not ctx.is_flannel:
+        return
+    # The BIG-IP Node's subnet takes the nodes' size, so one odd node makes it ambiguous.
+    size = ctx.node_prefixlen
+    for i, span in enumerate(ctx.node_pod_spans):
+        if span is not None and span.prefixlen != size:
+            node = ctx.topology.cluster.nodes[i]
+            yield Finding(
+                NODE_SUBNET_SIZES, ("cluster", "nodes", i, "podCIDR"),
+                f"node '{node.name}' pod CIDR {node.pod_cidr} is a /{span.prefixlen}, other nodes' are /{size}",
             )
 
 

@@ -31,6 +31,24 @@ NODEPORT_WITH_TUNNEL = register_code(
     "VTEP806", "warning", "cis.poolMemberType nodeport with a tunnel",
     "use poolMemberType: cluster to send traffic to pod addresses through the tunnel",
 )
+SERVICE_ROUTE_DOMAINS = register_code(
+    "VTEP807", "error", "service spans BIG-IPs in different route domains",
+    "pin the service to one BIG-IP with service.bigip, or put its BIG-IPs in one route domain: "
+    "the service's one CIS ConfigMap carries one virtual address (IP%RD)",
+)
+
+
+@check(SERVICE_ROUTE_DOMAINS)
+def service_route_domains(ctx: Context) -> Iterator[Finding]:
+    bigips = ctx.topology.bigips
+    for i, service in enumerate(ctx.topology.services):
+        targets = [b for b in bigips if service.bigip is None or b.name == service.bigip]
+        domains = sorted({b.route_domain for b in targets})
+        if len(domains) > 1:
+            yield Finding(
+                SERVICE_ROUTE_DOMAINS, ("services", i),
+                f"service '{service.name}' is deployed on BIG-IPs in route domains {', '.join(map(str, domains))}",
+            )
 
 
 @check(UNKNOWN_BIGIP, DUPLICATE_VIRTUAL)

@@ -10,18 +10,15 @@ pinned down, so every release from 1.18.7 on is flagged with a pointer to the is
 """
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
+from ..cilium_versions import NEWEST_MINOR, OLDEST_MINOR, TUNNEL_PORT_FROM_MINOR, match_cilium_version
 from ..diagnostics import register_code
+from ..model import GENEVE_PORT, VXLAN_PORT
 from . import Context, Finding, check
 
-OLDEST_SUPPORTED = (1, 12)
-NEWEST_KNOWN_MINOR = (1, 20)
 VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
 ARP_ZERO_MAC_FROM = (1, 18, 7)
-
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]+)?")
 
 BAD_VERSION = register_code(
     "VTEP601", "error", "ciliumVersion is not a version",
@@ -33,7 +30,7 @@ UNSUPPORTED_VERSION = register_code(
 )
 NEWER_THAN_KNOWN = register_code(
     "VTEP603", "warning", "Cilium newer than vtepc knows",
-    f"vtepc knows the Helm and ConfigMap keys up to {NEWEST_KNOWN_MINOR[0]}.{NEWEST_KNOWN_MINOR[1]}; "
+    f"vtepc knows the Helm and ConfigMap keys up to 1.{NEWEST_MINOR}; "
     "check the generated values against your chart",
 )
 VNI_DROP_RELEASE = register_code(
@@ -45,40 +42,44 @@ ARP_ZERO_MAC_RELEASE = register_code(
     "check that your release includes cilium PR 44513 (issue 44453) or test ARP from the BIG-IP; "
     "1.17.x is not affected",
 )
+TUNNEL_PORT_UNSUPPORTED = register_code(
+    "VTEP606", "error", "this Cilium chart cannot set the tunnel port",
+    f"use the protocol's default port (vxlan {VXLAN_PORT}, geneve {GENEVE_PORT}) or Cilium 1.{TUNNEL_PORT_FROM_MINOR} or later",
+)
 
 
-def parse_version(text: str) -> tuple[int, int, int | None] | None:
-    match = _VERSION.fullmatch(text.strip())
-    if match is None:
-        return None
-    major, minor, patch = match.groups()
-    return int(major), int(minor), int(patch) if patch is not None else None
-
-
-@check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE)
+@check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE, TUNNEL_PORT_UNSUPPORTED)
 def cilium_version(ctx: Context) -> Iterator[Finding]:
     text = ctx.topology.cluster.cilium_version
     if not ctx.is_cilium or text is None:
         return
     path = ("cluster", "ciliumVersion")
-    version = parse_version(text)
+    version = match_cilium_version(text)
     if version is None:
         yield Finding(BAD_VERSION, path, f"ciliumVersion '{text}' is not MAJOR.MINOR[.PATCH]")
         return
-    minor = version[:2]
-    release = (version[0], version[1], version[2] or 0)
-    if minor < OLDEST_SUPPORTED:
+    minor = (version.major, version.minor)
+    release = (version.major, version.minor, version.patch)
+    if minor < (1, OLDEST_MINOR):
         yield Finding(
             UNSUPPORTED_VERSION, path,
             f"Cilium {text} is older than 1.12: vtepc supports 1.12 and later; before 1.12 VTEP was beta and "
             "required policyEnforcementMode: never (no network policy at all, cilium issue 17694)",
         )
         return
-    if minor > NEWEST_KNOWN_MINOR:
+    if minor > (1, NEWEST_MINOR):
         yield Finding(
             NEWER_THAN_KNOWN, path,
-            f"Cilium {text} is newer than {NEWEST_KNOWN_MINOR[0]}.{NEWEST_KNOWN_MINOR[1]}, the newest minor vtepc "
+            f"Cilium {text} is newer than 1.{NEWEST_MINOR}, the newest minor vtepc "
             "knows; the generated values follow that release",
+        )
+    cluster = ctx.topology.cluster
+    default_port = GENEVE_PORT if cluster.tunnel_protocol == "geneve" else VXLAN_PORT
+    if cluster.routing == "tunnel" and cluster.tunnel_port != default_port and not version.has_tunnel_port:
+        yield Finding(
+            TUNNEL_PORT_UNSUPPORTED, ("cluster", "tunnelPort"),
+            f"tunnelPort {cluster.tunnel_port}: the Cilium 1.{version.minor} chart has no tunnelPort value "
+            f"(it exists from 1.{TUNNEL_PORT_FROM_MINOR})",
         )
     if not ctx.uses_vtep:
         return

@@ -326,11 +326,12 @@ def compile_bigip(topology: "Topology", index: int) -> BigipState:
         )
     vtep = None
     if topology.cluster.routing == "native":
-        if underlay.gateway is None:
-            raise BigipCompileError(f"{path}.underlay.gateway is required with routing: native")
-        objects.append(
-            Route(POD_ROUTE, with_route_domain(topology.cluster.pod_cidr, rd), gw=with_route_domain(underlay.gateway, rd), origin=f"{path}.underlay.gateway")
-        )
+        # Without a gateway the pod network may still be reachable through routes vtepc does
+        # not manage (validation warns, VTEP504); vtepc then owns no route.
+        if underlay.gateway is not None:
+            objects.append(
+                Route(POD_ROUTE, with_route_domain(topology.cluster.pod_cidr, rd), gw=with_route_domain(underlay.gateway, rd), origin=f"{path}.underlay.gateway")
+            )
     else:
         if bigip.tunnel is None:
             raise BigipCompileError(f"{path}.tunnel is required with routing: tunnel")
