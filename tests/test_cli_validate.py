@@ -99,3 +99,19 @@ def test_unreadable_file_is_a_diagnostic_not_a_traceback(tmp_path):
     result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1 and "VTEP007 error: cannot read" in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, no exception escaped
+
+
+def test_console_script_usage_errors_exit_1_never_2(tmp_path):
+    """2 is reserved for `vtepc diff`'s "changes"; a typo'd option must not look like one."""
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "vtepc", *args], capture_output=True, text=True)
+
+    for args in (["validate", "--bogus"], ["diff", "x.yaml", "--no-such-flag"], ["build"], []):
+        result = run(*args)
+        assert result.returncode == 1, (args, result.returncode, result.stderr)
+        assert "Usage:" in result.stderr + result.stdout and "Traceback" not in result.stderr
+    assert run("--help").returncode == 0
+    assert run("validate", str(EXAMPLE_FILES[0])).returncode == 0

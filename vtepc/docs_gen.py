@@ -73,8 +73,7 @@ def exit_codes_markdown(command_help: Mapping[str, str]) -> str:
         out.append(f"| `vtepc {name}` | {_cell(exit_codes_of(command_help[name]) or 'not documented')} |")
     out += [
         "",
-        "Every command also exits 2 on a usage error (an unknown option, a missing argument): that is the",
-        "command-line parser's convention. For `vtepc diff`, where 2 means \"changes\", tell the two apart",
-        "by the output: a usage error prints `Usage:` and an error on stderr and nothing on stdout.",
+        "A usage error (an unknown option, a missing argument) exits 1 like any other error, with `Usage:`",
+        "and the problem on stderr, so exit 2 from `vtepc diff` always means \"changes\".",
     ]
     return "\n".join(out) + "\n"

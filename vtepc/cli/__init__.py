@@ -1,4 +1,6 @@
 """Command-line interface: a thin layer over the library. Only this package prints or exits."""
+import typer
+
 from ._app import app
 
 # Each import attaches one or more commands to `app`.
@@ -12,5 +14,29 @@ from . import snapshot as _snapshot  # noqa: E402,F401
 from . import discover as _discover  # noqa: E402,F401
 
 
+# Usage errors exit 1, not click's 2: `vtepc diff` uses 2 for "changes" (terraform's
+# -detailed-exitcode convention), and a pipeline must never read a typo as a pending change.
+USAGE_ERROR_EXIT = 1
+
+
+def _click_exception(name: str) -> type[Exception]:
+    # Typer >= 0.29 vendors click (typer._click) while older releases use click itself; the
+    # public typer.BadParameter derives from whichever UsageError/ClickException is in use.
+    return next(base for base in typer.BadParameter.__mro__ if base.__name__ == name)
+
+
 def main() -> None:
-    app()
+    usage_error = _click_exception("UsageError")
+    click_exception = _click_exception("ClickException")
+    try:
+        status = app(standalone_mode=False)
+    except usage_error as exc:
+        exc.show()
+        raise SystemExit(USAGE_ERROR_EXIT) from None
+    except click_exception as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("aborted", err=True)
+        raise SystemExit(130) from None
+    raise SystemExit(status if isinstance(status, int) else 0)
