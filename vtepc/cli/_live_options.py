@@ -16,11 +16,27 @@ INSECURE = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS cert
 def live_source(bigip: list[str], kubeconfig: Optional[Path], context: Optional[str], ca_bundle: Optional[Path], insecure: bool) -> dict[str, Any]:
     """Keyword arguments for vtepc.live.read_observed_state / vtepc.discover.discover_facts."""
     from ..live.http import TlsOptions
-    from .diff import _parse_bigip_urls
 
     return {
-        "bigip_urls": _parse_bigip_urls(bigip),
+        "bigip_urls": parse_bigip_urls(bigip),
         "kubeconfig": kubeconfig,
         "context": context,
         "bigip_tls": TlsOptions(ca_file=ca_bundle, insecure=insecure),
     }
+
+
+def parse_bigip_urls(values: list[str]) -> dict[str, str]:
+    from urllib.parse import urlsplit
+
+    from ..diagnostics import VtepcError
+
+    urls = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or not name or not url:
+            raise VtepcError(f"--bigip expects NAME=URL, got {value.split('@')[-1]!r}")
+        if urlsplit(url).username is not None:
+            # Never echo the value: it holds a credential.
+            raise VtepcError(f"--bigip {name}: credentials in the URL are refused; set VTEPC_BIGIP_USERNAME and VTEPC_BIGIP_PASSWORD")
+        urls[name] = url
+    return urls

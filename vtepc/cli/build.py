@@ -20,20 +20,11 @@ def build(
     """
     from .. import api
     from ..build import compare_tree, write_tree
-    from ..diagnostics import TopologyInvalid, VtepcError
-    from .output import format_text, summary
+    from .output import echo_warnings, exit_on_failure
 
-    try:
+    with exit_on_failure(topology, "nothing written"):
         artifacts, report = api.build(topology)
-    except TopologyInvalid as exc:
-        typer.echo(format_text(exc.diagnostics), err=True)
-        typer.echo(f"{topology}: invalid: {summary(exc.diagnostics)}; nothing written", err=True)
-        raise typer.Exit(1)
-    except VtepcError as exc:
-        typer.echo(f"error: {exc}; nothing written", err=True)
-        raise typer.Exit(1)
-    if report.warnings:
-        typer.echo(format_text(report.warnings), err=True)
+    echo_warnings(report.warnings)
     if check:
         difference = compare_tree(output, artifacts)
         if difference.stale:
@@ -46,9 +37,6 @@ def build(
             raise typer.Exit(1)
         typer.echo(f"{output} is up to date ({len(artifacts)} files)", err=True)
         return
-    try:
+    with exit_on_failure(topology, f"{output} left as it was"):
         write_tree(output, artifacts)
-    except (VtepcError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1)
     typer.echo(f"wrote {len(artifacts)} files to {output}", err=True)

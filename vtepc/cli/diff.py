@@ -28,23 +28,6 @@ def _use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
-def _parse_bigip_urls(values: list[str]) -> dict[str, str]:
-    from urllib.parse import urlsplit
-
-    from ..diagnostics import VtepcError
-
-    urls = {}
-    for value in values:
-        name, sep, url = value.partition("=")
-        if not sep or not name or not url:
-            raise VtepcError(f"--bigip expects NAME=URL, got {value.split('@')[-1]!r}")
-        if urlsplit(url).username is not None:
-            # Never echo the value: it holds a credential.
-            raise VtepcError(f"--bigip {name}: credentials in the URL are refused; set VTEPC_BIGIP_USERNAME and VTEPC_BIGIP_PASSWORD")
-        urls[name] = url
-    return urls
-
-
 def _fail(message: str, output_format: DiffFormat) -> None:
     from ..diff import format_json_error
 

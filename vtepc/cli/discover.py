@@ -27,12 +27,11 @@ def discover(
     change. Credentials come from the environment (VTEPC_BIGIP_USERNAME / VTEPC_BIGIP_PASSWORD,
     or per device VTEPC_BIGIP_<NAME>_...) and the kubeconfig. Exit 0 ok, 1 error.
     """
-    from ..diagnostics import TopologyInvalid, VtepcError
     from ..discover import apply_facts, check_edited, discover_facts, unified_diff, write_in_place
     from ..validate import load_topology
-    from .output import format_text, summary
+    from .output import exit_on_failure
 
-    try:
+    with exit_on_failure(topology, "nothing discovered"):
         loaded = load_topology(topology)
         facts = discover_facts(
             loaded,
@@ -44,13 +43,6 @@ def discover(
             check_edited(edit.text, str(topology))
         if edit.changed and not dry_run:
             write_in_place(topology, edit.text)
-    except TopologyInvalid as exc:
-        typer.echo(format_text(exc.diagnostics), err=True)
-        typer.echo(f"{topology}: invalid: {summary(exc.diagnostics)}; nothing discovered", err=True)
-        raise typer.Exit(1)
-    except (VtepcError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1)
     for note in facts.notes:
         typer.echo(f"note: {note}", err=True)
     if dry_run:

@@ -25,14 +25,10 @@ def graph(
 
     Exit 0 ok, 1 invalid topology (the errors go to stderr).
     """
-    from ..diagnostics import TopologyInvalid
     from ..graph import render_graph
     from ..validate import load_topology
-    from .output import format_text
+    from .output import exit_on_failure
 
-    try:
+    with exit_on_failure(topology, "no graph printed"):
         resolved = load_topology(topology)
-    except TopologyInvalid as exc:
-        typer.echo(format_text(exc.diagnostics), err=True)
-        raise typer.Exit(1)
     typer.echo(render_graph(resolved, format.value, max_nodes), nl=False)

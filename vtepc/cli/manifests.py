@@ -43,18 +43,10 @@ def manifests(topology: Path = typer.Argument(..., help="The topology YAML file.
     and errors go to stderr. Exit 0 ok, 1 invalid topology or no Kubernetes manifests.
     """
     from .. import api
-    from ..diagnostics import TopologyInvalid, VtepcError
-    from .output import format_text
+    from .output import echo_warnings, exit_on_failure
 
-    try:
+    with exit_on_failure(topology, "no manifests printed"):
         artifacts, report = api.build(topology)
         stream = manifest_stream(artifacts)
-    except TopologyInvalid as exc:
-        typer.echo(format_text(exc.diagnostics), err=True)
-        raise typer.Exit(1)
-    except VtepcError as exc:
-        typer.echo(f"error: {topology}: {exc}", err=True)
-        raise typer.Exit(1)
-    if report.warnings:
-        typer.echo(format_text(report.warnings), err=True)
+    echo_warnings(report.warnings)
     typer.echo(stream, nl=False)

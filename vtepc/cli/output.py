@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import typer
 
 from ..diagnostics import Diagnostic
 
@@ -50,3 +54,28 @@ def summary(diagnostics: list[Diagnostic]) -> str:
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     return f"{errors} error(s), {warnings} warning(s)"
+
+
+@contextmanager
+def exit_on_failure(topology: Path, consequence: str) -> Iterator[None]:
+    """Turn the library's typed errors into stderr lines and exit 1: never a traceback.
+
+    An invalid topology prints every diagnostic and a summary; any other VtepcError (or an
+    OS error on the files involved) prints one line. `consequence` says what did not happen.
+    """
+    from ..diagnostics import TopologyInvalid, VtepcError
+
+    try:
+        yield
+    except TopologyInvalid as exc:
+        typer.echo(format_text(exc.diagnostics), err=True)
+        typer.echo(f"{topology}: invalid: {summary(exc.diagnostics)}; {consequence}", err=True)
+        raise typer.Exit(1) from None
+    except (VtepcError, OSError) as exc:
+        typer.echo(f"error: {exc}; {consequence}", err=True)
+        raise typer.Exit(1) from None
+
+
+def echo_warnings(diagnostics: list[Diagnostic]) -> None:
+    if diagnostics:
+        typer.echo(format_text(diagnostics), err=True)

@@ -26,26 +26,18 @@ def snapshot(
     per device VTEPC_BIGIP_<NAME>_...) and the kubeconfig; secrets are stripped from the files.
     Exit 0 ok, 1 error (nothing is written unless every target was read).
     """
-    from ..diagnostics import TopologyInvalid, VtepcError
     from ..live import read_observed_state
     from ..snapshot import write_snapshot
     from ..validate import load_topology
-    from .output import format_text, summary
+    from .output import exit_on_failure
 
-    try:
+    with exit_on_failure(topology, "nothing recorded"):
         loaded = load_topology(topology)
         observed = read_observed_state(
             loaded,
             **live_source(bigip, kubeconfig, context, ca_bundle, insecure),
         )
         written = write_snapshot(observed, output, loaded.metadata.name)
-    except TopologyInvalid as exc:
-        typer.echo(format_text(exc.diagnostics), err=True)
-        typer.echo(f"{topology}: invalid: {summary(exc.diagnostics)}; nothing recorded", err=True)
-        raise typer.Exit(1)
-    except VtepcError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1)
     for kind, why in sorted(observed.unread_kinds.items()):
         typer.echo(f"note: {kind} not recorded: {why}", err=True)
     typer.echo(f"recorded {len(written) - 1} target(s) to {output}", err=True)
