@@ -19,6 +19,14 @@ CASES = [
           "    underlay: {vlan: internal, selfIP: 10.1.0.101/24, gateway: 10.1.0.254}\n\nbgp:\n"),),
         at="  - name: demo",
     ),
+    Case(
+        "VTEP808", "cilium-native-bgp",
+        (("\nbgp:\n",
+          "  - name: bigip-2\n    managementURL: https://10.1.0.101\n"
+          "    underlay: {vlan: internal, selfIP: 10.1.0.101/24, gateway: 10.1.0.254}\n\nbgp:\n"),
+         ("    virtualPort: 80\n", "    virtualPort: 80\n    bigip: bigip-1\n")),
+        at="bigip: bigip-1\n    mode",
+    ),
     Case("VTEP803", "cilium-native-bgp", (("timeout: 16", "timeout: 5"),), at="timeout: 5"),
     Case("VTEP804", "cilium-native-bgp", (("    managementURL: https://10.1.0.100\n", ""),), at="- name: bigip-1"),
     Case("VTEP805", "cilium-native-bgp", ((CIS, ""),), at="services:"),

@@ -36,6 +36,27 @@ SERVICE_ROUTE_DOMAINS = register_code(
     "pin the service to one BIG-IP with service.bigip, or put its BIG-IPs in one route domain: "
     "the service's one CIS ConfigMap carries one virtual address (IP%RD)",
 )
+PINNED_SERVICE_EVERYWHERE = register_code(
+    "VTEP808", "warning", "service pinned to one BIG-IP, but every CIS deploys every AS3 ConfigMap",
+    "CIS has no ConfigMap filter (only --namespace/--namespace-label): put such services in a namespace only "
+    "that BIG-IP's CIS watches, or drop service.bigip",
+)
+
+
+@check(PINNED_SERVICE_EVERYWHERE)
+def pinned_services(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    if topo.cis is None or len(topo.bigips) < 2:
+        return
+    names = {b.name for b in topo.bigips}
+    for i, service in enumerate(topo.services):
+        if service.bigip in names:
+            others = ", ".join(sorted(names - {service.bigip}))
+            yield Finding(
+                PINNED_SERVICE_EVERYWHERE, ("services", i, "bigip"),
+                f"service '{service.name}' targets BIG-IP '{service.bigip}', but the CIS of {others} will also "
+                "deploy its AS3 ConfigMap",
+            )
 
 
 @check(SERVICE_ROUTE_DOMAINS)
