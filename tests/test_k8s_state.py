@@ -69,7 +69,7 @@ def test_unknown_mac_omits_vtep_settings_but_keeps_routing():
     bigips[1] = bigips[1].model_copy(update={"tunnel": bigips[1].tunnel.model_copy(update={"mac": None})})
     topology = topology.model_copy(update={"bigips": bigips})
     state = compile_desired_state(topology)
-    assert state.cluster.omitted and "bigips[1].tunnel.mac" in state.cluster.omitted[0]
+    assert state.cluster.omitted and "bigips[1].tunnel.mac" in state.cluster.omitted[0].why
     artifacts = api.render(topology)
     values = yaml.safe_load(artifacts["kubernetes/cilium-values.yaml"])
     config = yaml.safe_load(artifacts["kubernetes/cilium-config.yaml"])["data"]

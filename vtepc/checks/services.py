@@ -20,8 +20,8 @@ MONITOR_TIMEOUT = register_code(
     "F5 recommends timeout = 3 x interval + 1 (interval 5 -> timeout 16), so one lost probe does not mark a member down",
 )
 CIS_WITHOUT_MANAGEMENT_URL = register_code(
-    "VTEP804", "error", "cis needs managementURL on every BIG-IP",
-    "add managementURL (e.g. https://192.0.2.10): CIS is started with --bigip-url for each BIG-IP",
+    "VTEP804", "warning", "BIG-IP without managementURL gets no CIS",
+    "add managementURL (e.g. https://192.0.2.10) if CIS should manage this BIG-IP: CIS is started with --bigip-url",
 )
 SERVICES_WITHOUT_CIS = register_code(
     "VTEP805", "warning", "services without cis",
@@ -46,12 +46,12 @@ PINNED_SERVICE_EVERYWHERE = register_code(
 @check(PINNED_SERVICE_EVERYWHERE)
 def pinned_services(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
-    if topo.cis is None or len(topo.bigips) < 2:
+    if topo.cis is None:
         return
-    names = {b.name for b in topo.bigips}
+    with_cis = {b.name for b in topo.bigips if b.management_url is not None}
     for i, service in enumerate(topo.services):
-        if service.bigip in names:
-            others = ", ".join(sorted(names - {service.bigip}))
+        others = ", ".join(sorted(with_cis - {service.bigip}))
+        if service.bigip is not None and others:
             yield Finding(
                 PINNED_SERVICE_EVERYWHERE, ("services", i, "bigip"),
                 f"service '{service.name}' targets BIG-IP '{service.bigip}', but the CIS of {others} will also "
@@ -127,7 +127,8 @@ def cis(ctx: Context) -> Iterator[Finding]:
         if bigip.management_url is None:
             yield Finding(
                 CIS_WITHOUT_MANAGEMENT_URL, ("bigips", i),
-                f"BIG-IP '{bigip.name}' has no managementURL, which CIS needs as its --bigip-url",
+                f"BIG-IP '{bigip.name}' has no managementURL, which CIS needs as its --bigip-url: no CIS is "
+                "deployed for it, so nothing fills the pools of its services",
             )
     if topo.cis.pool_member_type == "nodeport" and ctx.is_tunnel:
         yield Finding(

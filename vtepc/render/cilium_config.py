@@ -40,5 +40,5 @@ def render_cilium_config(state: "DesiredState") -> dict[str, str]:
         "the keys the cilium chart owns, then restart the agents to load it:",
         f"  {ROLLOUT_RESTART}",
     ]
-    notes += [f"Left out: {why}" for why in state.cluster.omitted]
+    notes += [f"Left out: {o.why}" for o in state.cluster.omitted if o.artifact == "cilium"]
     return {"kubernetes/cilium-config.yaml": dump_yaml([manifest], header(state, *notes))}

@@ -31,5 +31,5 @@ def render_cilium_values(state: "DesiredState") -> dict[str, str]:
         f"  helm upgrade cilium cilium/cilium --version {version} -n kube-system --reuse-values -f cilium-values.yaml",
         f"then: {ROLLOUT_RESTART}",
     ]
-    notes += [f"Left out: {why}" for why in state.cluster.omitted]
+    notes += [f"Left out: {o.why}" for o in state.cluster.omitted if o.artifact == "cilium"]
     return {CILIUM_VALUES_PATH: dump_yaml([_sorted(values.values)], header(state, *notes))}

@@ -25,5 +25,6 @@ def render_kustomization(state: "DesiredState") -> dict[str, str]:
     if not manifests:
         return {}
     notes = ["cilium-values.yaml is Helm values, not a manifest: use it with helm."] if CILIUM_VALUES_PATH in paths else []
+    notes += [f"Left out: {o.why}" for o in state.cluster.omitted]
     kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": manifests}
     return {PATH: dump_yaml([kustomization], header(state, *notes))}

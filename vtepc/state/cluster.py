@@ -158,12 +158,26 @@ def _object_from_jsonable(cls: type, raw: dict):
 
 
 @dataclass(frozen=True)
+class Omission:
+    """Something the topology implies but the build leaves out for now, and why.
+
+    `artifact` names the area ("cilium", "flannel-node", "cis") so each renderer notes only
+    its own omissions; kubernetes/kustomization.yaml lists them all."""
+
+    artifact: str
+    why: str
+
+    def __str__(self) -> str:
+        return self.why
+
+
+@dataclass(frozen=True)
 class ClusterState:
     name: str
     items: tuple = ()  # every object, sorted by (kind, name)
     nodes: tuple[ExpectedNode, ...] = ()
     # Why an artifact was left out (e.g. a tunnel MAC is not known yet); renderers skip it.
-    omitted: tuple[str, ...] = ()
+    omitted: tuple[Omission, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", _sorted_objects(self.items))
@@ -184,7 +198,7 @@ class ClusterState:
             "name": self.name,
             "objects": [_object_to_jsonable(o) for o in self.items],
             "nodes": [_object_to_jsonable(n) for n in self.nodes],
-            "omitted": list(self.omitted),
+            "omitted": [{"artifact": o.artifact, "why": o.why} for o in self.omitted],
         }
 
     @classmethod
@@ -196,7 +210,8 @@ class ClusterState:
                 raise VtepcError(f"unknown cluster object kind {raw.get('kind')!r} in recorded state")
             items.append(_object_from_jsonable(kind_cls, raw))
         nodes = tuple(_object_from_jsonable(ExpectedNode, raw) for raw in data.get("nodes", []))
-        return cls(data["name"], tuple(items), nodes, tuple(data.get("omitted", [])))
+        omitted = tuple(Omission(o["artifact"], o["why"]) for o in data.get("omitted", []))
+        return cls(data["name"], tuple(items), nodes, omitted)
 
 
 # --- Cilium ---------------------------------------------------------------------------------
@@ -259,14 +274,14 @@ def _nest(settings: list[ChartSetting]) -> dict:
 def _cilium_objects(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> tuple[list, list[str]]:
     version = parse_cilium_version(topology.cluster.cilium_version)
     settings = routing_settings(topology.cluster, version)
-    omitted: list[str] = []
+    omitted: list[Omission] = []
     if topology.cluster.routing == "tunnel":
         vteps = cilium_vteps(topology, bigips)
         unknown = [f"bigips[{i}].tunnel.mac" for v, i in vteps if v.mac is None]
         if unknown:
             # A guessed MAC would silently blackhole pod -> BIG-IP traffic; leave the VTEP
             # settings out until `vtepc discover` fills the MAC in.
-            omitted.append("Cilium vtep settings (tunnel MAC unknown: " + ", ".join(unknown) + ")")
+            omitted.append(Omission("cilium", "Cilium vtep settings (tunnel MAC unknown: " + ", ".join(unknown) + ")"))
         elif vteps:
             settings.extend(_vtep_settings(topology, vteps))
     values = CiliumHelmValues(
@@ -295,7 +310,7 @@ def _flannel_nodes(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> 
             continue
         path = f"bigips[{index}]"
         if vtep.mac is None:
-            omitted.append(f"flannel Node {bigip.name} (tunnel MAC unknown: {path}.tunnel.mac)")
+            omitted.append(Omission("flannel-node", f"flannel Node {bigip.name} (tunnel MAC unknown: {path}.tunnel.mac)"))
             continue
         # The BIG-IP's node-sized subnet of the flannel network: the tunnel self IP's address
         # with the prefix flannel gives every node (the cluster nodes' podCIDR prefix, /24 by default).
@@ -333,8 +348,6 @@ def cis_supports_cilium_name(image: str) -> bool:
 
 def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
     bigip = topology.bigips[index]
-    if bigip.management_url is None:
-        raise ClusterCompileError(f"cis needs bigips[{index}].managementURL for --bigip-url")
     args = [
         # Kubernetes expands $(VAR) in args from the container env, which comes from the Secret.
         f"--bigip-username=$({CIS_USERNAME_ENV})",
@@ -358,10 +371,13 @@ def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
     return args
 
 
-def _cis_controllers(topology: "Topology") -> list[CisController]:
+def _cis_controllers(topology: "Topology") -> tuple[list[CisController], list[str]]:
     cis = topology.cis
-    out = []
+    out, omitted = [], []
     for index, bigip in enumerate(topology.bigips):
+        if bigip.management_url is None:  # validation warns (VTEP804)
+            omitted.append(Omission("cis", f"CIS for {bigip.name} (no managementURL for --bigip-url: bigips[{index}].managementURL)"))
+            continue
         name = CIS_NAME_PREFIX + bigip.name
         out.append(
             CisController(
@@ -373,7 +389,7 @@ def _cis_controllers(topology: "Topology") -> list[CisController]:
                 origin="cis",
             )
         )
-    return out
+    return out, omitted
 
 
 def _as3_configmaps(topology: "Topology") -> list[As3ConfigMap]:
@@ -418,7 +434,7 @@ def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
     """The cluster desired state of a validated, defaults-resolved topology."""
     cluster = topology.cluster
     items: list = []
-    omitted: list[str] = []
+    omitted: list[Omission] = []
     if cluster.cni == "cilium":
         cilium, why = _cilium_objects(topology, bigips)
         items += cilium
@@ -428,7 +444,9 @@ def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
         items += nodes
         omitted += why
     if topology.cis is not None:
-        items += _cis_controllers(topology)
+        controllers, why = _cis_controllers(topology)
+        items += controllers
+        omitted += why
     items += _as3_configmaps(topology)
     if cluster.routing == "native":
         items += _bird_configs(topology)
