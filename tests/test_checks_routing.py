@@ -4,6 +4,7 @@ from .checks_support import Case, assert_case, case_id, example, validate
 
 BGP = "bgp:\n  asn: 64512\n  peers:\n    - name: uplink0\n      address: 10.1.0.253\n    - name: uplink1\n      address: 10.1.0.254\n"
 GATEWAY = "      gateway: 10.1.0.254         # the BGP-fed switch that knows every pod CIDR\n"
+NODES_BLOCK = example("cilium-vxlan")[example("cilium-vxlan").index("  nodes:\n"):example("cilium-vxlan").index("\nbigips:")]
 VXLAN_TUNNEL_TO_END = example("cilium-vxlan")[example("cilium-vxlan").index("    tunnel:\n"):]
 
 CASES = [
@@ -18,6 +19,7 @@ CASES = [
     Case("VTEP507", "cilium-native-bgp", ((GATEWAY, GATEWAY + "    tunnel:\n      selfIP: 10.1.6.34/24\n"),), at="    tunnel:"),
     Case("VTEP508", "cilium-native-bgp", (("{name: node3, ip: 10.1.0.3, podCIDR: 10.16.2.0/24}", "{name: node3, ip: 10.1.0.3}"),),
          at="name: node3"),
+    Case("VTEP509", "cilium-vxlan", ((NODES_BLOCK, "  nodes: []\n"),), at="- name: bigip-1"),
 ]
 
 

@@ -41,6 +41,27 @@ NATIVE_NODE_WITHOUT_POD_CIDR = register_code(
     "VTEP508", "error", "routing: native and a node has no podCIDR",
     "give every node its podCIDR: it is the route its BIRD announces",
 )
+NO_FDB_SOURCE = register_code(
+    "VTEP509", "warning", "static FDB on, but no nodes and no CIS",
+    "list the nodes under cluster.nodes (`vtepc discover` fills them from the cluster), "
+    "or deploy CIS (cis section, staticFDB: false) to keep the FDB",
+)
+
+
+@check(NO_FDB_SOURCE)
+def fdb_source(ctx: Context) -> Iterator[Finding]:
+    # With an empty FDB the BIG-IP floods its ARP requests to nobody: pods are unreachable.
+    topo = ctx.topology
+    if topo.cluster.routing != "tunnel" or topo.cluster.nodes or topo.cis is not None:
+        return
+    for i, bigip in enumerate(topo.bigips):
+        if bigip.tunnel is not None and bigip.static_fdb:
+            yield Finding(
+                # Points at staticFDB when written, else at the BIG-IP (positions fall back to the parent).
+                NO_FDB_SOURCE, ("bigips", i, "staticFDB"),
+                f"BIG-IP '{bigip.name}' compiles static FDB records, but cluster.nodes is empty and no CIS "
+                "keeps them: its tunnel FDB stays empty and no pod is reachable",
+            )
 
 
 @check(NATIVE_WITHOUT_BGP, BGP_WITHOUT_PEERS, RESERVED_ASN, BGP_IGNORED)
