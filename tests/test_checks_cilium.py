@@ -26,7 +26,6 @@ CASES = [
     Case("VTEP308", "cilium-vxlan", (("    tunnel:\n", "    tunnel:\n      floodingType: none\n"),), at="floodingType: none"),
     Case("VTEP309", "cilium-vxlan", (("mac: 00:50:56:a0:7d:d8", "mac: 01:50:56:A0:7D:D8"),), at="mac: 01:50:56:A0:7D:D8"),
     Case("VTEP310", "cilium-vxlan", (('  ciliumVersion: "1.16.19"\n', ""),), at="cluster:"),
-    Case("VTEP311", "cilium-geneve", (("  tunnelProtocol: geneve\n", "  tunnelProtocol: geneve\n  tunnelPort: 8472\n"),), at="tunnelPort: 8472"),
     Case("VTEP312", "cilium-vxlan", (("  tunnelProtocol: vxlan\n", "  tunnelProtocol: vxlan\n  tunnelPort: 6081\n"),), at="tunnelPort: 6081"),
     Case("VTEP313", "cilium-vxlan", (("      mac: 00:50:56:a0:7d:d8\n", ""),), at="    tunnel:"),
     Case("VTEP313", "flannel", (("      mac: 00:50:56:bb:70:8b\n", ""),), at="    tunnel:", id="VTEP313-flannel"),
@@ -58,3 +57,14 @@ def test_dual_stack_accepts_vni_9_with_a_warning():
 def test_vtep_checks_do_not_apply_to_native_routing():
     report = validate(example("cilium-native-bgp"))
     assert not [d for d in report.diagnostics if d.code.startswith("VTEP3")]
+
+
+def test_geneve_on_another_port_validates_and_builds_its_own_profile():
+    """The built-in geneve profile's port is fixed; vtepc creates one with the topology's port."""
+    from vtepc.api import render
+
+    text = example("cilium-geneve").replace("  tunnelProtocol: geneve\n", "  tunnelProtocol: geneve\n  tunnelPort: 7081\n")
+    report = validate(text)
+    assert report.ok, [d.format_text() for d in report.diagnostics]
+    tmsh = render(report.topology)["bigip/bigip-1/network.tmsh"]
+    assert "tmsh create net tunnels geneve cilium_geneve-geneve port 7081" in tmsh

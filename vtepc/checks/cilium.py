@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ..addresses import IPInterface, mac_is_group
 from ..diagnostics import register_code
-from ..model import CILIUM_VNI, GENEVE_BUILTIN_PROFILE, GENEVE_PORT, VXLAN_PORT
+from ..model import CILIUM_VNI, GENEVE_PORT, VXLAN_PORT
 from . import Context, Finding, check, self_ips
 from ._networks import NetworkIndex, span_of
 
@@ -67,11 +67,6 @@ VTEP_MAC_GROUP = register_code(
 CILIUM_VERSION_MISSING = register_code(
     "VTEP310", "error", "cluster.ciliumVersion is missing",
     "add ciliumVersion: \"1.16.19\" (your release): it selects the Helm/ConfigMap keys and the version lints",
-)
-GENEVE_PORT_MISMATCH = register_code(
-    "VTEP311", "error", "Geneve port differs from the built-in geneve profile",
-    f"the BIG-IP's built-in geneve profile listens on {GENEVE_PORT}: remove tunnelPort or name a custom "
-    "profile with that port in tunnel.profile",
 )
 PORT_OF_OTHER_PROTOCOL = register_code(
     "VTEP312", "warning", "tunnelPort is the other protocol's port",
@@ -216,20 +211,14 @@ def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@check(GENEVE_PORT_MISMATCH, PORT_OF_OTHER_PROTOCOL)
+# A Geneve port other than 6081 is fine: the built-in profile's port is fixed, so the BIG-IP
+# side then creates a geneve profile of its own with that port (state/bigip.py).
+@check(PORT_OF_OTHER_PROTOCOL)
 def tunnel_port(ctx: Context) -> Iterator[Finding]:
     if not ctx.uses_vtep:
         return
     cluster = ctx.topology.cluster
     port = cluster.tunnel_port
-    if cluster.tunnel_protocol == "geneve":
-        for i, bigip in enumerate(ctx.topology.bigips):
-            if bigip.tunnel is not None and bigip.tunnel.profile == GENEVE_BUILTIN_PROFILE and port != GENEVE_PORT:
-                yield Finding(
-                    GENEVE_PORT_MISMATCH, ("cluster", "tunnelPort"),
-                    f"tunnelPort is {port}, but BIG-IP '{bigip.name}' uses the built-in geneve profile (port {GENEVE_PORT})",
-                )
-                return
     other = {"vxlan": GENEVE_PORT, "geneve": VXLAN_PORT}[cluster.tunnel_protocol]
     if port == other:
         yield Finding(
