@@ -12,17 +12,33 @@ if TYPE_CHECKING:
     from ..state import DesiredState
 
 RendererFn = Callable[["DesiredState"], Mapping[str, str]]
+# An index renderer lists what the others wrote (e.g. kustomization.yaml): it runs after
+# them and gets their paths, so nothing is rendered twice to learn what exists.
+IndexFn = Callable[["DesiredState", frozenset[str]], Mapping[str, str]]
 
 RENDERERS: dict[str, RendererFn] = {}
+INDEXES: dict[str, IndexFn] = {}
 
 def renderer(name: str) -> Callable[[RendererFn], RendererFn]:
     def decorate(fn: RendererFn) -> RendererFn:
-        if name in RENDERERS:
-            raise ValueError(f"renderer {name} registered twice")
-        RENDERERS[name] = fn
+        _register(RENDERERS, name, fn)
         return fn
 
     return decorate
+
+
+def index_renderer(name: str) -> Callable[[IndexFn], IndexFn]:
+    def decorate(fn: IndexFn) -> IndexFn:
+        _register(INDEXES, name, fn)
+        return fn
+
+    return decorate
+
+
+def _register(registry: dict, name: str, fn: Callable) -> None:
+    if name in RENDERERS or name in INDEXES:
+        raise ValueError(f"renderer {name} registered twice")
+    registry[name] = fn
 
 
 def load_renderers() -> dict[str, RendererFn]:
@@ -39,9 +55,16 @@ def load_renderers() -> dict[str, RendererFn]:
 def render_all(state: "DesiredState") -> dict[str, str]:
     """Every artifact of every registered renderer, keyed by relative path, sorted."""
     out: dict[str, str] = {}
-    for name, fn in sorted(load_renderers().items()):
-        for path, text in fn(state).items():
+
+    def collect(name: str, files: Mapping[str, str]) -> None:
+        for path, text in files.items():
             if path in out:
                 raise ValueError(f"renderer {name} wrote {path}, already written by another renderer")
             out[path] = text
+
+    for name, fn in sorted(load_renderers().items()):
+        collect(name, fn(state))
+    paths = frozenset(out)
+    for name, index in sorted(INDEXES.items()):
+        collect(name, index(state, paths))
     return dict(sorted(out.items()))

@@ -1,14 +1,14 @@
 """kubernetes/kustomization.yaml: every manifest under kubernetes/, so `kubectl kustomize`,
 Flux and Argo CD take the directory as it is.
 
-The list is what the other renderers write under kubernetes/ (Helm values excluded), so a
+The list is what the other renderers wrote under kubernetes/ (Helm values excluded), so a
 new manifest can never be missing from it.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import RENDERERS, renderer
+from . import index_renderer
 from ._kubernetes import CILIUM_VALUES_PATH, dump_yaml, header
 
 if TYPE_CHECKING:
@@ -18,9 +18,8 @@ DIRECTORY = "kubernetes/"
 PATH = DIRECTORY + "kustomization.yaml"
 
 
-@renderer("kustomization")
-def render_kustomization(state: "DesiredState") -> dict[str, str]:
-    paths = {path for name, fn in RENDERERS.items() if name != "kustomization" for path in fn(state)}
+@index_renderer("kustomization")
+def render_kustomization(state: "DesiredState", paths: frozenset[str]) -> dict[str, str]:
     manifests = sorted(p.removeprefix(DIRECTORY) for p in paths if p.startswith(DIRECTORY) and p != CILIUM_VALUES_PATH)
     if not manifests:
         return {}
