@@ -209,3 +209,21 @@ def test_yaml_quoting_is_safe_for_yaml_1_1_readers():
     topology = topology.model_copy(update={"bigips": [bigip.model_copy(update={"tunnel": bigip.tunnel.model_copy(update={"mac": "12:34:56:12:34:56"})})]})
     values = yaml.safe_load(api.render(topology)["kubernetes/cilium-values.yaml"])
     assert values["vtep"]["mac"] == "12:34:56:12:34:56"
+
+
+def test_service_labels_name_the_as3_objects_cis_discovers():
+    """README documents vtepc.state.cluster.service_labels as the labels a Service needs."""
+    from vtepc.state.as3 import application_name, as3_tenant, pool_name
+    from vtepc.state.cluster import service_labels
+    from vtepc.validate import load_topology
+
+    topology = load_topology(EXAMPLES / "cilium-native-bgp.yaml")
+    service = topology.services[0]
+    assert service_labels(topology) == {
+        service.name: {
+            "app": service.service,
+            "cis.f5.com/as3-tenant": as3_tenant(topology, service),
+            "cis.f5.com/as3-app": application_name(service),
+            "cis.f5.com/as3-pool": pool_name(service),
+        }
+    }

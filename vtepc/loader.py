@@ -126,7 +126,6 @@ class _Builder:
         self._next = parser.get_event
         self._scalar_event = events.ScalarEvent
         self._mapping_start = events.MappingStartEvent
-        self._sequence_start = events.SequenceStartEvent
         self._alias_event = events.AliasEvent
         self._sequence_end = events.SequenceEndEvent
         self._mapping_end = events.MappingEndEvent

@@ -52,10 +52,6 @@ class Change:
     after: Any
     origin: str  # the topology element that causes it, or DRIFT_ORIGIN
 
-    @property
-    def target_kind(self) -> str:
-        return self.target.partition("/")[0]
-
 
 @dataclass(frozen=True)
 class TargetDiff:

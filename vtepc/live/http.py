@@ -154,7 +154,6 @@ def display_url(url: str) -> str:
 class Response:
     status: int
     body: bytes
-    content_type: str
 
 
 class JsonClient:
@@ -309,7 +308,7 @@ class JsonClient:
             connection.request(method, url_path or "/", body=payload, headers=headers)
             reply = connection.getresponse()
             body = reply.read()
-            return Response(reply.status, body, reply.getheader("Content-Type", ""))
+            return Response(reply.status, body)
         finally:
             connection.close()
 
