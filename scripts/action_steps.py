@@ -84,6 +84,7 @@ class TopologyResult:
     check_diff: str = ""
     diffs: list[tuple[str, str]] = field(default_factory=list)  # (title, markdown)
     changes: bool = False
+    new: bool = False  # not in the base revision: the pull request adds it
     graph: str = ""
     failed: bool = False
 
@@ -100,6 +101,21 @@ def _annotation(level: str, message: str, file: str = "", title: str = "") -> st
 
 def diff_available() -> bool:
     return _run([*VTEPC, "diff", "--help"]).returncode == 0
+
+
+def new_in_revision(path: str, ref: str) -> bool:
+    """True when `ref` is in the repository but does not have this file (a pull request adding it).
+
+    An unknown `ref` (a shallow clone without the base commit) is not "new": `vtepc diff` then
+    fails with git's own message, which says to fetch it.
+    """
+    def exists(spec: str) -> bool:
+        return _run(["git", "cat-file", "-e", spec]).returncode == 0
+
+    # `REF:./path` is the path relative to the working directory, as the runner passes it.
+    if ref.startswith("-"):  # never an option to git; vtepc diff rejects it with a message
+        return False
+    return exists(f"{ref}^{{commit}}") and not exists(f"{ref}:./{path}")
 
 
 def check_topology(path: str, output_dir: str, snapshot_dir: str, base_ref: str, with_diff: bool) -> TopologyResult:
@@ -132,6 +148,11 @@ def check_topology(path: str, output_dir: str, snapshot_dir: str, base_ref: str,
         if snapshot_dir:
             sources.append((f"against the snapshot {snapshot_dir}", ["--snapshot", snapshot_dir]))
         for title, source in sources:
+            if source[0] == "--against-ref" and new_in_revision(path, base_ref):
+                result.changes = True
+                result.new = True
+                result.diffs.append((title, f"`{path}` is new in this pull request (not in the base revision): every artifact is new.\n"))
+                continue
             diff = _run([*VTEPC, "diff", path, *source, "--format", "markdown"])
             if diff.returncode == 1:
                 result.failed = True
@@ -173,7 +194,7 @@ def comment_body(results: list[TopologyResult], key: str, diff_note: str = "", l
     for r in results:
         errors = sum(1 for p in r.problems if p["severity"] == "error")
         validate = f"{errors} error(s), {len(r.problems) - errors} warning(s)" if r.problems else "ok"
-        changes = "yes" if r.changes else ("no" if r.diffs else "n/a")
+        changes = "new topology" if r.new else "yes" if r.changes else ("no" if r.diffs else "n/a")
         head.append(f"| `{r.path}` | {validate} | {r.check} | {changes} |")
     if diff_note:
         head += ["", diff_note]
@@ -208,11 +229,23 @@ def _topologies(spec: str) -> list[str]:
     return paths
 
 
+def topology_name(topology: str) -> str:
+    """`{name}` in output-dir: the file name without `.yaml`/`.yml` and without a `.vtepc` before it.
+
+    network/prod.vtepc.yaml -> prod, network/prod.yaml -> prod, vtepc-topology.yaml -> vtepc-topology:
+    the `rendered/prod` that the docs, the pre-commit example and the Argo CD/Flux manifests use.
+    """
+    name = Path(topology).name
+    for suffix in (".yaml", ".yml"):
+        name = name.removesuffix(suffix)
+    return name.removesuffix(".vtepc") or name
+
+
 def _output_dir(template: str, topology: str, many: bool) -> str:
     if not template:
         return ""
     if "{name}" in template:
-        return template.replace("{name}", Path(topology).stem)
+        return template.replace("{name}", topology_name(topology))
     if many:
         raise SystemExit("output-dir must contain {name} when several topologies are checked")
     return template
@@ -237,9 +270,15 @@ def step_check() -> int:
     diff_note = ""
     if (base_ref or snapshot_dir) and not with_diff:
         diff_note = "_`vtepc diff` is not available in this vtepc version: no change list._"
+    output_dirs = [_output_dir(env.get("VTEPC_OUTPUT_DIR", ""), t, len(topologies) > 1) for t in topologies]
+    taken: dict[str, str] = {}
+    for topology, output_dir in zip(topologies, output_dirs):
+        if output_dir and taken.setdefault(output_dir, topology) != topology:
+            print(_annotation("error", f"{taken[output_dir]} and {topology} would both be checked against {output_dir}", topology))
+            return 1
     results = [
-        check_topology(t, _output_dir(env.get("VTEPC_OUTPUT_DIR", ""), t, len(topologies) > 1), snapshot_dir, base_ref, with_diff)
-        for t in topologies
+        check_topology(t, output_dir, snapshot_dir, base_ref, with_diff)
+        for t, output_dir in zip(topologies, output_dirs)
     ]
     body = comment_body(results, env.get("VTEPC_COMMENT_KEY") or "vtepc", diff_note)
     body_file = Path(env.get("VTEPC_BODY_FILE") or "vtepc-comment.md")
@@ -254,15 +293,27 @@ def step_check() -> int:
     return 1 if failed else 0
 
 
+class CommentRefused(Exception):
+    """The token may not write comments: a pull request from a fork gets a read-only GITHUB_TOKEN."""
+
+
 def _gh(*args: str) -> str:
     done = subprocess.run(["gh", "api", *args], capture_output=True, text=True)
     if done.returncode != 0:
+        # `gh api` ends its message with the status, e.g. "Resource not accessible by integration (HTTP 403)".
+        if re.search(r"\(HTTP 40[13]\)", done.stderr):
+            raise CommentRefused(done.stderr.strip())
         raise SystemExit(f"gh api {' '.join(args[:3])} failed: {done.stderr.strip()}")
     return done.stdout
 
 
 def step_comment() -> int:
-    """Create the PR comment, or update the one that carries this key's marker."""
+    """Create the PR comment, or update the one that carries this key's marker.
+
+    A token that may not comment (fork pull requests get a read-only one) is not a failure of
+    the checks: a warning says so, the job summary still holds the comment, and the job's
+    status is the check step's.
+    """
     env = os.environ
     body_file = Path(env.get("VTEPC_BODY_FILE") or "vtepc-comment.md")
     if not body_file.is_file():
@@ -270,18 +321,26 @@ def step_comment() -> int:
         return 0
     repository, number = env["GITHUB_REPOSITORY"], env["VTEPC_PR_NUMBER"]
     marker = comment_marker(env.get("VTEPC_COMMENT_KEY") or "vtepc")
-    existing = _gh(
-        "--paginate",
-        f"repos/{repository}/issues/{number}/comments",
-        "--jq",
-        f".[] | select(.body | startswith({json.dumps(marker)})) | .id",
-    ).split()
-    if existing:
-        _gh("--method", "PATCH", f"repos/{repository}/issues/comments/{existing[0]}", "-F", f"body=@{body_file}")
-        print(f"updated comment {existing[0]}", file=sys.stderr)
-    else:
-        _gh("--method", "POST", f"repos/{repository}/issues/{number}/comments", "-F", f"body=@{body_file}")
-        print("created comment", file=sys.stderr)
+    try:
+        existing = _gh(
+            "--paginate",
+            f"repos/{repository}/issues/{number}/comments",
+            "--jq",
+            f".[] | select(.body | startswith({json.dumps(marker)})) | .id",
+        ).split()
+        if existing:
+            _gh("--method", "PATCH", f"repos/{repository}/issues/comments/{existing[0]}", "-F", f"body=@{body_file}")
+            print(f"updated comment {existing[0]}", file=sys.stderr)
+        else:
+            _gh("--method", "POST", f"repos/{repository}/issues/{number}/comments", "-F", f"body=@{body_file}")
+            print("created comment", file=sys.stderr)
+    except CommentRefused as exc:
+        print(_annotation(
+            "warning",
+            f"vtepc could not post the pull request comment ({exc}); the token is read-only, as on pull "
+            "requests from forks. The same text is in the job summary.",
+            title="vtepc comment",
+        ), flush=True)
     return 0
 
 

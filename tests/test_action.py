@@ -78,7 +78,10 @@ def run_step(step_id: str, repo: Path, inputs: dict[str, str], github: dict[str,
     bin_dir = repo.parent / "bin"
     bin_dir.mkdir(exist_ok=True)
     if not (bin_dir / "python").exists():
-        (bin_dir / "python").symlink_to(sys.executable)
+        # What setup-python puts first on PATH: this interpreter. A wrapper, not a symlink: a
+        # symlinked venv python no longer finds its pyvenv.cfg and loses the venv's packages.
+        (bin_dir / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        (bin_dir / "python").chmod(0o755)
     path = os.pathsep.join(p for p in (str(extra_path or ""), str(bin_dir), os.environ["PATH"]) if p)
     env = {
         **os.environ,
@@ -228,3 +231,21 @@ def test_example_workflow_uses_this_action_with_full_history():
     action_step = next(s for s in steps if "vtepc" in str(s.get("uses", "")))
     assert set(action_step["with"]) <= set(ACTION["inputs"])
     assert workflow["permissions"]["pull-requests"] == "write"
+
+
+# The current major of each action we use; all run on node24 (node20 is deprecated on GitHub's runners:
+# https://github.blog/changelog/2025-09-19-deprecation-of-node-20-on-github-actions-runners/).
+# actions/checkout v7.0.1 and actions/setup-python v7.0.0 (July 2026), azure/setup-kubectl v5.
+CURRENT_MAJORS = {"actions/checkout": 7, "actions/setup-python": 7, "azure/setup-kubectl": 5}
+
+
+def test_every_action_we_use_or_document_is_its_current_node24_major():
+    files = [ROOT / "action.yml", *sorted((ROOT / ".github").rglob("*.yml")), *sorted((ROOT / "examples").glob("*.yml")),
+             ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    seen = set()
+    for path in files:
+        for action, version in re.findall(r"uses:\s*([\w.-]+/[\w.-]+)@(\S+)", path.read_text()):
+            if action in CURRENT_MAJORS:
+                seen.add(action)
+                assert version == f"v{CURRENT_MAJORS[action]}", f"{path.relative_to(ROOT)}: {action}@{version}"
+    assert seen == set(CURRENT_MAJORS)
