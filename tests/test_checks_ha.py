@@ -1,6 +1,6 @@
 import pytest
 
-from .checks_support import Case, assert_case, case_id
+from .checks_support import Case, assert_case, case_id, example, validate
 
 FLOAT_UNDERLAY = "floatingUnderlayIP: 10.169.72.40/24"
 FLOAT_TUNNEL = "floatingTunnelIP: 10.1.6.40/24"
@@ -21,9 +21,21 @@ CASES = [
          at="selfIP: 10.1.7.36/24", id="VTEP704-tunnel-subnet"),
     Case("VTEP705", "cilium-vxlan-ha", ((f"      {FLOAT_TUNNEL}\n", "", 1), (f"      {FLOAT_TUNNEL}\n", "", 1)), at="    ha:"),
     Case("VTEP706", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-local-only"),), at="traffic-group-local-only"),
+    Case("VTEP708", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.41/24", 2),),
+         at="floatingUnderlayIP: 10.169.72.41/24"),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_code(case):
     assert_case(case)
+
+
+def test_three_units_sharing_a_floating_address_are_not_a_pair():
+    text = example("cilium-vxlan-ha")
+    third = text[text.index("  - name: bigip-2\n"):].replace("bigip-2", "bigip-3").replace("10.169.72.36", "10.169.72.37")
+    third = third.replace("10.1.6.36", "10.1.6.37")
+    report = validate(text + third)
+    groups = [d for d in report.diagnostics if d.code == "VTEP708"]
+    assert [d.path for d in groups] == [("bigips", 2, "ha", "floatingUnderlayIP")]
+    assert "unit 3" in groups[0].message

@@ -20,6 +20,14 @@ CASES = [
     Case("VTEP508", "cilium-native-bgp", (("{name: node3, ip: 10.1.0.3, podCIDR: 10.16.2.0/24}", "{name: node3, ip: 10.1.0.3}"),),
          at="name: node3"),
     Case("VTEP509", "cilium-vxlan", ((NODES_BLOCK, "  nodes: []\n"),), at="- name: bigip-1"),
+    Case("VTEP510", "cilium-native-bgp", (("address: 10.1.0.253", "address: 10.1.0.3"),), at="address: 10.1.0.3"),
+    Case("VTEP511", "cilium-native-bgp", (("gateway: 10.1.0.254", "gateway: 10.2.0.254"),), at="gateway: 10.2.0.254"),
+    Case("VTEP511", "cilium-native-bgp", (("gateway: 10.1.0.254", "gateway: 10.1.0.100"),), at="gateway: 10.1.0.100",
+         id="VTEP511-own-address"),
+    Case("VTEP511", "cilium-native-bgp", (("gateway: 10.1.0.254", "gateway: 10.1.0.255"),), at="gateway: 10.1.0.255",
+         id="VTEP511-broadcast"),
+    Case("VTEP511", "cilium-native-bgp", (("gateway: 10.1.0.254", "gateway: 'fd00::fe'"),), at="gateway: 'fd00::fe'",
+         id="VTEP511-other-family"),
 ]
 
 

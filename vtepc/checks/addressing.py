@@ -10,7 +10,7 @@ from typing import Iterator
 from ..addresses import IPInterface
 from ..diagnostics import Path, path_to_str, register_code
 from . import Context, Finding, check, self_ips
-from ._networks import IpValue, ip_value, network_span
+from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span, span_of
 
 DUPLICATE_NAME = register_code(
     "VTEP201", "error", "duplicate name",
@@ -170,3 +170,213 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
                     f"BIG-IP '{bigip.name}' underlay self IP {interface} is IPv6, but it is the flannel "
                     "public-ip of an IPv4 VXLAN network",
                 )
+
+
+NOT_UNICAST = register_code(
+    "VTEP207", "error", "address is not a unicast host address",
+    "use the host's own unicast address: not 0.0.0.0 or ::, loopback, multicast, broadcast or 240.0.0.0/4",
+)
+UNDERLAY_IN_POD_NETWORK = register_code(
+    "VTEP208", "error", "underlay address inside the pod network",
+    "node IPs, the BIG-IPs' underlay addresses, gateways and BGP peers must lie outside cluster.podCIDR and every "
+    "node's podCIDR: the BIG-IP and the nodes route the pod network into the cluster, so these would be unreachable",
+)
+POD_CIDR_DEFAULT_ROUTE = register_code(
+    "VTEP209", "error", "pod CIDR would replace the default route",
+    "give the pods a network of their own (e.g. 10.0.0.0/16): the BIG-IP and the nodes install a route to every "
+    "pod CIDR, which must not take over their default route",
+)
+VTEP_CIDR_HOLDS_UNDERLAY = register_code(
+    "VTEP210", "error", "VTEP CIDR contains the underlay",
+    "pick the tunnel subnet outside the underlay: every node routes the VTEP CIDR into its tunnel, so an underlay "
+    "network, a VTEP endpoint or a node IP inside it becomes unreachable (e.g. underlay 10.169.72.0/24, tunnel 10.1.6.0/24)",
+)
+ZERO_MAC = register_code(
+    "VTEP211", "error", "all-zero MAC",
+    "00:00:00:00:00:00 is no interface's MAC: copy the real one (`vtepc discover` fills tunnel.mac)",
+)
+DUPLICATE_MAC = register_code(
+    "VTEP212", "error", "MAC used twice",
+    "every tunnel and node interface has its own MAC; only the two units of an HA pair may share one",
+)
+BIGIP_NAMED_LIKE_NODE = register_code(
+    "VTEP213", "error", "BIG-IP has a node's name",
+    "rename the BIG-IP: with flannel it joins the cluster as a Node of its name, and `vtepc discover` leaves out "
+    "every cluster node named like a BIG-IP",
+)
+
+ZERO_MAC_TEXT = "00:00:00:00:00:00"
+# The self IPs that live on the underlay (the tunnel ones live in the VTEP / pod network).
+UNDERLAY_SELF_IPS = {("underlay", "selfIP"), ("ha", "floatingUnderlayIP")}
+_NON_UNICAST_V4 = ((0, 8, "in 0.0.0.0/8 ('this network', never a host)"), (127 << 24, 8, "a loopback address"),
+                   (224 << 24, 4, "a multicast address"), (240 << 24, 4, "in 240.0.0.0/4 (reserved)"))
+
+
+def _non_unicast(value: IpValue) -> str | None:
+    """Why the address cannot be a host's unicast address (unspecified, loopback, multicast...), or None."""
+    v = value.value
+    if value.version == 4:
+        if v == 0xFFFFFFFF:
+            return "the broadcast address"
+        if v == 0:
+            return "the unspecified address"
+        for start, prefixlen, why in _NON_UNICAST_V4:
+            if v >> (32 - prefixlen) == start >> (32 - prefixlen):
+                return why
+        return None
+    if v == 0:
+        return "the unspecified address"
+    if v == 1:
+        return "the loopback address"
+    if v >> 120 == 0xFF:
+        return "a multicast address"
+    return None
+
+
+def _underlay_addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str]]:
+    """(address, as text, path, what) for every address of the underlay: nodes, BIG-IP underlay, next hops."""
+    topo = ctx.topology
+    for i, (node, value) in enumerate(zip(topo.cluster.nodes, ctx.node_ips)):
+        if value is not None:
+            yield value, node.ip, ("cluster", "nodes", i, "ip"), f"node '{node.name}' IP"
+        public = ip_value(node.public_ip) if node.public_ip is not None else None
+        if public is not None:
+            yield public, node.public_ip, ("cluster", "nodes", i, "publicIP"), f"node '{node.name}' publicIP"
+    for i, bigip in enumerate(topo.bigips):
+        for self_ip in self_ips(bigip):
+            interface = ctx.interface(self_ip.text)
+            if interface is not None and self_ip.path in UNDERLAY_SELF_IPS:
+                value = IpValue(interface.version, int(interface.ip))
+                yield value, str(interface.ip), ("bigips", i) + self_ip.path, f"BIG-IP '{bigip.name}' {self_ip.what}"
+        gateway = ip_value(bigip.underlay.gateway)
+        if gateway is not None:
+            yield gateway, bigip.underlay.gateway, ("bigips", i, "underlay", "gateway"), f"BIG-IP '{bigip.name}' gateway"
+    if topo.bgp is not None:
+        for i, peer in enumerate(topo.bgp.peers):
+            value = ip_value(peer.address)
+            if value is not None:
+                yield value, peer.address, ("bgp", "peers", i, "address"), f"BGP peer '{peer.name}' address"
+
+
+def _point(value: IpValue) -> Span:
+    return Span(value.version, value.value, value.value, 32 if value.version == 4 else 128)
+
+
+@check(NOT_UNICAST)
+def unicast_addresses(ctx: Context) -> Iterator[Finding]:
+    for value, text, path, what in _underlay_addresses(ctx):
+        why = _non_unicast(value)
+        if why is not None:
+            yield Finding(NOT_UNICAST, path, f"{what} {text} is {why}, not a host's address")
+
+
+@check(UNDERLAY_IN_POD_NETWORK)
+def underlay_outside_pods(ctx: Context) -> Iterator[Finding]:
+    # With flannel the pod network is also the VTEP network (the tunnel self IP's /16): one check covers both.
+    cluster_span = network_span(ctx.topology.cluster.pod_cidr)
+    nodes = ctx.topology.cluster.nodes
+    for value, text, path, what in _underlay_addresses(ctx):
+        point = _point(value)
+        if cluster_span is not None and cluster_span.contains(point):
+            yield Finding(
+                UNDERLAY_IN_POD_NETWORK, path, f"{what} {text} is inside cluster.podCIDR {ctx.topology.cluster.pod_cidr}"
+            )
+            continue
+        node = ctx.node_pod_networks.overlapping(point)
+        if node is not None:
+            yield Finding(
+                UNDERLAY_IN_POD_NETWORK, path,
+                f"{what} {text} is inside node '{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
+            )
+
+
+@check(POD_CIDR_DEFAULT_ROUTE)
+def pod_cidr_routes(ctx: Context) -> Iterator[Finding]:
+    # /0 is a default route; a /1 is half of one (0.0.0.0/1 + 128.0.0.0/1 is the classic way to
+    # override a default route without deleting it), so either takes over the BIG-IP's and the
+    # nodes' routes for everything it covers.
+    cluster = ctx.topology.cluster
+    spans = [(network_span(cluster.pod_cidr), cluster.pod_cidr, ("cluster", "podCIDR"), "cluster.podCIDR")]
+    spans += [
+        (span, node.pod_cidr, ("cluster", "nodes", i, "podCIDR"), f"node '{node.name}' pod CIDR")
+        for i, (node, span) in enumerate(zip(cluster.nodes, ctx.node_pod_spans))
+    ]
+    for span, text, path, what in spans:
+        if span is None or span.prefixlen > 1:
+            continue
+        effect = "is a default route" if span.prefixlen == 0 else "covers half of every address (half a default route)"
+        yield Finding(
+            POD_CIDR_DEFAULT_ROUTE, path,
+            f"{what} {text} {effect}: the route to it would take over the BIG-IP's and the nodes' default route",
+        )
+
+
+@check(VTEP_CIDR_HOLDS_UNDERLAY)
+def vtep_cidr_outside_underlay(ctx: Context) -> Iterator[Finding]:
+    # Cilium only: with flannel the VTEP network is the pod network (VTEP208).
+    if not ctx.uses_vtep:
+        return
+    bigips = ctx.topology.bigips
+    underlay_nets = [
+        (interface.network, i) for i, b in enumerate(bigips)
+        if (interface := ctx.interface(b.underlay.self_ip)) is not None
+    ]
+    addresses = NetworkIndex(
+        (_point(value), (text, what))
+        for value, text, _, what in _underlay_addresses(ctx)
+    )
+    for i, bigip in enumerate(bigips):
+        interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
+        if interface is None:
+            continue
+        cidr = interface.network
+        path = ("bigips", i, "tunnel", "selfIP")
+        held = next((j for net, j in underlay_nets if net.version == cidr.version and net.subnet_of(cidr)), None)
+        if held is not None:
+            yield Finding(
+                VTEP_CIDR_HOLDS_UNDERLAY, path,
+                f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains BIG-IP '{bigips[held].name}''s underlay network "
+                f"{ctx.interface(bigips[held].underlay.self_ip).network}",
+            )
+            continue
+        inside = addresses.overlapping(span_of(cidr))
+        if inside is not None:
+            text, what = inside
+            yield Finding(VTEP_CIDR_HOLDS_UNDERLAY, path, f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains the {what} {text}")
+
+
+@check(ZERO_MAC, DUPLICATE_MAC)
+def macs(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    entries: list[tuple[str, Path, str, int | None]] = []  # (mac, path, what, BIG-IP index)
+    for i, bigip in enumerate(topo.bigips):
+        mac = ctx.mac(bigip.tunnel.mac) if bigip.tunnel is not None else None
+        if mac is not None:
+            entries.append((mac, ("bigips", i, "tunnel", "mac"), f"BIG-IP '{bigip.name}' tunnel MAC", i))
+    for i, node in enumerate(topo.cluster.nodes):
+        mac = ctx.mac(node.vtep_mac)
+        if mac is not None:
+            entries.append((mac, ("cluster", "nodes", i, "vtepMAC"), f"node '{node.name}' vtepMAC", None))
+    first: dict[str, tuple[Path, str, int | None]] = {}
+    for mac, path, what, bigip in entries:
+        if mac == ZERO_MAC_TEXT:
+            yield Finding(ZERO_MAC, path, f"{what} is {mac}")
+            continue
+        seen = first.setdefault(mac, (path, what, bigip))
+        if seen[0] == path:
+            continue
+        if bigip is not None and seen[2] is not None and ctx.same_pair(bigip, seen[2]):
+            continue  # an HA pair's units may share a MAC (MAC masquerade on the traffic group)
+        yield Finding(DUPLICATE_MAC, path, f"{what} {mac} is already the {seen[1]} ({path_to_str(seen[0])})")
+
+
+@check(BIGIP_NAMED_LIKE_NODE)
+def bigip_node_names(ctx: Context) -> Iterator[Finding]:
+    nodes = {node.name: i for i, node in enumerate(ctx.topology.cluster.nodes)}
+    for i, bigip in enumerate(ctx.topology.bigips):
+        j = nodes.get(bigip.name)
+        if j is not None:
+            yield Finding(
+                BIGIP_NAMED_LIKE_NODE, ("bigips", i, "name"),
+                f"BIG-IP name '{bigip.name}' is also the name of node {path_to_str(('cluster', 'nodes', j))}",
+            )

@@ -143,3 +143,33 @@ def _tunnel_subnet(ctx: Context, bigip):
     """The pair shares one VTEP CIDR: each unit's tunnel self IP must sit in the same subnet."""
     interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
     return interface.network if interface is not None else None
+
+
+GROUP_NOT_A_PAIR = register_code(
+    "VTEP708", "error", "HA group is not exactly a pair",
+    "vtepc builds HA as active/standby pairs: give exactly the two units of the pair the same ha.floatingUnderlayIP, "
+    "and drop the ha section of a standalone BIG-IP",
+)
+
+
+@check(GROUP_NOT_A_PAIR)
+def pair_sizes(ctx: Context) -> Iterator[Finding]:
+    # Pairs are formed by a shared floatingUnderlayIP (Context.pair_of); every per-pair rule
+    # (one VTEP entry, one tunnel subnet, the shared MAC) assumes exactly two members.
+    if ctx.partial.lost_entries(("bigips",)):
+        return  # the missing partner may be the entry that failed schema validation
+    bigips = ctx.topology.bigips
+    for key, members in ctx.pair_members.items():
+        if len(members) == 1:
+            (i,) = members
+            yield Finding(
+                GROUP_NOT_A_PAIR, ("bigips", i, "ha", "floatingUnderlayIP"),
+                f"BIG-IP '{bigips[i].name}' has an ha section, but no other BIG-IP shares its floatingUnderlayIP {key}: "
+                "its pair has one unit",
+            )
+        for i in members[2:]:
+            yield Finding(
+                GROUP_NOT_A_PAIR, ("bigips", i, "ha", "floatingUnderlayIP"),
+                f"BIG-IP '{bigips[i].name}' is unit {members.index(i) + 1} with floatingUnderlayIP {key} (with "
+                f"'{bigips[members[0]].name}' and '{bigips[members[1]].name}'); an HA pair has two",
+            )

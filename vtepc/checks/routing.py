@@ -5,6 +5,7 @@ from typing import Iterator
 
 from ..diagnostics import register_code
 from . import Context, Finding, check
+from ._networks import ip_value
 
 # RFC 6793 AS_TRANS and the RFC 7300 last ASNs: never a real speaker's ASN.
 RESERVED_ASNS = {23456: "AS_TRANS (RFC 6793)", 65535: "reserved (RFC 7300)", 4294967295: "reserved (RFC 7300)"}
@@ -115,3 +116,59 @@ def bigip_routing(ctx: Context) -> Iterator[Finding]:
                     NATIVE_NODE_WITHOUT_POD_CIDR, ("cluster", "nodes", i),
                     f"node '{node.name}' has no podCIDR, so its BIRD has nothing to announce",
                 )
+
+
+PEER_IS_NODE = register_code(
+    "VTEP510", "error", "BGP peer is a node",
+    "list the switches (or route reflectors outside the cluster) the nodes peer with: every node's BIRD opens a "
+    "session to every bgp.peers address",
+)
+GATEWAY_OUTSIDE_SUBNET = register_code(
+    "VTEP511", "error", "gateway outside the underlay subnet",
+    "set underlay.gateway to a router on the underlay self IP's subnet (not the BIG-IP's own address): "
+    "a next hop must be directly reachable",
+)
+
+
+@check(PEER_IS_NODE)
+def peers_not_nodes(ctx: Context) -> Iterator[Finding]:
+    # bird-<node>.conf gives each node every peer: the node whose IP a peer has would peer with
+    # itself, and the others with a BIRD that has no session for them (render/bird.py).
+    topo = ctx.topology
+    if topo.bgp is None:
+        return
+    nodes = {value: i for i, value in enumerate(ctx.node_ips) if value is not None}
+    for i, peer in enumerate(topo.bgp.peers):
+        j = nodes.get(ip_value(peer.address))
+        if j is not None:
+            yield Finding(
+                PEER_IS_NODE, ("bgp", "peers", i, "address"),
+                f"BGP peer '{peer.name}' address {peer.address} is node '{topo.cluster.nodes[j].name}''s IP",
+            )
+
+
+@check(GATEWAY_OUTSIDE_SUBNET)
+def gateways(ctx: Context) -> Iterator[Finding]:
+    for i, bigip in enumerate(ctx.topology.bigips):
+        gateway = ctx.ip(bigip.underlay.gateway)
+        interface = ctx.interface(bigip.underlay.self_ip)
+        if gateway is None or interface is None:
+            continue
+        path = ("bigips", i, "underlay", "gateway")
+        own = [interface.ip]
+        if bigip.ha is not None and (floating := ctx.interface(bigip.ha.floating_underlay_ip)) is not None:
+            own.append(floating.ip)
+        if gateway.version != interface.version or gateway not in interface.network:
+            yield Finding(
+                GATEWAY_OUTSIDE_SUBNET, path,
+                f"BIG-IP '{bigip.name}' gateway {gateway} is not in its underlay subnet {interface.network}",
+            )
+        elif gateway in own:
+            yield Finding(GATEWAY_OUTSIDE_SUBNET, path, f"BIG-IP '{bigip.name}' gateway {gateway} is its own underlay address")
+        elif gateway.version == 4 and interface.network.prefixlen < 31 and gateway in (
+            interface.network.network_address, interface.network.broadcast_address
+        ):
+            yield Finding(
+                GATEWAY_OUTSIDE_SUBNET, path,
+                f"BIG-IP '{bigip.name}' gateway {gateway} is the network or broadcast address of {interface.network}",
+            )

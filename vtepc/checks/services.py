@@ -2,10 +2,19 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Iterator
+from urllib.parse import urlsplit
 
+from ..addresses import parse_ip
 from ..diagnostics import path_to_str, register_code
-from . import Context, Finding, check
+from ..state.as3 import as3_declaration
+from . import Context, Finding, check, self_ips
+from ._networks import IpValue, ip_value
+
+# f5-appsvcs-extension 3.56.0: src/lib/constants.js MAX_PATH_LENGTH, enforced by
+# src/lib/postValidator.js validatePathLengths (the JSON schema alone does not check it).
+AS3_MAX_PATH = 195
 
 UNKNOWN_BIGIP = register_code(
     "VTEP801", "error", "service names an unknown BIG-IP",
@@ -136,3 +145,124 @@ def cis(ctx: Context) -> Iterator[Finding]:
             "cis.poolMemberType is nodeport, so pools hold node ports and the tunnel carries no service traffic "
             "(CIS also rejects nodeport together with --flannel-name/--cilium-name)",
         )
+VIP_IS_HOST_ADDRESS = register_code(
+    "VTEP809", "error", "virtual address is a node IP or a BIG-IP self IP",
+    "give the virtual server an address of its own: the BIG-IP answers ARP for a virtual address, so it would "
+    "take a node's IP away from the node, or clash with its own self IP",
+)
+SERVICE_SELECTED_TWICE = register_code(
+    "VTEP810", "error", "two services use one Kubernetes Service",
+    "point each service at its own Kubernetes Service (namespace/service): CIS finds a pool's pods through the "
+    "cis.f5.com/as3-tenant/-app/-pool labels, and one Service carries one value of each",
+)
+AS3_PATH_TOO_LONG = register_code(
+    "VTEP811", "error", "AS3 object path longer than AS3 allows",
+    f"shorten the service name (or metadata.name): AS3 refuses an object path /tenant/application/object longer than "
+    f"{AS3_MAX_PATH} characters, and vtepc's tenant is vtepc_<metadata.name>_<service name> (at most 63 characters)",
+)
+BAD_MANAGEMENT_URL = register_code(
+    "VTEP812", "error", "managementURL is not a plain https URL",
+    "write https://HOST or https://HOST:PORT and nothing else; credentials come from the environment "
+    "(VTEPC_BIGIP_USERNAME / VTEPC_BIGIP_PASSWORD) and, for CIS, from cis.credentialsSecret",
+)
+
+_DNS_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*\.?")
+
+
+@check(VIP_IS_HOST_ADDRESS)
+def virtual_addresses(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    hosts: dict[IpValue, str] = {}
+    for node, value in zip(topo.cluster.nodes, ctx.node_ips):
+        if value is not None:
+            hosts.setdefault(value, f"node '{node.name}' IP")
+    for bigip in topo.bigips:
+        for self_ip in self_ips(bigip):
+            interface = ctx.interface(self_ip.text)
+            if interface is not None:
+                hosts.setdefault(IpValue(interface.version, int(interface.ip)), f"BIG-IP '{bigip.name}' {self_ip.what}")
+    for i, service in enumerate(topo.services):
+        owner = hosts.get(ip_value(service.virtual_address))
+        if owner is not None:
+            yield Finding(
+                VIP_IS_HOST_ADDRESS, ("services", i, "virtualAddress"),
+                f"service '{service.name}' virtualAddress {service.virtual_address} is the {owner}",
+            )
+
+
+@check(SERVICE_SELECTED_TWICE)
+def kubernetes_services(ctx: Context) -> Iterator[Finding]:
+    # The port does not matter: the labels sit on the Service object (README, "Service labels for CIS discovery").
+    first: dict[tuple[str, str], int] = {}
+    services = ctx.topology.services
+    for i, service in enumerate(services):
+        j = first.setdefault((service.namespace, service.service), i)
+        if j != i:
+            yield Finding(
+                SERVICE_SELECTED_TWICE, ("services", i, "service"),
+                f"service '{service.name}' uses Kubernetes Service {service.namespace}/{service.service}, like service "
+                f"'{services[j].name}' ({path_to_str(('services', j))}): CIS fills only the pool the Service's labels name",
+            )
+
+
+def as3_paths(declaration: dict) -> Iterator[str]:
+    """Every /tenant/application/object path of an AS3 declaration, as AS3's validatePathLengths walks them
+    (f5-appsvcs-extension 3.56.0 src/lib/postValidator.js: objects with a class in Applications in Tenants)."""
+    for tenant_name, tenant in declaration.items():
+        if not (isinstance(tenant, dict) and tenant.get("class") == "Tenant"):
+            continue
+        for app_name, app in tenant.items():
+            if not (isinstance(app, dict) and app.get("class") == "Application"):
+                continue
+            for item_name, item in app.items():
+                if isinstance(item, dict) and "class" in item:
+                    yield f"/{tenant_name}/{app_name}/{item_name}"
+
+
+@check(AS3_PATH_TOO_LONG)
+def as3_path_lengths(ctx: Context) -> Iterator[Finding]:
+    topo = ctx.topology
+    for i, service in enumerate(topo.services):
+        longest = max(as3_paths(as3_declaration(topo, [service])["declaration"]), key=len)
+        if len(longest) > AS3_MAX_PATH:
+            yield Finding(
+                AS3_PATH_TOO_LONG, ("services", i, "name"),
+                f"service '{service.name}' becomes the AS3 object {longest} ({len(longest)} characters); "
+                f"AS3 refuses paths longer than {AS3_MAX_PATH}",
+            )
+
+
+def management_url_problem(text: str) -> str | None:
+    """What is wrong with a managementURL, or None; never repeats credentials the URL may carry."""
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        return "holds whitespace or control characters"
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme.lower() != "https":
+        return f"uses {parts.scheme or 'no scheme'}, not https" + (
+            ": the BIG-IP's credentials would cross the network in clear text" if parts.scheme.lower() == "http" else ""
+        )
+    if "@" in parts.netloc:
+        return "carries credentials (user:password@)"
+    if "?" in text or "#" in text:
+        return "has a query or a fragment"
+    if parts.path not in ("", "/"):
+        return f"has a path ({parts.path}); CIS and vtepc add the REST paths themselves"
+    host = parts.hostname or ""
+    if parse_ip(host) is None and ("%" in host or len(host) > 253 or not _DNS_NAME.fullmatch(host)):
+        return "has no valid host name or address"
+    if port == 0:
+        return "has port 0"
+    return None
+
+
+@check(BAD_MANAGEMENT_URL)
+def management_urls(ctx: Context) -> Iterator[Finding]:
+    for i, bigip in enumerate(ctx.topology.bigips):
+        url = bigip.management_url
+        problem = management_url_problem(url) if url is not None else None
+        if problem is not None:
+            yield Finding(BAD_MANAGEMENT_URL, ("bigips", i, "managementURL"), f"BIG-IP '{bigip.name}' managementURL {problem}")
