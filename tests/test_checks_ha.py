@@ -6,7 +6,17 @@ FLOAT_UNDERLAY = "floatingUnderlayIP: 10.169.72.40/24"
 FLOAT_TUNNEL = "floatingTunnelIP: 10.1.6.40/24"
 GROUP = "trafficGroup: traffic-group-1"
 
+THIRD_UNIT = (
+    "  - name: bigip-3\n    underlay:\n      vlan: external\n      selfIP: 10.169.72.37/24\n"
+    "    tunnel:\n      selfIP: 10.1.6.37/24\n      mac: 00:50:56:a0:7d:d8\n"
+    "    ha:\n      trafficGroup: traffic-group-1\n      floatingUnderlayIP: 10.169.72.40/24\n"
+    "      floatingTunnelIP: 10.1.6.40/24\n"
+)
+VTEP708_CASE = Case("VTEP708", "cilium-vxlan-ha", ((f"{FLOAT_TUNNEL}\n", f"{FLOAT_TUNNEL}\n" + THIRD_UNIT, 2),),
+                    at=FLOAT_UNDERLAY, at_occurrence=3)
+
 CASES = [
+    VTEP708_CASE,
     Case("VTEP707", "cilium-vxlan-ha", (("mac: 00:50:56:a0:7d:d8", "mac: 00:50:56:86:6b:28", 2),), at="00:50:56:86:6b:28"),
     Case("VTEP701", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.73.40/24"),), at="10.169.73.40/24"),
     Case("VTEP702", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.7.40/24"),), at="10.1.7.40/24"),
@@ -21,7 +31,7 @@ CASES = [
          at="selfIP: 10.1.7.36/24", id="VTEP704-tunnel-subnet"),
     Case("VTEP705", "cilium-vxlan-ha", ((f"      {FLOAT_TUNNEL}\n", "", 1), (f"      {FLOAT_TUNNEL}\n", "", 1)), at="    ha:"),
     Case("VTEP706", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-local-only"),), at="traffic-group-local-only"),
-    Case("VTEP708", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.41/24", 2),),
+    Case("VTEP709", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.41/24", 2),),
          at="floatingUnderlayIP: 10.169.72.41/24"),
 ]
 
@@ -31,11 +41,9 @@ def test_code(case):
     assert_case(case)
 
 
-def test_three_units_sharing_a_floating_address_are_not_a_pair():
-    text = example("cilium-vxlan-ha")
-    third = text[text.index("  - name: bigip-2\n"):].replace("bigip-2", "bigip-3").replace("10.169.72.36", "10.169.72.37")
-    third = third.replace("10.1.6.36", "10.1.6.37")
-    report = validate(text + third)
+def test_three_units_sharing_a_floating_address_are_an_error():
+    report = validate(VTEP708_CASE.broken_text())
+    assert not report.ok
     groups = [d for d in report.diagnostics if d.code == "VTEP708"]
     assert [d.path for d in groups] == [("bigips", 2, "ha", "floatingUnderlayIP")]
     assert "unit 3" in groups[0].message
