@@ -13,9 +13,16 @@ ORACLES = SHARED / "oracles"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 
 
-def require_tool(name: str) -> str:
-    """The path of an external oracle tool; in CI a missing tool fails the test, never skips it."""
-    path = shutil.which(name)
+def oracle_cache() -> Path:
+    """The writable cache scripts/test.sh installs oracles into (and tests keep their renders in)."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vtepc-oracles"
+    return Path(os.environ.get("VTEPC_ORACLE_CACHE") or default)
+
+
+def require_tool(name: str, *also_in: Path) -> str:
+    """The path of an external oracle tool (on PATH, or in one of `also_in`, e.g. the oracle cache);
+    in CI a missing tool fails the test, never skips it."""
+    path = shutil.which(name) or shutil.which(name, path=os.pathsep.join(map(str, also_in)) or None)
     if path:
         return path
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

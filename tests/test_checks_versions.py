@@ -17,10 +17,6 @@ CASES = [
     version_case("VTEP603", "1.21.0"),
     version_case("VTEP604", "1.15.1"),
     version_case("VTEP605", "1.18.7"),
-    Case(
-        "VTEP606", "cilium-vxlan",
-        ((VERSION, '  ciliumVersion: "1.12.19"\n  tunnelPort: 8473\n'),), at="tunnelPort",
-    ),
 ]
 
 

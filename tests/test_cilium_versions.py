@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from vtepc import api
-from vtepc.cilium_versions import UnsupportedCiliumSetting, UnsupportedCiliumVersion, parse_cilium_version
+from vtepc.cilium_versions import UnsupportedCiliumVersion, parse_cilium_version
 from vtepc.validate import load_topology
 
 from .conftest import EXAMPLES
@@ -27,6 +27,7 @@ def _rendered(topology) -> tuple[dict, dict]:
 
 # version -> (tunnel values, tunnel config keys) for VXLAN on port 8473 (not the default)
 TUNNEL_MATRIX = {
+    "1.12.19": ({"tunnel": "vxlan", "tunnelPort": 8473}, {"tunnel": "vxlan", "tunnel-port": "8473"}),
     "1.13.18": ({"tunnel": "vxlan", "tunnelPort": 8473}, {"tunnel": "vxlan", "tunnel-port": "8473"}),
     "1.14.19": (
         {"routingMode": "tunnel", "tunnelProtocol": "vxlan", "tunnelPort": 8473},
@@ -78,11 +79,6 @@ def test_native_routing_per_version(version, routing):
     assert config["ipam"] == "kubernetes" and config["ipv4-native-routing-cidr"] == "10.16.0.0/16"
     assert "tunnel-protocol" not in config and not VTEP_KEYS & set(config)
     assert_values_match_chart(values, parse_cilium_version(version).minor)
-
-
-def test_non_default_port_on_1_12_is_refused():
-    with pytest.raises(UnsupportedCiliumSetting, match="tunnelPort"):
-        api.render(_with("cilium-vxlan", cilium_version="1.12.19", tunnel_port=8473))
 
 
 @pytest.mark.parametrize("text", ["1.11.9", "2.0.0", "latest", None])

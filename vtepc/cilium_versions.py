@@ -7,9 +7,10 @@ values files are kept in ../shared/oracles/cilium):
 - 1.12-1.13: one `tunnel` value (vxlan | geneve | disabled), rendered as ConfigMap `tunnel`.
 - 1.14: `routingMode` (tunnel | native) and `tunnelProtocol` (vxlan | geneve) replace it;
   `tunnel` is still read but deprecated, and the 1.15 chart removed it.
-- `tunnelPort` exists in values.yaml from 1.13 (0 = the protocol's default port). The 1.12
-  template reads it only when present, but 1.12's values.yaml does not document it, so vtepc
-  does not emit it there and refuses a non-default port instead.
+- `tunnelPort` (ConfigMap `tunnel-port`) is documented in values.yaml from 1.13; the 1.12
+  template renders it too (`{{- if hasKey .Values "tunnelPort" }}`), although 1.12's
+  values.yaml does not list it: tests/test_oracle_helm.py proves it with `helm template`.
+  The agent has the flag since cilium PR 16874 (2021, before 1.11).
 - From 1.19 the agent splits list options on commas first (pkg/option), so the vtep lists
   are always joined with single spaces.
 - `policyEnforcementMode: never` was required by VTEP before 1.12 only (cilium issue 17694);
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 OLDEST_MINOR = 12
 NEWEST_MINOR = 20
 ROUTING_MODE_FROM_MINOR = 14
-TUNNEL_PORT_FROM_MINOR = 13
 
 # Pre-release and build suffixes (1.19.0-rc.1) are accepted and ignored: the chart keys follow the minor.
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]+)?")
@@ -38,10 +38,6 @@ _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]+)?")
 
 class UnsupportedCiliumVersion(VtepcError):
     """ciliumVersion is missing, malformed or outside the chart range vtepc knows."""
-
-
-class UnsupportedCiliumSetting(VtepcError):
-    """The topology asks for a setting this Cilium chart version cannot express."""
 
 
 @dataclass(frozen=True, order=True)
@@ -57,10 +53,6 @@ class CiliumVersion:
     def has_routing_mode(self) -> bool:
         """routingMode/tunnelProtocol (1.14+) rather than the single `tunnel` value."""
         return self.minor >= ROUTING_MODE_FROM_MINOR
-
-    @property
-    def has_tunnel_port(self) -> bool:
-        return self.minor >= TUNNEL_PORT_FROM_MINOR
 
 
 def match_cilium_version(text: str | None) -> CiliumVersion | None:
@@ -124,10 +116,5 @@ def routing_settings(cluster: "Cluster", version: CiliumVersion) -> list[ChartSe
         settings.append(ChartSetting(("tunnel",), cluster.tunnel_protocol, "tunnel", "cluster.tunnelProtocol"))
     default_port = GENEVE_PORT if cluster.tunnel_protocol == "geneve" else VXLAN_PORT
     if cluster.tunnel_port != default_port:
-        if not version.has_tunnel_port:
-            raise UnsupportedCiliumSetting(
-                f"cluster.tunnelPort {cluster.tunnel_port}: the Cilium {version.major}.{version.minor} chart has no "
-                f"tunnelPort value (it exists from 1.13); use port {default_port}"
-            )
         settings.append(ChartSetting(("tunnelPort",), cluster.tunnel_port, "tunnel-port", "cluster.tunnelPort"))
     return settings

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..cilium_versions import NEWEST_MINOR, OLDEST_MINOR, TUNNEL_PORT_FROM_MINOR, match_cilium_version
+from ..cilium_versions import NEWEST_MINOR, OLDEST_MINOR, match_cilium_version
 from ..diagnostics import register_code
-from ..model import GENEVE_PORT, VXLAN_PORT
 from . import Context, Finding, check
 
 VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
@@ -42,13 +41,9 @@ ARP_ZERO_MAC_RELEASE = register_code(
     "check that your release includes cilium PR 44513 (issue 44453) or test ARP from the BIG-IP; "
     "1.17.x is not affected",
 )
-TUNNEL_PORT_UNSUPPORTED = register_code(
-    "VTEP606", "error", "this Cilium chart cannot set the tunnel port",
-    f"use the protocol's default port (vxlan {VXLAN_PORT}, geneve {GENEVE_PORT}) or Cilium 1.{TUNNEL_PORT_FROM_MINOR} or later",
-)
 
 
-@check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE, TUNNEL_PORT_UNSUPPORTED)
+@check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE)
 def cilium_version(ctx: Context) -> Iterator[Finding]:
     text = ctx.topology.cluster.cilium_version
     if not ctx.is_cilium or text is None:
@@ -72,14 +67,6 @@ def cilium_version(ctx: Context) -> Iterator[Finding]:
             NEWER_THAN_KNOWN, path,
             f"Cilium {text} is newer than 1.{NEWEST_MINOR}, the newest minor vtepc "
             "knows; the generated values follow that release",
-        )
-    cluster = ctx.topology.cluster
-    default_port = GENEVE_PORT if cluster.tunnel_protocol == "geneve" else VXLAN_PORT
-    if cluster.routing == "tunnel" and cluster.tunnel_port != default_port and not version.has_tunnel_port:
-        yield Finding(
-            TUNNEL_PORT_UNSUPPORTED, ("cluster", "tunnelPort"),
-            f"tunnelPort {cluster.tunnel_port}: the Cilium 1.{version.minor} chart has no tunnelPort value "
-            f"(it exists from 1.{TUNNEL_PORT_FROM_MINOR})",
         )
     if not ctx.uses_vtep:
         return
