@@ -14,7 +14,11 @@ CASES = [
     Case("VTEP301", "cilium-vxlan",
          (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"), ("    tunnel:\n", "    tunnel:\n      vni: 4\n")),
          at="vni: 4", id="VTEP301-dual-stack"),
-    Case("VTEP302", "cilium-vxlan", (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"),), at="ipFamilies"),
+    Case("VTEP301", "cilium-vxlan",
+         (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"), ("    tunnel:\n", "    tunnel:\n      vni: 2\n")),
+         at="vni: 2", id="VTEP301-dual-stack-sends-9"),
+    Case("VTEP302", "cilium-vxlan",
+         (('"1.16.19"', '"1.14.19"'), ("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n")), at="ipFamilies"),
     Case("VTEP303", "cilium-vxlan", (("selfIP: 10.1.6.34/24", "selfIP: 10.0.6.34/24"),), at="10.0.6.34/24"),
     Case("VTEP303", "cilium-vxlan",
          (("podCIDR: 10.0.0.0/16", "podCIDR: 10.0.0.0/23"), ("podCIDR: 10.0.1.0/24", "podCIDR: 10.1.6.0/24")),
@@ -26,6 +30,8 @@ CASES = [
     Case("VTEP308", "cilium-vxlan", (("    tunnel:\n", "    tunnel:\n      floodingType: none\n"),), at="floodingType: none"),
     Case("VTEP309", "cilium-vxlan", (("mac: 00:50:56:a0:7d:d8", "mac: 01:50:56:A0:7D:D8"),), at="mac: 01:50:56:A0:7D:D8"),
     Case("VTEP310", "cilium-vxlan", (('  ciliumVersion: "1.16.19"\n', ""),), at="cluster:"),
+    Case("VTEP320", "cilium-native-bgp", (("  ipam: kubernetes", "  # ipam unstated"),), at="routing: native"),
+    Case("VTEP321", "cilium-vxlan", (("  routing: tunnel\n", "  routing: tunnel\n  l7Proxy: false\n"),), at="l7Proxy: false"),
     Case("VTEP312", "cilium-vxlan", (("  tunnelProtocol: vxlan\n", "  tunnelProtocol: vxlan\n  tunnelPort: 6081\n"),), at="tunnelPort: 6081"),
     Case("VTEP313", "cilium-vxlan", (("      mac: 00:50:56:a0:7d:d8\n", ""),), at="    tunnel:"),
     Case("VTEP313", "flannel", (("      mac: 00:50:56:bb:70:8b\n", ""),), at="    tunnel:", id="VTEP313-flannel"),
@@ -47,11 +53,28 @@ def test_eight_vteps_are_allowed():
     assert "VTEP306" not in [d.code for d in validate(text).diagnostics]
 
 
-def test_dual_stack_accepts_vni_9_with_a_warning():
-    text = example("cilium-vxlan").replace("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n")
-    text = text.replace("    tunnel:\n", "    tunnel:\n      vni: 9\n")
-    codes = [d.code for d in validate(text).diagnostics]
-    assert "VTEP301" not in codes and "VTEP302" in codes
+DUAL_STACK = ("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n")
+
+
+@pytest.mark.parametrize("version", ["1.15.2", "1.16.19", "1.20.0"])
+def test_dual_stack_tunnel_gets_world_ipv4_id_9(version):
+    """From 1.15 a dual-stack agent sends VTEP traffic with WORLD_IPV4_ID 9: the BIG-IP tunnel defaults to it."""
+    from vtepc.api import render
+
+    text = example("cilium-vxlan").replace(*DUAL_STACK).replace('"1.16.19"', f'"{version}"')
+    report = validate(text)
+    assert not [d for d in report.diagnostics if d.code in ("VTEP301", "VTEP302")]
+    assert report.topology.bigips[0].tunnel.vni == 9
+    assert " key 9 " in render(report.topology)["bigip/bigip-1/network.tmsh"]
+
+
+@pytest.mark.parametrize("version", ["1.12.19", "1.13.18", "1.14.19"])
+def test_dual_stack_vtep_before_1_15_is_refused_whatever_the_vni(version):
+    for vni in ("", "      vni: 2\n", "      vni: 9\n"):
+        text = example("cilium-vxlan").replace(*DUAL_STACK).replace('"1.16.19"', f'"{version}"')
+        text = text.replace("    tunnel:\n", "    tunnel:\n" + vni)
+        report = validate(text)
+        assert [d.code for d in report.diagnostics if d.severity == "error"] == ["VTEP302"]
 
 
 def test_vtep_checks_do_not_apply_to_native_routing():

@@ -47,6 +47,7 @@ TUNNEL_MATRIX = {
     ),
 }
 VTEP_KEYS = {"enable-vtep", "vtep-endpoint", "vtep-cidr", "vtep-mask", "vtep-mac"}
+VTEP_VALUES = {"vtep", "l7Proxy"}  # VTEP pins l7Proxy on: without it the agent deletes VTEP routes
 
 
 @pytest.mark.oracle
@@ -54,9 +55,10 @@ VTEP_KEYS = {"enable-vtep", "vtep-endpoint", "vtep-cidr", "vtep-mask", "vtep-mac
 def test_tunnel_keys_per_version(version):
     expected_values, expected_config = TUNNEL_MATRIX[version]
     values, config = _rendered(_with("cilium-vxlan", cilium_version=version, tunnel_port=8473))
-    assert {k: v for k, v in values.items() if k != "vtep"} == expected_values
-    assert {k: v for k, v in config.items() if k not in VTEP_KEYS} == expected_config
-    assert set(config) - set(expected_config) == VTEP_KEYS
+    assert {k: v for k, v in values.items() if k not in VTEP_VALUES} == expected_values
+    assert {k: v for k, v in config.items() if k not in VTEP_KEYS | {"enable-l7-proxy"}} == expected_config
+    assert set(config) - set(expected_config) == VTEP_KEYS | {"enable-l7-proxy"}
+    assert values["l7Proxy"] is True and config["enable-l7-proxy"] == "true"
     assert "policyEnforcementMode" not in values and "enable-policy" not in config
     assert_values_match_chart(values, parse_cilium_version(version).minor)
 
@@ -97,3 +99,25 @@ def test_version_forms():
     assert parse_cilium_version("v1.16") == parse_cilium_version("1.16.0")
     assert parse_cilium_version("1.19.0-rc.1") == parse_cilium_version("1.19.0")
     assert parse_cilium_version("1.16.19") > parse_cilium_version("1.16.2")
+
+
+@pytest.mark.parametrize("example", ["cilium-native-bgp", "cilium-vxlan"])
+def test_ipam_mode_is_never_set_unless_the_topology_states_it(example):
+    """Changing ipam.mode on a live cluster breaks it: without cluster.ipam no ipam value is emitted."""
+    values, config = _rendered(_with(example, ipam=None))
+    assert "ipam" not in values and "ipam" not in config
+
+
+@pytest.mark.parametrize("ipam", ["kubernetes", "cluster-pool"])
+def test_stated_ipam_mode_is_set_as_stated(ipam):
+    values, config = _rendered(_with("cilium-native-bgp", ipam=ipam))
+    assert values["ipam"] == {"mode": ipam} and config["ipam"] == ipam
+
+
+def test_l7_proxy_is_the_clusters_own_without_vtep_and_pinned_on_with_it():
+    values, config = _rendered(_with("cilium-native-bgp"))
+    assert "l7Proxy" not in values and "enable-l7-proxy" not in config
+    values, config = _rendered(_with("cilium-native-bgp", l7_proxy=False))
+    assert values["l7Proxy"] is False and config["enable-l7-proxy"] == "false"
+    values, config = _rendered(_with("cilium-vxlan", l7_proxy=True))
+    assert values["l7Proxy"] is True and list(config).count("enable-l7-proxy") == 1

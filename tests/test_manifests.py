@@ -56,10 +56,13 @@ def _canonical(value):
     return value
 
 
-def test_warnings_go_to_stderr_only():
-    done = _manifests(EXAMPLES / "cilium-geneve.yaml")
+def test_warnings_go_to_stderr_only(tmp_path):
+    topology = tmp_path / "topology.yaml"
+    # 1.19.1 answers VTEP ARP with a zero MAC: a version warning (VTEP605).
+    topology.write_text((EXAMPLES / "cilium-geneve.yaml").read_text().replace('"1.19.6"', '"1.19.1"'))
+    done = _manifests(topology)
     assert done.returncode == 0
-    assert "warning" in done.stderr  # the example carries a version warning
+    assert "warning" in done.stderr and "VTEP605" in done.stderr
     assert "warning" not in done.stdout
     kubernetes_objects(done.stdout)
 

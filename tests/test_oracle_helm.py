@@ -118,6 +118,8 @@ def cilium_topologies() -> dict[str, dict]:
     out = {name: data for name, data in examples.items() if data["cluster"]["cni"] == "cilium"}
     out["vxlan-port-8473"] = _with(examples["cilium-vxlan"], tunnelPort=8473)
     out["geneve-port-6082"] = _with(examples["cilium-geneve"], tunnelPort=6082)
+    out["native-cluster-pool-no-l7"] = _with(examples["cilium-native-bgp"], ipam="cluster-pool", l7Proxy=False)
+    out["vxlan-l7-stated"] = _with(examples["cilium-vxlan"], l7Proxy=True, ipam="kubernetes")
     return out
 
 

@@ -13,6 +13,12 @@ values files are kept in ../shared/oracles/cilium):
   The agent has the flag since cilium PR 16874 (2021, before 1.11).
 - From 1.19 the agent splits list options on commas first (pkg/option), so the vtep lists
   are always joined with single spaces.
+- Dual stack: the datapath tags traffic to a VTEP with WORLD_IPV4_ID, which is 9 when IPv4 and
+  IPv6 are both enabled and WORLD_ID (2) otherwise (bpf/node_config.h, bpf/lib/identity.h).
+  The split came with cilium PR 22625 (commit a94fa56f, "Fix CIDR to World Entity Conversion
+  Bug"); 1.15.0 carries it, as its VTEP breakage shows (issue 31023, fixed by PR 31039 whose
+  "Fixes:" names a94fa56f). Whether any 1.12-1.14 patch release got it could not be pinned,
+  so dual stack with VTEP is refused there (vtep_vni returns None).
 - `policyEnforcementMode: never` was required by VTEP before 1.12 only (cilium issue 17694);
   every supported release runs VTEP with the default policy mode, so it is never emitted.
 """
@@ -23,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import VtepcError
-from .model import GENEVE_PORT, VXLAN_PORT
+from .model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI, GENEVE_PORT, VXLAN_PORT
 
 if TYPE_CHECKING:
     from .model import Cluster
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
 OLDEST_MINOR = 12
 NEWEST_MINOR = 20
 ROUTING_MODE_FROM_MINOR = 14
+WORLD_IPV4_SPLIT_FROM_MINOR = 15
 
 # Pre-release and build suffixes (1.19.0-rc.1) are accepted and ignored: the chart keys follow the minor.
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+][0-9A-Za-z.+-]+)?")
@@ -74,6 +81,17 @@ def parse_cilium_version(text: str | None) -> CiliumVersion:
     return version
 
 
+def vtep_vni(cluster: "Cluster") -> int | None:
+    """The VNI (the world identity) the agent puts on traffic to a VTEP, which the BIG-IP tunnel
+    must use; None for dual stack on a release where it is not proven (or no valid version)."""
+    if not {"ipv4", "ipv6"} <= set(cluster.ip_families):
+        return CILIUM_VNI
+    version = match_cilium_version(cluster.cilium_version)
+    if version is None or (version.major, version.minor) < (1, WORLD_IPV4_SPLIT_FROM_MINOR):
+        return None
+    return CILIUM_DUAL_STACK_VNI
+
+
 @dataclass(frozen=True)
 class ChartSetting:
     """One Helm value and the cilium-config key the chart renders from it (templates/cilium-configmap.yaml)."""
@@ -105,10 +123,7 @@ def routing_settings(cluster: "Cluster", version: CiliumVersion) -> list[ChartSe
         # (nodes may sit in different racks), so it is set off explicitly.
         settings.append(ChartSetting(("autoDirectNodeRoutes",), False, "auto-direct-node-routes", "cluster.routing"))
         settings.append(ChartSetting(("ipv4NativeRoutingCIDR",), cluster.pod_cidr, "ipv4-native-routing-cidr", "cluster.podCIDR"))
-        # ipam kubernetes: each node's pods come from Node.spec.podCIDR, the CIDR the topology
-        # lists per node and BIRD announces (seed 004: config.ipam=kubernetes).
-        settings.append(ChartSetting(("ipam", "mode"), "kubernetes", "ipam", "cluster.nodes[*].podCIDR"))
-        return settings
+        return settings + cluster_settings(cluster)
     if version.has_routing_mode:
         settings.append(ChartSetting(("routingMode",), "tunnel", "routing-mode", "cluster.routing"))
         settings.append(ChartSetting(("tunnelProtocol",), cluster.tunnel_protocol, "tunnel-protocol", "cluster.tunnelProtocol"))
@@ -117,4 +132,18 @@ def routing_settings(cluster: "Cluster", version: CiliumVersion) -> list[ChartSe
     default_port = GENEVE_PORT if cluster.tunnel_protocol == "geneve" else VXLAN_PORT
     if cluster.tunnel_port != default_port:
         settings.append(ChartSetting(("tunnelPort",), cluster.tunnel_port, "tunnel-port", "cluster.tunnelPort"))
+    return settings + cluster_settings(cluster)
+
+
+def cluster_settings(cluster: "Cluster") -> list[ChartSetting]:
+    """The values the topology states about the cluster itself, only when it states them.
+
+    ipam.mode is never changed behind the user's back: Cilium's IPAM docs forbid changing it on
+    a live cluster (every pod would need new addresses), so only an explicit cluster.ipam sets it.
+    """
+    settings = []
+    if cluster.ipam is not None:
+        settings.append(ChartSetting(("ipam", "mode"), cluster.ipam, "ipam", "cluster.ipam"))
+    if cluster.l7_proxy is not None:
+        settings.append(ChartSetting(("l7Proxy",), cluster.l7_proxy, "enable-l7-proxy", "cluster.l7Proxy"))
     return settings

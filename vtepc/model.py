@@ -15,7 +15,8 @@ NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 NAME_MAX = 63
 
 # Mode defaults (the only place they are written down).
-CILIUM_VNI = 2
+CILIUM_VNI = 2  # WORLD_ID: the identity Cilium tags VTEP traffic with on a single-stack cluster
+CILIUM_DUAL_STACK_VNI = 9  # WORLD_IPV4_ID when IPv4 and IPv6 are both enabled (cilium_versions.vtep_vni)
 FLANNEL_VNI = 1
 VXLAN_PORT = 8472
 GENEVE_PORT = 6081
@@ -50,6 +51,14 @@ class Cluster(_Model):
     cni: Literal["cilium", "flannel"]
     cilium_version: str | None = Field(None, alias="ciliumVersion", description="required for cilium, e.g. \"1.16.19\"")
     ip_families: list[Literal["ipv4", "ipv6"]] = Field(default_factory=lambda: ["ipv4"], alias="ipFamilies")
+    ipam: Literal["kubernetes", "cluster-pool"] | None = Field(
+        None,
+        description="cilium: the IPAM mode the cluster runs (Helm ipam.mode); vtepc sets it only when given, "
+        "and it must be the cluster's own: Cilium's docs forbid changing it on a live cluster",
+    )
+    l7_proxy: bool | None = Field(
+        None, alias="l7Proxy", description="cilium: Helm l7Proxy [true with VTEP, which needs it; else the cluster's own]"
+    )
     routing: Literal["tunnel", "native"] = "tunnel"
     tunnel_protocol: Literal["vxlan", "geneve"] = Field("vxlan", alias="tunnelProtocol")
     tunnel_port: Port | None = Field(None, alias="tunnelPort", description="[8472 for vxlan, 6081 for geneve]")
@@ -144,6 +153,8 @@ class Topology(_Model):
 
 def resolve_defaults(topology: Topology) -> Topology:
     """Fill every mode-dependent default; the single place those defaults are decided."""
+    from .cilium_versions import vtep_vni  # cilium_versions reads this module's constants
+
     cluster = topology.cluster
     is_cilium = cluster.cni == "cilium"
     geneve = cluster.tunnel_protocol == "geneve"
@@ -158,7 +169,7 @@ def resolve_defaults(topology: Topology) -> Topology:
             if tunnel.profile is None:
                 updates["profile"] = GENEVE_BUILTIN_PROFILE if geneve else DEFAULT_VXLAN_PROFILE
             if tunnel.vni is None:
-                updates["vni"] = CILIUM_VNI if is_cilium else FLANNEL_VNI
+                updates["vni"] = (vtep_vni(cluster) or CILIUM_VNI) if is_cilium else FLANNEL_VNI
             if tunnel.flooding_type is None:
                 updates["flooding_type"] = "multipoint" if is_cilium else "none"
             if updates:

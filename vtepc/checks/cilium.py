@@ -3,7 +3,8 @@
 Sources: Cilium's VTEP guide and pkg/option/config.go validateVTEP (IPv4 endpoints, at most
 8 entries: MaxVTEPDevices, the size of cilium_vtep_map), one `vtep-mask` for every CIDR,
 VNI 2 = the reserved world identity (bpf/lib/identity.h; WORLD_IPV4_ID, 9, on dual-stack
-clusters in newer releases). The seeds' 01:50:56:A0:7D:D8 has the group bit set.
+clusters from 1.15: cilium_versions.vtep_vni). The seeds' 01:50:56:A0:7D:D8 has the group bit
+set. pkg/datapath/vtep/vtep_manager.go deletes every VTEP route when the L7 proxy is off.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Iterator
 
 from ..addresses import IPInterface, mac_is_group
 from ..diagnostics import register_code
-from ..model import CILIUM_VNI, GENEVE_PORT, VXLAN_PORT
+from ..cilium_versions import WORLD_IPV4_SPLIT_FROM_MINOR, vtep_vni
+from ..model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI, GENEVE_PORT, VXLAN_PORT
 from . import Context, Finding, check, self_ips
 from ._networks import NetworkIndex, span_of
 
@@ -23,16 +25,29 @@ VTEP_ROLES = {
     ("ha", "floatingUnderlayIP"): "VTEP endpoint (floating underlay IP)",
     ("tunnel", "selfIP"): "VTEP CIDR (tunnel self IP)",
 }
-DUAL_STACK_WORLD_VNI = 9
 
 WRONG_VNI = register_code(
     "VTEP301", "error", "VNI is not Cilium's world identity",
-    f"set tunnel.vni to {CILIUM_VNI} (or remove it: {CILIUM_VNI} is the default for cilium)",
+    f"remove tunnel.vni (the default is the world identity: {CILIUM_VNI}, or {CILIUM_DUAL_STACK_VNI} on a "
+    f"dual-stack cluster from Cilium 1.{WORLD_IPV4_SPLIT_FROM_MINOR}) or set it to that value",
 )
-DUAL_STACK_VNI = register_code(
-    "VTEP302", "warning", "dual-stack cluster: check the world identity VNI",
-    "on a dual-stack cluster newer Cilium releases tag world traffic with identity 9 (WORLD_IPV4_ID): "
-    "check bpf/lib/identity.h of your release and set tunnel.vni to match",
+DUAL_STACK_VNI_UNKNOWN = register_code(
+    "VTEP302", "error", "dual-stack VTEP on a Cilium release whose VTEP VNI is not proven",
+    f"from Cilium 1.{WORLD_IPV4_SPLIT_FROM_MINOR} a dual-stack agent tags VTEP traffic with WORLD_IPV4_ID "
+    f"({CILIUM_DUAL_STACK_VNI}, cilium PR 22625); for older releases vtepc cannot tell which patch releases "
+    f"carry that change: upgrade to 1.{WORLD_IPV4_SPLIT_FROM_MINOR} or later, or use ipFamilies: [ipv4]",
+)
+NATIVE_IPAM_UNSTATED = register_code(
+    "VTEP320", "warning", "native routing without cluster.ipam",
+    "vtepc leaves ipam.mode to the cluster (never change it on a live cluster: Cilium's IPAM docs), so every "
+    "cluster.nodes[].podCIDR must be the CIDR Cilium really gives that node (Node.spec.podCIDR with ipam "
+    "kubernetes, CiliumNode spec.ipam.podCIDRs with cluster-pool): state the cluster's mode as cluster.ipam "
+    "(kubernetes | cluster-pool) and vtepc sets exactly that",
+)
+L7_PROXY_OFF = register_code(
+    "VTEP321", "error", "l7Proxy: false with VTEP",
+    "remove cluster.l7Proxy or set it to true: with the L7 proxy off the Cilium agent deletes every VTEP route "
+    "(pkg/datapath/vtep/vtep_manager.go) and pods cannot reach the BIG-IP",
 )
 VTEP_CIDR_IN_POD_NETWORK = register_code(
     "VTEP303", "error", "VTEP CIDR overlaps the pod network",
@@ -110,22 +125,29 @@ def cilium_version_given(ctx: Context) -> Iterator[Finding]:
         yield Finding(CILIUM_VERSION_MISSING, ("cluster",), "cluster.ciliumVersion is required with cni: cilium", at_key=True)
 
 
-@check(WRONG_VNI, DUAL_STACK_VNI, FLOODING_NOT_MULTIPOINT, VTEP_MAC_GROUP)
+@check(WRONG_VNI, DUAL_STACK_VNI_UNKNOWN, FLOODING_NOT_MULTIPOINT, VTEP_MAC_GROUP)
 def tunnel_settings(ctx: Context) -> Iterator[Finding]:
     if not ctx.uses_vtep:
         return
-    dual_stack = {"ipv4", "ipv6"} <= set(ctx.topology.cluster.ip_families)
-    allowed = (CILIUM_VNI, DUAL_STACK_WORLD_VNI) if dual_stack else (CILIUM_VNI,)
+    cluster = ctx.topology.cluster
+    expected = vtep_vni(cluster)
+    if expected is None and cluster.cilium_version is not None and any(b.tunnel is not None for b in ctx.topology.bigips):
+        yield Finding(
+            DUAL_STACK_VNI_UNKNOWN, ("cluster", "ipFamilies"),
+            f"ipFamilies is dual-stack with Cilium {cluster.cilium_version}: which VNI its agent sends to a VTEP "
+            f"({CILIUM_VNI} or WORLD_IPV4_ID {CILIUM_DUAL_STACK_VNI}) is proven only from 1.{WORLD_IPV4_SPLIT_FROM_MINOR}",
+        )
     for i, bigip in enumerate(ctx.topology.bigips):
         tunnel = bigip.tunnel
         if tunnel is None:
             continue
         base = ("bigips", i, "tunnel")
-        if tunnel.vni not in allowed:
-            expected = " or ".join(str(v) for v in allowed)
+        if expected is not None and tunnel.vni != expected:
+            why = "WORLD_IPV4_ID on a dual-stack cluster" if expected == CILIUM_DUAL_STACK_VNI else "the world identity"
             yield Finding(
                 WRONG_VNI, base + ("vni",),
-                f"BIG-IP '{bigip.name}' tunnel VNI is {tunnel.vni}; Cilium accepts VTEP traffic only with VNI {expected}",
+                f"BIG-IP '{bigip.name}' tunnel VNI is {tunnel.vni}; Cilium {cluster.cilium_version} sends VTEP "
+                f"traffic with VNI {expected} ({why})",
             )
         if tunnel.flooding_type != "multipoint":
             yield Finding(
@@ -139,12 +161,23 @@ def tunnel_settings(ctx: Context) -> Iterator[Finding]:
                 f"BIG-IP '{bigip.name}' tunnel MAC {tunnel.mac} has the group bit set; Cilium would send "
                 "pod traffic to a multicast MAC",
             )
-    if dual_stack and any(b.tunnel is not None for b in ctx.topology.bigips):
-        vnis = sorted({b.tunnel.vni for b in ctx.topology.bigips if b.tunnel is not None})
+
+
+@check(NATIVE_IPAM_UNSTATED, L7_PROXY_OFF)
+def cluster_values(ctx: Context) -> Iterator[Finding]:
+    cluster = ctx.topology.cluster
+    if not ctx.is_cilium:
+        return
+    if cluster.routing == "native" and cluster.ipam is None:
         yield Finding(
-            DUAL_STACK_VNI, ("cluster", "ipFamilies"),
-            f"ipFamilies is dual-stack and the tunnel VNI is {', '.join(map(str, vnis))}: newer Cilium "
-            f"releases use {DUAL_STACK_WORLD_VNI} when IPv4 and IPv6 are both enabled, older ones {CILIUM_VNI}",
+            NATIVE_IPAM_UNSTATED, ("cluster", "routing"),
+            "routing: native announces each node's cluster.nodes[].podCIDR, but the topology does not say "
+            "which IPAM mode gives the nodes their pod CIDRs; vtepc does not set ipam.mode",
+        )
+    if ctx.uses_vtep and cluster.l7_proxy is False:
+        yield Finding(
+            L7_PROXY_OFF, ("cluster", "l7Proxy"),
+            "l7Proxy is false, but the Cilium agent keeps VTEP routes only while the L7 proxy is enabled",
         )
 
 

@@ -4,9 +4,9 @@ Sources (cilium/cilium): VTEP integration is GA from 1.12; before it the beta re
 policyEnforcementMode: never (issue 17694). 1.15.0 and 1.15.1 drop every packet from a VTEP
 as "Incorrect VNI from VTEP" (issue 31023); PR 31039 fixed it and shipped in 1.15.2
 (CHANGELOG: "Fix bug in the VTEP feature ... (Backport PR #31154, Upstream PR #31039)").
-From 1.18.7 Cilium answers a VTEP's ARP requests with 00:00:00:00:00:00 (issue 44453,
-reported for >= 1.18.7); PR 44513 fixes it, but which releases carry the fix could not be
-pinned down, so every release from 1.18.7 on is flagged with a pointer to the issue.
+Cilium 1.18.7 and 1.19.0-1.19.1 answer a VTEP's ARP requests with 00:00:00:00:00:00 (issue
+44453, fixed by PR 44513 in 1.18.8 and 1.19.2, released 2026-03-23; 1.20.0 carries the fix;
+../shared/spec/domain-facts.md).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..diagnostics import register_code
 from . import Context, Finding, check
 
 VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
-ARP_ZERO_MAC_FROM = (1, 18, 7)
+ARP_ZERO_MAC_BROKEN = (((1, 18, 7), (1, 18, 8)), ((1, 19, 0), (1, 19, 2)))  # each [first broken, first fixed)
 
 BAD_VERSION = register_code(
     "VTEP601", "error", "ciliumVersion is not a version",
@@ -37,9 +37,8 @@ VNI_DROP_RELEASE = register_code(
     "upgrade to 1.15.2 or later (cilium PR 31039 fixes issue 31023)",
 )
 ARP_ZERO_MAC_RELEASE = register_code(
-    "VTEP605", "warning", "Cilium release may answer VTEP ARP with a zero MAC",
-    "check that your release includes cilium PR 44513 (issue 44453) or test ARP from the BIG-IP; "
-    "1.17.x is not affected",
+    "VTEP605", "warning", "Cilium release answers VTEP ARP with a zero MAC",
+    "upgrade to 1.18.8, 1.19.2 or later (cilium PR 44513 fixes issue 44453); 1.17 and 1.18.0-1.18.6 are not affected",
 )
 
 
@@ -76,10 +75,9 @@ def cilium_version(ctx: Context) -> Iterator[Finding]:
             f"Cilium {text} drops all traffic from a VTEP as \"Incorrect VNI from VTEP\" (cilium issue 31023, "
             "fixed in 1.15.2)",
         )
-    if release >= ARP_ZERO_MAC_FROM:
+    if any(first_broken <= release < first_fixed for first_broken, first_fixed in ARP_ZERO_MAC_BROKEN):
         yield Finding(
             ARP_ZERO_MAC_RELEASE, path,
-            f"Cilium {text}: releases from 1.18.7 on were reported to answer VTEP ARP requests with "
-            "00:00:00:00:00:00 (cilium issue 44453, fixed upstream by PR 44513); vtepc cannot tell which "
-            "releases carry the fix",
+            f"Cilium {text} answers VTEP ARP requests with 00:00:00:00:00:00 (cilium issue 44453): the BIG-IP "
+            "cannot reach any pod",
         )

@@ -253,6 +253,9 @@ def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -
     cidr_paths = [f"bigips[{i}].tunnel.selfIP" for _, i in vteps]
     # Single spaces, never commas: 1.19+ splits list options on commas first.
     return [
+        # Without the L7 proxy the agent deletes every VTEP route (pkg/datapath/vtep/vtep_manager.go),
+        # so VTEP pins it on (validation refuses cluster.l7Proxy: false with VTEP, VTEP321).
+        ChartSetting(("l7Proxy",), True, "enable-l7-proxy", "cluster.l7Proxy"),
         ChartSetting(("vtep", "enabled"), True, "enable-vtep", "bigips"),
         ChartSetting(("vtep", "endpoint"), " ".join(v.endpoint for v, _ in vteps), "vtep-endpoint", _joined_origin(endpoint_paths)),
         ChartSetting(("vtep", "cidr"), " ".join(v.cidr for v, _ in vteps), "vtep-cidr", _joined_origin(cidr_paths)),
@@ -283,7 +286,9 @@ def _cilium_objects(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
             # settings out until `vtepc discover` fills the MAC in.
             omitted.append(Omission("cilium", "Cilium vtep settings (tunnel MAC unknown: " + ", ".join(unknown) + ")"))
         elif vteps:
-            settings.extend(_vtep_settings(topology, vteps))
+            vtep_settings = _vtep_settings(topology, vteps)
+            pinned = {v.path for v in vtep_settings}
+            settings = [s for s in settings if s.path not in pinned] + vtep_settings
     values = CiliumHelmValues(
         f"{CILIUM_NAMESPACE}/{CILIUM_RELEASE}",
         _nest(settings),
