@@ -136,7 +136,9 @@ def test_follow_ups_in_apply_order():
     result = diff_states(desired, observed)
     commands = [(f.step, f.target, f.command) for f in result.follow_ups]
     assert commands[1] == (2, "bigip/bigip-1", "tmsh save sys config")
-    assert (4, "cluster/prod", "kubectl -n kube-system rollout restart ds/cilium") in commands
+    # A cilium-config change alone still goes through the chart: it owns the ConfigMap.
+    assert (4, "cluster/prod", "helm upgrade cilium cilium/cilium -n kube-system --reuse-values -f kubernetes/cilium-values.yaml") in commands
+    assert (5, "cluster/prod", "kubectl -n kube-system rollout restart ds/cilium") in commands
     assert result.follow_ups[0].action.startswith("apply the BIG-IP changes in order: tunnel profile, tunnel")
     drift = result.follow_ups[-1]
     assert "node-9" in drift.action and drift.command == "vtepc discover TOPOLOGY"

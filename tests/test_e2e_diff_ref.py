@@ -75,6 +75,9 @@ def test_second_bigip_shows_its_objects_and_the_vtep_keys(repo, monkeypatch):
     assert mac["origin"] == "bigips[0].tunnel.mac, bigips[1].tunnel.mac"
     commands = [f["command"] for f in doc["follow_ups"]]
     assert "tmsh save sys config" in commands and "kubectl -n kube-system rollout restart ds/cilium" in commands
+    # Helm values are the way to change cilium-config, pinned to the topology's chart version.
+    helm = "helm upgrade cilium cilium/cilium --version 1.16.19 -n kube-system --reuse-values -f kubernetes/cilium-values.yaml"
+    assert commands.index(helm) == commands.index("kubectl -n kube-system rollout restart ds/cilium") - 1
 
 
 def test_node_ip_edit_shows_exactly_that_node(repo):

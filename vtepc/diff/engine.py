@@ -259,7 +259,9 @@ def diff_states(
     ))
 
     kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
-    follow_ups = derive_follow_ups(kept, against_device=against_device)
+    topology = getattr(desired, "topology", None)
+    cilium_version = topology.cluster.cilium_version if topology is not None else None
+    follow_ups = derive_follow_ups(kept, against_device=against_device, cilium_version=cilium_version)
     masked = 0
     if not show_secrets:
         masked_targets = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]

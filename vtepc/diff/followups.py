@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..state.cluster import CILIUM_NAMESPACE, CILIUM_RELEASE, CiliumConfig, CiliumHelmValues, ExpectedNode
+from ..state.cluster import CILIUM_NAMESPACE, CiliumConfig, CiliumHelmValues, ExpectedNode, helm_upgrade_command
 from .records import BIGIP_TARGET, CLUSTER_TARGET, TUNNEL_MAC_KIND, Action, Change, FollowUp, TargetDiff
 
 # Changes fixed in the topology, not applied to a device or the cluster.
@@ -49,17 +49,21 @@ def _namespace(change: Change) -> str:
     return change.name.rpartition("/")[0] or CILIUM_NAMESPACE
 
 
-def _cilium_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
+def _cilium_follow_ups(target: str, changes: list[Change], chart_version: str | None) -> list[FollowUp]:
     steps = []
     values = next((c for c in changes if c.kind == CiliumHelmValues.kind), None)
     config = next((c for c in changes if c.kind == CiliumConfig.kind), None)
-    if values is not None:
-        steps.append(FollowUp(0, target, "upgrade the Cilium release with the new values",
-                              "the chart renders cilium-config from them; a bare ConfigMap edit is undone by the next upgrade",
-                              f"helm upgrade {CILIUM_RELEASE} cilium/cilium -n {_namespace(values)} --reuse-values -f kubernetes/cilium-values.yaml"))
-    if values is not None or config is not None:
+    changed = values or config
+    if changed is not None:
+        # The chart owns every cilium-config key it renders: a server-side apply of
+        # cilium-config.yaml conflicts with field manager helm, and forced, the next
+        # `helm upgrade` puts the chart's values back. The values are the one durable path.
+        steps.append(FollowUp(0, target, "upgrade the Cilium release with the new values (same chart version)",
+                              "the chart owns cilium-config and renders it from its values; a ConfigMap edit conflicts "
+                              "with field manager helm and the next upgrade undoes it",
+                              helm_upgrade_command(_namespace(changed), chart_version, "kubernetes/cilium-values.yaml")))
         steps.append(FollowUp(0, target, "restart the Cilium agents", "they read cilium-config only when they start",
-                              f"kubectl -n {_namespace(values or config)} rollout restart ds/cilium"))
+                              f"kubectl -n {_namespace(changed)} rollout restart ds/cilium"))
     return steps
 
 
@@ -70,9 +74,12 @@ def _tunnel_mac_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]
             for c in changes if c.kind == TUNNEL_MAC_KIND]
 
 
-def derive_follow_ups(targets: list[TargetDiff], *, against_device: bool = True) -> list[FollowUp]:
+def derive_follow_ups(
+    targets: list[TargetDiff], *, against_device: bool = True, cilium_version: str | None = None
+) -> list[FollowUp]:
     """`against_device` False (the topology at another revision): node and MAC differences are
-    edits someone made on purpose, not drift to fix in the topology."""
+    edits someone made on purpose, not drift to fix in the topology. `cilium_version` (the
+    topology's cluster.ciliumVersion) pins the helm upgrade to the chart the values are for."""
     steps: list[FollowUp] = []
     for target in targets:
         if not target.target.startswith(BIGIP_TARGET + "/"):
@@ -91,7 +98,7 @@ def derive_follow_ups(targets: list[TargetDiff], *, against_device: bool = True)
         if applied:
             steps.append(FollowUp(0, target.target, "apply the Kubernetes changes (the kubernetes/ directory `vtepc build` writes)",
                                   "after the BIG-IPs, so Cilium and CIS never point at a tunnel that is not configured yet"))
-        steps.extend(_cilium_follow_ups(target.target, applied))
+        steps.extend(_cilium_follow_ups(target.target, applied, cilium_version))
         if against_device:
             steps.extend(_node_follow_ups(target.target, [c for c in target.changes if c.kind == ExpectedNode.kind]))
     return [dataclasses.replace(step, step=index) for index, step in enumerate(steps, start=1)]

@@ -1,14 +1,18 @@
 """kubernetes/cilium-values.yaml: the Helm values vtepc sets on the cilium chart.
 
-Only the keys the topology decides (tunnel or native routing, VTEP lists); every other chart
-value stays the cluster's own, so the file is meant for `--reuse-values`. Every key path
-exists in the chart values.yaml of the topology's ciliumVersion (tests/test_oracle_k8s.py).
+The primary way to apply vtepc's Cilium settings: the chart owns the cilium-config ConfigMap
+and renders it from these values (a ConfigMap edit conflicts with field manager helm and the
+next upgrade undoes it). Only the keys the topology decides (tunnel or native routing, VTEP
+lists, what the topology states about IPAM and the L7 proxy); every other chart value stays
+the cluster's own, so the file is meant for `--reuse-values`, pinned to the topology's chart
+version. Every key path exists in that chart (tests/test_oracle_k8s.py), and the chart
+renders from it exactly our cilium-config.yaml (tests/test_oracle_helm.py).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..state.cluster import CiliumHelmValues
+from ..state.cluster import CILIUM_NAMESPACE, CiliumHelmValues, helm_upgrade_command
 from . import renderer
 from ._kubernetes import CILIUM_VALUES_PATH, ROLLOUT_RESTART, dump_yaml, header
 
@@ -27,9 +31,11 @@ def render_cilium_values(state: "DesiredState") -> dict[str, str]:
         return {}
     version = state.topology.cluster.cilium_version
     notes = [
-        f"Helm values for the cilium chart {version}, on top of the cluster's own:",
-        f"  helm upgrade cilium cilium/cilium --version {version} -n kube-system --reuse-values -f cilium-values.yaml",
+        f"Helm values for the cilium chart {version}: the way to apply these settings, since the chart",
+        "owns cilium-config and renders it from its values. On top of the release's own values:",
+        "  " + helm_upgrade_command(CILIUM_NAMESPACE, version, "cilium-values.yaml"),
         f"then: {ROLLOUT_RESTART}",
+        "GitOps (Flux HelmRelease, Argo CD Helm source): merge these values into the release's values.",
     ]
     notes += [f"Left out: {o.why}" for o in state.cluster.omitted if o.artifact == "cilium"]
     return {CILIUM_VALUES_PATH: dump_yaml([_sorted(values.values)], header(state, *notes))}

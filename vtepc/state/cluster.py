@@ -221,6 +221,13 @@ def _joined_origin(paths: list[str]) -> str:
     return ", ".join(paths)
 
 
+def helm_upgrade_command(namespace: str, chart_version: str | None, values_path: str) -> str:
+    """The way to set vtepc's Cilium values on a Helm-installed Cilium (the chart owns cilium-config),
+    pinned to the topology's release so the upgrade never moves the cluster to another chart."""
+    version = f" --version {chart_version}" if chart_version else ""
+    return f"helm upgrade {CILIUM_RELEASE} cilium/cilium{version} -n {namespace} --reuse-values -f {values_path}"
+
+
 def cilium_vteps(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> list[tuple["VtepEntry", int]]:
     """The VTEPs Cilium is told about, in topology order, with each one's bigips index.
 
