@@ -34,7 +34,21 @@ LOADER_CASES = [
     ("VTEP006", ("a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n").encode(), 1, "nesting"),
     ("VTEP007", None, None, "cannot read"),
     ("VTEP008", b"a: 1\n---\nb: 2\n", 2, "more than one"),
-    ("VTEP009", b"a: !Ref x\n", 1, "custom tag !Ref"),
+    ("VTEP009", b"a: !Ref x\n", 1, "tag !Ref"),
+    ("VTEP009", b"a: 1\nb: !!binary aGVsbG8=\n", 2, "tag !!binary"),
+    ("VTEP009", b"a: 1\nb: !!timestamp 2001-12-14\n", 2, "tag !!timestamp"),
+    ("VTEP009", b"a: 1\nb: !!set {x, y}\n", 2, "tag !!set"),
+    ("VTEP009", b"a: 1\nb: !!omap [x: 1]\n", 2, "tag !!omap"),
+    ("VTEP009", b"a: 1\nb: !!python/name:os.system x\n", 2, "tag !!python/name:os.system"),
+    ("VTEP009", b"a: 1\nb: !!python/object/apply:os.system [ls]\n", 2, "tag !!python/object/apply:os.system"),
+    ("VTEP009", b"a: 1\nb: !local x\n", 2, "tag !local"),
+    ("VTEP009", b"%TAG !e! tag:example.com,2000:\n---\na: 1\nb: !e!thing x\n", 4, "tag tag:example.com,2000:thing"),
+    ("VTEP009", b"%TAG !! tag:example.com,2000:\n---\na: 1\nb: !!str x\n", 4, "tag tag:example.com,2000:str"),
+    ("VTEP009", b"a: 1\n!!binary aGk=: x\n", 2, "tag !!binary"),
+    ("VTEP009", b"a: 1\nb: !!int abc\n", 2, "is not an integer"),
+    ("VTEP009", b"a: 1\nb: !!bool 3\n", 2, "is not true or false"),
+    ("VTEP012", b"a: 1\nb: " + b"9" * 5000 + b"\n", 2, "too large"),
+    ("VTEP012", b"a: 1\nb: 0x" + b"f" * 4000 + b"\n", 2, "too large"),
     ("VTEP009", b"? [1, 2]\n: x\n", 1, "complex"),
     ("VTEP009", b"a:\n  <<: 1\n", 2, "merges only mappings"),
 ]
@@ -81,6 +95,24 @@ def test_yaml_1_2_core_schema(text, value):
 def test_quoted_and_tagged_scalars_are_strings():
     data = load_text(b"a: '1'\nb: \"true\"\nc: !!str 2\nd: ! 3\n").data
     assert data == {"a": "1", "b": "true", "c": "2", "d": "3"}
+
+
+def test_core_schema_tags_are_honoured():
+    data = load_text(b"a: !!int '3'\nb: !!float 3\nc: !!bool true\nd: !!null ''\ne: !!map {x: 1}\nf: !!seq [1]\n").data
+    assert data == {"a": 3, "b": 3.0, "c": True, "d": None, "e": {"x": 1}, "f": [1]}
+    assert type(data["b"]) is float
+
+
+def test_every_unsupported_tag_is_reported_at_once():
+    diagnostics = rejected(b"a: !!binary aGk=\nb: !x y\nc: !!set {z}\n")
+    assert [(d.code, d.position.line) for d in diagnostics] == [("VTEP009", 1), ("VTEP009", 2), ("VTEP009", 3)]
+    assert all(d.hint for d in diagnostics)
+
+
+def test_a_number_too_long_to_convert_is_a_diagnostic_with_a_hint():
+    (diag,) = rejected(b"vni: " + b"9" * 5000 + b"\n")
+    assert (diag.code, diag.position.line, diag.position.column) == ("VTEP012", 1, 6)
+    assert "4294967295" in diag.hint
 
 
 def test_positions_of_keys_and_values():

@@ -11,6 +11,13 @@ SCHEMA_CASES = [
     ("VTEP011", "cilium-vxlan", "kind: Topology\n", "", "apiVersion"),
     ("VTEP012", "cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: abc\n", "vni: abc"),
     ("VTEP012", "cilium-vxlan", '"1.16.19"', "1.16", "ciliumVersion"),
+    ("VTEP012", "cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: 99999999999999999999999\n", "vni: 9"),
+    ("VTEP012", "cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: true\n", "vni: true"),
+    ("VTEP012", "cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: 2.0\n", "vni: 2.0"),
+    ("VTEP012", "cilium-native-bgp", "virtualPort: 80", "virtualPort: 80.0", "virtualPort: 80.0"),
+    ("VTEP012", "cilium-native-bgp", "asn: 64512", "asn: 6.4512e4", "asn: 6.4512e4"),
+    ("VTEP012", "cilium-native-bgp", "interval: 5", "interval: 99999", "interval: 99999"),
+    ("VTEP012", "cilium-native-bgp", "poolMemberType: cluster", "poolMemberType: cluster\n  insecure: 'yes'", "insecure"),
 ]
 
 
@@ -93,3 +100,28 @@ def load_topology_text(text: str):
 def test_load_topology_returns_the_resolved_topology():
     topology = load_topology_text(example("cilium-geneve"))
     assert topology.cluster.tunnel_port == 6081 and topology.bigips[0].tunnel.vni == 2
+
+
+@pytest.mark.parametrize(
+    "name,old,new,message,hint",
+    [
+        ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: 99999999999999999999999\n",
+         "bigips[0].tunnel.vni: 99999999999999999999999 is too large (at most 16777215)", "no larger than 16777215"),
+        ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: 0x" + "f" * 900 + "\n",
+         "bigips[0].tunnel.vni: a 1084-digit number is too large (at most 16777215)", "no larger than 16777215"),
+        ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: -1\n", "vni: -1 is too small (at least 0)", "no smaller than 0"),
+        ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: true\n", "expected a whole number, got boolean true",
+         "true/false"),
+        ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: 2.0\n", "expected a whole number, got number 2.0", "write 2,"),
+        ("cilium-native-bgp", "asn: 64512", "asn: 99999999999999999999", "bgp.asn: 99999999999999999999 is too large",
+         "4294967295"),
+        ("cilium-native-bgp", "interval: 5", "interval: 99999", "interval: 99999 is too large (at most 3600)", "3600"),
+        ("cilium-native-bgp", "poolMemberType: cluster", "poolMemberType: cluster\n  insecure: 'yes'",
+         "cis.insecure: expected true or false, got string 'yes'", "true or false"),
+    ],
+    ids=["vni-huge", "vni-huge-hex", "vni-negative", "vni-boolean", "vni-float", "asn-huge", "monitor-interval",
+         "insecure-string"],
+)
+def test_numbers_and_booleans_of_the_wrong_kind_say_what_is_wrong(name, old, new, message, hint):
+    found = [d for d in validate(example(name).replace(old, new, 1)).diagnostics if d.code == "VTEP012"]
+    assert len(found) == 1 and message in found[0].message and hint in found[0].hint, [d.format_text() for d in found]

@@ -24,6 +24,7 @@ from .diagnostics import (
     ALIAS_BOMB,
     DUPLICATE_KEY,
     EMPTY_DOCUMENT,
+    INVALID_VALUE,
     MULTIPLE_DOCUMENTS,
     NOT_A_MAPPING,
     NOT_UTF8,
@@ -56,6 +57,19 @@ _NUMBER = re.compile(
 _YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = _YAML_TAG_PREFIX + "str"
 _NON_SPECIFIC_TAG = "!"
+# The YAML 1.2 core schema's tags are the only ones honoured; any other tag (!!binary,
+# !!timestamp, !!set, !!omap, !!python/..., local !tags, %TAG shorthands) is refused rather
+# than read as if it were absent. Scalar tags other than !!str must fit their value.
+_COLLECTION_TAGS = {"mapping": _YAML_TAG_PREFIX + "map", "sequence": _YAML_TAG_PREFIX + "seq"}
+_SCALAR_TAG_TYPES: dict[str, tuple[str, tuple[type, ...]]] = {
+    _YAML_TAG_PREFIX + "int": ("an integer", (int,)),
+    _YAML_TAG_PREFIX + "float": ("a number", (int, float)),
+    _YAML_TAG_PREFIX + "bool": ("true or false", (bool,)),
+    _YAML_TAG_PREFIX + "null": ("null", (type(None),)),
+}
+# Longer number literals are refused while loading (Python will not even print an integer of
+# more than 4300 digits); shorter ones reach the schema, which says which range a field takes.
+MAX_NUMBER_LITERAL = 1000
 _SCALAR_STARTS = frozenset("0123456789+-.~nNtTfF")
 _MERGE_KEY = "<<"
 
@@ -137,12 +151,12 @@ class _Builder:
         self._nodes = 0  # nodes built so far, alias expansions included
         self._expanded = 0  # nodes reached through aliases
 
-    def _diag(self, code: str, message: str, mark: Any, path: Path = ()) -> None:
-        self.diagnostics.append(Diagnostic(code, message, path=path, file=self.file, position=_pos(mark)))
+    def _diag(self, code: str, message: str, mark: Any, path: Path = (), hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(code, message, path=path, hint=hint, file=self.file, position=_pos(mark)))
 
-    def _check_tag(self, tag: str | None, mark: Any, path: Path) -> None:
-        if tag is not None and tag != _NON_SPECIFIC_TAG and not tag.startswith(_YAML_TAG_PREFIX):
-            self._diag(UNSUPPORTED_YAML, f"custom tag {tag} is not supported", mark, path)
+    def _refuse_tag(self, tag: str, mark: Any, path: Path) -> None:
+        shown = "!!" + tag[len(_YAML_TAG_PREFIX):] if tag.startswith(_YAML_TAG_PREFIX) else tag
+        self._diag(UNSUPPORTED_YAML, f"tag {shown} is not supported", mark, path)
 
     def node(self, event: Any, path: Path, depth: int) -> Any:
         """The value that starts with `event` (consuming the events of its children)."""
@@ -160,7 +174,9 @@ class _Builder:
         if depth >= MAX_DEPTH:
             self._diag(ALIAS_BOMB, f"nesting deeper than {MAX_DEPTH} levels", mark, path)
             raise _Abort
-        self._check_tag(event.tag, mark, path)
+        kind_name = "mapping" if kind is self._mapping_start else "sequence"
+        if event.tag not in (None, _NON_SPECIFIC_TAG, _COLLECTION_TAGS[kind_name]):
+            self._refuse_tag(event.tag, mark, path)
         nodes_before = self._nodes
         self._nodes += 1
         if kind is self._mapping_start:
@@ -173,13 +189,30 @@ class _Builder:
 
     def _scalar(self, event: Any, path: Path) -> Any:
         tag = event.tag
+        text = event.value
         if tag is None:
             # style '' marks a plain scalar; quoted and block scalars are always strings
-            return resolve_plain_scalar(event.value) if not event.style else event.value
-        self._check_tag(tag, event.start_mark, path)
-        if tag == _STR_TAG or tag == _NON_SPECIFIC_TAG or not tag.startswith(_YAML_TAG_PREFIX):
-            return event.value
-        return resolve_plain_scalar(event.value)
+            return self._plain(text, event.start_mark, path) if not event.style else text
+        if tag == _STR_TAG or tag == _NON_SPECIFIC_TAG:
+            return text
+        expected = _SCALAR_TAG_TYPES.get(tag)
+        if expected is None:
+            self._refuse_tag(tag, event.start_mark, path)
+            return text
+        value = self._plain(text, event.start_mark, path)
+        what, types = expected
+        if type(value) not in types:
+            self._diag(UNSUPPORTED_YAML, f"{tag.replace(_YAML_TAG_PREFIX, '!!')} value '{text}' is not {what}",
+                       event.start_mark, path)
+            return text
+        return float(value) if tag == _YAML_TAG_PREFIX + "float" else value
+
+    def _plain(self, text: str, mark: Any, path: Path) -> Any:
+        if len(text) > MAX_NUMBER_LITERAL and text[:1] in _SCALAR_STARTS and _NUMBER.fullmatch(text):
+            self._diag(INVALID_VALUE, f"a number of {len(text)} characters is too large for any topology field",
+                       mark, path, hint="the largest number in a topology is an ASN, at most 4294967295")
+            return None
+        return resolve_plain_scalar(text)
 
     def _alias(self, event: Any, path: Path) -> Any:
         anchored = self._anchors.get(event.anchor)
@@ -223,7 +256,8 @@ class _Builder:
                 self.node(next_event(), path + ("?",), child_depth)
                 key_event = next_event()
                 continue
-            self._check_tag(key_event.tag, mark, path)
+            if key_event.tag not in (None, _NON_SPECIFIC_TAG, _STR_TAG):
+                self._refuse_tag(key_event.tag, mark, path)
             key = key_event.value  # keys keep their source text: `1:` is the key '1'
             value_event = next_event()
             if key == _MERGE_KEY and not key_event.style:

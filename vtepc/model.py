@@ -26,7 +26,8 @@ GENEVE_BUILTIN_PROFILE = "geneve"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, str_strip_whitespace=False)
+    # strict: no coercion, so `vni: true`, `virtualPort: 80.0` or `insecure: "yes"` are errors, not 1, 80 and True.
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, str_strip_whitespace=False, strict=True)
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -123,8 +124,10 @@ class Monitor(_Model):
     type: Literal["http", "https", "tcp"] = "http"
     send: str | None = None
     receive: str | None = None
-    interval: int = Field(5, ge=1)
-    timeout: int = Field(16, ge=1)
+    # AS3's bounds for every monitor type (f5-appsvcs-extension 3.56.0 src/schema/latest/adc-schema.json,
+    # Monitor_HTTP/_HTTPS/_TCP: interval 0-3600, timeout 0-900 seconds).
+    interval: int = Field(5, ge=1, le=3600)
+    timeout: int = Field(16, ge=1, le=900)
 
 
 class Service(_Model):

@@ -88,13 +88,47 @@ def diagnostics_from_validation_error(
                            loc, f"add '{loc[-1]}:' here", document.file, document.position(loc[:-1]))
             )
         else:
-            value = err.get("input")
-            message = f"{where}: {err['msg']} (got {_yaml_type(value)} {value!r})" if not isinstance(value, (dict, list)) else f"{where}: {err['msg']}"
-            hint = ""
-            if kind == "string_type" and isinstance(value, (int, float)):
-                hint = f"quote the value: \"{value}\" (YAML read it as a number)"
+            message, hint = _invalid_value(where, kind, err)
             out.append(Diagnostic(INVALID_VALUE, message, loc, hint, document.file, document.position(loc)))
     return out
+
+
+def _shown(value: Any) -> str:
+    """The value as the message repeats it: long numbers by their length (the loader caps them at 1000 characters)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    if isinstance(value, int) and len(text) > 24:
+        return f"a {len(text.lstrip('-'))}-digit number"
+    return text
+
+
+def _invalid_value(where: str, kind: str, err: dict) -> tuple[str, str]:
+    """Message and hint for a value of the wrong type or out of range. Number fields are strict
+    (model.py): a boolean or a float such as 2.0 is an error here, never read as 1 or 2."""
+    value = err.get("input")
+    if isinstance(value, (dict, list)):
+        return f"{where}: {err['msg']}", ""
+    got = f"{_yaml_type(value)} {_shown(value)}"
+    bounds = err.get("ctx") or {}
+    if kind in ("less_than_equal", "less_than") and isinstance(value, int):
+        limit = bounds.get("le", bounds.get("lt"))
+        return f"{where}: {_shown(value)} is too large (at most {limit})", f"use a whole number no larger than {limit}"
+    if kind in ("greater_than_equal", "greater_than") and isinstance(value, int):
+        limit = bounds.get("ge", bounds.get("gt"))
+        return f"{where}: {_shown(value)} is too small (at least {limit})", f"use a whole number no smaller than {limit}"
+    if kind == "int_type":
+        if isinstance(value, bool):
+            return f"{where}: expected a whole number, got {got}", "write a number: YAML reads true/false as booleans"
+        if isinstance(value, float) and value.is_integer():
+            return f"{where}: expected a whole number, got {got}", f"write {int(value)}, without a decimal point or exponent"
+        return f"{where}: expected a whole number, got {got}", "write a whole number"
+    if kind == "bool_type":
+        return f"{where}: expected true or false, got {got}", "write true or false, unquoted"
+    hint = ""
+    if kind == "string_type" and isinstance(value, (int, float)):
+        hint = f"quote the value: \"{value}\" (YAML read it as a number)"
+    return f"{where}: {err['msg']} (got {got})", hint
 
 
 @dataclass(frozen=True)
