@@ -11,6 +11,7 @@ from tests.emulators.fixtures import FAST, desired_example, emulate, no_sleep
 from tests.emulators.fixtures import bigip_env  # noqa: F401 (fixture)
 from vtepc.cli import app
 from vtepc.live import ObservedState, read_observed_state
+from vtepc.outdir import OutputDirError
 from vtepc.snapshot import INDEX, SnapshotError, read_snapshot, snapshot_files, strip_secrets, write_snapshot
 
 runner = CliRunner()
@@ -73,7 +74,7 @@ def test_incomplete_state_is_never_recorded(tmp_path):
 
 def test_refuses_to_replace_a_directory_that_is_not_a_snapshot(tmp_path, bigip_env):  # noqa: F811
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(SnapshotError, match="refusing"):
+    with pytest.raises(OutputDirError, match="refusing"):
         write_snapshot(ObservedState({}, None), tmp_path, "x")
     assert (tmp_path / "notes.txt").read_text() == "mine"
 

@@ -1,29 +1,23 @@
 """Build: the output tree as data, and the one function that writes it to disk safely.
 
-The tree is computed in memory first ({relative path: text}); writing goes to a temporary
-directory beside DIR that is then swapped in, so an interrupted or failed build leaves DIR
-as it was, and files the topology no longer produces disappear with the old tree.
+The tree is computed in memory first ({relative path: text}); vtepc.outdir writes it beside
+DIR and swaps it in, so an interrupted or failed build leaves DIR as it was, and files the
+topology no longer produces disappear with the old tree. DIR must be empty or hold only what
+the previous build's manifest lists (see vtepc.outdir for the contract).
 """
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import VtepcError
+from .outdir import OutputDirError, TreeIndex, replace_tree  # noqa: F401 (OutputDirError: what write_tree raises)
 
 MANIFEST = "vtepc-manifest.json"
 MANIFEST_FORMAT_VERSION = 1
-
-
-class OutputDirError(VtepcError):
-    """The output directory cannot be used (not a vtepc tree, not a directory, ...)."""
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -45,13 +39,6 @@ def with_manifest(artifacts: dict[str, str], source: bytes) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _safe_relative(path: str) -> Path:
-    rel = Path(path)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
-        raise OutputDirError(f"refusing to write artifact outside the output directory: {path!r}")
-    return rel
-
-
 def read_tree(out_dir: Path) -> dict[str, str]:
     """Every regular file under out_dir as {posix relative path: text}."""
     tree: dict[str, str] = {}
@@ -63,57 +50,22 @@ def read_tree(out_dir: Path) -> dict[str, str]:
     return tree
 
 
-def _check_target(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputDirError(f"{out_dir} exists and is not a directory")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
-        raise OutputDirError(
-            f"{out_dir} is not empty and holds no {MANIFEST}: refusing to replace a directory vtepc did not write"
-        )
+def _manifest_listing(manifest: dict) -> dict[str, str]:
+    if manifest["format_version"] != MANIFEST_FORMAT_VERSION:
+        raise ValueError(f"format_version {manifest['format_version']!r}")
+    return {artifact["path"]: artifact["sha256"] for artifact in manifest["artifacts"]}
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False when unsupported."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
+BUILD_INDEX = TreeIndex(MANIFEST, _manifest_listing)
 
 
-def write_tree(out_dir: Path, artifacts: dict[str, str]) -> None:
-    """Write artifacts as the complete content of out_dir, replacing it in one swap."""
-    out_dir = Path(out_dir)
-    _check_target(out_dir)
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.vtepc-", dir=parent))
-    try:
-        for path, text in artifacts.items():
-            target = staging / _safe_relative(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-        staging.chmod(0o755)
-        if out_dir.exists():
-            if not _exchange(staging, out_dir):
-                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.vtepc-old-", dir=parent))
-                os.rename(out_dir, old / "tree")
-                os.rename(staging, out_dir)
-                staging = old
-        else:
-            os.rename(staging, out_dir)
-            return
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    # After a swap, `staging` holds the previous tree.
-    shutil.rmtree(staging, ignore_errors=True)
+def write_tree(out_dir: Path, artifacts: dict[str, str], force: bool = False) -> None:
+    """Write artifacts (with their manifest) as the complete content of out_dir, in one swap.
+
+    Raises OutputDirError, leaving out_dir as it was, when out_dir holds anything the previous
+    manifest does not list, or (unless force) a listed file edited since: vtepc.outdir.
+    """
+    replace_tree(out_dir, artifacts, BUILD_INDEX, force=force)
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,13 @@ URLs is removed. The readers keep no credentials in state; this is the second li
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import VtepcError
 from .live import ObservedState
+from .outdir import TreeIndex, replace_tree
 
 FORMAT_VERSION = 1
 INDEX = "vtepc-snapshot.json"
@@ -102,33 +100,25 @@ def snapshot_files(observed: ObservedState, topology_name: str) -> dict[str, str
     return files
 
 
-def write_snapshot(observed: ObservedState, directory: Path, topology_name: str) -> list[str]:
-    """Write the snapshot, replacing DIR's snapshot files as a whole; returns the files written.
+def _snapshot_listing(index: dict) -> dict[str, None]:
+    targets = index["targets"]
+    if not isinstance(targets, list):
+        raise TypeError("targets is not a list")
+    return {path: None for path in targets}
 
-    Files are staged in a sibling temporary directory and swapped in, so an interrupted run
-    leaves the previous snapshot intact. DIR must be empty or hold a snapshot.
+
+SNAPSHOT_INDEX = TreeIndex(INDEX, _snapshot_listing)
+
+
+def write_snapshot(observed: ObservedState, directory: Path, topology_name: str) -> list[str]:
+    """Write the snapshot as the complete content of DIR, in one swap; returns the files written.
+
+    DIR must be missing, empty, or hold only the files of an earlier snapshot (its index lists
+    them); anything else raises OutputDirError and leaves DIR as it was (vtepc.outdir). A
+    re-recording replaces the earlier snapshot's files whatever they hold now.
     """
     files = snapshot_files(observed, topology_name)
-    directory = Path(directory)
-    if directory.exists() and any(directory.iterdir()) and not (directory / INDEX).is_file():
-        raise SnapshotError(f"{directory} is not empty and holds no {INDEX}: refusing to replace it")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
-        for relative, text in files.items():
-            path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        if directory.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
-            os.rename(directory, retired / "snapshot")
-            os.rename(staging, directory)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.rename(staging, directory)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise SnapshotError(f"{directory}: cannot write the snapshot ({exc.strerror or exc})") from None
+    replace_tree(Path(directory), files, SNAPSHOT_INDEX)
     return sorted(files)
 
 

@@ -11,12 +11,18 @@ from ._app import app
 @app.command()
 def build(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output directory (replaced as a whole)."),
+    output: Path = typer.Option(
+        ..., "--output", "-o",
+        help="Output directory, replaced as a whole: missing, empty, or holding only what the last build wrote.",
+    ),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when OUTPUT is stale."),
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite generated files edited by hand (files vtepc did not write are never removed).",
+    ),
 ) -> None:
     """Validate, then write every artifact into OUTPUT (or check that OUTPUT is up to date).
 
-    Exit 0 ok, 1 invalid topology or (with --check) a stale OUTPUT.
+    Exit 0 ok, 1 invalid topology, an OUTPUT vtepc may not replace, or (with --check) a stale OUTPUT.
     """
     from .. import api
     from ..build import compare_tree, write_tree
@@ -38,5 +44,5 @@ def build(
         typer.echo(f"{output} is up to date ({len(artifacts)} files)", err=True)
         return
     with exit_on_failure(topology, f"{output} left as it was"):
-        write_tree(output, artifacts)
+        write_tree(output, artifacts, force=force)
     typer.echo(f"wrote {len(artifacts)} files to {output}", err=True)

@@ -13,7 +13,7 @@ from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live
 @app.command()
 def snapshot(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
-    output: Path = typer.Option(..., "--output", "-o", help="Snapshot directory (replaced as a whole)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Snapshot directory, replaced as a whole: missing, empty, or an earlier snapshot."),
     bigip: list[str] = BIGIP,
     kubeconfig: Optional[Path] = KUBECONFIG,
     context: Optional[str] = CONTEXT,
