@@ -372,8 +372,9 @@ def test_a_running_build_keeps_its_workspace_and_finishes(tmp_path):
             os._exit(1)
         os._exit(0)
     try:
-        for _ in range(500):
-            running = [w for w in _hidden(tmp_path) if (w / "tree" / "a.txt").is_file()]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until it made d/ (a.txt is closed) and waits to open d/e.txt
+            running = [w for w in _hidden(tmp_path) if (w / "tree" / "d").is_dir()]
             if running:
                 break
             time.sleep(0.01)
