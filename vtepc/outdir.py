@@ -54,9 +54,9 @@ from .diagnostics import VtepcError
 MARKER = "vtepc-workspace.json"
 _MARKER_NEW = MARKER + ".new"
 _NAMES_SHOWN = 10
-_AT_FDCWD = -100  # Linux <fcntl.h>
-_RENAME_EXCHANGE = 2  # Linux <linux/fs.h>, renameat2(2)
-_RENAME_SWAP = 2  # macOS <stdio.h>, renamex_np(2)
+_AT_FDCWD = -100  # Linux include/uapi/linux/fcntl.h
+_RENAME_EXCHANGE = 1 << 1  # Linux include/uapi/linux/fs.h; renameat2(2)
+_RENAME_SWAP = 0x00000002  # Apple XNU bsd/sys/stdio.h; renamex_np(2), macOS 10.12+
 _EXCHANGE_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
 
 
