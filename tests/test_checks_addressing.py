@@ -48,6 +48,10 @@ CASES = [
     Case("VTEP212", "cilium-vxlan-two-bigips", (("mac: 00:50:56:86:6b:28", "mac: 00:50:56:a0:7d:d8"),),
          at="mac: 00:50:56:a0:7d:d8", at_occurrence=2),
     Case("VTEP213", "cilium-vxlan", (("- name: bigip-1", "- name: node2"),), at="name: node2", at_occurrence=2),
+    Case("VTEP208", "cilium-native-bgp", (("https://10.1.0.100", "https://10.16.7.1"),), at="https://10.16.7.1",
+         id="VTEP208-management-address"),
+    Case("VTEP210", "cilium-vxlan-two-bigips", (("mac: 00:50:56:86:6b:28\n", "mac: 00:50:56:86:6b:28\n    managementURL: https://10.1.5.200\n"),),
+         at="10.1.5.36/24", id="VTEP210-management-address"),
 ]
 
 

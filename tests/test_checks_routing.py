@@ -28,6 +28,7 @@ CASES = [
          id="VTEP511-broadcast"),
     Case("VTEP511", "cilium-native-bgp", (("gateway: 10.1.0.254", "gateway: 'fd00::fe'"),), at="gateway: 'fd00::fe'",
          id="VTEP511-other-family"),
+    Case("VTEP512", "cilium-native-bgp", (("address: 10.1.0.253", "address: 10.1.0.100"),), at="address: 10.1.0.100"),
 ]
 
 

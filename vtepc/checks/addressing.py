@@ -6,6 +6,7 @@ overlaps by one sort (see _networks.py).
 from __future__ import annotations
 
 from typing import Iterator
+from urllib.parse import urlsplit
 
 from ..addresses import IPInterface
 from ..diagnostics import Path, path_to_str, register_code
@@ -251,11 +252,25 @@ def _underlay_addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str]
         gateway = ip_value(bigip.underlay.gateway)
         if gateway is not None:
             yield gateway, bigip.underlay.gateway, ("bigips", i, "underlay", "gateway"), f"BIG-IP '{bigip.name}' gateway"
+        host = _url_host(bigip.management_url)
+        management = ip_value(host)
+        if management is not None:  # CIS (in a pod, --bigip-url) and vtepc's live commands reach the BIG-IP there
+            yield management, host, ("bigips", i, "managementURL"), f"BIG-IP '{bigip.name}' management address"
     if topo.bgp is not None:
         for i, peer in enumerate(topo.bgp.peers):
             value = ip_value(peer.address)
             if value is not None:
                 yield value, peer.address, ("bgp", "peers", i, "address"), f"BGP peer '{peer.name}' address"
+
+
+def _url_host(url: str | None) -> str | None:
+    """The host of a URL (None when there is none or the URL is invalid: VTEP812)."""
+    if url is None:
+        return None
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _point(value: IpValue) -> Span:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..diagnostics import register_code
-from . import Context, Finding, check
-from ._networks import ip_value
+from . import Context, Finding, check, self_ips
+from ._networks import IpValue, ip_value
 
 # RFC 6793 AS_TRANS and the RFC 7300 last ASNs: never a real speaker's ASN.
 RESERVED_ASNS = {23456: "AS_TRANS (RFC 6793)", 65535: "reserved (RFC 7300)", 4294967295: "reserved (RFC 7300)"}
@@ -171,4 +171,34 @@ def gateways(ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 GATEWAY_OUTSIDE_SUBNET, path,
                 f"BIG-IP '{bigip.name}' gateway {gateway} is the network or broadcast address of {interface.network}",
+            )
+
+
+PEER_IS_BIGIP = register_code(
+    "VTEP512", "warning", "BGP peer is a BIG-IP self IP",
+    "configure BGP on the BIG-IP yourself (vtepc builds none there), or peer the nodes with the switches and "
+    "let the BIG-IP route cluster.podCIDR through underlay.gateway",
+)
+
+
+@check(PEER_IS_BIGIP)
+def peers_on_bigips(ctx: Context) -> Iterator[Finding]:
+    # Peering the nodes with the BIG-IP itself is a design of its own (BGP on the BIG-IP), not
+    # a mistake; but nothing vtepc builds answers those sessions.
+    topo = ctx.topology
+    if topo.bgp is None or ctx.is_tunnel:
+        return
+    owners: dict[IpValue, str] = {}
+    for bigip in topo.bigips:
+        for self_ip in self_ips(bigip):
+            interface = ctx.interface(self_ip.text)
+            if interface is not None:
+                owners.setdefault(IpValue(interface.version, int(interface.ip)), f"BIG-IP '{bigip.name}' {self_ip.what}")
+    for i, peer in enumerate(topo.bgp.peers):
+        owner = owners.get(ip_value(peer.address))
+        if owner is not None:
+            yield Finding(
+                PEER_IS_BIGIP, ("bgp", "peers", i, "address"),
+                f"BGP peer '{peer.name}' address {peer.address} is the {owner}: the nodes' BIRD would peer with the "
+                "BIG-IP, whose BGP vtepc does not configure",
             )
