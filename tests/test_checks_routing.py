@@ -40,3 +40,10 @@ def test_code(case):
 def test_native_example_is_clean():
     report = validate(example("cilium-native-bgp"))
     assert report.ok and not report.diagnostics
+
+
+@pytest.mark.parametrize("gateway,flagged", [("'fd00::fe'", False), ("'fe80::1'", False), ("'fd01::fe'", True)])
+def test_ipv6_gateways_on_link_or_link_local_are_fine(gateway, flagged):
+    text = example("cilium-native-bgp").replace("selfIP: 10.1.0.100/24", "selfIP: 'fd00::100/64'")
+    text = text.replace("gateway: 10.1.0.254", f"gateway: {gateway}")
+    assert ("VTEP511" in [d.code for d in validate(text).diagnostics]) is flagged

@@ -109,6 +109,9 @@ def test_load_topology_returns_the_resolved_topology():
          "bigips[0].tunnel.vni: 99999999999999999999999 is too large (at most 16777215)", "no larger than 16777215"),
         ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: 0x" + "f" * 900 + "\n",
          "bigips[0].tunnel.vni: a 1084-digit number is too large (at most 16777215)", "no larger than 16777215"),
+        ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: '" + "9" * 5000 + "'\n",
+         "expected a whole number, got string '9999999999999999999999999999999999999999'... (5000 characters)",
+         "whole number"),
         ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: -1\n", "vni: -1 is too small (at least 0)", "no smaller than 0"),
         ("cilium-vxlan", "    tunnel:\n", "    tunnel:\n      vni: true\n", "expected a whole number, got boolean true",
          "true/false"),
@@ -119,7 +122,7 @@ def test_load_topology_returns_the_resolved_topology():
         ("cilium-native-bgp", "poolMemberType: cluster", "poolMemberType: cluster\n  insecure: 'yes'",
          "cis.insecure: expected true or false, got string 'yes'", "true or false"),
     ],
-    ids=["vni-huge", "vni-huge-hex", "vni-negative", "vni-boolean", "vni-float", "asn-huge", "monitor-interval",
+    ids=["vni-huge", "vni-huge-hex", "vni-huge-quoted", "vni-negative", "vni-boolean", "vni-float", "asn-huge", "monitor-interval",
          "insecure-string"],
 )
 def test_numbers_and_booleans_of_the_wrong_kind_say_what_is_wrong(name, old, new, message, hint):

@@ -94,12 +94,15 @@ def diagnostics_from_validation_error(
 
 
 def _shown(value: Any) -> str:
-    """The value as the message repeats it: long numbers by their length (the loader caps them at 1000 characters)."""
+    """The value as the message repeats it: long numbers and strings shortened (the loader caps number
+    literals at 1000 characters, so repr never meets Python's 4300-digit limit)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     text = repr(value)
     if isinstance(value, int) and len(text) > 24:
         return f"a {len(text.lstrip('-'))}-digit number"
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:40]!r}... ({len(value)} characters)"
     return text
 
 

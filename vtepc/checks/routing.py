@@ -158,6 +158,8 @@ def gateways(ctx: Context) -> Iterator[Finding]:
         own = [interface.ip]
         if bigip.ha is not None and (floating := ctx.interface(bigip.ha.floating_underlay_ip)) is not None:
             own.append(floating.ip)
+        if gateway.version == 6 and interface.version == 6 and gateway.is_link_local:
+            continue  # IPv6 routers are commonly reached at their link-local address, off the self IP's subnet
         if gateway.version != interface.version or gateway not in interface.network:
             yield Finding(
                 GATEWAY_OUTSIDE_SUBNET, path,
