@@ -117,7 +117,13 @@ class Cis(_Model):
     partition: str
     credentials_secret: str = Field(alias="credentialsSecret")
     pool_member_type: Literal["cluster", "nodeport", "nodeportlocal"] = Field("cluster", alias="poolMemberType")
-    insecure: bool = Field(False, description="skip BIG-IP TLS verification (off by default)")
+    trusted_certs_config_map: str | None = Field(
+        None,
+        alias="trustedCertsConfigMap",
+        description="<namespace>/<configmap> holding the BIG-IP's CA certificate(s) (PEM), which CIS adds to the "
+        "system CAs (--trusted-certs-cfgmap): the way to verify a BIG-IP with a self-signed certificate",
+    )
+    insecure: bool = Field(False, description="skip BIG-IP TLS verification (off by default); prefer trustedCertsConfigMap")
 
 
 class Monitor(_Model):

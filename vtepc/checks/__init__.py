@@ -224,4 +224,4 @@ def all_codes() -> list[str]:
 
 def _load_check_modules() -> None:
     # Importing registers the checks; the import order is the run order.
-    from . import addressing, cilium, flannel, ha, routing, services, syntax, versions  # noqa: F401
+    from . import addressing, cilium, cis, flannel, ha, routing, services, syntax, versions  # noqa: F401

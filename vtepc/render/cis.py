@@ -2,8 +2,9 @@
 
 ServiceAccount, ClusterRole and binding, and a single-replica Deployment (CIS is not built to
 run twice against one BIG-IP; the upstream example says "DO NOT INCREASE REPLICA COUNT").
-Credentials come from the named Secret through env vars; TLS to the BIG-IP is verified unless
-the topology sets cis.insecure.
+Credentials come from the named Secret through env vars; TLS to the BIG-IP is verified against
+the system CAs plus the BIG-IP CA in cis.trustedCertsConfigMap (--trusted-certs-cfgmap), unless
+the topology sets cis.insecure (validation warns, VTEP901).
 """
 from __future__ import annotations
 
@@ -76,10 +77,13 @@ def render_cis(state: "DesiredState") -> dict[str, str]:
     out = {}
     for controller in state.cluster.of_kind(CisController):
         bigip = controller.bigip
-        head = header(
-            state,
+        notes = [
             f"F5 CIS for BIG-IP {bigip}. It needs the Secret {controller.namespace}/{controller.credentials_secret}",
             "with keys username and password (never in this repository).",
-        )
+        ]
+        trusted = state.topology.cis.trusted_certs_config_map
+        if trusted is not None:
+            notes.append(f"It verifies the BIG-IP's certificate with the CA (PEM) in the ConfigMap {trusted}.")
+        head = header(state, *notes)
         out[f"kubernetes/cis-{bigip}.yaml"] = dump_yaml(_manifests(controller), head)
     return out

@@ -358,6 +358,30 @@ def cis_supports_cilium_name(image: str) -> bool:
     return (int(match[1]), int(match[2])) >= CIS_CILIUM_NAME_FROM
 
 
+def cis_tunnel(topology: "Topology", index: int) -> str | None:
+    """The tunnel CIS is told to maintain for this BIG-IP (--cilium-name/--flannel-name), or None.
+
+    CIS maintains a tunnel's FDB only in cluster mode (k8s-bigip-ctlr v2.20.2
+    cmd/k8s-bigip-ctlr/main.go verifyArgs refuses a tunnel name with nodeport). With routing:
+    native there is no tunnel, and no --static-routing-mode either: the BIG-IP already routes
+    the pod network via the BGP-fed switch, and CIS static routes would be a second writer.
+    CIS writes its FDB records (pkg/vxlan/vxlanMgr.go ProcessNodeUpdate) and flannel ARP entries
+    (addArpForPods) with bare addresses, no %RD, so for a BIG-IP in another route domain the
+    device refuses them (01070734: FDB record and tunnel local address in different route
+    domains). For Cilium CIS writes no ARP, so there vtepc's static FDB (with %RD) stands alone;
+    flannel needs CIS's ARP entries, and validation refuses flannel in a route domain (VTEP905).
+    """
+    bigip = topology.bigips[index]
+    cis = topology.cis
+    if cis is None or bigip.management_url is None or bigip.tunnel is None:
+        return None
+    if topology.cluster.routing != "tunnel" or cis.pool_member_type != "cluster":
+        return None
+    if topology.cluster.cni == "cilium" and bigip.route_domain != 0:
+        return None
+    return f"/Common/{bigip.tunnel.name}"
+
+
 def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
     bigip = topology.bigips[index]
     args = [
@@ -368,16 +392,19 @@ def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
         f"--bigip-partition={cis.partition}",
         f"--pool-member-type={cis.pool_member_type}",
     ]
-    # CIS maintains the tunnel's FDB only in cluster mode; it rejects a tunnel name with
-    # nodeport. With routing: native there is no tunnel, and no --static-routing-mode either:
-    # the BIG-IP already routes the pod network via the BGP-fed switch (vtepc-pods), and CIS
-    # static routes would be a second writer of that routing table.
-    if topology.cluster.routing == "tunnel" and cis.pool_member_type == "cluster" and bigip.tunnel is not None:
-        tunnel_path = f"/Common/{bigip.tunnel.name}"
+    if bigip.route_domain != 0:
+        # CIS overwrites every AS3 tenant's defaultRouteDomain with this flag (default 0):
+        # pkg/agent/as3/as3ConfigMap.go (v2.20.2, line 205), so it must be the BIG-IP's.
+        args.append(f"--default-route-domain={bigip.route_domain}")
+    tunnel = cis_tunnel(topology, index)
+    if tunnel is not None:
         if topology.cluster.cni == "cilium" and cis_supports_cilium_name(cis.image):
-            args.append(f"--cilium-name={tunnel_path}")
+            args.append(f"--cilium-name={tunnel}")
         else:
-            args.append(f"--flannel-name={tunnel_path}")
+            args.append(f"--flannel-name={tunnel}")
+    if cis.trusted_certs_config_map is not None:
+        # CIS adds every value of this ConfigMap to its trusted CAs (main.go getBIGIPTrustedCerts).
+        args.append(f"--trusted-certs-cfgmap={cis.trusted_certs_config_map}")
     if cis.insecure:
         args.append("--insecure=true")
     return args
