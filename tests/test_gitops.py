@@ -59,7 +59,7 @@ def test_plugin_generate_takes_the_file_from_the_application_env(tmp_path):
     env = {**_env_with_vtepc(), "ARGOCD_ENV_TOPOLOGY": "prod.vtepc.yaml"}
     done = subprocess.run([*generate["command"], *generate["args"]], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert [o["kind"] for o in kubernetes_objects(done.stdout)] == ["Node"]
+    assert [o["kind"] for o in kubernetes_objects(done.stdout)] == ["Node", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"]
 
 
 def test_plugin_configmap_carries_plugin_yaml_verbatim():
