@@ -29,6 +29,8 @@ CASES = [
     Case("VTEP511", "cilium-native-bgp", (("gateway: 10.1.0.254", "gateway: 'fd00::fe'"),), at="gateway: 'fd00::fe'",
          id="VTEP511-other-family"),
     Case("VTEP512", "cilium-native-bgp", (("address: 10.1.0.253", "address: 10.1.0.100"),), at="address: 10.1.0.100"),
+    Case("VTEP510", "cilium-native-bgp", (("ip: 10.1.0.3,", "ip: 'fd00::3',"), ("address: 10.1.0.253", "address: 'FD00::3'")),
+         at="address: 'FD00::3'", id="VTEP510-ipv6"),
 ]
 
 

@@ -49,6 +49,8 @@ CASES = [
     Case("VTEP812", "cilium-native-bgp", (("https://10.1.0.100", "https://10.1.0.100:99999"),), at=":99999",
          id="VTEP812-port"),
     Case("VTEP812", "cilium-native-bgp", (("https://10.1.0.100", "https://bad_host!"),), at="bad_host", id="VTEP812-host"),
+    Case("VTEP809", "cilium-native-bgp", (("ip: 10.1.0.3,", "ip: 'fd00::3',"), ("virtualAddress: 10.1.10.100", "virtualAddress: 'fd00::3'")),
+         at="virtualAddress: 'fd00::3'", id="VTEP809-ipv6"),
 ]
 
 
