@@ -141,7 +141,7 @@ def test_500_then_success_within_the_retry_bound():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.add_device_defaults()
         emulator.fail_next(2)
-        items = session(emulator).collection("/mgmt/tm/net/self")
+        items = list(session(emulator).collection("/mgmt/tm/net/self"))
     assert [i["name"] for i in items] == ["admin-external"]
 
 
@@ -167,7 +167,7 @@ def test_slow_answers_past_the_timeout():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.delay = 3.0
         with pytest.raises(RequestTimedOut) as caught:
-            session(emulator, HttpOptions(timeout=0.2, attempts=2, backoff=0.0)).login()
+            session(emulator, HttpOptions(timeout=0.2, attempts=2, backoff=0.0, allow_insecure_http=True)).login()
         assert len(emulator.requests) == 2
     assert "no answer within 0.2 s (2 attempt(s))" in one_line(caught.value)
 

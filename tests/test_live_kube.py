@@ -118,7 +118,7 @@ def test_kube_faults_500_then_success_timeout_truncated():
         emulator.truncate_json = False
         emulator.delay = 3.0
         with pytest.raises(RequestTimedOut):
-            read_nodes(connect(emulator, options=HttpOptions(timeout=0.2, attempts=1)))
+            read_nodes(connect(emulator, options=HttpOptions(timeout=0.2, attempts=1, allow_insecure_http=True)))
 
 
 def test_tls_with_kubeconfig_ca_data(tmp_path, certificates):  # noqa: F811

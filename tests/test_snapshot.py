@@ -95,6 +95,6 @@ def test_secret_values_are_stripped():
     document = {"values": {"clustermesh": {"apiserver": {"password": "s3cret"}}, "url": "https://u:p@host/x"},
                 "token": "", "args": ["--bigip-password=$(BIGIP_PASSWORD)"]}
     assert strip_secrets(document) == {
-        "values": {"clustermesh": {"apiserver": {"password": "(stripped)"}}, "url": "https://host/x"},
+        "values": {"clustermesh": {"apiserver": {"password": "(stripped)"}}, "url": "https://(stripped)@host/x"},
         "token": "", "args": ["--bigip-password=$(BIGIP_PASSWORD)"],
     }

@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .diagnostics import VtepcError
-from .live.http import HttpOptions, TlsOptions
+from .live.http import HttpOptions, TlsOptions, display_url
 
 if TYPE_CHECKING:
+    from .live import Progress
     from .live.kube import LiveNode
     from .model import Topology
 
@@ -64,21 +65,33 @@ def discover_facts(
     http: HttpOptions = HttpOptions(),
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    progress: "Progress | None" = None,
 ) -> DiscoveredFacts:
-    """Read every BIG-IP's tunnel MAC and the cluster's nodes; raises LiveError on the first failure."""
-    from .live import bigip_url, check_bigip_names
+    """Read every BIG-IP's tunnel MAC and the cluster's nodes; raises LiveError on the first failure.
+
+    `progress` hears about each target as in vtepc.live.read_observed_state.
+    """
+    from .live import ProgressReporter, bigip_url, check_bigip_names
     from .live.bigip import BigipSession, bigip_credentials
     from .live.kube import KubeOptions, KubeSession, read_nodes, resolve_kubeconfig
 
     check_bigip_names(topology, bigip_urls)
+    report = ProgressReporter(progress)
     macs: dict[str, str] = {}
     notes: list[str] = []
     for bigip in topology.bigips:
         if bigip.tunnel is None:
             continue
         url = bigip_url(topology, bigip.name, bigip_urls)
-        session = BigipSession(bigip.name, url, bigip_credentials(bigip.name, environ), bigip_tls, http, sleep=sleep)
-        mac = session.tunnel_mac(bigip.tunnel.name)
+        target = f"bigip/{bigip.name} ({display_url(url)})"
+        report.start(target)
+        try:
+            session = BigipSession(bigip.name, url, bigip_credentials(bigip.name, environ), bigip_tls, http, sleep=sleep)
+            mac = session.tunnel_mac(bigip.tunnel.name)
+        except VtepcError:
+            report.done(target, None)
+            raise
+        report.done(target, 0 if mac is None else 1)
         if mac is None:
             notes.append(f"{bigip.name}: tunnel {bigip.tunnel.name} does not exist on the device yet; its MAC stays unknown")
         else:
@@ -86,7 +99,15 @@ def discover_facts(
     connection = resolve_kubeconfig(KubeOptions(kubeconfig, context, http), environ)
     bigip_nodes = {b.name for b in topology.bigips}
     nodes = []
-    for node in read_nodes(KubeSession(connection, http, sleep=sleep)):
+    target = f"cluster (context {connection.context})"
+    report.start(target)
+    try:
+        listed = read_nodes(KubeSession(connection, http, sleep=sleep))
+    except VtepcError:
+        report.done(target, None)
+        raise
+    report.done(target, len(listed))
+    for node in listed:
         if node.name in bigip_nodes:
             continue
         if not node.ip:

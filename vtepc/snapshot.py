@@ -9,8 +9,9 @@ snapshot only changes when the state does):
     DIR/cluster.json             {"format_version", "target": "cluster/<name>", "state": ClusterState.to_jsonable()}
 
 Secrets are stripped before writing: any value under a key that looks like a password, token,
-secret or key (vtepc.diff.secrets.is_secret_key) becomes "(stripped)", and user:password in
-URLs is removed. The readers keep no credentials in state; this is the second line of defence.
+secret or key (vtepc.secrets.is_secret_key) becomes "(stripped)", and so does every
+secret-looking part of a string or argument list (vtepc.secrets: `--*password*=` arguments,
+the argument after a secret flag, `Authorization:` headers, URL user:password). The readers keep no credentials in state; this is the second line of defence.
 
     write_snapshot(observed, DIR, topology_name)   # refuses an incomplete ObservedState
     read_snapshot(DIR) -> ObservedState
@@ -25,11 +26,11 @@ from typing import Any
 from .diagnostics import VtepcError
 from .live import ObservedState
 from .outdir import TreeIndex, replace_tree
+from .secrets import scrub_value
 
 FORMAT_VERSION = 1
 INDEX = "vtepc-snapshot.json"
 STRIPPED = "(stripped)"
-_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -38,22 +39,8 @@ class SnapshotError(VtepcError):
 
 
 def strip_secrets(value: Any) -> Any:
-    """Free-form data (Helm values, AS3 declarations, annotations) with secret-looking values replaced."""
-    from .diff.secrets import is_secret_key
-
-    if isinstance(value, dict):
-        return {k: STRIPPED if is_secret_key(str(k)) and v not in (None, "") else strip_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [strip_secrets(v) for v in value]
-    if isinstance(value, str):
-        return _URL_USERINFO.sub("", value)
-    return value
-
-
-def _strip_field(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
-        return strip_secrets(value)
-    return _URL_USERINFO.sub("", value) if isinstance(value, str) else value
+    """Free-form data (Helm values, AS3 declarations, annotations, arguments) with secret-looking values replaced."""
+    return scrub_value(value, STRIPPED)
 
 
 def _strip_state(state: dict) -> dict:
@@ -65,7 +52,7 @@ def _strip_state(state: dict) -> dict:
     stripped = dict(state)
     for key in ("objects", "nodes"):
         if key in state:
-            stripped[key] = [{name: _strip_field(value) for name, value in obj.items()} for obj in state[key]]
+            stripped[key] = [{name: strip_secrets(value) for name, value in obj.items()} for obj in state[key]]
     if state.get("as3"):
         stripped["as3"] = strip_secrets(state["as3"])
     return stripped

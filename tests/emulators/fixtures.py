@@ -24,8 +24,9 @@ USERNAME = "vtepc-reader"
 # Distinctive, so a leak test can grep for it anywhere; also contains characters that need escaping.
 PASSWORD = "Zq7-LEAKCHECK-p@ss/w0rd%\"x"
 KUBE_TOKEN = "kube-LEAKCHECK-token-8f3c1e"
-# No waiting between retries in tests; attempts stay bounded at 3.
-FAST = HttpOptions(timeout=5.0, attempts=3, backoff=0.0)
+# No waiting between retries in tests; attempts stay bounded at 3. The emulators serve plain
+# http unless a test gives them a certificate: the explicit opt-in a user would have to give.
+FAST = HttpOptions(timeout=5.0, attempts=3, backoff=0.0, allow_insecure_http=True)
 
 
 def no_sleep(seconds: float) -> None:
@@ -50,7 +51,9 @@ class Emulated:
         return {name: emulator.url for name, emulator in self.bigips.items()}
 
     def bigip_args(self) -> list[str]:
-        return [arg for name, url in self.bigip_urls.items() for arg in ("--bigip", f"{name}={url}")]
+        """--bigip NAME=URL for each emulator, and the opt-in their plain http (no certificate) needs."""
+        args = [arg for name, url in self.bigip_urls.items() for arg in ("--bigip", f"{name}={url}")]
+        return args + (["--allow-insecure-http"] if self.kube.url.startswith("http://") else [])
 
 
 @contextlib.contextmanager

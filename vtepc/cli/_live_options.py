@@ -1,8 +1,9 @@
-"""The live-source options `vtepc snapshot` and `vtepc discover` share (the same flags as `vtepc diff`)."""
+"""The live-source options `vtepc diff`, `vtepc snapshot` and `vtepc discover` share."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import typer
 
@@ -11,32 +12,73 @@ KUBECONFIG = typer.Option(None, "--kubeconfig", help="kubeconfig file, as kubect
 CONTEXT = typer.Option(None, "--context", help="kubeconfig context (default: its current-context).")
 CA_BUNDLE = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates.")
 INSECURE = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out).")
+ALLOW_INSECURE_HTTP = typer.Option(
+    False, "--allow-insecure-http",
+    help="Allow plain http:// to a BIG-IP or the API server, which sends the credentials in clear text (refused by default).")
+URLS_FROM_REF = typer.Option(
+    None, "--urls-from-ref", metavar="GITREF",
+    help="Take each BIG-IP's URL from the topology at GITREF (a pull request's base) and refuse one the working copy "
+         "changed or added, so a pull request cannot send credentials elsewhere; --bigip still wins.")
+DEADLINE = typer.Option(None, "--deadline", min=0.1, metavar="SECONDS",
+                        help="Longest one live request may take as a whole, retries included [60].")
+MAX_RESPONSE_MB = typer.Option(None, "--max-response-mb", min=1, metavar="MB",
+                               help="Largest live response body read, in MiB [16].")
+MAX_PAGES = typer.Option(None, "--max-pages", min=1, metavar="N", help="Most pages read of one paged live collection [1000].")
 
 
-def live_source(bigip: list[str], kubeconfig: Optional[Path], context: Optional[str], ca_bundle: Optional[Path], insecure: bool) -> dict[str, Any]:
+def live_source(bigip: list[str], kubeconfig: Optional[Path], context: Optional[str], ca_bundle: Optional[Path], insecure: bool,
+                *, allow_insecure_http: bool = False, deadline: Optional[float] = None, max_response_mb: Optional[int] = None,
+                max_pages: Optional[int] = None, timeout: Optional[float] = None) -> dict[str, Any]:
     """Keyword arguments for vtepc.live.read_observed_state / vtepc.discover.discover_facts."""
-    from ..live.http import TlsOptions
+    import dataclasses
 
+    from ..live.http import MIB, HttpOptions, TlsOptions
+
+    bounds = {"timeout": timeout, "deadline": deadline, "max_pages": max_pages,
+              "max_response_bytes": max_response_mb * MIB if max_response_mb else None}
+    http = dataclasses.replace(HttpOptions(allow_insecure_http=allow_insecure_http),
+                               **{key: value for key, value in bounds.items() if value is not None})
     return {
         "bigip_urls": parse_bigip_urls(bigip),
         "kubeconfig": kubeconfig,
         "context": context,
         "bigip_tls": TlsOptions(ca_file=ca_bundle, insecure=insecure),
+        "http": http,
+        "progress": progress_printer(),
     }
 
 
-def parse_bigip_urls(values: list[str]) -> dict[str, str]:
-    from urllib.parse import urlsplit
+def pin_urls(source: dict[str, Any], topology: Any, topology_file: Path, urls_from_ref: Optional[str]) -> None:
+    """--urls-from-ref: replace source["bigip_urls"] with the URLs the base revision names (refusing others)."""
+    if urls_from_ref is not None:
+        from ..live import pinned_bigip_urls
 
+        source["bigip_urls"] = pinned_bigip_urls(topology, topology_file, urls_from_ref, source["bigip_urls"])
+
+
+def progress_printer() -> Optional[Callable[[str, bool], None]]:
+    """One line per live target on stderr when stderr is a terminal (rewritten in place until done); else None."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(line: str, final: bool) -> None:
+        sys.stderr.write("\r\033[K" + line + ("\n" if final else ""))
+        sys.stderr.flush()
+
+    return show
+
+
+def parse_bigip_urls(values: list[str]) -> dict[str, str]:
     from ..diagnostics import VtepcError
+    from ..secrets import scrub_text
 
     urls = {}
     for value in values:
         name, sep, url = value.partition("=")
         if not sep or not name or not url:
-            raise VtepcError(f"--bigip expects NAME=URL, got {value.split('@')[-1]!r}")
-        if urlsplit(url).username is not None:
-            # Never echo the value: it holds a credential.
+            # Never echo a credential: "bigip-1:admin:pw@host" is a mistake that still holds one.
+            raise VtepcError(f"--bigip expects NAME=URL, got {scrub_text(value)!r}")
+        if scrub_text(url) != url:
             raise VtepcError(f"--bigip {name}: credentials in the URL are refused; set VTEPC_BIGIP_USERNAME and VTEPC_BIGIP_PASSWORD")
         urls[name] = url
     return urls

@@ -45,7 +45,12 @@ def diff(
     context: Optional[str] = _live_options.CONTEXT,
     ca_bundle: Optional[Path] = _live_options.CA_BUNDLE,
     insecure: bool = _live_options.INSECURE,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds to wait for each live request and each of its bounded retries [10]."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds to wait for a connection or for bytes of a live answer [10]."),
+    deadline: Optional[float] = _live_options.DEADLINE,
+    max_response_mb: Optional[int] = _live_options.MAX_RESPONSE_MB,
+    max_pages: Optional[int] = _live_options.MAX_PAGES,
+    allow_insecure_http: bool = _live_options.ALLOW_INSECURE_HTTP,
+    urls_from_ref: Optional[str] = _live_options.URLS_FROM_REF,
     snapshot: Optional[Path] = typer.Option(None, "--snapshot", metavar="DIR", help="Diff against recorded state (vtepc snapshot) instead of live."),
     against_ref: Optional[str] = typer.Option(None, "--against-ref", metavar="GITREF", help="Diff against this topology file at a git revision (no device access)."),
     output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, markdown (pull-request comment) or json."),
@@ -68,13 +73,18 @@ def diff(
 
     live_options = [flag for flag, given in (("--bigip", bool(bigip)), ("--kubeconfig", kubeconfig is not None),
                                              ("--context", context is not None), ("--ca-bundle", ca_bundle is not None),
-                                             ("--insecure", insecure), ("--timeout", timeout is not None)) if given]
+                                             ("--insecure", insecure), ("--timeout", timeout is not None),
+                                             ("--deadline", deadline is not None), ("--max-response-mb", max_response_mb is not None),
+                                             ("--max-pages", max_pages is not None), ("--allow-insecure-http", allow_insecure_http),
+                                             ("--urls-from-ref", urls_from_ref is not None)) if given]
     try:
         if snapshot is not None and against_ref is not None:
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
         if (snapshot is not None or against_ref is not None) and live_options:
             raise VtepcError(f"{', '.join(live_options)} only apply to live state, not with {'--snapshot' if snapshot else '--against-ref'}")
-        live_source = _live_options.live_source(bigip, kubeconfig, context, ca_bundle, insecure)
+        live_source = _live_options.live_source(
+            bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http, deadline=deadline,
+            max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout)
         rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
         desired = compile_desired_state(load_topology(topology))
         if against_ref is not None:
@@ -86,15 +96,11 @@ def diff(
 
             observed = read_snapshot(snapshot)
         else:
-            from ..live import HttpOptions, read_observed_state
+            from ..live import read_observed_state
 
+            _live_options.pin_urls(live_source, desired.topology, topology, urls_from_ref)
             # strict (the default): any target that cannot be read raises, so no partial diff is ever shown.
-            observed = read_observed_state(
-                desired.topology,
-                desired=desired,
-                http=HttpOptions() if timeout is None else HttpOptions(timeout=timeout),
-                **live_source,
-            )
+            observed = read_observed_state(desired.topology, desired=desired, **live_source)
         unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (--against-ref) reads everything
         result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
     except TopologyInvalid as exc:

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ._app import app
+from . import _live_options
 from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live_source
 
 
@@ -20,6 +21,11 @@ def discover(
     context: Optional[str] = CONTEXT,
     ca_bundle: Optional[Path] = CA_BUNDLE,
     insecure: bool = INSECURE,
+    allow_insecure_http: bool = _live_options.ALLOW_INSECURE_HTTP,
+    urls_from_ref: Optional[str] = _live_options.URLS_FROM_REF,
+    deadline: Optional[float] = _live_options.DEADLINE,
+    max_response_mb: Optional[int] = _live_options.MAX_RESPONSE_MB,
+    max_pages: Optional[int] = _live_options.MAX_PAGES,
 ) -> None:
     """Fill in what only the live side knows: each BIG-IP's tunnel MAC and the cluster's nodes.
 
@@ -33,10 +39,10 @@ def discover(
 
     with exit_on_failure(topology, "nothing discovered"):
         loaded = load_topology(topology)
-        facts = discover_facts(
-            loaded,
-            **live_source(bigip, kubeconfig, context, ca_bundle, insecure),
-        )
+        source = live_source(bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http,
+                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages)
+        _live_options.pin_urls(source, loaded, topology, urls_from_ref)
+        facts = discover_facts(loaded, **source)
         text = topology.read_text(encoding="utf-8")
         edit = apply_facts(text, facts, file=str(topology), prune=prune)
         if edit.changed:

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ._app import app
+from . import _live_options
 from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live_source
 
 
@@ -19,6 +20,11 @@ def snapshot(
     context: Optional[str] = CONTEXT,
     ca_bundle: Optional[Path] = CA_BUNDLE,
     insecure: bool = INSECURE,
+    allow_insecure_http: bool = _live_options.ALLOW_INSECURE_HTTP,
+    urls_from_ref: Optional[str] = _live_options.URLS_FROM_REF,
+    deadline: Optional[float] = _live_options.DEADLINE,
+    max_response_mb: Optional[int] = _live_options.MAX_RESPONSE_MB,
+    max_pages: Optional[int] = _live_options.MAX_PAGES,
 ) -> None:
     """Record what the BIG-IPs and the cluster have now, for `vtepc diff --snapshot DIR` without device access.
 
@@ -33,10 +39,10 @@ def snapshot(
 
     with exit_on_failure(topology, "nothing recorded"):
         loaded = load_topology(topology)
-        observed = read_observed_state(
-            loaded,
-            **live_source(bigip, kubeconfig, context, ca_bundle, insecure),
-        )
+        source = live_source(bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http,
+                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages)
+        _live_options.pin_urls(source, loaded, topology, urls_from_ref)
+        observed = read_observed_state(loaded, **source)
         written = write_snapshot(observed, output, loaded.metadata.name)
     for kind, why in sorted(observed.unread_kinds.items()):
         typer.echo(f"note: {kind} not recorded: {why}", err=True)

@@ -8,6 +8,14 @@ is read is decided by the desired state: every object it names, plus
 REST values are normalized exactly as vtepc.state.bigip documents (no /Common/ prefix, explicit
 %RD, allow-service tuples, lower-case MACs), so equal configuration compares equal.
 
+Shapes are strict: a 404 on a named object (tunnel, profile, FDB tunnel, sys db key, tunnel
+stats) means the object is absent, but a 404 on a collection (self IPs, routes, route domains,
+FDB records) is an error, never "empty". Every collection read here belongs to the core
+network configuration (tmsh `net`), present on every BIG-IP whatever modules are provisioned;
+the module-dependent endpoints (AS3's /mgmt/shared/appsvcs, ASM, GTM) are not read. An item
+without a name, a list where an object belongs or a non-integer key is a BadResponse naming
+the request.
+
 Credentials come from the environment only: VTEPC_BIGIP_<NAME>_USERNAME / _PASSWORD /
 _PASSWORD_FILE for one device (NAME upper-cased, '-' -> '_'), else VTEPC_BIGIP_USERNAME /
 VTEPC_BIGIP_PASSWORD / VTEPC_BIGIP_PASSWORD_FILE.
@@ -20,7 +28,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from ..state.bigip import (
@@ -37,7 +45,7 @@ from ..state.bigip import (
     fdb_record,
     normalize_address,
 )
-from .http import AuthFailed, BadResponse, CredentialsMissing, HttpOptions, JsonClient, TlsOptions
+from .http import AuthFailed, BadResponse, CredentialsMissing, Forbidden, HttpOptions, JsonClient, TlsOptions, expect_integer, expect_text
 
 LOGIN_PATH = "/mgmt/shared/authn/login"
 PAGE_SIZE = 500  # $top for collections: large pages, but bounded per response
@@ -122,7 +130,7 @@ class BigipSession:
         if not isinstance(token, str) or not token:
             raise self.client.error(BadResponse, f"POST {LOGIN_PATH}: no token in the login response")
         self.client.add_secret(token)
-        self.client.headers["X-F5-Auth-Token"] = token
+        self.client.set_header("X-F5-Auth-Token", token, BadResponse, f"the token from POST {LOGIN_PATH}")
         self._token = token
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
@@ -130,6 +138,8 @@ class BigipSession:
             self.login()
         try:
             return self.client.get(path, params, missing_ok=missing_ok)
+        except Forbidden:
+            raise  # the user lacks the permission: a new token would not have it either
         except AuthFailed:
             pass
         # Tokens expire (20 minutes by default, or revoked): log in once more and retry once.
@@ -139,28 +149,39 @@ class BigipSession:
         except AuthFailed:
             raise self.client.error(AuthFailed, f"GET {path}: token rejected (HTTP 401) right after a fresh login") from None
 
-    def collection(self, path: str) -> list[dict]:
-        """Every item of a collection, following nextLink pages ($top/$skip)."""
-        items: list[dict] = []
+    def collection(self, path: str) -> Iterator[dict]:
+        """Every item of a collection, page by page, following nextLink ($top/$skip).
+
+        A generator: the caller keeps what it needs of a page before the next is fetched. A 404
+        is an error (HttpStatusError), as is a nextLink seen before or more than max_pages pages.
+        """
+        first = path
         params: dict[str, Any] | None = {"$top": self.page_size}
-        for page_number in range(self.client.options.max_pages):
-            # A missing collection is empty; a page that vanishes mid-way is an error, not the end.
-            document = self.get(path, params, missing_ok=page_number == 0)
-            if document is None:
-                return items
-            page = document.get("items", []) if isinstance(document, dict) else None
+        seen: set[str] = set()
+        for _ in range(self.client.options.max_pages):
+            document = self.get(path, params)
+            # An empty collection has no "items" key at all (tmsh list shows nothing).
+            page = document.get("items", [])
             if not isinstance(page, list):
-                raise self.client.error(BadResponse, f"GET {path}: a collection without an items list")
-            items.extend(page)
+                raise self.client.error(BadResponse, f"GET {path}: a collection whose items are not a list")
+            for item in page:
+                if not isinstance(item, dict):
+                    raise self.client.error(BadResponse, f"GET {path}: a collection item that is not an object")
+                yield item
             next_link = document.get("nextLink")
             if not next_link:
-                return items
+                return
+            if not isinstance(next_link, str) or next_link in seen:
+                raise self.client.error(BadResponse, f"GET {first}: nextLink repeats an earlier page (a paging loop)")
+            seen.add(next_link)
             # The device names itself https://localhost in links: keep only path and query.
             link = urlsplit(next_link)
             if not link.path.startswith("/mgmt/"):
                 raise self.client.error(BadResponse, f"GET {path}: nextLink outside /mgmt/")
             path, params = link.path, _query(link.query)
-        raise self.client.error(BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages")
+        raise self.client.error(
+            BadResponse, f"GET {first}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)"
+        )
 
     def tunnel_mac(self, tunnel: str, partition: str = "Common") -> str | None:
         """The tunnel interface's MAC from its stats (macAddr), lower case; None when the tunnel is absent."""
@@ -210,7 +231,7 @@ def _tunnel(doc: dict) -> Tunnel:
     return Tunnel(
         name=doc["name"],
         profile=_short(doc.get("profile")) or "",
-        key=int(doc.get("key", 0)),
+        key=expect_integer(doc.get("key", 0), "tunnel key"),
         local_address=_address(doc.get("localAddress")) or "",
         remote_address=doc.get("remoteAddress", "any"),
         # The device reports "any6" (or nothing) when no secondary address is set.
@@ -239,11 +260,11 @@ def _route(doc: dict) -> Route:
 
 
 def _vxlan(doc: dict) -> VxlanProfile:
-    return VxlanProfile(doc["name"], int(doc.get("port", 0)), doc.get("floodingType", ""), _short(doc.get("defaultsFrom")) or "")
+    return VxlanProfile(doc["name"], expect_integer(doc.get("port", 0), "port"), doc.get("floodingType", ""), _short(doc.get("defaultsFrom")) or "")
 
 
 def _geneve(doc: dict) -> GeneveProfile:
-    return GeneveProfile(doc["name"], int(doc.get("port", 0)), _short(doc.get("defaultsFrom")) or "")
+    return GeneveProfile(doc["name"], expect_integer(doc.get("port", 0), "port"), _short(doc.get("defaultsFrom")) or "")
 
 
 _BY_NAME: dict[type, tuple[str, Callable[[dict], Any]]] = {
@@ -257,26 +278,40 @@ _LISTED: dict[type, tuple[str, Callable[[dict], Any]]] = {
 }
 
 
+def _convert(session: BigipSession, what: str, convert: Callable[[dict], Any], document: dict) -> Any:
+    """convert(document), with a document of the wrong shape reported as BadResponse naming `what`."""
+    try:
+        return convert(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise session.client.shape_error(what, exc) from None
+
+
+def _fdb_record(tunnel: str, record: dict) -> FdbRecord:
+    return fdb_record(tunnel, expect_text(record["name"]), normalize_address(expect_text(record["endpoint"])))
+
+
 def _fdb_records(session: BigipSession, tunnel: str) -> list[FdbRecord]:
     path = f"/mgmt/tm/net/fdb/tunnel/{_segment(tunnel)}"
-    document = session.get(path, missing_ok=True)
+    document = session.get(path, missing_ok=True)  # 404: the tunnel, and so its FDB, is absent
     if document is None:
         return []
     records = document.get("records")
     if records is None and document.get("recordsReference"):
-        records = session.collection(path + "/records")
-    return [fdb_record(tunnel, r["name"], normalize_address(r["endpoint"])) for r in records or []]
+        records = list(session.collection(path + "/records"))
+    if not isinstance(records, (list, type(None))):
+        raise session.client.error(BadResponse, f"GET {path}: records is not a list")
+    return [_convert(session, f"GET {path}: an FDB record", lambda r: _fdb_record(tunnel, r), r) for r in records or []]
 
 
 def _route_domain_members(session: BigipSession, wanted: list[RouteDomainVlan]) -> list[RouteDomainVlan]:
     if not wanted:
         return []
     members = []
-    for domain in session.collection("/mgmt/tm/net/route-domain"):
-        vlans = {_short(v) for v in domain.get("vlans", [])}
-        for member in wanted:
-            if int(domain.get("id", -1)) == member.route_domain and member.vlan in vlans:
-                members.append(member)
+    path = "/mgmt/tm/net/route-domain"
+    for domain in session.collection(path):
+        domain_id, vlans = _convert(session, f"GET {path}: a route domain",
+                                    lambda d: (expect_integer(d["id"], "route domain id"), {_short(expect_text(v)) for v in d.get("vlans", [])}), domain)
+        members.extend(m for m in wanted if domain_id == m.route_domain and m.vlan in vlans)
     return members
 
 
@@ -285,16 +320,20 @@ def read_bigip_state(session: BigipSession, desired: BigipState) -> BigipState:
     items: list = []
     for cls, (collection, convert) in _BY_NAME.items():
         for wanted in desired.of_kind(cls):
-            document = session.get(f"{collection}/{_segment(wanted.name)}", missing_ok=True)
+            path = f"{collection}/{_segment(wanted.name)}"
+            document = session.get(path, missing_ok=True)  # 404: this object is absent
             if document is not None:
-                items.append(convert(document))
+                items.append(_convert(session, f"GET {path}", convert, document))
     for cls, (collection, convert) in _LISTED.items():
         wanted_names = {o.name for o in desired.of_kind(cls)}
         for document in session.collection(collection):
+            name = document.get("name")
+            if not isinstance(name, str):
+                raise session.client.error(BadResponse, f"GET {collection}: an item without a name")
             if document.get("partition", "Common") != "Common":
                 continue
-            if document["name"] in wanted_names or document["name"].startswith(OWNED_PREFIX):
-                items.append(convert(document))
+            if name in wanted_names or name.startswith(OWNED_PREFIX):
+                items.append(_convert(session, f"GET {collection}: {name}", convert, document))
     tunnels = [o.name for o in desired.of_kind(Tunnel)]
     for tunnel in tunnels:
         items.extend(_fdb_records(session, tunnel))

@@ -1,12 +1,17 @@
 """A small JSON-over-HTTPS client for the live readers: read-only, bounded, and quiet about secrets.
 
 * TLS is verified unless the caller explicitly opts out (`TlsOptions.insecure`); a CA bundle
-  file or PEM data can replace the system trust store.
-* Every request has a timeout. Transient failures (HTTP 5xx, refused/reset connections,
-  timeouts) are retried a bounded number of times with exponential backoff; 4xx never is.
+  file or PEM data can replace the system trust store. Plain http:// is refused before anything
+  is sent unless the caller opts in (`HttpOptions.allow_insecure_http`, --allow-insecure-http).
+* Every request is bounded (HttpOptions): a socket timeout for each wait, a deadline for the
+  request as a whole (a server drip-feeding bytes is cut there, retries included), a maximum
+  response size (read in chunks, never more than that held), and the callers bound pages.
+  Transient failures (HTTP 5xx, refused/reset connections, timeouts) are retried a bounded
+  number of times with exponential backoff; 4xx never is.
 * Failures are typed (`LiveError` subclasses) with one-line messages that name the target and
-  host. Values registered as secrets (passwords, tokens) are scrubbed from every message, and
-  no header or body is ever logged.
+  host. Known secrets (passwords, tokens) and secret-looking values are scrubbed from every
+  message before anything quoted is shortened (vtepc.secrets), and no header or body is ever
+  logged.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import os
 import socket
 import ssl
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +30,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import urlencode, urlsplit
 
 from ..diagnostics import VtepcError
+from ..secrets import scrub_text
 
 log = logging.getLogger("vtepc.live")
 
@@ -56,7 +63,11 @@ class RequestTimedOut(ConnectionFailed):
 
 
 class AuthFailed(LiveError):
-    """The server rejected the credentials or the session token (401/403)."""
+    """The server rejected the credentials or the session token (HTTP 401)."""
+
+
+class Forbidden(AuthFailed):
+    """The credentials are valid but lack permission for this request (HTTP 403)."""
 
 
 class HttpStatusError(LiveError):
@@ -88,12 +99,20 @@ class TlsOptions:
     client_key_data: bytes | None = None
 
 
+MIB = 2**20
+
+
 @dataclass(frozen=True)
 class HttpOptions:
-    timeout: float = 10.0  # seconds, per attempt (connect and each read)
+    """Bounds on every live request (README "Live access: bounds" lists them with their flags)."""
+
+    timeout: float = 10.0  # seconds: connecting, and each wait for bytes (--timeout)
+    deadline: float = 60.0  # seconds for one request as a whole, every attempt and backoff included (--deadline)
     attempts: int = 3  # total tries for a transient failure
     backoff: float = 0.5  # seconds before the second try; doubled for each further try
-    max_pages: int = 10_000  # bound on paged collections, so a looping server cannot hang us
+    max_response_bytes: int = 16 * MIB  # one response body; a longer one is an error, read no further (--max-response-mb)
+    max_pages: int = 1000  # pages of one paged collection; a nextLink/continue loop is an error at once (--max-pages)
+    allow_insecure_http: bool = False  # plain http:// sends credentials in clear text: explicit opt-in only
 
 
 def ssl_context(tls: TlsOptions) -> ssl.SSLContext:
@@ -106,7 +125,7 @@ def ssl_context(tls: TlsOptions) -> ssl.SSLContext:
             context.load_verify_locations(cadata=tls.ca_data.decode("ascii", errors="replace"))
         _load_client_certificate(context, tls)
     except (OSError, ssl.SSLError, ValueError) as exc:
-        raise ConfigurationError(f"TLS material cannot be loaded: {_one_line(str(exc) or type(exc).__name__)}") from None
+        raise ConfigurationError(f"TLS material cannot be loaded: {_shorten(scrub_text(str(exc) or type(exc).__name__))}") from None
     if tls.insecure:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -137,8 +156,33 @@ def _private_file(path: Path, data: bytes) -> Path:
 
 
 def _one_line(text: str) -> str:
-    text = " ".join(text.split())
+    """Whitespace (line breaks included) collapsed: every message is one line."""
+    return " ".join(text.split())
+
+
+def _shorten(text: str) -> str:
+    text = _one_line(text)
     return text if len(text) <= MAX_QUOTED_MESSAGE else text[: MAX_QUOTED_MESSAGE - 3] + "..."
+
+
+def _header_safe(value: str) -> bool:
+    """Printable ASCII only: a CR/LF would split the header (http.client raises, quoting the value)."""
+    return all(" " <= c <= "~" for c in value)
+
+
+def expect_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def expect_integer(value: Any, what: str) -> int:
+    """An integer field: a JSON integer or its decimal string (iControl REST sends both), nothing else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ValueError(f"{what} {value!r} is not an integer")
 
 
 def display_url(url: str) -> str:
@@ -154,6 +198,15 @@ def display_url(url: str) -> str:
 class Response:
     status: int
     body: bytes
+
+
+class _DeadlinePassed(Exception):
+    """The request's deadline cut the connection."""
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int | None):
+        self.size = size  # the declared Content-Length, when there was one
 
 
 class JsonClient:
@@ -173,20 +226,31 @@ class JsonClient:
         secrets: Iterable[str] = (),
         sleep: Callable[[float], None] = time.sleep,
     ):
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ConfigurationError(f"{target}: {base_url!r} is not an http(s) URL with a host")
+        try:
+            parts = urlsplit(base_url)
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
+            # Quoted scrubbed: "admin:pw@host" (no scheme) is not a URL but still holds a password.
+            raise ConfigurationError(f"{target}: {scrub_text(base_url)!r} is not an http(s) URL with a host and a valid port")
         if parts.username is not None or parts.password is not None:
             raise ConfigurationError(
                 f"{target}: credentials in the URL are refused; use the environment variables instead"
             )
         if parts.query or parts.fragment:
             raise ConfigurationError(f"{target}: the URL must not have a query or fragment")
+        if parts.scheme == "http" and not options.allow_insecure_http:
+            # Refused here, before the first request: no credential has been sent.
+            raise ConfigurationError(
+                f"{target} ({display_url(base_url)}): plain http:// would send credentials in clear text; "
+                "use https://, or pass --allow-insecure-http to accept that"
+            )
         self.target = target
         self.where = f"{target} ({display_url(base_url)})"
         self._scheme = parts.scheme
         self._host = parts.hostname
-        self._port = parts.port
+        self._port = port
         self._prefix = parts.path.rstrip("/")
         self._context = ssl_context(tls) if parts.scheme == "https" else None
         self._server_name = tls.server_name
@@ -199,14 +263,32 @@ class JsonClient:
         if value:
             self._secrets.add(value)
 
+    def set_header(self, name: str, value: str, kind: type[LiveError], what: str) -> None:
+        """A credential header; `kind` naming `what` when the value cannot be a header (never quoting it)."""
+        if not _header_safe(value):
+            raise self.error(kind, f"{what} contains a line break or another character an HTTP header cannot carry")
+        self.headers[name] = value
+
     def scrub(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        return scrub_text(text, self._secrets)
+
+    def quote(self, text: str) -> str:
+        """Text from outside (a server message, an exception) fit to quote: scrubbed first, then shortened."""
+        return _shorten(self.scrub(text))
 
     def error(self, kind: type[LiveError], cause: str, **extra: Any) -> LiveError:
-        message = self.scrub(f"{self.where}: {cause}")
+        message = _one_line(self.scrub(f"{self.where}: {cause}"))
         return kind(message, **extra) if extra else kind(message)
+
+    def shape_error(self, what: str, exc: Exception) -> LiveError:
+        """BadResponse for a document that parsed but does not have the shape `what` needs."""
+        if isinstance(exc, KeyError):
+            reason = f"no {self.quote(repr(exc.args[0]))}" if exc.args else "a missing field"
+        elif isinstance(exc, ValueError):
+            reason = self.quote(str(exc))
+        else:
+            reason = f"unexpected shape ({type(exc).__name__})"
+        return self.error(BadResponse, f"{what}: {reason}")
 
     # --- requests -------------------------------------------------------------------------
 
@@ -226,20 +308,27 @@ class JsonClient:
         response = self.raw(method, path, params=params, body=body)
         if response.status == 404 and missing_ok:
             return None
-        if response.status in (401, 403):
-            raise self.error(AuthFailed, f"{method} {path}: HTTP {response.status} {self._server_message(response)}".rstrip())
+        if response.status == 401:
+            raise self.error(AuthFailed, f"{method} {path}: HTTP 401 unauthorized {self._server_message(response)}".rstrip())
+        if response.status == 403:
+            raise self.error(Forbidden, f"{method} {path}: HTTP 403 forbidden {self._server_message(response)}".rstrip())
         if not 200 <= response.status < 300:
             raise self.error(
                 HttpStatusError,
                 f"{method} {path}: HTTP {response.status} {self._server_message(response)}".rstrip(),
                 status=response.status,
             )
-        return self.decode(response, f"{method} {path}")
+        document = self.decode(response, f"{method} {path}")
+        if not isinstance(document, dict):
+            raise self.error(BadResponse, f"{method} {path}: a JSON {type(document).__name__} where an object belongs")
+        return document
 
     def decode(self, response: Response, what: str) -> Any:
         try:
             text = response.body.decode("utf-8")
             return json.loads(text)
+        except RecursionError:
+            raise self.error(BadResponse, f"{what}: JSON nested too deeply in the response") from None
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             # A document that stops early fails at its very end or inside an unfinished string.
             truncated = isinstance(exc, json.JSONDecodeError) and (
@@ -263,15 +352,32 @@ class JsonClient:
         if payload is not None:
             all_headers["Content-Type"] = "application/json"
         attempts = max(1, self.options.attempts)
+        deadline = time.monotonic() + self.options.deadline
         for attempt in range(1, attempts + 1):
             last_try = attempt == attempts
+            remaining = deadline - time.monotonic()
             try:
-                response = self._once(method, url_path, payload, all_headers)
+                if remaining <= 0:
+                    raise _DeadlinePassed
+                response = self._once(method, url_path, payload, all_headers, remaining)
+            except _DeadlinePassed:
+                raise self.error(
+                    RequestTimedOut,
+                    f"{method} {path}: no complete answer within the {self.options.deadline:g} s deadline "
+                    f"({attempt} attempt(s)); --deadline sets it",
+                ) from None
+            except _TooLarge as exc:
+                size = f" ({exc.size} bytes announced)" if exc.size is not None else ""
+                raise self.error(
+                    BadResponse,
+                    f"{method} {path}: response larger than {self.options.max_response_bytes} bytes{size}; "
+                    "read no further (--max-response-mb raises the bound)",
+                ) from None
             except ssl.SSLCertVerificationError as exc:
                 # Not transient: retrying cannot make a certificate verify.
                 raise self.error(
                     TlsVerifyFailed,
-                    f"TLS certificate verification failed ({_one_line(exc.verify_message or str(exc))}); "
+                    f"TLS certificate verification failed ({self.quote(exc.verify_message or str(exc))}); "
                     "pass --ca-bundle with the CA that signed it, or --insecure to skip verification",
                 ) from None
             except (TimeoutError, socket.timeout):
@@ -285,41 +391,83 @@ class JsonClient:
                 raise self.error(
                     BadResponse, f"{method} {path}: response cut off after {len(exc.partial)} bytes"
                 ) from None
+            except ValueError as exc:
+                # http.client refuses what it cannot send (a non-ASCII path): not transient, and never quoted.
+                raise self.error(ConfigurationError, f"{method} {path}: the request cannot be sent ({type(exc).__name__})") from None
             except (OSError, http.client.HTTPException) as exc:
                 log.debug("%s: %s %s failed: %s (attempt %d/%d)", self.where, method, path, type(exc).__name__, attempt, attempts)
                 if last_try:
-                    cause = _one_line(str(exc) or type(exc).__name__)
+                    cause = self.quote(str(exc) or type(exc).__name__)
                     raise self.error(ConnectionFailed, f"{method} {path}: {cause} ({attempts} attempt(s))") from None
             else:
                 log.debug("%s: %s %s -> %d", self.where, method, path, response.status)
                 if response.status < 500 or last_try:
                     return response
-            self._sleep(self.options.backoff * (2 ** (attempt - 1)))
+            self._sleep(max(0.0, min(self.options.backoff * (2 ** (attempt - 1)), deadline - time.monotonic())))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _once(self, method: str, url_path: str, payload: bytes | None, headers: dict[str, str]) -> Response:
+    def _once(self, method: str, url_path: str, payload: bytes | None, headers: dict[str, str], remaining: float) -> Response:
+        timeout = min(self.options.timeout, remaining)
         if self._scheme == "https":
             connection: http.client.HTTPConnection = _HTTPSConnection(
-                self._host, self._port, timeout=self.options.timeout, context=self._context, server_name=self._server_name
+                self._host, self._port, timeout=timeout, context=self._context, server_name=self._server_name
             )
         else:
-            connection = http.client.HTTPConnection(self._host, self._port, timeout=self.options.timeout)
+            connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+        # The socket timeout bounds each wait, not a server that sends a byte every few seconds:
+        # at the deadline a timer shuts the socket down, which ends whatever read is under way.
+        expired = threading.Event()
+        timer = threading.Timer(remaining, _cut, (connection, expired))
+        timer.daemon = True
+        timer.start()
         try:
             connection.request(method, url_path or "/", body=payload, headers=headers)
             reply = connection.getresponse()
-            body = reply.read()
-            return Response(reply.status, body)
+            body = self._read_body(reply)
+        except Exception:
+            if expired.is_set():
+                raise _DeadlinePassed from None
+            raise
         finally:
+            timer.cancel()
             connection.close()
+        if expired.is_set():
+            raise _DeadlinePassed  # a body without a length ends at the cut: it is not complete
+        return Response(reply.status, body)
+
+    def _read_body(self, reply: http.client.HTTPResponse) -> bytes:
+        """The body, in chunks, never more than max_response_bytes of it held."""
+        limit = self.options.max_response_bytes
+        declared = reply.getheader("Content-Length")
+        if declared and declared.strip().isdigit() and int(declared) > limit:
+            raise _TooLarge(int(declared))
+        body = bytearray()
+        while chunk := reply.read(min(64 * 1024, limit + 1 - len(body))):
+            body += chunk
+            if len(body) > limit:
+                raise _TooLarge(None)
+        return bytes(body)
 
     def _server_message(self, response: Response) -> str:
-        """The server's own one-line reason, when the body is a JSON error document."""
+        """The server's own reason, when the body is a JSON error document: scrubbed, then shortened."""
         try:
             document = json.loads(response.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return ""
         message = document.get("message") if isinstance(document, dict) else None
-        return f"({_one_line(str(message))})" if message else ""
+        return f"({self.quote(str(message))})" if message else ""
+
+
+def _cut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """Deadline timer: end every read and write on the connection's socket."""
+    expired.set()
+    sock = connection.sock
+    if sock is not None:
+        try:
+            # socket.socket's own shutdown: SSLSocket.shutdown would also drop its TLS state under the reader.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):

@@ -27,7 +27,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from ..state.cluster import (
     CIS_PASSWORD_ENV,
@@ -42,7 +42,7 @@ from ..state.cluster import (
     ClusterState,
     ExpectedNode,
 )
-from .http import AuthFailed, BadResponse, ConfigurationError, HttpOptions, JsonClient, TlsOptions
+from .http import BadResponse, ConfigurationError, Forbidden, HttpOptions, JsonClient, TlsOptions, expect_integer, expect_text
 
 PAGE_SIZE = 500
 CILIUM_POD_CIDR_ANNOTATIONS = ("network.cilium.io/ipv4-pod-cidr", "io.cilium.network.ipv4-pod-cidr")
@@ -100,10 +100,14 @@ def _load_yaml(path: Path) -> dict:
         data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigurationError(f"kubeconfig {path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"kubeconfig {path}: not UTF-8 text") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigurationError(f"kubeconfig {path}: not valid YAML{where}") from None
+    except RecursionError:
+        raise ConfigurationError(f"kubeconfig {path}: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -122,12 +126,22 @@ def _merged_kubeconfig(files: list[Path], explicit: bool) -> tuple[dict, dict[st
         data = _load_yaml(path)
         readable += 1
         for section, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
-            for entry in data.get(section) or []:
-                if isinstance(entry, dict) and entry.get("name") and entry["name"] not in merged[section]:
+            entries = data.get(section) or []
+            if not isinstance(entries, list):
+                raise ConfigurationError(f"kubeconfig {path}: {section} is not a list")
+            for entry in entries:
+                if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+                    raise ConfigurationError(f"kubeconfig {path}: an entry of {section} without a name")
+                if not isinstance(entry.get(inner) or {}, dict):
+                    raise ConfigurationError(f"kubeconfig {path}: {section} {entry['name']!r}: {inner} is not a mapping")
+                if entry["name"] not in merged[section]:
                     merged[section][entry["name"]] = entry.get(inner) or {}
                     origin[f"{section}/{entry['name']}"] = path
-        if merged["current-context"] is None and data.get("current-context"):
-            merged["current-context"] = data["current-context"]
+        current = data.get("current-context")
+        if current is not None and not isinstance(current, str):
+            raise ConfigurationError(f"kubeconfig {path}: current-context is not a string")
+        if merged["current-context"] is None and current:
+            merged["current-context"] = current
     if not readable:
         raise ConfigurationError(f"no kubeconfig found (looked at {', '.join(map(str, files))}); pass --kubeconfig")
     return merged, origin
@@ -152,6 +166,14 @@ def resolve_kubeconfig(options: KubeOptions = KubeOptions(), environ: Mapping[st
     name = options.context or merged["current-context"]
     if not name:
         raise ConfigurationError("kubeconfig has no current-context; pass --context")
+    try:
+        return _connection(name, merged, origin)
+    except (TypeError, AttributeError, ValueError):
+        # A value of the wrong type (a number for a file name, a list for a flag): one line, no value quoted.
+        raise ConfigurationError(f"kubeconfig: context {name!r}: a cluster or user field has the wrong type") from None
+
+
+def _connection(name: str, merged: dict, origin: dict[str, Path]) -> KubeConnection:
     context = merged["contexts"].get(name)
     if context is None:
         raise ConfigurationError(f"kubeconfig has no context {name!r}")
@@ -183,6 +205,8 @@ def resolve_kubeconfig(options: KubeOptions = KubeOptions(), environ: Mapping[st
             token = _relative(user_file, user["tokenFile"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigurationError(f"context {name!r}: tokenFile cannot be read ({exc.strerror})") from None
+    if token is not None and not isinstance(token, str):
+        raise TypeError("token")
     return KubeConnection(name, str(cluster["server"]), tls, token or None)
 
 
@@ -196,27 +220,49 @@ class KubeSession:
         self.client = JsonClient(target, connection.server, connection.tls, options,
                                  secrets=[connection.token or ""], sleep=sleep)
         if connection.token:
-            self.client.headers["Authorization"] = f"Bearer {connection.token}"
+            self.client.set_header("Authorization", f"Bearer {connection.token}", ConfigurationError, "the kubeconfig's token")
         self.page_size = page_size
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
         return self.client.get(path, params, missing_ok=missing_ok)
 
-    def list(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
-        """Every item of a list, following `continue` tokens (limit per page)."""
-        items: list[dict] = []
+    def list(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict]:
+        """Every item of a list, page by page, following `continue` tokens (limit per page).
+
+        A generator: the caller keeps what it needs of a page before the next is fetched. A
+        404 is an error, as is a continue token seen before or more than max_pages pages.
+        """
         query = {**(params or {}), "limit": self.page_size}
+        seen: set[str] = set()
         for _ in range(self.client.options.max_pages):
             document = self.get(path, query)
-            page = document.get("items") if isinstance(document, dict) else None
+            page = document.get("items")
+            if page is None:
+                page = []  # an empty list may leave items out (omitempty clients, proxies)
             if not isinstance(page, list):
-                raise self.client.error(BadResponse, f"GET {path}: a list without items")
-            items.extend(page)
-            token = (document.get("metadata") or {}).get("continue")
+                raise self.client.error(BadResponse, f"GET {path}: a list whose items are not a list")
+            for item in page:
+                if not isinstance(item, dict) or not isinstance(item.get("metadata"), dict):
+                    raise self.client.error(BadResponse, f"GET {path}: an item without metadata")
+                yield item
+            metadata = document.get("metadata") or {}
+            token = metadata.get("continue") if isinstance(metadata, dict) else None
             if not token:
-                return items
+                return
+            if not isinstance(token, str) or token in seen:
+                raise self.client.error(BadResponse, f"GET {path}: the continue token repeats an earlier page (a paging loop)")
+            seen.add(token)
             query = {**query, "continue": token}
-        raise self.client.error(BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages")
+        raise self.client.error(
+            BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)"
+        )
+
+    def convert(self, what: str, convert: Callable[..., Any], *args: Any) -> Any:
+        """convert(*args), with a document of the wrong shape reported as BadResponse naming `what`."""
+        try:
+            return convert(*args)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise self.client.shape_error(what, exc) from None
 
 
 # --- API objects -> state -------------------------------------------------------------------------
@@ -235,7 +281,8 @@ def _project(live: Any, desired: Any) -> Any:
 
 
 def live_node(document: dict) -> LiveNode:
-    metadata = document.get("metadata") or {}
+    """A Node object as discover needs it; KeyError/TypeError/AttributeError when it lacks the shape (KubeSession.convert)."""
+    metadata = document["metadata"]
     annotations = metadata.get("annotations") or {}
     addresses = (document.get("status") or {}).get("addresses") or []
     ip = next((a.get("address") for a in addresses if a.get("type") == "InternalIP"), None)
@@ -249,18 +296,31 @@ def live_node(document: dict) -> LiveNode:
             vtep_mac = str(backend["VtepMAC"]).lower() if isinstance(backend, dict) and backend.get("VtepMAC") else None
         except ValueError:
             vtep_mac = None  # a malformed annotation is flannel's problem; the node still counts
-    return LiveNode(metadata["name"], ip, pod_cidr, vtep_mac, annotations.get(FLANNEL_PUBLIC_IP))
+    return LiveNode(_name(document), ip, pod_cidr, vtep_mac, annotations.get(FLANNEL_PUBLIC_IP))
+
+
+def _name(document: dict) -> str:
+    name = document["metadata"]["name"]
+    if not isinstance(name, str) or not name:
+        raise KeyError("metadata.name")
+    return name
 
 
 def read_nodes(session: KubeSession) -> list[LiveNode]:
-    return sorted((live_node(doc) for doc in session.list("/api/v1/nodes")), key=lambda n: n.name)
+    path = "/api/v1/nodes"
+    return sorted((session.convert(f"GET {path}: a node", live_node, doc) for doc in session.list(path)), key=lambda n: n.name)
 
 
 def _cilium_config(session: KubeSession, desired: CiliumConfig) -> CiliumConfig | None:
     namespace, name = _split(desired.name)
-    document = session.get(f"/api/v1/namespaces/{namespace}/configmaps/{name}", missing_ok=True)
+    path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
+    document = session.get(path, missing_ok=True)  # 404: the ConfigMap is absent
     if document is None:
         return None
+    return session.convert(f"GET {path}", _cilium_from_configmap, document, desired)
+
+
+def _cilium_from_configmap(document: dict, desired: CiliumConfig) -> CiliumConfig:
     data = document.get("data") or {}
     return CiliumConfig(desired.name, {k: data[k] for k in desired.data if k in data})
 
@@ -270,15 +330,13 @@ def helm_release_values(session: KubeSession, namespace: str, release: str) -> d
 
     Only `config` is kept from the decoded release: the chart, manifest and hooks may hold secrets.
     """
-    secrets = session.list(
-        f"/api/v1/namespaces/{namespace}/secrets",
-        {"labelSelector": f"owner=helm,name={release},status=deployed"},
-    )
-    secrets = [s for s in secrets if s.get("type") == HELM_RELEASE_TYPE]
+    path = f"/api/v1/namespaces/{namespace}/secrets"
+    secrets = [s for s in session.list(path, {"labelSelector": f"owner=helm,name={release},status=deployed"})
+               if s.get("type") == HELM_RELEASE_TYPE]
     if not secrets:
         return None
-    newest = max(secrets, key=lambda s: int((s["metadata"].get("labels") or {}).get("version", "0")))
-    where = f"Secret {namespace}/{newest['metadata']['name']}"
+    newest = max(secrets, key=lambda s: session.convert(f"GET {path}: a release Secret's version label", _revision, s))
+    where = f"Secret {namespace}/{session.convert(f'GET {path}: a release Secret', _name, newest)}"
     try:
         # Secret data is base64 (the API's); inside it helm stores base64 of the gzipped JSON,
         # and reads plain JSON when the gzip magic is absent (pkg/storage/driver/util.go).
@@ -286,9 +344,13 @@ def helm_release_values(session: KubeSession, namespace: str, release: str) -> d
         if blob[:3] == GZIP_MAGIC:
             blob = gzip.decompress(blob)
         values = json.loads(blob).get("config") or {}
-    except (KeyError, ValueError, binascii.Error, OSError, EOFError, AttributeError):
+    except (KeyError, ValueError, binascii.Error, OSError, EOFError, AttributeError, TypeError, RecursionError):
         raise session.client.error(BadResponse, f"{where}: not a readable Helm release") from None
     return values if isinstance(values, dict) else {}
+
+
+def _revision(secret: dict) -> int:
+    return int((secret["metadata"].get("labels") or {}).get("version", "0"))
 
 
 def _helm_values(session: KubeSession, desired: CiliumHelmValues) -> CiliumHelmValues | None:
@@ -317,9 +379,14 @@ def _secret_of(container: dict, variable: str) -> str | None:
 
 def _cis_controller(session: KubeSession, desired: CisController) -> CisController | None:
     namespace, name = _split(desired.name)
-    document = session.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}", missing_ok=True)
+    path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+    document = session.get(path, missing_ok=True)  # 404: the Deployment is absent
     if document is None:
         return None
+    return session.convert(f"GET {path}", _cis_from_deployment, document, desired)
+
+
+def _cis_from_deployment(document: dict, desired: CisController) -> CisController:
     spec = document.get("spec") or {}
     pod = (spec.get("template") or {}).get("spec") or {}
     containers = pod.get("containers") or [{}]
@@ -327,23 +394,28 @@ def _cis_controller(session: KubeSession, desired: CisController) -> CisControll
     return CisController(
         desired.name,
         image=container.get("image", ""),
-        args=tuple(container.get("args") or ()),
+        args=tuple(expect_text(a) for a in container.get("args") or ()),
         credentials_secret=_secret_of(container, CIS_USERNAME_ENV) or _secret_of(container, CIS_PASSWORD_ENV) or "",
         service_account=pod.get("serviceAccountName", ""),
-        replicas=int(spec.get("replicas", 1)),
+        replicas=expect_integer(spec.get("replicas", 1), "replicas"),
     )
 
 
 def _as3_configmap(session: KubeSession, desired: As3ConfigMap) -> As3ConfigMap | None:
     namespace, name = _split(desired.name)
-    document = session.get(f"/api/v1/namespaces/{namespace}/configmaps/{name}", missing_ok=True)
+    path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
+    document = session.get(path, missing_ok=True)  # 404: the ConfigMap is absent
     if document is None:
         return None
+    return session.convert(f"GET {path}", _as3_from_configmap, document, desired)
+
+
+def _as3_from_configmap(document: dict, desired: As3ConfigMap) -> As3ConfigMap:
     labels = (document.get("metadata") or {}).get("labels") or {}
-    template = (document.get("data") or {}).get("template", "")
+    template = expect_text((document.get("data") or {}).get("template", ""))
     try:
         declaration = json.loads(template) if template else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         declaration = {"unparsable template": template}  # shown as a change, which it is
     return As3ConfigMap(desired.name, {k: labels[k] for k in desired.labels if k in labels}, declaration, desired.service)
 
@@ -365,7 +437,7 @@ def read_cluster_state(session: KubeSession, desired: ClusterState, bigip_names:
     for values in desired.of_kind(CiliumHelmValues):
         try:
             found = _helm_values(session, values)
-        except AuthFailed:
+        except Forbidden:  # RBAC denies reading Secrets: say so, do not fail the whole diff
             unread[CiliumHelmValues.kind] = "the Helm release Secrets are not readable with these credentials"
             continue
         items += [found] if found else []
@@ -377,16 +449,16 @@ def read_cluster_state(session: KubeSession, desired: ClusterState, bigip_names:
         items += [found] if found else []
     if desired.of_kind(BirdConfig):
         unread[BirdConfig.kind] = "BIRD configuration lives on each node; it is not readable through the Kubernetes API"
-    documents = session.list("/api/v1/nodes")
+    path = "/api/v1/nodes"
     wanted_bigip_nodes = {node.name: node for node in desired.of_kind(BigipNode)}
     standing_for_bigips = set(bigip_names) | set(wanted_bigip_nodes)
     nodes = []
-    for document in documents:
-        name = document["metadata"]["name"]
+    for document in session.list(path):
+        name = session.convert(f"GET {path}: a node", _name, document)
         if name in wanted_bigip_nodes:
-            items.append(_bigip_node(document, wanted_bigip_nodes[name]))
+            items.append(session.convert(f"GET {path}: node {name}", _bigip_node, document, wanted_bigip_nodes[name]))
         if name not in standing_for_bigips:
-            nodes.append(live_node(document))
+            nodes.append(session.convert(f"GET {path}: node {name}", live_node, document))
     nodes.sort(key=lambda n: n.name)
     expected = tuple(ExpectedNode(n.name, n.ip or "", n.pod_cidr) for n in nodes)
     return ClusterReading(ClusterState(desired.name, tuple(items), expected), tuple(nodes), unread)
