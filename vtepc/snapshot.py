@@ -116,6 +116,8 @@ def _load(path: Path) -> dict:
         raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
     except ValueError as exc:
         raise SnapshotError(f"{path}: not valid JSON (line {getattr(exc, 'lineno', '?')})") from None
+    except RecursionError:
+        raise SnapshotError(f"{path}: JSON nested too deeply") from None
     if not isinstance(document, dict):
         raise SnapshotError(f"{path}: not a JSON object")
     version = document.get("format_version")
@@ -131,9 +133,14 @@ def read_snapshot(directory: Path) -> ObservedState:
 
     directory = Path(directory)
     index = _load(directory / INDEX)
+    targets, unread = index.get("targets", []), index.get("unread_kinds") or {}
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        raise SnapshotError(f"{directory / INDEX}: targets is not a list of file names")
+    if not isinstance(unread, dict):
+        raise SnapshotError(f"{directory / INDEX}: unread_kinds is not a mapping")
     bigips: dict = {}
     cluster = None
-    for relative in index.get("targets", []):
+    for relative in targets:
         if relative == INDEX:
             continue
         path = directory / relative
@@ -148,6 +155,12 @@ def read_snapshot(directory: Path) -> ObservedState:
                 cluster = ClusterState.from_jsonable(document["state"])
             else:
                 raise SnapshotError(f"{path}: unknown target {document.get('target')!r}")
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SnapshotError(f"{path}: state does not have the recorded shape ({type(exc).__name__}: {exc})") from None
-    return ObservedState(bigips, cluster, dict(index.get("unread_kinds") or {}))
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise SnapshotError(f"{path}: state does not have the recorded shape ({_reason(exc)})") from None
+    return ObservedState(bigips, cluster, {str(k): str(v) for k, v in unread.items()})
+
+
+def _reason(exc: Exception) -> str:
+    """Why a recorded state did not load, on one line and short (the file may hold anything)."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 160 else text[:157] + "..."

@@ -23,7 +23,9 @@ Shapes follow F5's documentation and public fixtures:
 
 Faults beyond the base server's: wrong credentials (401), `token_lifetime` (a token answers 401
 "expired" after that many uses), `max_page_size` (force paging), `stats_key_style="v13"`,
-`inline_records=False` (FDB records only through the subcollection).
+`inline_records=False` (FDB records only through the subcollection), `paging_loop` ("same": every
+page's nextLink is the first page again; "endless": a new $skip every time, never a last page),
+`missing_collections` (collection paths answering 404, as a device answers an unknown URI).
 """
 from __future__ import annotations
 
@@ -73,6 +75,8 @@ class BigipEmulator(EmulatorServer):
         self.max_page_size: int | None = None
         self.stats_key_style = "v14"
         self.inline_records = True
+        self.paging_loop: str | None = None
+        self.missing_collections: set[str] = set()
         self.collections: dict[str, dict[str, dict]] = {}
         self.tunnel_macs: dict[str, str] = {}  # tunnel fullPath -> MAC shown in its stats
         self.logins = 0
@@ -252,6 +256,8 @@ class BigipEmulator(EmulatorServer):
     def _resource(self, request: Request, collection: str, rest: list[str]) -> Reply:
         objects = self.collections.get(collection, {})
         if not rest:
+            if collection in self.missing_collections:
+                return _not_found(request.path)
             return self._page(request, collection, list(objects.values()))
         full_path = rest[0] if collection in UNPARTITIONED else rest[0].replace("~", "/")
         document = objects.get(full_path)
@@ -299,6 +305,10 @@ class BigipEmulator(EmulatorServer):
             )
         if end < len(items):
             document["nextLink"] = f"{LOCAL}{collection}?$top={size}&$skip={end}&ver={VERSION}"
+        if self.paging_loop == "same":
+            document["nextLink"] = f"{LOCAL}{collection}?$top={top or 0}&$skip=0&ver={VERSION}"
+        elif self.paging_loop == "endless":
+            document["nextLink"] = f"{LOCAL}{collection}?$top={top or 0}&$skip={skip + max(size, 1)}&ver={VERSION}"
         return Reply(200, document)
 
     def _stats(self, full_path: str) -> dict:

@@ -60,6 +60,7 @@ class KubeEmulator(EmulatorServer):
         self.token = token
         self.max_page_size: int | None = None
         self.forbidden: set[str] = set()  # collection paths answering 403 (RBAC denies)
+        self.paging_loop: str | None = None  # "same": one continue token forever; "endless": a new one every page
         self.objects: dict[str, dict[str, dict]] = {}
         self._versions = itertools.count(1000)
 
@@ -198,6 +199,10 @@ class KubeEmulator(EmulatorServer):
         if end < len(items):
             metadata["continue"] = base64.urlsafe_b64encode(str(end).encode()).decode()
             metadata["remainingItemCount"] = len(items) - end
+        if self.paging_loop == "same":
+            metadata["continue"] = base64.urlsafe_b64encode(b"0").decode()
+        elif self.paging_loop == "endless":
+            metadata["continue"] = base64.urlsafe_b64encode(str(skip + max(end - start, 1)).encode()).decode()
         listed = [{k: v for k, v in item.items() if k not in ("apiVersion", "kind")} for item in items[start:end]]
         api_version = "v1" if path.startswith("/api/v1") else path.split("/")[2] + "/" + path.split("/")[3]
         return Reply(200, {"apiVersion": api_version, "kind": f"{kind}List", "metadata": metadata, "items": listed})

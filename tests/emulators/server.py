@@ -2,9 +2,13 @@
 
 Subclasses implement `route(request) -> Reply`; this class applies the faults around it so
 every emulator fails the same ways:
-  * `fail_next(n, status)`: the next n requests (login included) answer `status` (500 by default),
+  * `fail_next(n, status, message)`: the next n requests (login included) answer `status` (500 by
+    default) with `message` in the JSON error document,
   * `delay`: seconds to wait before answering, to push a client past its timeout,
   * `truncate_json`: JSON bodies are cut in half (Content-Length matches the cut body),
+  * `drip`: seconds between the bytes of a body (headers at once): a server that never quite stops,
+  * `stream_body`: every answer is 200 with this many bytes (JSON whitespace, generated as it is
+    sent, never held), announced by Content-Length or, with `stream_chunked`, chunked with no length,
 and records every request (method, path, headers) so tests can assert read-only access and
 grep what a client sent.
 """
@@ -42,6 +46,7 @@ class Request:
 class Reply:
     status: int
     document: Any = None  # serialised as JSON
+    raw: bytes | None = None  # sent as is instead of `document` (bodies json.dumps cannot make)
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -52,7 +57,10 @@ class EmulatorServer:
         self.requests: list[Request] = []
         self.delay = 0.0
         self.truncate_json = False
-        self._failures: list[int] = []
+        self.drip = 0.0
+        self.stream_body = 0
+        self.stream_chunked = False
+        self._failures: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         self._released = threading.Event()
         self._certificate = certificate
@@ -61,9 +69,9 @@ class EmulatorServer:
 
     # --- faults ---------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 500) -> None:
+    def fail_next(self, count: int, status: int = 500, message: str = "emulated server failure") -> None:
         with self._lock:
-            self._failures.extend([status] * count)
+            self._failures.extend([(status, message)] * count)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -136,22 +144,49 @@ class EmulatorServer:
             # Waits on an event, not sleep: stop() releases every delayed reply at once.
             self._released.wait(self.delay)
         if failure is not None:
-            reply = Reply(failure, {"code": failure, "message": "emulated server failure"})
+            reply = Reply(failure[0], {"code": failure[0], "message": failure[1]})
         else:
             reply = self.route(request)
-        body = b"" if reply.document is None else json.dumps(reply.document).encode()
+        body = reply.raw if reply.raw is not None else b"" if reply.document is None else json.dumps(reply.document).encode()
         if self.truncate_json and body:
             body = body[: len(body) // 2]
         try:
+            if self.stream_body:
+                self._stream(handler)
+                return
             handler.send_response(reply.status)
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(body)))
             for key, value in reply.headers.items():
                 handler.send_header(key, value)
             handler.end_headers()
-            handler.wfile.write(body)
+            if self.drip:
+                for index in range(len(body)):
+                    handler.wfile.write(body[index:index + 1])
+                    handler.wfile.flush()
+                    if self._released.wait(self.drip):
+                        return
+            else:
+                handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout test): nothing to answer
+
+    def _stream(self, handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        if self.stream_chunked:
+            handler.send_header("Transfer-Encoding", "chunked")
+        else:
+            handler.send_header("Content-Length", str(self.stream_body))
+        handler.end_headers()
+        chunk = b" " * (1 << 20)
+        left = self.stream_body
+        while left > 0 and not self._released.is_set():
+            piece = chunk[: min(left, len(chunk))]
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if self.stream_chunked else piece)
+            left -= len(piece)
+        if self.stream_chunked:
+            handler.wfile.write(b"0\r\n\r\n")
 
 
 def page_bounds(total: int, skip: int, top: int | None, cap: int | None) -> tuple[int, int]:

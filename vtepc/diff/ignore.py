@@ -98,6 +98,8 @@ def load_ignore_rules(path: str | Path) -> list[IgnoreRule]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise IgnoreFileInvalid(f"{where}: YAML syntax error in ignore file: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise IgnoreFileInvalid(f"{path}: the ignore file is nested too deeply") from None
     return parse_ignore_rules(data, str(path))
 
 

@@ -300,7 +300,7 @@ def live_node(document: dict) -> LiveNode:
 
 
 def _name(document: dict) -> str:
-    name = document["metadata"]["name"]
+    name = document["metadata"].get("name")
     if not isinstance(name, str) or not name:
         raise KeyError("metadata.name")
     return name
