@@ -418,3 +418,46 @@ def test_deep_nesting_in_a_snapshot_ignore_file_kubeconfig_and_response_is_a_typ
         with pytest.raises(BadResponse) as caught:
             bigip_session(emulator).login()
     assert "nested too deeply" in one_line(caught.value)
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+
+def _run_snapshot(emulated, output, stderr_is_terminal: bool) -> tuple[int, str]:
+    """`vtepc snapshot` in a subprocess whose stderr is a pseudo-terminal, or a pipe."""
+    import pty
+
+    command = [sys.executable, "-m", "vtepc", "snapshot", str(EXAMPLES / "cilium-vxlan-two-bigips.yaml"), "-o", str(output),
+               *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig)]
+    env = {**os.environ, "VTEPC_BIGIP_USERNAME": USERNAME, "VTEPC_BIGIP_PASSWORD": PASSWORD}
+    if not stderr_is_terminal:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stderr
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return process.wait(timeout=120), b"".join(chunks).decode()
+
+
+def test_progress_is_one_line_per_target_on_a_terminal_and_quiet_otherwise(tmp_path, bigip_env):  # noqa: F811
+    desired = desired_example("cilium-vxlan-two-bigips")
+    with emulate(desired, tmp_path) as emulated:
+        status, terminal = _run_snapshot(emulated, tmp_path / "a", stderr_is_terminal=True)
+        piped_status, piped = _run_snapshot(emulated, tmp_path / "b", stderr_is_terminal=False)
+    assert status == 0 and piped_status == 0, terminal + piped
+    # Each target: a "reading" line rewritten in place (\r, erase line) by its result.
+    finished = [line.rpartition("\x1b[K")[2] for line in terminal.replace("\r\n", "\n").split("\n") if "objects" in line]
+    assert [line.split(" ")[0].rstrip(":") for line in finished] == ["bigip/bigip-1", "bigip/bigip-2", "cluster/prod"], terminal
+    assert all(line.endswith(" objects") for line in finished)
+    assert "reading bigip/bigip-1 (http://127.0.0.1:" in terminal
+    assert "reading" not in piped and "objects" not in piped and "\x1b" not in piped

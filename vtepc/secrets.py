@@ -31,7 +31,7 @@ _NAME_CHARS = r"[\w.-]"
 # --bigip-password=VALUE, password: VALUE, "token":"VALUE", password='VALUE'.
 _KEY_VALUE = re.compile(
     rf"(?i)(?P<key>{_NAME_CHARS}*{SECRET_NAME}{_NAME_CHARS}*)(?P<sep>[\"']?\s*[=:]\s*)"
-    r"(?:\"(?P<dq>(?:[^\"\\]|\\.)*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s,;&\"'<>]+))"
+    r"(?:\"(?P<dq>(?:[^\"\\]|\\.)*)\"|'(?P<sq>[^']*)'|(?P<bare>(?:[^\s,;&\"'<>\\]|\\(?![rn\"]))+))"
 )
 # An HTTP header with credentials: the rest of its line (a real CR/LF or a written "\r\n") is the value.
 _HEADER = re.compile(
