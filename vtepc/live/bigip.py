@@ -126,7 +126,8 @@ class BigipSession:
         except AuthFailed:
             # The device's 401 body echoes the request (password included): never quote it.
             raise self.client.error(AuthFailed, "login rejected (HTTP 401): check the username and password") from None
-        token = (document.get("token") or {}).get("token") if isinstance(document, dict) else None
+        token = document.get("token")
+        token = token.get("token") if isinstance(token, dict) else None
         if not isinstance(token, str) or not token:
             raise self.client.error(BadResponse, f"POST {LOGIN_PATH}: no token in the login response")
         self.client.add_secret(token)
