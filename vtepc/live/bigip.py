@@ -298,10 +298,10 @@ def _fdb_records(session: BigipSession, tunnel: str) -> list[FdbRecord]:
         return []
     records = document.get("records")
     if records is None and document.get("recordsReference"):
-        records = list(session.collection(path + "/records"))
-    if not isinstance(records, (list, type(None))):
+        records = session.collection(path + "/records")  # inline records are left out past some count
+    elif not isinstance(records, (list, type(None))):
         raise session.client.error(BadResponse, f"GET {path}: records is not a list")
-    return [_convert(session, f"GET {path}: an FDB record", lambda r: _fdb_record(tunnel, r), r) for r in records or []]
+    return [_convert(session, f"GET {path}: an FDB record", lambda r: _fdb_record(tunnel, r), r) for r in records or ()]
 
 
 def _route_domain_members(session: BigipSession, wanted: list[RouteDomainVlan]) -> list[RouteDomainVlan]:
