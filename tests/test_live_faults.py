@@ -406,8 +406,8 @@ def test_deep_nesting_in_a_snapshot_ignore_file_kubeconfig_and_response_is_a_typ
     results = {
         "snapshot": runner.invoke(app, ["diff", topology, "--snapshot", str(snapshot)]),
         "ignore": runner.invoke(app, ["diff", topology, "--snapshot", str(snapshot), "--ignore-file", str(ignore)]),
-        "kubeconfig": runner.invoke(app, ["discover", topology, "--dry-run", "--kubeconfig", str(kubeconfig),
-                                          "--bigip", "bigip-1=https://192.0.2.10"]),
+        # Every target is attempted: the BIG-IP fails at once (plain http, not opted in), the kubeconfig after it.
+        "kubeconfig": runner.invoke(app, ["diff", topology, "--kubeconfig", str(kubeconfig), "--bigip", "bigip-1=http://127.0.0.1:9"]),
     }
     for name, result in results.items():
         assert result.exit_code == 1, (name, result.output)
