@@ -90,12 +90,12 @@ def _git(cwd, *args):
                         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
 
 
-def test_urls_from_ref_refuses_a_host_the_base_did_not_name(tmp_path, bigip_env):  # noqa: F811
+def test_urls_from_ref_refuses_a_host_the_base_did_not_name(tmp_path, bigip_env, certificates):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     source = (EXAMPLES / "cilium-vxlan.yaml").read_text()
     base_url = desired.topology.bigips[0].management_url
     assert base_url and base_url in source
-    with emulate(desired, tmp_path) as emulated:
+    with emulate(desired, tmp_path, certificates) as emulated:
         emulator = emulated.bigips["bigip-1"]
         repo = tmp_path / "repo"
         repo.mkdir()
@@ -104,7 +104,7 @@ def test_urls_from_ref_refuses_a_host_the_base_did_not_name(tmp_path, bigip_env)
         _git(repo, "init", "-q")
         _git(repo, "add", ".")
         _git(repo, "commit", "-qm", "base")
-        live = ["--urls-from-ref", "HEAD", "--kubeconfig", str(emulated.kubeconfig), "--allow-insecure-http"]
+        live = ["--urls-from-ref", "HEAD", "--kubeconfig", str(emulated.kubeconfig), "--ca-bundle", str(certificates.ca)]
         same = runner.invoke(app, ["diff", str(topology), *live])
         logins_before = emulator.logins
         # The pull request points bigip-1 at another host (here: the same port, another name for it).
