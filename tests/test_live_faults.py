@@ -387,7 +387,7 @@ def test_403_is_reported_as_forbidden_without_a_second_login():
             list(session.collection("/mgmt/tm/net/self"))
         assert emulator.logins == 1
     text = one_line(caught.value)
-    assert "GET /mgmt/tm/net/self: HTTP 403 forbidden" in text and "401" not in text
+    assert "GET /mgmt/tm/net/self: HTTP 403 forbidden" in text and "HTTP 401" not in text
 
 
 DEEP_JSON = "[" * 50_000 + "]" * 50_000
