@@ -100,15 +100,17 @@ def test_urls_from_ref_refuses_a_host_the_base_did_not_name(tmp_path, bigip_env,
         repo = tmp_path / "repo"
         repo.mkdir()
         topology = repo / "topology.yaml"
-        topology.write_text(source.replace(base_url, emulator.url))
+        # A host name: the checks refuse a loopback address as a BIG-IP's management address.
+        base = emulator.url.replace("127.0.0.1", "localhost")
+        topology.write_text(source.replace(base_url, base))
         _git(repo, "init", "-q")
         _git(repo, "add", ".")
         _git(repo, "commit", "-qm", "base")
         live = ["--urls-from-ref", "HEAD", "--kubeconfig", str(emulated.kubeconfig), "--ca-bundle", str(certificates.ca)]
         same = runner.invoke(app, ["diff", str(topology), *live])
         logins_before = emulator.logins
-        # The pull request points bigip-1 at another host (here: the same port, another name for it).
-        topology.write_text(source.replace(base_url, emulator.url.replace("127.0.0.1", "localhost")))
+        # The pull request points bigip-1 at another host.
+        topology.write_text(source.replace(base_url, base.replace("localhost", "collector.example")))
         moved = runner.invoke(app, ["diff", str(topology), *live])
         overridden = runner.invoke(app, ["diff", str(topology), *live, "--bigip", f"bigip-1={emulator.url}"])
         logins_after = emulator.logins
