@@ -463,3 +463,37 @@ def test_progress_is_one_line_per_target_on_a_terminal_and_quiet_otherwise(tmp_p
     assert all(line.endswith(" objects") for line in finished)
     assert "reading bigip/bigip-1 (http://127.0.0.1:" in terminal
     assert "reading" not in piped and "objects" not in piped and "\x1b" not in piped
+
+
+def _drip(emulated):
+    emulated.bigips["bigip-1"].drip = 0.2
+
+
+def _stream(emulated):
+    emulated.bigips["bigip-1"].stream_body = 3 * 2**20
+
+
+def _loop(emulated):
+    # discover pages only through the node list; diff and snapshot meet the BIG-IP loop first.
+    emulated.bigips["bigip-1"].paging_loop = "endless"
+    emulated.kube.paging_loop = "endless"
+
+
+@pytest.mark.parametrize("command", ["diff", "snapshot", "discover"])
+@pytest.mark.parametrize("fault, flags, expected", [
+    (_drip, ["--deadline", "1", "--timeout", "5"], "no complete answer within the 1 s deadline"),
+    (_stream, ["--max-response-mb", "1"], f"response larger than {2**20} bytes"),
+    (_loop, ["--max-pages", "3"], "more than 3 pages"),
+], ids=["deadline", "size", "pages"])
+def test_each_bound_has_a_flag_on_every_live_command(tmp_path, bigip_env, command, fault, flags, expected):  # noqa: F811
+    desired = desired_example("cilium-vxlan")
+    topology = str(EXAMPLES / "cilium-vxlan.yaml")
+    with emulate(desired, tmp_path) as emulated:
+        fault(emulated)
+        extra = ["-o", str(tmp_path / "snap")] if command == "snapshot" else ["--dry-run"] if command == "discover" else []
+        started = time.monotonic()
+        result = runner.invoke(app, [command, topology, *extra, *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig), *flags])
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 1, result.output
+    assert expected in result.output and " (http://127.0.0.1:" in result.output
+    assert elapsed < 10

@@ -19,6 +19,8 @@ URLS_FROM_REF = typer.Option(
     None, "--urls-from-ref", metavar="GITREF",
     help="Take each BIG-IP's URL from the topology at GITREF (a pull request's base) and refuse one the working copy "
          "changed or added, so a pull request cannot send credentials elsewhere; --bigip still wins.")
+TIMEOUT = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",
+                       help="Seconds to wait for a connection or for bytes of a live answer [10].")
 DEADLINE = typer.Option(None, "--deadline", min=0.1, metavar="SECONDS",
                         help="Longest one live request may take as a whole, retries included [60].")
 MAX_RESPONSE_MB = typer.Option(None, "--max-response-mb", min=1, metavar="MB",

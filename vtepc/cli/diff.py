@@ -45,7 +45,7 @@ def diff(
     context: Optional[str] = _live_options.CONTEXT,
     ca_bundle: Optional[Path] = _live_options.CA_BUNDLE,
     insecure: bool = _live_options.INSECURE,
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds to wait for a connection or for bytes of a live answer [10]."),
+    timeout: Optional[float] = _live_options.TIMEOUT,
     deadline: Optional[float] = _live_options.DEADLINE,
     max_response_mb: Optional[int] = _live_options.MAX_RESPONSE_MB,
     max_pages: Optional[int] = _live_options.MAX_PAGES,

@@ -22,6 +22,7 @@ def snapshot(
     insecure: bool = INSECURE,
     allow_insecure_http: bool = _live_options.ALLOW_INSECURE_HTTP,
     urls_from_ref: Optional[str] = _live_options.URLS_FROM_REF,
+    timeout: Optional[float] = _live_options.TIMEOUT,
     deadline: Optional[float] = _live_options.DEADLINE,
     max_response_mb: Optional[int] = _live_options.MAX_RESPONSE_MB,
     max_pages: Optional[int] = _live_options.MAX_PAGES,
@@ -40,7 +41,7 @@ def snapshot(
     with exit_on_failure(topology, "nothing recorded"):
         loaded = load_topology(topology)
         source = live_source(bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http,
-                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages)
+                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout)
         _live_options.pin_urls(source, loaded, topology, urls_from_ref)
         observed = read_observed_state(loaded, **source)
         written = write_snapshot(observed, output, loaded.metadata.name)

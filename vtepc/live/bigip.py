@@ -10,11 +10,15 @@ REST values are normalized exactly as vtepc.state.bigip documents (no /Common/ p
 
 Shapes are strict: a 404 on a named object (tunnel, profile, FDB tunnel, sys db key, tunnel
 stats) means the object is absent, but a 404 on a collection (self IPs, routes, route domains,
-FDB records) is an error, never "empty". Every collection read here belongs to the core
-network configuration (tmsh `net`), present on every BIG-IP whatever modules are provisioned;
-the module-dependent endpoints (AS3's /mgmt/shared/appsvcs, ASM, GTM) are not read. An item
-without a name, a list where an object belongs or a non-integer key is a BadResponse naming
-the request.
+FDB records) is an error, never "empty". Every collection read here belongs to the base
+network configuration (tmsh `net`), present on every BIG-IP whatever modules are provisioned.
+What legitimately 404s is module- or extension-dependent and not read here: an unprovisioned
+module's endpoints ("Public URI path not registered: /tm/gtm/global-settings/general" with GTM
+not provisioned, F5Networks/f5-declarative-onboarding#290) and an iControl LX extension that is
+not installed ("URI path /mgmt/shared/declarative-onboarding not registered",
+F5Networks/terraform-provider-bigip#243; AS3's /mgmt/shared/appsvcs/info, F5Networks/
+f5-appsvcs-extension#650). An item without a name, a list where an object belongs or a
+non-integer key is a BadResponse naming the request.
 
 Credentials come from the environment only: VTEPC_BIGIP_<NAME>_USERNAME / _PASSWORD /
 _PASSWORD_FILE for one device (NAME upper-cased, '-' -> '_'), else VTEPC_BIGIP_USERNAME /
