@@ -10,6 +10,7 @@ CASES = [
     Case("VTEP404", "flannel", (("selfIP: 10.244.30.15/16", "selfIP: 10.244.1.15/16"),), at="10.244.1.15/16"),
     Case("VTEP405", "flannel", (("      vtepMAC: 98:ba:76:dc:54:fe  # the node's flannel.1 MAC\n", ""),), at="- name: node1"),
     Case("VTEP406", "flannel", (("  cni: flannel\n", '  cni: flannel\n  ciliumVersion: "1.16.19"\n'),), at="ciliumVersion"),
+    Case("VTEP406", "flannel", (("  cni: flannel\n", "  cni: flannel\n  ipam: kubernetes\n"),), at="ipam: kubernetes", id="VTEP406-ipam"),
     Case(
         "VTEP408", "flannel",
         (("      vtepMAC: 98:ba:76:dc:54:fe  # the node's flannel.1 MAC\n",

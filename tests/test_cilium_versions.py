@@ -104,8 +104,11 @@ def test_version_forms():
 @pytest.mark.parametrize("example", ["cilium-native-bgp", "cilium-vxlan"])
 def test_ipam_mode_is_never_set_unless_the_topology_states_it(example):
     """Changing ipam.mode on a live cluster breaks it: without cluster.ipam no ipam value is emitted."""
-    values, config = _rendered(_with(example, ipam=None))
+    topology = _with(example, ipam=None)
+    values, config = _rendered(topology)
     assert "ipam" not in values and "ipam" not in config
+    said = "ipam.mode stays the cluster's own" in api.render(topology)["kubernetes/cilium-values.yaml"]
+    assert said == (topology.cluster.routing == "native")
 
 
 @pytest.mark.parametrize("ipam", ["kubernetes", "cluster-pool"])

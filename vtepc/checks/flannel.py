@@ -37,8 +37,8 @@ NODE_VTEP_MAC_MISSING = register_code(
     "\\.coreos\\.com/backend-data}'`), or set staticFDB: false on every BIG-IP when CIS keeps the FDB",
 )
 CILIUM_VERSION_IGNORED = register_code(
-    "VTEP406", "warning", "ciliumVersion set with cni: flannel",
-    "remove cluster.ciliumVersion, or set cni: cilium if the cluster runs Cilium",
+    "VTEP406", "warning", "Cilium setting (ciliumVersion, ipam, l7Proxy) set with cni: flannel",
+    "remove the cluster's Cilium settings, or set cni: cilium if the cluster runs Cilium",
 )
 NODE_SUBNET_SIZES = register_code(
     "VTEP408", "error", "flannel node pod CIDRs of different sizes",
@@ -61,11 +61,9 @@ def flannel_mode(ctx: Context) -> Iterator[Finding]:
         yield Finding(
             NOT_VXLAN, ("cluster", "tunnelProtocol"), f"tunnelProtocol is {cluster.tunnel_protocol}; flannel's backend here is vxlan"
         )
-    if cluster.cilium_version is not None:
-        yield Finding(
-            CILIUM_VERSION_IGNORED, ("cluster", "ciliumVersion"),
-            f"ciliumVersion {cluster.cilium_version} is ignored: the cluster's CNI is flannel",
-        )
+    for key, value in (("ciliumVersion", cluster.cilium_version), ("ipam", cluster.ipam), ("l7Proxy", cluster.l7_proxy)):
+        if value is not None:
+            yield Finding(CILIUM_VERSION_IGNORED, ("cluster", key), f"{key} {value} is ignored: the cluster's CNI is flannel")
 
 
 @check(TUNNEL_OUTSIDE_NETWORK, TUNNEL_MASK, SUBNET_COLLISION)

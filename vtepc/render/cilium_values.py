@@ -37,5 +37,8 @@ def render_cilium_values(state: "DesiredState") -> dict[str, str]:
         f"then: {ROLLOUT_RESTART}",
         "GitOps (Flux HelmRelease, Argo CD Helm source): merge these values into the release's values.",
     ]
+    cluster = state.topology.cluster
+    if cluster.routing == "native" and cluster.ipam is None:
+        notes.append("ipam.mode stays the cluster's own (cluster.ipam is not stated): never change it on a live cluster.")
     notes += [f"Left out: {o.why}" for o in state.cluster.omitted if o.artifact == "cilium"]
     return {CILIUM_VALUES_PATH: dump_yaml([_sorted(values.values)], header(state, *notes))}
