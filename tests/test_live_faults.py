@@ -392,6 +392,15 @@ def test_403_is_reported_as_forbidden_without_a_second_login():
     assert "GET /mgmt/tm/net/self: HTTP 403 forbidden" in text and "HTTP 401" not in text
 
 
+def test_403_on_login_is_forbidden_and_quotes_no_body():
+    with BigipEmulator(USERNAME, PASSWORD) as emulator:
+        emulator.fail_next(1, status=403, message=f"denied for {PASSWORD}")
+        with pytest.raises(Forbidden) as caught:
+            bigip_session(emulator).login()
+    text = one_line(caught.value)
+    assert "login forbidden (HTTP 403)" in text and "denied" not in text
+
+
 DEEP_JSON = "[" * 50_000 + "]" * 50_000
 DEEP_YAML = "- " * 3_000 + "x\n"
 

@@ -127,6 +127,9 @@ class BigipSession:
         self.client.headers.pop("X-F5-Auth-Token", None)
         try:
             document = self.client.request("POST", LOGIN_PATH, body=body)
+        except Forbidden:
+            # Never quote the body: like the 401 one, it may echo the request, password included.
+            raise self.client.error(Forbidden, "login forbidden (HTTP 403): the account may not use iControl REST") from None
         except AuthFailed:
             # The device's 401 body echoes the request (password included): never quote it.
             raise self.client.error(AuthFailed, "login rejected (HTTP 401): check the username and password") from None

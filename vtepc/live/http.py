@@ -104,7 +104,7 @@ MIB = 2**20
 
 @dataclass(frozen=True)
 class HttpOptions:
-    """Bounds on every live request (README "Live access: bounds" lists them with their flags)."""
+    """Bounds on every live request (the README's table of live bounds lists them with their flags)."""
 
     timeout: float = 10.0  # seconds: connecting, and each wait for bytes (--timeout)
     deadline: float = 60.0  # seconds for one request as a whole, every attempt and backoff included (--deadline)
