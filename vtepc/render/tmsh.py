@@ -4,9 +4,16 @@ Every command carries the `tmsh` prefix, as in the seeds, so the file runs in th
 bash shell (`bash network.tmsh`) or pastes line by line. Commands are in dependency order:
 underlay self IPs before the tunnel that uses one as local-address, the tunnel before its
 self IP, route and FDB records.
+
+The script is run by bash as root, so it is built as data first: `network_commands` gives
+each command as the argv `tmsh` must receive, and only then is every word quoted for bash
+(tests/test_tmsh_script.py runs the script with a fake tmsh and compares the argv). tmsh
+parses its arguments again with its own syntax (braces, quotes), so keeping each value one
+tmsh token is validation's job: F5 object names follow DO's name rule (checks/syntax.py).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..state.bigip import (
@@ -23,6 +30,7 @@ from ..state.bigip import (
     display_address,
 )
 from . import renderer
+from ._quote import comment_text, shell_word
 
 if TYPE_CHECKING:
     from ..model import Topology
@@ -33,50 +41,84 @@ if TYPE_CHECKING:
 FDB_RECORDS_PER_COMMAND = 500
 
 
-def _allow_service(services: tuple[str, ...]) -> str:
+def _allow_service(services: tuple[str, ...]) -> tuple[str, ...]:
     if not services:
-        return "none"
+        return ("none",)
     if services in (("default",), ("all",)):
-        return services[0]
-    return "replace-all-with { " + " ".join(services) + " }"
+        return services
+    return ("replace-all-with", "{", *services, "}")
 
 
-def _self_ip(obj: SelfIp) -> str:
-    line = f"tmsh create net self {obj.name} address {display_address(obj.address)} allow-service {_allow_service(obj.allow_service)} vlan {obj.vlan}"
+@dataclass(frozen=True)
+class Command:
+    """One tmsh invocation as the words bash hands to `tmsh`, and how the script lays it out.
+
+    `argv` is what the script must run, exactly; the layout only decides where lines break
+    (continued with a backslash): `head` on the first line, each of `body` on its own
+    indented line, `tail` on the last.
+    """
+
+    head: tuple[str, ...]
+    body: tuple[tuple[str, ...], ...] = ()
+    tail: tuple[str, ...] = ()
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        return self.head + tuple(word for line in self.body for word in line) + self.tail
+
+    def script_lines(self) -> list[str]:
+        def words(line: tuple[str, ...]) -> str:
+            return " ".join(shell_word(word) for word in line)
+
+        if not self.body and not self.tail:
+            return [words(self.head)]
+        return [words(self.head) + " \\", *(f"    {words(line)} \\" for line in self.body), words(self.tail)]
+
+
+def _tmsh(*words: object) -> Command:
+    return Command(("tmsh", *(str(word) for word in words)))
+
+
+def _self_ip(obj: SelfIp) -> Command:
+    words = ["create", "net", "self", obj.name, "address", display_address(obj.address), "allow-service", *_allow_service(obj.allow_service), "vlan", obj.vlan]
     if obj.traffic_group != LOCAL_ONLY:
-        line += f" traffic-group {obj.traffic_group}"
-    return line
+        words += ["traffic-group", obj.traffic_group]
+    return _tmsh(*words)
 
 
-def _tunnel(obj: Tunnel) -> str:
-    line = (
-        f"tmsh create net tunnels tunnel {obj.name} key {obj.key} profile {obj.profile} "
-        f"local-address {display_address(obj.local_address)} remote-address {obj.remote_address}"
-    )
+def _tunnel(obj: Tunnel) -> Command:
+    words = [
+        "create", "net", "tunnels", "tunnel", obj.name, "key", obj.key, "profile", obj.profile,
+        "local-address", display_address(obj.local_address), "remote-address", obj.remote_address,
+    ]
     if obj.secondary_address:
-        line += f" secondary-address {display_address(obj.secondary_address)}"
+        words += ["secondary-address", display_address(obj.secondary_address)]
     if obj.traffic_group:
-        line += f" traffic-group {obj.traffic_group}"
-    return line
+        words += ["traffic-group", obj.traffic_group]
+    return _tmsh(*words)
 
 
-def _route(obj: Route) -> str:
-    target = f"interface {obj.interface}" if obj.interface else f"gw {display_address(obj.gw)}"
-    return f"tmsh create net route {obj.name} network {display_address(obj.network)} {target}"
+def _route(obj: Route) -> Command:
+    target = ("interface", obj.interface) if obj.interface else ("gw", display_address(obj.gw))
+    return _tmsh("create", "net", "route", obj.name, "network", display_address(obj.network), *target)
 
 
-def _fdb_commands(records: list[FdbRecord]) -> list[str]:
+def _fdb_commands(records: list[FdbRecord]) -> list[Command]:
     """`records add { MAC { endpoint IP%RD } ... }`, one record per continued line.
 
     Endpoints keep %RD even for route domain 0: that is how BIG-IP lists FDB records (seed 000).
     """
-    lines: list[str] = []
+    commands = []
     for start in range(0, len(records), FDB_RECORDS_PER_COMMAND):
         batch = records[start : start + FDB_RECORDS_PER_COMMAND]
-        lines.append(f"tmsh modify net fdb tunnel {batch[0].tunnel} records add {{ \\")
-        lines.extend(f"    {r.mac} {{ endpoint {r.endpoint} }} \\" for r in batch)
-        lines.append("}")
-    return lines
+        commands.append(
+            Command(
+                ("tmsh", "modify", "net", "fdb", "tunnel", batch[0].tunnel, "records", "add", "{"),
+                tuple((r.mac, "{", "endpoint", r.endpoint, "}") for r in batch),
+                ("}",),
+            )
+        )
+    return commands
 
 
 def _mode(topology: "Topology", state: BigipState) -> str:
@@ -88,56 +130,61 @@ def _mode(topology: "Topology", state: BigipState) -> str:
     return f"{cluster.cni} over {cluster.tunnel_protocol}, UDP port {cluster.tunnel_port}, VNI {key}"
 
 
-def render_network_tmsh(topology: "Topology", state: BigipState) -> str:
-    bigip = next(b for b in topology.bigips if b.name == state.name)
+def network_commands(state: BigipState) -> list[tuple[str, list[Command]]]:
+    """The script's commands in run order, as (section comment, commands); empty sections left out."""
     selfs = state.of_kind(SelfIp)
     tunnel_names = {t.name for t in state.of_kind(Tunnel)}
-    underlay_selfs = [s for s in selfs if s.vlan not in tunnel_names]
-    tunnel_selfs = [s for s in selfs if s.vlan in tunnel_names]
     fdb = sorted(state.of_kind(FdbRecord), key=lambda r: r.name)
-    out = [
-        f"# BIG-IP {state.name} of topology {topology.metadata.name}: network objects. Generated by vtepc; do not edit.",
-        f"# Mode: {_mode(topology, state)}.",
-        "# Run in the BIG-IP's bash shell (every command has the tmsh prefix): bash network.tmsh, or paste it.",
-        "# Written for a device without these objects: `create` stops on one that already exists.",
-        f"# Assumed to exist already: VLAN {bigip.underlay.vlan}"
+    sections = [
+        (
+            "Keep tunnels out of config sync: each unit has its own secondary-address.",
+            [_tmsh("modify", "sys", "db", d.name, "value", d.value) for d in state.of_kind(SysDb)],
+        ),
+        ("Underlay self IPs (on the VLAN that faces the nodes).", [_self_ip(s) for s in selfs if s.vlan not in tunnel_names]),
+        (
+            "Tunnel profile (a built-in profile is used as is and not created here).",
+            [_tmsh("create", "net", "tunnels", "vxlan", p.name, "port", p.port, "flooding-type", p.flooding_type) for p in state.of_kind(VxlanProfile)]
+            + [_tmsh("create", "net", "tunnels", "geneve", p.name, "port", p.port) for p in state.of_kind(GeneveProfile)],
+        ),
+        (
+            "Tunnel: the key is the VNI; local-address is the VTEP endpoint the nodes encapsulate to.",
+            [_tunnel(t) for t in state.of_kind(Tunnel)],
+        ),
+        (
+            "Route domain membership of the tunnel.",
+            [_tmsh("modify", "net", "route-domain", m.route_domain, "vlans", "add", "{", m.vlan, "}") for m in state.of_kind(RouteDomainVlan)],
+        ),
+        ("Self IPs on the tunnel.", [_self_ip(s) for s in selfs if s.vlan in tunnel_names]),
+        ("Route to the pod network.", [_route(r) for r in state.of_kind(Route)]),
+        (f"Static FDB records, one per node ({len(fdb)}): node MAC -> node IP.", _fdb_commands(fdb)),
+        ("Persist the running configuration.", [_tmsh("save", "sys", "config")]),
+    ]
+    return [(title, commands) for title, commands in sections if commands]
+
+
+def render_network_tmsh(topology: "Topology", state: BigipState) -> str:
+    bigip = next(b for b in topology.bigips if b.name == state.name)
+    header = [
+        f"BIG-IP {state.name} of topology {topology.metadata.name}: network objects. Generated by vtepc; do not edit.",
+        f"Mode: {_mode(topology, state)}.",
+        "Run in the BIG-IP's bash shell (every command has the tmsh prefix): bash network.tmsh, or paste it.",
+        "Written for a device without these objects: `create` stops on one that already exists.",
+        f"Assumed to exist already: VLAN {bigip.underlay.vlan}"
         + (f" and route domain {state.route_domain} (with that VLAN in it)." if state.route_domain else "."),
-        "# vtepc owns the underlay self IPs below: the tunnel's local-address must be a self IP, and the",
-        "# Declarative Onboarding declaration, being the device's whole network state, has to declare them.",
-        "# Skip a `create net self` whose address the device already has.",
+        "vtepc owns the underlay self IPs below: the tunnel's local-address must be a self IP, and the",
+        "Declarative Onboarding declaration, being the device's whole network state, has to declare them.",
+        "Skip a `create net self` whose address the device already has.",
     ]
     if bigip.ha:
-        out += [
-            "# HA: run on each unit. Floating self IPs reach the peer by config sync; on the second unit",
-            "# their `create` reports that they exist. The tunnel itself stays out of config sync.",
+        header += [
+            "HA: run on each unit. Floating self IPs reach the peer by config sync; on the second unit",
+            "their `create` reports that they exist. The tunnel itself stays out of config sync.",
         ]
-
-    def section(title: str, lines: list[str]) -> None:
-        if lines:
-            out.extend(["", f"# {title}", *lines])
-
-    section(
-        "Keep tunnels out of config sync: each unit has its own secondary-address.",
-        [f"tmsh modify sys db {d.name} value {d.value}" for d in state.of_kind(SysDb)],
-    )
-    section("Underlay self IPs (on the VLAN that faces the nodes).", [_self_ip(s) for s in underlay_selfs])
-    section(
-        "Tunnel profile (a built-in profile is used as is and not created here).",
-        [f"tmsh create net tunnels vxlan {p.name} port {p.port} flooding-type {p.flooding_type}" for p in state.of_kind(VxlanProfile)]
-        + [f"tmsh create net tunnels geneve {p.name} port {p.port}" for p in state.of_kind(GeneveProfile)],
-    )
-    section(
-        "Tunnel: the key is the VNI; local-address is the VTEP endpoint the nodes encapsulate to.",
-        [_tunnel(t) for t in state.of_kind(Tunnel)],
-    )
-    section(
-        "Route domain membership of the tunnel.",
-        [f"tmsh modify net route-domain {m.route_domain} vlans add {{ {m.vlan} }}" for m in state.of_kind(RouteDomainVlan)],
-    )
-    section("Self IPs on the tunnel.", [_self_ip(s) for s in tunnel_selfs])
-    section("Route to the pod network.", [_route(r) for r in state.of_kind(Route)])
-    section(f"Static FDB records, one per node ({len(fdb)}): node MAC -> node IP.", _fdb_commands(fdb))
-    section("Persist the running configuration.", ["tmsh save sys config"])
+    out = [f"# {comment_text(line)}" for line in header]
+    for title, commands in network_commands(state):
+        out += ["", f"# {comment_text(title)}"]
+        for command in commands:
+            out += command.script_lines()
     return "\n".join(out) + "\n"
 
 
