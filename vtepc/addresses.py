@@ -9,11 +9,17 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
-_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
+_MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
+
+
+def _plain(text: object) -> bool:
+    """A string without an IPv6 zone (fe80::1%eth0): ipaddress accepts zones since Python 3.9,
+    but BIG-IP reads `%` as its route domain separator and no config file vtepc writes takes one."""
+    return isinstance(text, str) and "%" not in text
 
 
 def parse_ip(text: object) -> IPAddress | None:
-    if not isinstance(text, str) or "/" in text:
+    if not _plain(text) or "/" in text:
         return None
     try:
         return ipaddress.ip_address(text)
@@ -23,7 +29,7 @@ def parse_ip(text: object) -> IPAddress | None:
 
 def parse_network(text: object) -> IPNetwork | None:
     """A CIDR with a prefix and no host bits set (10.0.0.0/16, not 10.0.0.1/16)."""
-    if not isinstance(text, str) or "/" not in text:
+    if not _plain(text) or "/" not in text:
         return None
     try:
         return ipaddress.ip_network(text, strict=True)
@@ -33,7 +39,7 @@ def parse_network(text: object) -> IPNetwork | None:
 
 def parse_interface(text: object) -> IPInterface | None:
     """An interface address: address/prefix (10.1.6.34/24 or 10.1.6.34/255.255.255.0)."""
-    if not isinstance(text, str) or "/" not in text:
+    if not _plain(text) or "/" not in text:
         return None
     try:
         return ipaddress.ip_interface(text)
@@ -43,7 +49,7 @@ def parse_interface(text: object) -> IPInterface | None:
 
 def parse_mac(text: object) -> str | None:
     """A 6-byte colon-separated MAC, normalized to lower case."""
-    if not isinstance(text, str) or not _MAC.match(text):
+    if not isinstance(text, str) or not _MAC.fullmatch(text):
         return None
     return text.lower()
 

@@ -11,8 +11,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-NAME_MAX = 63
+from .names import (
+    BIGIP_NAME,
+    BIRD_SYMBOL,
+    CLUSTER_NAME,
+    DNS1035_LABEL,
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    F5_NAME,
+    IMAGE_REFERENCE,
+    METADATA_NAME,
+    SERVICE_NAME,
+)
+
 
 # Mode defaults (the only place they are written down).
 CILIUM_VNI = 2  # WORLD_ID: the identity Cilium tags VTEP traffic with on a single-stack cluster
@@ -35,12 +46,12 @@ Asn = Annotated[int, Field(ge=1, le=4294967295)]
 
 
 class Metadata(_Model):
-    name: str = Field(description="[a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters; used in output paths")
+    name: str = Field(description="[a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters; used in output paths", json_schema_extra=METADATA_NAME.json_schema())
     description: str | None = None
 
 
 class Node(_Model):
-    name: str = Field(description="the Kubernetes Node name (DNS-1123 subdomain)")
+    name: str = Field(description="the Kubernetes Node name (DNS-1123 subdomain)", json_schema_extra=DNS1123_SUBDOMAIN.json_schema())
     ip: str = Field(description="node IP: the underlay address tunnels are sent to")
     pod_cidr: str | None = Field(None, alias="podCIDR", description="the node's pod CIDR, inside cluster.podCIDR")
     vtep_mac: str | None = Field(None, alias="vtepMAC", description="flannel only: the node's flannel.1 MAC")
@@ -48,7 +59,7 @@ class Node(_Model):
 
 
 class Cluster(_Model):
-    name: str
+    name: str = Field(json_schema_extra=CLUSTER_NAME.json_schema())
     cni: Literal["cilium", "flannel"]
     cilium_version: str | None = Field(None, alias="ciliumVersion", description="required for cilium, e.g. \"1.16.19\"")
     ip_families: list[Literal["ipv4", "ipv6"]] = Field(default_factory=lambda: ["ipv4"], alias="ipFamilies")
@@ -68,14 +79,14 @@ class Cluster(_Model):
 
 
 class Underlay(_Model):
-    vlan: str = Field(description="the VLAN that faces the nodes")
+    vlan: str = Field(description="the VLAN that faces the nodes", json_schema_extra=F5_NAME.json_schema())
     self_ip: str = Field(alias="selfIP", description="address/prefix; the tunnel local-address (VTEP endpoint)")
     gateway: str | None = Field(None, description="next hop for cluster.podCIDR with routing: native")
 
 
 class Tunnel(_Model):
-    name: str = DEFAULT_TUNNEL_NAME
-    profile: str | None = Field(None, description="[fl-vxlan]; geneve uses the built-in geneve profile")
+    name: str = Field(DEFAULT_TUNNEL_NAME, json_schema_extra=F5_NAME.json_schema())
+    profile: str | None = Field(None, description="[fl-vxlan]; geneve uses the built-in geneve profile", json_schema_extra=F5_NAME.json_schema())
     vni: int | None = Field(None, ge=0, le=16777215, description="[2 for cilium, 1 for flannel]")
     flooding_type: Literal["multipoint", "none", "point-to-point", "replicator"] | None = Field(
         None, alias="floodingType", description="[multipoint for cilium, none for flannel]"
@@ -85,13 +96,13 @@ class Tunnel(_Model):
 
 
 class Ha(_Model):
-    traffic_group: str = Field("traffic-group-1", alias="trafficGroup")
+    traffic_group: str = Field("traffic-group-1", alias="trafficGroup", json_schema_extra=F5_NAME.json_schema())
     floating_underlay_ip: str = Field(alias="floatingUnderlayIP")
     floating_tunnel_ip: str | None = Field(None, alias="floatingTunnelIP")
 
 
 class Bigip(_Model):
-    name: str
+    name: str = Field(json_schema_extra=BIGIP_NAME.json_schema())
     management_url: str | None = Field(None, alias="managementURL")
     route_domain: int = Field(0, ge=0, le=65534, alias="routeDomain")
     underlay: Underlay
@@ -101,7 +112,7 @@ class Bigip(_Model):
 
 
 class BgpPeer(_Model):
-    name: str
+    name: str = Field(description="the BIRD protocol name of the session", json_schema_extra=BIRD_SYMBOL.json_schema())
     address: str
     asn: Asn | None = Field(None, description="[bgp.asn]: iBGP unless given")
 
@@ -112,10 +123,10 @@ class Bgp(_Model):
 
 
 class Cis(_Model):
-    image: str = "f5networks/k8s-bigip-ctlr:2.20.2"
-    namespace: str = "kube-system"
-    partition: str
-    credentials_secret: str = Field(alias="credentialsSecret")
+    image: str = Field("f5networks/k8s-bigip-ctlr:2.20.2", json_schema_extra=IMAGE_REFERENCE.json_schema())
+    namespace: str = Field("kube-system", json_schema_extra=DNS1123_LABEL.json_schema())
+    partition: str = Field(json_schema_extra=F5_NAME.json_schema())
+    credentials_secret: str = Field(alias="credentialsSecret", description="a Secret name (DNS-1123 subdomain)", json_schema_extra=DNS1123_SUBDOMAIN.json_schema())
     pool_member_type: Literal["cluster", "nodeport", "nodeportlocal"] = Field("cluster", alias="poolMemberType")
     trusted_certs_config_map: str | None = Field(
         None,
@@ -137,9 +148,9 @@ class Monitor(_Model):
 
 
 class Service(_Model):
-    name: str
-    namespace: str = "default"
-    service: str
+    name: str = Field(json_schema_extra=SERVICE_NAME.json_schema())
+    namespace: str = Field("default", json_schema_extra=DNS1123_LABEL.json_schema())
+    service: str = Field(description="the Kubernetes Service name (DNS-1035 label)", json_schema_extra=DNS1035_LABEL.json_schema())
     service_port: Port = Field(alias="servicePort")
     virtual_address: str = Field(alias="virtualAddress")
     virtual_port: Port = Field(alias="virtualPort")

@@ -1,18 +1,32 @@
 """Syntax of names, addresses, CIDRs and MACs: every later check relies on these parses."""
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
-from ..diagnostics import register_code
-from ..model import NAME_MAX, NAME_PATTERN
+from ..diagnostics import Path, register_code
+from ..names import (
+    BIGIP_NAME,
+    BIRD_SYMBOL,
+    CLUSTER_NAME,
+    DNS1035_LABEL,
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    F5_NAME,
+    IMAGE_REFERENCE,
+    METADATA_NAME,
+    SERVICE_NAME,
+    NameRule,
+)
 from . import Context, Finding, check
 
 BAD_NAME = register_code(
     "VTEP101", "error", "name not safe for file paths",
-    f"use lower-case letters, digits and '-', starting and ending with a letter or digit, at most {NAME_MAX} characters",
+    f"use lower-case letters, digits and '-', starting and ending with a letter or digit, at most {METADATA_NAME.max_length} characters",
 )
-BAD_IP = register_code("VTEP102", "error", "invalid IP address", "write a plain address such as 10.169.72.239 (no prefix)")
+BAD_IP = register_code(
+    "VTEP102", "error", "invalid IP address",
+    "write a plain address such as 10.169.72.239 (no prefix, no %zone suffix)",
+)
 BAD_CIDR = register_code(
     "VTEP103", "error", "invalid CIDR",
     "write network/prefix with no host bits set, such as 10.0.0.0/16",
@@ -21,33 +35,62 @@ BAD_INTERFACE = register_code(
     "VTEP104", "error", "invalid interface address", "write address/prefix, such as 10.1.6.34/24",
 )
 BAD_MAC = register_code("VTEP105", "error", "invalid MAC address", "write six hex octets separated by colons, such as 00:50:56:a0:7d:d8")
-BAD_NODE_NAME = register_code(
-    "VTEP106", "error", "invalid Kubernetes node name",
-    "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters",
+BAD_NODE_NAME = register_code("VTEP106", "error", "invalid Kubernetes node name", DNS1123_SUBDOMAIN.hint)
+BAD_F5_NAME = register_code("VTEP107", "error", "invalid BIG-IP object name", F5_NAME.hint)
+BAD_K8S_NAME = register_code(
+    "VTEP108", "error", "invalid Kubernetes name",
+    "namespaces are DNS-1123 labels, Service names DNS-1035 labels, Secret names DNS-1123 subdomains: "
+    "lower-case letters, digits and '-' ('.' too in a subdomain)",
 )
-
-_NAME = re.compile(NAME_PATTERN)
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-
-
-def _path_name(path, value: str) -> Iterator[Finding]:
-    if not _NAME.match(value) or len(value) > NAME_MAX:
-        yield Finding(BAD_NAME, path, f"'{value}' is not a valid name")
+BAD_BIRD_NAME = register_code("VTEP109", "error", "BGP peer name is not a BIRD protocol name", BIRD_SYMBOL.hint)
+BAD_IMAGE = register_code("VTEP110", "error", "invalid container image reference", IMAGE_REFERENCE.hint)
 
 
-@check(BAD_NAME, BAD_NODE_NAME)
-def names(ctx: Context) -> Iterator[Finding]:
+def _refuse(code: str, rule: NameRule, path: Path, value: str, hint: str = "") -> Iterator[Finding]:
+    if not rule.matches(value):
+        yield Finding(code, path, f"{value!r} is not {rule.what}", hint or rule.hint)
+
+
+def _named_fields(ctx: Context) -> Iterator[tuple[str, NameRule, Path, str]]:
+    """(code, rule, path, value) for every name in the topology that reaches an artifact."""
     topo = ctx.topology
-    yield from _path_name(("metadata", "name"), topo.metadata.name)
-    for i, bigip in enumerate(topo.bigips):
-        yield from _path_name(("bigips", i, "name"), bigip.name)
-    for i, service in enumerate(topo.services):
-        yield from _path_name(("services", i, "name"), service.name)
+    yield BAD_NAME, METADATA_NAME, ("metadata", "name"), topo.metadata.name
+    yield BAD_NAME, CLUSTER_NAME, ("cluster", "name"), topo.cluster.name
     for i, node in enumerate(topo.cluster.nodes):
-        if len(node.name) > 253 or not _DNS1123_SUBDOMAIN.match(node.name):
-            yield Finding(BAD_NODE_NAME, ("cluster", "nodes", i, "name"), f"'{node.name}' is not a valid Kubernetes node name")
-        elif ctx.topology.cluster.routing == "native" and not _NAME.match(node.name.replace(".", "-")):
-            yield Finding(BAD_NAME, ("cluster", "nodes", i, "name"), f"'{node.name}' cannot be used in an output path")
+        yield BAD_NODE_NAME, DNS1123_SUBDOMAIN, ("cluster", "nodes", i, "name"), node.name
+    for i, bigip in enumerate(topo.bigips):
+        base = ("bigips", i)
+        yield BAD_NAME, BIGIP_NAME, base + ("name",), bigip.name
+        yield BAD_F5_NAME, F5_NAME, base + ("underlay", "vlan"), bigip.underlay.vlan
+        if bigip.tunnel is not None:
+            yield BAD_F5_NAME, F5_NAME, base + ("tunnel", "name"), bigip.tunnel.name
+            if bigip.tunnel.profile is not None:
+                yield BAD_F5_NAME, F5_NAME, base + ("tunnel", "profile"), bigip.tunnel.profile
+        if bigip.ha is not None:
+            yield BAD_F5_NAME, F5_NAME, base + ("ha", "trafficGroup"), bigip.ha.traffic_group
+    if topo.bgp is not None:
+        for i, peer in enumerate(topo.bgp.peers):
+            yield BAD_BIRD_NAME, BIRD_SYMBOL, ("bgp", "peers", i, "name"), peer.name
+    if topo.cis is not None:
+        yield BAD_IMAGE, IMAGE_REFERENCE, ("cis", "image"), topo.cis.image
+        yield BAD_K8S_NAME, DNS1123_LABEL, ("cis", "namespace"), topo.cis.namespace
+        yield BAD_F5_NAME, F5_NAME, ("cis", "partition"), topo.cis.partition
+        yield BAD_K8S_NAME, DNS1123_SUBDOMAIN, ("cis", "credentialsSecret"), topo.cis.credentials_secret
+    for i, service in enumerate(topo.services):
+        base = ("services", i)
+        yield BAD_NAME, SERVICE_NAME, base + ("name",), service.name
+        yield BAD_K8S_NAME, DNS1123_LABEL, base + ("namespace",), service.namespace
+        yield BAD_K8S_NAME, DNS1035_LABEL, base + ("service",), service.service
+
+
+@check(BAD_NAME, BAD_NODE_NAME, BAD_F5_NAME, BAD_K8S_NAME, BAD_BIRD_NAME, BAD_IMAGE)
+def names(ctx: Context) -> Iterator[Finding]:
+    for code, rule, path, value in _named_fields(ctx):
+        yield from _refuse(code, rule, path, value)
+    if ctx.topology.cluster.routing == "native":
+        for i, node in enumerate(ctx.topology.cluster.nodes):
+            if DNS1123_SUBDOMAIN.matches(node.name) and not METADATA_NAME.matches(node.name.replace(".", "-")):
+                yield Finding(BAD_NAME, ("cluster", "nodes", i, "name"), f"{node.name!r} cannot be used in an output path")
 
 
 @check(BAD_IP, BAD_CIDR, BAD_INTERFACE, BAD_MAC)
