@@ -33,8 +33,8 @@ class _Representer(RoundTripRepresenter):
         return True  # a shared list is written out each time, never as &anchor/*alias
 
     def represent_str(self, data: str):
-        if "\n" in data:
-            style = "|"
+        if "\n" in data and data.replace("\n", "").isprintable():
+            style = "|"  # a literal block keeps every character only when \n is its one line break
         elif _PLAIN_SAFE.match(data) and data.lower() not in _YAML11_WORDS:
             style = None
         elif '"' in data and "'" not in data:

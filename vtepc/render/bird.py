@@ -6,14 +6,25 @@ learn each node's pods and the BIG-IP reaches them through its gateway.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from ..state.cluster import CILIUM_HOST_DEVICE, BirdConfig
+from ..names import BIRD_SYMBOL
 from . import renderer
 from ._quote import comment_text
 
 if TYPE_CHECKING:
     from ..state import DesiredState
+
+
+def protocol_name(peer_name: str) -> str:
+    """The peer's name as a BIRD protocol name: as is when it is one (validation, VTEP109, makes
+    sure), else a symbol derived from it that no BIRD keyword can be (keywords are all lower
+    or all upper case), so a model built without validation still gives a parsable file."""
+    if BIRD_SYMBOL.matches(peer_name):
+        return peer_name
+    return "Peer_" + hashlib.sha256(peer_name.encode()).hexdigest()[:16]
 
 
 def _text(state: "DesiredState", config: BirdConfig) -> str:
@@ -47,10 +58,11 @@ def _text(state: "DesiredState", config: BirdConfig) -> str:
         "}",
     ]
     for peer in config.peers:
+        name = protocol_name(peer["name"])
         lines += [
             "",
-            f"protocol bgp {peer['name']} {{",
-            f'\tdescription "BGP {peer["name"]}";',
+            f"protocol bgp {name} {{",
+            f'\tdescription "BGP {name}";',
             f"\tlocal {config.router_id} as {config.local_asn};",
             f"\tneighbor {peer['address']} as {peer['asn']};",
             "\tipv4 {",
