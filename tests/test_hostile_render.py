@@ -32,7 +32,8 @@ HOSTILE = [
 def _hostile_topology(value: str):
     topology = load_topology(EXAMPLES / "cilium-native-bgp.yaml")
     cis = topology.cis.model_copy(update={"credentials_secret": value, "namespace": value, "partition": value})
-    bgp = topology.bgp.model_copy(update={"peers": [p.model_copy(update={"name": value + p.name}) for p in topology.bgp.peers]})
+    peers = [p.model_copy(update={"name": value + "_" * i}) for i, p in enumerate(topology.bgp.peers)]
+    bgp = topology.bgp.model_copy(update={"peers": peers})
     services = [s.model_copy(update={"namespace": value, "service": value}) for s in topology.services]
     metadata = topology.metadata.model_copy(update={"name": value})
     return topology.model_copy(update={"cis": cis, "bgp": bgp, "services": services, "metadata": metadata})
