@@ -1,0 +1,68 @@
+"""Property tests of the renderers' quoting and of the name rules that make it a formality."""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vtepc._bird_keywords import BIRD_KEYWORDS
+from vtepc.api import render
+from vtepc.names import BIRD_SYMBOL, F5_NAME
+from vtepc.render._quote import comment_text, shell_word
+from vtepc.validate import load_topology
+
+from .conftest import EXAMPLES, require_tool
+
+# argv cannot carry NUL; everything else is fair game, including line breaks and quotes.
+WORDS = st.lists(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=30), min_size=1, max_size=20)
+TMSH_SPECIAL = set(" \t\n\r\"'{}#;$`\\&|<>()*?[]~!")
+
+
+@settings(max_examples=60, deadline=None)
+@given(WORDS)
+def test_shell_words_round_trip_through_bash(words):
+    script = "printf '%s\\0' " + " ".join(shell_word(w) for w in words) + "\n"
+    result = subprocess.run(["bash", "-c", script], capture_output=True, check=True)
+    assert result.stdout.decode("utf-8").split("\0")[:-1] == words
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=60))
+def test_a_valid_f5_name_is_one_plain_word_for_bash_and_tmsh(text):
+    if F5_NAME.matches(text):
+        assert shell_word(text) == text
+        assert not TMSH_SPECIAL & set(text)
+        assert text[:1].isascii() and text[:1].isalpha()
+
+
+@pytest.mark.oracle
+@settings(max_examples=40, deadline=None)
+@given(st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,70}", fullmatch=True) | st.sampled_from(sorted(BIRD_KEYWORDS)))
+def test_a_name_the_bird_rule_accepts_parses_as_a_bird_protocol_name(name):
+    bird = require_tool("bird")
+    if not BIRD_SYMBOL.matches(name):
+        return
+    topology = load_topology(EXAMPLES / "cilium-native-bgp.yaml")
+    peers = [p.model_copy(update={"name": name + "_" * i}) for i, p in enumerate(topology.bgp.peers)]
+    topology = topology.model_copy(update={"bgp": topology.bgp.model_copy(update={"peers": peers})})
+    text = render(topology)["bgp/bird-node1.conf"]
+    assert f"protocol bgp {name} {{" in text
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+        conf.write(text)
+        conf.flush()
+        result = subprocess.run([bird, "-p", "-c", conf.name], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_trailing_newline_is_no_match():
+    assert F5_NAME.matches("external")
+    assert not F5_NAME.matches("external\n")
+    assert not BIRD_SYMBOL.matches("uplink0\n")
+
+
+@given(st.text())
+def test_comment_text_is_one_line(text):
+    assert len((comment_text(text) + "x").splitlines()) == 1
