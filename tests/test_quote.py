@@ -1,6 +1,7 @@
 """Property tests of the renderers' quoting and of the name rules that make it a formality."""
 from __future__ import annotations
 
+import shlex
 import subprocess
 import tempfile
 
@@ -12,6 +13,7 @@ from vtepc._bird_keywords import BIRD_KEYWORDS
 from vtepc.api import render
 from vtepc.names import BIRD_SYMBOL, F5_NAME
 from vtepc.render._quote import comment_text, shell_word
+from vtepc.state.cluster import helm_upgrade_command
 from vtepc.validate import load_topology
 
 from .conftest import EXAMPLES, require_tool
@@ -66,3 +68,11 @@ def test_trailing_newline_is_no_match():
 @given(st.text())
 def test_comment_text_is_one_line(text):
     assert len((comment_text(text) + "x").splitlines()) == 1
+
+
+def test_the_helm_command_vtepc_prints_keeps_each_value_one_word():
+    command = helm_upgrade_command("kube-system", "1.16.19; touch PWNED", "cilium values.yaml")
+    words = shlex.split(command)
+    assert words[words.index("--version") + 1] == "1.16.19; touch PWNED"
+    assert words[-1] == "cilium values.yaml"
+    assert helm_upgrade_command("kube-system", "1.16.19", "v.yaml").endswith("--version 1.16.19 -n kube-system --reuse-values -f v.yaml")

@@ -13,6 +13,7 @@ from vtepc.cli import app
 from vtepc.live import ObservedState, read_observed_state
 from vtepc.outdir import OutputDirError
 from vtepc.snapshot import INDEX, SnapshotError, read_snapshot, snapshot_files, strip_secrets, write_snapshot
+from vtepc.state.bigip import BigipState
 
 runner = CliRunner()
 
@@ -70,6 +71,13 @@ def test_incomplete_state_is_never_recorded(tmp_path):
     observed = ObservedState({}, None, errors=("bigip-1: unreachable",))
     with pytest.raises(SnapshotError, match="incomplete"):
         write_snapshot(observed, tmp_path / "snap", "x")
+
+
+@pytest.mark.parametrize("name", ["bigip-1\n", "../bigip-1", "bigip 1"])
+def test_a_bigip_name_that_is_no_file_name_is_refused(name):
+    observed = ObservedState({name: BigipState(name)}, None)
+    with pytest.raises(SnapshotError, match="cannot be a file name"):
+        snapshot_files(observed, "x")
 
 
 def test_refuses_to_replace_a_directory_that_is_not_a_snapshot(tmp_path, bigip_env):  # noqa: F811

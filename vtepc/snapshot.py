@@ -68,7 +68,7 @@ def snapshot_files(observed: ObservedState, topology_name: str) -> dict[str, str
         raise SnapshotError(f"not recording an incomplete state ({len(observed.errors)} target(s) unread): {observed.errors[0]}")
     files: dict[str, str] = {}
     for name, state in observed.bigips.items():
-        if not _SAFE_NAME.match(name):
+        if not _SAFE_NAME.fullmatch(name):
             raise SnapshotError(f"BIG-IP name {name!r} cannot be a file name")
         files[f"bigip/{name}.json"] = _dumps(
             {"format_version": FORMAT_VERSION, "target": f"bigip/{name}", "state": _strip_state(state.to_jsonable())}

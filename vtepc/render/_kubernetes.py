@@ -35,7 +35,7 @@ class _Representer(RoundTripRepresenter):
     def represent_str(self, data: str):
         if "\n" in data and data.replace("\n", "").isprintable():
             style = "|"  # a literal block keeps every character only when \n is its one line break
-        elif _PLAIN_SAFE.match(data) and data.lower() not in _YAML11_WORDS:
+        elif _PLAIN_SAFE.fullmatch(data) and data.lower() not in _YAML11_WORDS:
             style = None
         elif '"' in data and "'" not in data:
             style = "'"  # JSON in an annotation reads better without escapes

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import shlex
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
@@ -224,8 +225,8 @@ def _joined_origin(paths: list[str]) -> str:
 def helm_upgrade_command(namespace: str, chart_version: str | None, values_path: str) -> str:
     """The way to set vtepc's Cilium values on a Helm-installed Cilium (the chart owns cilium-config),
     pinned to the topology's release so the upgrade never moves the cluster to another chart."""
-    version = f" --version {chart_version}" if chart_version else ""
-    return f"helm upgrade {CILIUM_RELEASE} cilium/cilium{version} -n {namespace} --reuse-values -f {values_path}"
+    version = f" --version {shlex.quote(chart_version)}" if chart_version else ""
+    return f"helm upgrade {CILIUM_RELEASE} cilium/cilium{version} -n {shlex.quote(namespace)} --reuse-values -f {shlex.quote(values_path)}"
 
 
 def cilium_vteps(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> list[tuple["VtepEntry", int]]:
