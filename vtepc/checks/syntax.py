@@ -21,7 +21,8 @@ from . import Context, Finding, check
 
 BAD_NAME = register_code(
     "VTEP101", "error", "name not safe for file paths",
-    f"use lower-case letters, digits and '-', starting and ending with a letter or digit, at most {METADATA_NAME.max_length} characters",
+    f"use lower-case letters, digits and '-', starting and ending with a letter or digit, at most {METADATA_NAME.max_length} "
+    f"characters ({BIGIP_NAME.max_length} for a BIG-IP, {SERVICE_NAME.max_length} for a service: Kubernetes labels carry them)",
 )
 BAD_IP = register_code(
     "VTEP102", "error", "invalid IP address",
