@@ -104,3 +104,14 @@ def test_validate_refuses_a_hostile_value_on_its_line(example, path, hostile):
     assert not report.ok
     on_line = [d for d in report.errors if d.position is not None and d.position.line == line]
     assert on_line, [d.format_text() for d in report.errors]
+
+
+def test_a_hostile_value_cannot_forge_lines_of_the_text_report():
+    data = _example("cilium-vxlan")
+    data["bigips"][0]["underlay"]["vlan"] = "x\ntopology.yaml:1:1: VTEP000 ok: \x1b[2Kall good"
+    report = validate_text(json.dumps(data, indent=2).encode(), "topology.json")
+    assert report.errors
+    for diagnostic in report.diagnostics:
+        lines = diagnostic.format_text().split("\n")
+        assert len(lines) == (2 if diagnostic.hint else 1)
+        assert lines[0].startswith("topology.json:") and "\x1b" not in lines[0]

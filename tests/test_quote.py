@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from vtepc._bird_keywords import BIRD_KEYWORDS
 from vtepc.api import render
 from vtepc.names import BIRD_SYMBOL, F5_NAME
-from vtepc.render._quote import comment_text, shell_word
+from vtepc.render._quote import shell_word
 from vtepc.state.cluster import helm_upgrade_command
+from vtepc.text import one_line
 from vtepc.validate import load_topology
 
 from .conftest import EXAMPLES, require_tool
@@ -66,8 +67,9 @@ def test_trailing_newline_is_no_match():
 
 
 @given(st.text())
-def test_comment_text_is_one_line(text):
-    assert len((comment_text(text) + "x").splitlines()) == 1
+def test_one_line_is_one_line(text):
+    assert len((one_line(text) + "x").splitlines()) == 1
+    assert one_line(text) == text or not text.isprintable()
 
 
 def test_the_helm_command_vtepc_prints_keeps_each_value_one_word():

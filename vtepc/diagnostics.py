@@ -9,6 +9,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .text import one_line
+
 Path = tuple[str | int, ...]
 
 
@@ -69,9 +71,11 @@ class Diagnostic:
         return f"{self.file}:{self.position.line}:{self.position.column}"
 
     def format_text(self) -> str:
-        text = f"{self.location}: {self.code} {self.severity.value}: {self.message}"
+        # Messages quote the user's values: one_line keeps a newline or a terminal escape in
+        # one of them from forging lines of their own.
+        text = f"{one_line(self.location)}: {self.code} {self.severity.value}: {one_line(self.message)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {one_line(self.hint)}"
         return text
 
     def to_json(self) -> dict:

@@ -29,8 +29,9 @@ from ..state.bigip import (
     VxlanProfile,
     display_address,
 )
+from ..text import one_line
 from . import renderer
-from ._quote import comment_text, shell_word
+from ._quote import shell_word
 
 if TYPE_CHECKING:
     from ..model import Topology
@@ -180,9 +181,9 @@ def render_network_tmsh(topology: "Topology", state: BigipState) -> str:
             "HA: run on each unit. Floating self IPs reach the peer by config sync; on the second unit",
             "their `create` reports that they exist. The tunnel itself stays out of config sync.",
         ]
-    out = [f"# {comment_text(line)}" for line in header]
+    out = [f"# {one_line(line)}" for line in header]
     for title, commands in network_commands(state):
-        out += ["", f"# {comment_text(title)}"]
+        out += ["", f"# {one_line(title)}"]
         for command in commands:
             out += command.script_lines()
     return "\n".join(out) + "\n"
