@@ -135,7 +135,11 @@ TMSH_FIELDS = {
 }
 
 
-@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+# The state test below runs every hostile value; through the compiler a few cover the fields.
+TOPOLOGY_HOSTILE = ["$(touch PWNED)", "x\ntouch PWNED", "it's \"quoted\"", "{ touch PWNED; }", "name\n", "a=$(touch PWNED)"]
+
+
+@pytest.mark.parametrize("value", TOPOLOGY_HOSTILE, ids=repr)
 @pytest.mark.parametrize("example", sorted(TMSH_FIELDS))
 def test_hostile_topology_values_stay_single_words(example, value, run_script):
     topology = load_topology(EXAMPLES / f"{example}.yaml")
