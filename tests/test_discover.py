@@ -11,9 +11,9 @@ from tests.conftest import EXAMPLES
 from tests.emulators.fixtures import desired_example, emulate
 from tests.emulators.fixtures import bigip_env  # noqa: F401 (fixture)
 from vtepc.cli import app
-from vtepc.discover import DiscoverError, DiscoveredFacts, apply_facts
+from vtepc.discover import DiscoverError, DiscoveredFacts, apply_facts, check_edited
 from vtepc.live.kube import LiveNode
-from vtepc.validate import load_topology
+from vtepc.validate import load_topology, validate_text
 
 runner = CliRunner()
 
@@ -178,3 +178,24 @@ def test_a_file_ruamel_would_reformat_is_refused():
     text = BEFORE.replace("  podCIDR: 10.0.0.0/16", "  podCIDR:    10.0.0.0/16")
     with pytest.raises(DiscoverError, match="without reformatting"):
         apply_facts(text, DiscoveredFacts({"bigip-1": MAC_1}, ()))
+
+
+def test_flow_style_mappings_get_quoted_macs_and_the_result_validates():
+    """The walkthroughs' flow style: `tunnel: {selfIP: ...}` and `- {name: ..., ...}` nodes (issue 16)."""
+    text = (EXAMPLES / "flannel.yaml").read_text()
+    block_nodes = text[text.index("  nodes:\n"):text.index("\n\n", text.index("  nodes:\n"))]
+    text = text.replace(block_nodes, "  nodes:\n    - {name: node1, ip: 172.16.2.10, podCIDR: 10.244.1.0/24, vtepMAC: \"98:ba:76:dc:54:fe\"}")
+    tunnel = text[text.index("    tunnel:\n"):]
+    text = text.replace(tunnel, "    tunnel: {selfIP: 10.244.30.15/16, mac: \"00:50:56:bb:70:8b\"}\n")
+    assert validate_text(text, "flow.yaml").ok
+    facts = DiscoveredFacts({"bigip-1": "00:50:56:bb:70:8c"},
+                            (LiveNode("node1", "172.16.2.10", "10.244.1.0/24", "98:ba:76:dc:54:ff", "172.16.2.10"),
+                             LiveNode("node2", "172.16.2.11", "10.244.2.0/24", "aa:bb:cc:dd:ee:ff", "172.16.2.11")))
+    edit = apply_facts(text, facts)
+    plus, _ = added_lines(text, edit.text)
+    assert plus == [
+        '    - {name: node1, ip: 172.16.2.10, podCIDR: 10.244.1.0/24, vtepMAC: "98:ba:76:dc:54:ff"}',
+        '    - {name: node2, ip: 172.16.2.11, podCIDR: 10.244.2.0/24, vtepMAC: "aa:bb:cc:dd:ee:ff"}',
+        '    tunnel: {selfIP: 10.244.30.15/16, mac: "00:50:56:bb:70:8c"}',
+    ]
+    check_edited(edit.text, "flow.yaml")  # raises if vtepc could not read what it wrote

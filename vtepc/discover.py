@@ -190,10 +190,24 @@ def _append(container: Any, key: Any, value: Any) -> None:
     _move_trailing_lines(before, _last_leaf(container))
 
 
+def _in_style(container: Any, value: Any) -> Any:
+    """The value as it must be written into `container`: double-quoted when it holds a ':' in flow style.
+
+    In a flow mapping (`tunnel: {selfIP: ..., mac: 00:50:...}`) libyaml, which vtepc's loader
+    uses, stops at the ':' of a plain MAC or IPv6 address; in block style it reads it fine.
+    """
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, str) and ":" in value and container.fa.flow_style():
+        return DoubleQuotedScalarString(value)
+    return value
+
+
 def _set(container: Any, key: str, value: Any, path: str, changes: list[str]) -> None:
     old = container.get(key)
     if old == value:
         return
+    value = _in_style(container, value)
     changes.append(f"{path}.{key}: {old if old is not None else '(none)'} -> {value}")
     if key in container:
         container[key] = value
@@ -251,9 +265,10 @@ def apply_facts(text: str, facts: DiscoveredFacts, *, file: str = "<topology>", 
     for node in facts.nodes:
         if node.name in known:
             continue
-        entry = CommentedMap(_node_fields(node, flannel))
+        entry = CommentedMap()
         if flow:
             entry.fa.set_flow_style()
+        entry.update({key: _in_style(entry, value) for key, value in _node_fields(node, flannel).items()})
         _append(nodes, None, entry)
         changes.append(f"cluster.nodes[{len(nodes) - 1}]: {node.name} added ({node.ip}, {node.pod_cidr or 'no pod CIDR'})")
     if attach and len(nodes):
