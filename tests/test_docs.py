@@ -84,10 +84,11 @@ def test_relative_links_in_docs_resolve():
             assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
 
 
-def test_readme_quick_start_is_the_two_fresh_machine_commands_first():
+def test_readme_quick_start_is_a_venv_then_the_two_fresh_machine_commands():
     readme = (ROOT / "README.md").read_text()
-    first_blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)[:2]
+    first_blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)[:3]
     assert first_blocks == [
+        "python3 -m venv .venv && . .venv/bin/activate\n",
         "pip install . && vtepc build examples/cilium-vxlan.yaml -o out/cilium-vxlan\n",
         "bash scripts/test.sh\n",
     ]
