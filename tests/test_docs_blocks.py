@@ -9,7 +9,8 @@
 - Shell blocks: every one is syntax-checked and every vtepc subcommand and option in it must
   exist. A page's unmarked blocks then run in order, in one shell, in a fresh copy of the
   repository. Markers on the line before a block: `<!-- docs-test: live -->` (needs a BIG-IP or a
-  cluster: not run), `<!-- docs-test: ci -->` (the test command itself, which `.ci/run` must
+  cluster: not run), `<!-- docs-test: manual -->` (a maintainer's step such as tagging a
+  release: not run), `<!-- docs-test: ci -->` (the test command itself, which `.ci/run` must
   run), and for a topology fragment `<!-- docs-test: expect VTEP313 (why) -->` (a warning the
   fragment is meant to show).
 - Inline `vtepc ...` commands: the subcommand and options exist; an offline one on an example runs.
@@ -38,8 +39,8 @@ from vtepc.validate import load_topology, validate_text
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 MARKER = re.compile(r"<!--\s*docs-test:\s*([\w-]+)(.*?)-->")
-MARKERS = {"live", "ci", "expect"}
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.S | re.M)
+MARKERS = {"live", "ci", "manual", "expect"}
+FENCE = re.compile(r"^( {0,3})```(\w*)\n(.*?)^\1```\n", re.S | re.M)  # also indented in a list item
 EXAMPLE = re.compile(r"examples/([\w.-]+\.yaml)")
 OFFLINE = {"validate", "build", "graph", "manifests", "schema"}
 ELIDED = ["..."]  # `nodes: [...]` in a fragment: as in the example
@@ -68,7 +69,8 @@ def _blocks() -> list[Block]:
             previous = before.rstrip("\n").rsplit("\n", 1)[-1]
             marker = MARKER.fullmatch(previous.strip())
             examples = EXAMPLE.findall(before)
-            blocks.append(Block(page, before.count("\n") + 1, match.group(1), match.group(2),
+            body = "".join(line.removeprefix(match.group(1)) for line in match.group(3).splitlines(keepends=True))
+            blocks.append(Block(page, before.count("\n") + 1, match.group(2), body,
                                 marker.group(1) if marker else None,
                                 tuple(re.findall(r"VTEP\d+", marker.group(2))) if marker else (),
                                 examples[-1] if examples else None))
