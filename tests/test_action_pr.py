@@ -136,8 +136,8 @@ def test_pull_request_changing_a_node_keeps_one_sticky_comment_across_pushes(tmp
     assert len(pr.comments) == 1
     # A second push to the same pull request edits that comment instead of adding one.
     pr.commit("move node2 again", _example().replace("ip: 10.169.72.233", "ip: 10.169.72.235"))
-    job_failed, _, _, _, body = pr.run_job(base)
-    assert not job_failed
+    job_failed, check, comment, _, body = pr.run_job(base)
+    assert not job_failed, check.stdout + check.stderr + comment.stdout + comment.stderr
     assert [c["body"] for c in pr.comments] == [body] and "10.169.72.235" in body
     assert [call[1] for call in json.loads(pr.state.read_text())["calls"] if "--method" in call] == ["--method"] * 2
 
