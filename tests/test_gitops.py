@@ -62,6 +62,47 @@ def test_plugin_generate_takes_the_file_from_the_application_env(tmp_path):
     assert [o["kind"] for o in kubernetes_objects(done.stdout)] == ["Node", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"]
 
 
+def _generate(cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    generate = PLUGIN["spec"]["generate"]
+    return subprocess.run([*generate["command"], *generate["args"]], cwd=cwd, env={**_env_with_vtepc(), **(env or {})},
+                          capture_output=True, text=True)
+
+
+def test_plugin_generate_renders_the_one_file_discovery_matched(tmp_path):
+    """Discovery matches `*vtepc*.yaml`; generate must render that file, not insist on vtepc-topology.yaml."""
+    shutil.copy(EXAMPLES / "flannel.yaml", tmp_path / "prod.vtepc.yaml")
+    assert fnmatch("./prod.vtepc.yaml", PLUGIN["spec"]["discover"]["fileName"])
+    done = _generate(tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [o["kind"] for o in kubernetes_objects(done.stdout)] == ["Node"]
+
+
+def test_plugin_generate_with_two_topologies_asks_for_the_env(tmp_path):
+    shutil.copy(EXAMPLES / "flannel.yaml", tmp_path / "prod.vtepc.yaml")
+    shutil.copy(EXAMPLES / "cilium-vxlan.yaml", tmp_path / "lab.vtepc.yaml")
+    done = _generate(tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "set the plugin env TOPOLOGY" in done.stderr and "lab.vtepc.yaml" in done.stderr
+    assert _generate(tmp_path, {"ARGOCD_ENV_TOPOLOGY": "lab.vtepc.yaml"}).returncode == 0
+
+
+def test_plugin_image_is_pinned_and_holds_only_the_wheel():
+    dockerfile = (ARGOCD / "Dockerfile").read_text()
+    images = re.findall(r"^ARG PYTHON_IMAGE=(\S+)", dockerfile, re.M)
+    assert len(images) == 1 and re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+@sha256:[0-9a-f]{64}", images[0])
+    assert re.findall(r"^FROM (\S+)", dockerfile, re.M) == ["${PYTHON_IMAGE}", "${PYTHON_IMAGE}"]
+    copies = re.findall(r"^COPY (.+)$", dockerfile, re.M)
+    assert not [c for c in copies if c.split()[0] == "."], "the whole work tree would land in a layer"
+    assert "--mount=type=bind,from=wheel" in dockerfile
+
+
+def test_no_deploy_file_is_named_like_kustomizes_own():
+    """kustomize (and Flux's kustomize-controller) takes any kustomization.yaml for a kustomize Kustomization."""
+    for path in (ROOT / "deploy").rglob("*"):
+        if path.name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+            assert _load(path)["apiVersion"].startswith("kustomize.config.k8s.io/"), path
+
+
 def test_plugin_configmap_carries_plugin_yaml_verbatim():
     configmap = _load(ARGOCD / "plugin-configmap.yaml")
     assert configmap["data"]["plugin.yaml"] == (ARGOCD / "plugin.yaml").read_text()
@@ -96,7 +137,7 @@ def test_applications_use_the_plugin_name_or_the_rendered_path():
 
 
 def test_flux_kustomization_applies_the_rendered_kubernetes_directory():
-    source, kustomization = YAML(typ="safe").load_all((FLUX / "kustomization.yaml").read_text())
+    source, kustomization = YAML(typ="safe").load_all((FLUX / "vtepc-flux.yaml").read_text())
     assert kustomization["apiVersion"] == "kustomize.toolkit.fluxcd.io/v1"
     assert kustomization["spec"]["sourceRef"] == {"kind": source["kind"], "name": source["metadata"]["name"]}
     assert source["apiVersion"] == "source.toolkit.fluxcd.io/v1"
