@@ -109,9 +109,22 @@ def test_console_script_usage_errors_exit_1_never_2(tmp_path):
     def run(*args):
         return subprocess.run([sys.executable, "-m", "vtepc", *args], capture_output=True, text=True)
 
-    for args in (["validate", "--bogus"], ["diff", "x.yaml", "--no-such-flag"], ["build"], []):
+    for args in (["validate", "--bogus"], ["diff", "x.yaml", "--no-such-flag"], ["build"]):
         result = run(*args)
         assert result.returncode == 1, (args, result.returncode, result.stderr)
-        assert "Usage:" in result.stderr + result.stdout and "Traceback" not in result.stderr
-    assert run("--help").returncode == 0
+        assert result.stdout == "" and len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.startswith(f"vtepc {args[0]}: ") and result.stderr.endswith(f"(see vtepc {args[0]} -h)\n")
+    assert run().returncode == 1 and "Usage:" in run().stdout + run().stderr
+    assert run("--help").returncode == 0 and run("-h").stdout == run("--help").stdout
+    assert run("validate", "-h").returncode == 0 and "--strict" in run("validate", "-h").stdout
     assert run("validate", str(EXAMPLE_FILES[0])).returncode == 0
+
+
+def test_a_bad_format_is_one_plain_line_naming_the_choices():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "vtepc", "validate", str(EXAMPLE_FILES[0]), "--format", "yaml"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "vtepc validate: invalid --format: 'yaml' is not one of 'text', 'json', 'github' (see vtepc validate -h)\n"

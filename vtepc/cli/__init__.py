@@ -1,4 +1,6 @@
 """Command-line interface: a thin layer over the library. Only this package prints or exits."""
+import re
+
 import typer
 
 from ._app import app
@@ -25,13 +27,34 @@ def _click_exception(name: str) -> type[Exception]:
     return next(base for base in typer.BadParameter.__mro__ if base.__name__ == name)
 
 
+def usage_message(exc: Exception) -> str:
+    """One line for a usage mistake: what was wrong, and where the help is.
+
+    typer turns a bad choice into "Value error, 'x' is not one of ..." (a ValueError it wraps);
+    the prefix is dropped and the option named, e.g.
+    `vtepc validate: invalid --format: 'yaml' is not one of 'text', 'json', 'github' (see vtepc validate -h)`.
+    """
+    message = re.sub(r"^Value error, ", "", getattr(exc, "message", "") or str(exc)).rstrip(".")
+    param = getattr(exc, "param", None)
+    if type(exc).__name__ == "MissingParameter":
+        message = exc.format_message().rstrip(".")
+    elif isinstance(exc, _click_exception("BadParameter")) and param is not None and param.opts:
+        message = f"invalid {param.opts[0]}: {message}"
+    elif hasattr(exc, "format_message"):
+        message = exc.format_message().rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command.name if ctx is not None and ctx.parent is not None else None
+    where = f"vtepc {command}" if command else "vtepc"
+    return f"{where}: {message} (see {where} -h)"
+
+
 def main() -> None:
     usage_error = _click_exception("UsageError")
     click_exception = _click_exception("ClickException")
     try:
         status = app(standalone_mode=False)
     except usage_error as exc:
-        exc.show()
+        typer.echo(usage_message(exc), err=True)
         raise SystemExit(USAGE_ERROR_EXIT) from None
     except click_exception as exc:
         exc.show()
