@@ -249,3 +249,16 @@ def test_every_action_we_use_or_document_is_its_current_node24_major():
                 seen.add(action)
                 assert version == f"v{CURRENT_MAJORS[action]}", f"{path.relative_to(ROOT)}: {action}@{version}"
     assert seen == set(CURRENT_MAJORS)
+
+
+def test_ci_workflow_runs_the_test_command_on_every_supported_python():
+    import tomllib
+
+    workflow = YAML(typ="safe").load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    (job,) = workflow["jobs"].values()
+    minimum = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert minimum == ">=3.11"
+    assert job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12", "3.13"]
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert any("bash scripts/test.sh" in s.get("run", "") for s in job["steps"])
