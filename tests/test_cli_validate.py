@@ -127,4 +127,62 @@ def test_a_bad_format_is_one_plain_line_naming_the_choices():
     done = subprocess.run([sys.executable, "-m", "vtepc", "validate", str(EXAMPLE_FILES[0]), "--format", "yaml"],
                           capture_output=True, text=True)
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr == "vtepc validate: invalid --format: 'yaml' is not one of 'text', 'json', 'github' (see vtepc validate -h)\n"
+    assert done.stderr == "vtepc validate: invalid --format: 'yaml' is not one of 'text', 'json', 'github', 'sarif' (see vtepc validate -h)\n"
+
+
+def _vtepc(*args: str, stdin: str | None = None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "vtepc", *args], input=stdin, capture_output=True, text=True)
+
+
+def _broken() -> str:
+    return (EXAMPLE_FILES[0].parent / "cilium-vxlan.yaml").read_text().replace("10.169.72.233", "10.169.72.333")
+
+
+def test_several_files_and_stdin_in_one_run_with_diagnostics_on_stderr_only():
+    flannel = str(EXAMPLE_FILES[0].parent / "flannel.yaml")
+    done = _vtepc("validate", "-", flannel, stdin=_broken())
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("<stdin>:21:11: VTEP102 error:")
+    assert lines[-2:] == ["<stdin>: invalid: 1 error(s), 0 warning(s)", f"{flannel}: ok: 0 error(s), 0 warning(s)"]
+    clean = _vtepc("validate", flannel, flannel)
+    assert clean.returncode == 0 and clean.stdout == "" and clean.stderr.count(": ok:") == 2
+    assert _vtepc("validate", "-", "-", stdin="").returncode == 1
+
+
+def test_json_for_several_files_is_a_list_of_the_one_file_objects():
+    flannel = str(EXAMPLE_FILES[0].parent / "flannel.yaml")
+    one = json.loads(_vtepc("validate", flannel, "--format", "json").stdout)
+    both = _vtepc("validate", "-", flannel, "--format", "json", stdin=_broken())
+    assert both.returncode == 1 and both.stderr == ""
+    first, second = json.loads(both.stdout)
+    assert second == one and first["file"] == "<stdin>" and [d["code"] for d in first["diagnostics"]] == ["VTEP102"]
+
+
+def test_sarif_is_what_github_code_scanning_reads():
+    """GitHub's SARIF support: version 2.1.0, tool.driver.name and rules, each result with ruleId,
+    message.text and a physical location (uri relative to the repository, startLine)."""
+    from vtepc import __version__
+
+    done = _vtepc("validate", "-", str(EXAMPLE_FILES[0].parent / "cilium-vxlan-ha.yaml"), "--format", "sarif",
+                  stdin=_broken().replace("mac: 00:50:56:a0:7d:d8", "mac: 01:50:56:a0:7d:d8"))
+    assert done.returncode == 1 and done.stderr == ""
+    log = json.loads(done.stdout)
+    assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "vtepc" and driver["version"] == __version__
+    rule_ids = [rule["id"] for rule in driver["rules"]]
+    assert rule_ids == sorted(set(rule_ids)) and len(rule_ids) >= 2
+    for result in run["results"]:
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in ("error", "warning") and result["message"]["text"]
+        (location,) = result["locations"]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "<stdin>"
+        assert location["physicalLocation"]["region"]["startLine"] >= 1
+    assert {r["ruleId"] for r in run["results"]} == set(rule_ids)
+    for rule in driver["rules"]:
+        assert rule["helpUri"].endswith("/docs/check-codes.md#" + rule["id"].lower())

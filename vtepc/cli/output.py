@@ -50,6 +50,54 @@ def format_github(diagnostics: Iterable[Diagnostic]) -> str:
     return "\n".join(lines)
 
 
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def format_sarif(diagnostics: list[Diagnostic], version: str) -> str:
+    """One SARIF 2.1.0 log for GitHub code scanning (github/codeql-action/upload-sarif).
+
+    Per GitHub's SARIF support page: one run with tool.driver (name, version, the rules used,
+    each with its documentation URL), and per result ruleId, level, message.text and a
+    physicalLocation with artifactLocation.uri (relative to the repository) and region.startLine.
+    """
+    from ..diagnostics import CODES
+
+    codes = sorted({d.code for d in diagnostics})
+    rules = [
+        {
+            "id": code,
+            "name": code,
+            "shortDescription": {"text": CODES[code].title if code in CODES else code},
+            "helpUri": f"https://github.com/vtepc/vtepc/blob/main/docs/check-codes.md#{code.lower()}",
+            "defaultConfiguration": {"level": "error" if CODES.get(code) and CODES[code].severity.value == "error" else "warning"},
+        }
+        for code in codes
+    ]
+    results = []
+    for d in diagnostics:
+        line = d.position.line if d.position else 1
+        column = d.position.column if d.position else 1
+        results.append({
+            "ruleId": d.code,
+            "ruleIndex": codes.index(d.code),
+            "level": "error" if d.is_error else "warning",
+            "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": Path(d.file).as_posix()},
+                "region": {"startLine": line, "startColumn": column},
+            }}],
+        })
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "vtepc", "version": version, "informationUri": "https://github.com/vtepc/vtepc", "rules": rules}},
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2, sort_keys=True)
+
+
 def summary(diagnostics: list[Diagnostic]) -> str:
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors

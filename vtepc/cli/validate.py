@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from pathlib import Path
+import json
 
 import typer
 
@@ -13,31 +13,47 @@ class ValidateFormat(str, enum.Enum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"
+
+
+STDIN = "-"
 
 
 @app.command()
 def validate(
-    topology: Path = typer.Argument(..., help="The topology YAML file."),
-    format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="text, json or github (workflow annotations)."),
+    topologies: list[str] = typer.Argument(..., metavar="TOPOLOGY...", help="Topology YAML files; - reads one from stdin."),
+    format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="text (stderr), or on stdout: json, github (workflow annotations) or sarif (GitHub code scanning)."),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
 ) -> None:
-    """Parse the topology and run every check; report all problems at once.
+    """Parse each topology and run every check; report all problems at once.
 
-    Exit 0 when clean or warnings only, 1 on errors (and on warnings with --strict).
+    Diagnostics in text go to stderr; json, github and sarif are reports on stdout (json: one
+    object per file, a list of them for several files). Exit 0 when clean or warnings only,
+    1 on errors (and on warnings with --strict) in any file.
     """
-    from ..validate import validate_file
-    from .output import format_github, format_json, format_text, summary
+    import sys
 
-    report = validate_file(topology)
-    diagnostics = report.diagnostics
+    from .. import __version__
+    from ..validate import validate_file, validate_text
+    from .output import format_github, format_json, format_sarif, format_text, summary
+
+    if topologies.count(STDIN) > 1:
+        raise typer.BadParameter("- (stdin) can be given once", param_hint="TOPOLOGY")
+    reports = [validate_text(sys.stdin.buffer.read(), "<stdin>") if t == STDIN else validate_file(t) for t in topologies]
+    everything = [d for report in reports for d in report.diagnostics]
     if format is ValidateFormat.json:
-        typer.echo(format_json(str(topology), diagnostics))
+        documents = [json.loads(format_json(report.file, report.diagnostics)) for report in reports]
+        typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, sort_keys=True))
     elif format is ValidateFormat.github:
-        if diagnostics:
-            typer.echo(format_github(diagnostics))
+        if everything:
+            typer.echo(format_github(everything))
+    elif format is ValidateFormat.sarif:
+        typer.echo(format_sarif(everything, __version__))
     else:
-        if diagnostics:
-            typer.echo(format_text(diagnostics), err=not report.ok)
-        typer.echo(f"{topology}: {'ok' if report.ok else 'invalid'}: {summary(diagnostics)}", err=not report.ok)
-    failed = not report.ok or (strict and bool(diagnostics))
+        for name, report in zip(topologies, reports):
+            if report.diagnostics:
+                typer.echo(format_text(report.diagnostics), err=True)
+            label = "<stdin>" if name == STDIN else name
+            typer.echo(f"{label}: {'ok' if report.ok else 'invalid'}: {summary(report.diagnostics)}", err=True)
+    failed = any(not report.ok for report in reports) or (strict and bool(everything))
     raise typer.Exit(1 if failed else 0)
