@@ -1,4 +1,5 @@
 """Command-line interface: a thin layer over the library. Only this package prints or exits."""
+import os
 import re
 
 import typer
@@ -14,11 +15,13 @@ from . import graph as _graph  # noqa: E402,F401
 from . import manifests as _manifests  # noqa: E402,F401
 from . import snapshot as _snapshot  # noqa: E402,F401
 from . import discover as _discover  # noqa: E402,F401
+from . import completion as _completion  # noqa: E402,F401
 
 
 # Usage errors exit 1, not click's 2: `vtepc diff` uses 2 for "changes" (terraform's
 # -detailed-exitcode convention), and a pipeline must never read a typo as a pending change.
 USAGE_ERROR_EXIT = 1
+COMPLETE_VAR = "_VTEPC_COMPLETE"
 
 
 def _click_exception(name: str) -> type[Exception]:
@@ -51,8 +54,14 @@ def usage_message(exc: Exception) -> str:
 def main() -> None:
     usage_error = _click_exception("UsageError")
     click_exception = _click_exception("ClickException")
+    if COMPLETE_VAR in os.environ:
+        # The shell asks for completions (the script of `vtepc completion SHELL`): typer answers
+        # once its completion classes are registered, which add_completion=False leaves undone.
+        from typer.completion import completion_init
+
+        completion_init()
     try:
-        status = app(standalone_mode=False)
+        status = app(standalone_mode=False, prog_name="vtepc", complete_var=COMPLETE_VAR)
     except usage_error as exc:
         typer.echo(usage_message(exc), err=True)
         raise SystemExit(USAGE_ERROR_EXIT) from None
