@@ -21,7 +21,7 @@ def test_text_one_line_per_change_then_follow_ups():
     text = format_text(_result())
     lines = text.splitlines()
     assert lines[0] == 'bigip/bigip-1: net/fdb/record t/00000: (absent) -> {"endpoint": "10.0.0.0%0"}  (from cluster.nodes[0])'
-    assert 'bigip/bigip-1: net/fdb/record t/stale: {"endpoint": "10.9.9.9%0"} -> (absent)  (not in topology (drift))' in lines
+    assert 'bigip/bigip-1: net/fdb/record t/stale: {"endpoint": "10.9.9.9%0"} -> (absent)  (drift: not in the topology)' in lines
     assert ('cluster/prod: cilium/config kube-system/cilium-config: data.vtep-mac: "00:50:56:a0:7d:d8" -> "00:50:56:86:6b:28"'
             "  (from bigips[0].tunnel.mac)") in lines
     assert "6 changes (6 objects compared on 2 targets)" in lines
@@ -32,7 +32,31 @@ def test_text_one_line_per_change_then_follow_ups():
 def test_text_colour_only_when_asked():
     coloured = format_text(_result(), color=True)
     assert "\033[32mbigip/bigip-1: net/fdb/record t/00000" in coloured
-    assert "\033[31mbigip/bigip-1: net/fdb/record t/stale" in coloured
+    # t/stale is drift (live only): its own colour, never the red of a deletion the topology asks for.
+    assert "\033[35mbigip/bigip-1: net/fdb/record t/stale" in coloured
+    assert "\033[31m" not in coloured.split("t/stale")[0].rsplit("\n", 1)[-1]
+
+
+def test_drift_is_marked_apart_in_markdown_and_no_parentheses_nest():
+    result = _result()
+    rows = [line for line in format_markdown(result).splitlines() if "t/stale" in line or "t/00000" in line]
+    assert rows[0].startswith("| + |") and rows[1].startswith("| ! |") and "| drift |" in rows[1]
+    for line in format_text(result).splitlines():
+        assert not re.search(r"\([^()]*\(", line), line
+
+
+def test_field_names_are_the_topologys_camel_case():
+    from vtepc.diff.engine import field_label
+
+    assert [field_label(n) for n in ("pod_cidr", "router_id", "local_asn", "vtep_mac", "public_ip", "ip", "data")] == \
+        ["podCIDR", "routerID", "localASN", "vtepMAC", "publicIP", "ip", "data"]
+    from vtepc.state.cluster import ExpectedNode
+
+    desired = side([], [ExpectedNode("node-x", "10.1.1.1", "10.0.9.0/24", origin="cluster.nodes[0]")])
+    observed = side([], [ExpectedNode("node-x", "10.1.1.1", "10.0.1.0/24")])
+    (change,) = diff_states(desired, observed).changes
+    assert change.field == "podCIDR"
+    assert 'cluster/node node-x: podCIDR: "10.0.1.0/24" -> "10.0.9.0/24"' in format_text(diff_states(desired, observed))
 
 
 def test_text_no_changes():

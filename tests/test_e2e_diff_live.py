@@ -48,7 +48,7 @@ def _fdb_edits(emulated: Emulated) -> list[Expected]:
     device.add_fdb_record(tunnel, STALE_MAC, "10.169.72.99")
     return [
         Expected("bigip/bigip-1", "add", "net/fdb/record", f"{tunnel}/{mac}", "", "cluster.nodes[0]"),
-        Expected("bigip/bigip-1", "remove", "net/fdb/record", f"{tunnel}/{STALE_MAC}", "", "not in topology (drift)"),
+        Expected("bigip/bigip-1", "remove", "net/fdb/record", f"{tunnel}/{STALE_MAC}", "", "drift: not in the topology"),
     ]
 
 
@@ -59,7 +59,7 @@ def _route_edits(emulated: Emulated) -> list[Expected]:
     device.put("net/route", "vtepc-old", network="10.99.0.0/16", gw="10.169.72.1")
     return [
         Expected("bigip/bigip-1", "add", "net/route", "vtepc-pods", "", "bigips[0].underlay.gateway"),
-        Expected("bigip/bigip-1", "remove", "net/route", "vtepc-old", "", "not in topology (drift)"),
+        Expected("bigip/bigip-1", "remove", "net/route", "vtepc-old", "", "drift: not in the topology"),
     ]
 
 
@@ -78,7 +78,7 @@ def _flannel_node_edit(emulated: Emulated) -> list[Expected]:
 
 def _node_joined(emulated: Emulated) -> list[Expected]:
     emulated.kube.add_node(*NEW_NODE)
-    return [Expected("cluster/prod", "remove", "cluster/node", NEW_NODE[0], "", "not in topology (drift)")]
+    return [Expected("cluster/prod", "remove", "cluster/node", NEW_NODE[0], "", "drift: not in the topology")]
 
 
 MODES = {

@@ -70,7 +70,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return plain(value.value)
     if dataclasses.is_dataclass(value):
-        return {name: plain(getattr(value, name)) for name in _compared_fields(type(value))}
+        return {field_label(name): plain(getattr(value, name)) for name in _compared_fields(type(value))}
     return str(value)
 
 
@@ -89,9 +89,22 @@ def _compared_fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+# Written in capitals inside a topology-style name: podCIDR, vtepMAC, publicIP, managementURL.
+_ACRONYMS = frozenset({"asn", "cidr", "id", "ip", "mac", "url", "vni", "vtep"})
+
+
+def field_label(name: str) -> str:
+    """A state object's field as the topology spells such fields: pod_cidr -> podCIDR, router_id -> routerID.
+
+    Keys that are already data (ConfigMap keys, tmsh properties) have no underscores and pass unchanged.
+    """
+    first, *rest = name.split("_")
+    return first + "".join(part.upper() if part in _ACRONYMS else part.capitalize() for part in rest)
+
+
 def object_fields(obj: Any) -> dict[str, Any]:
     """An object's compared fields as plain data: what an added or removed object shows."""
-    return {name: plain(getattr(obj, name)) for name in _compared_fields(type(obj))}
+    return {field_label(name): plain(getattr(obj, name)) for name in _compared_fields(type(obj))}
 
 
 # ---- field paths ------------------------------------------------------------------------
@@ -162,7 +175,7 @@ def _object_changes(target: str, before: Any, after: Any) -> list[Change]:
         b, a = getattr(before, field_name, ABSENT), getattr(after, field_name)
         if b == a:
             continue
-        for path, leaf_before, leaf_after in _walk((field_name,), b, a):
+        for path, leaf_before, leaf_after in _walk((field_label(field_name),), b, a):
             origin = _field_origin(after, path) or before.origin or DRIFT_ORIGIN
             changes.append(Change(target, Action.CHANGE, kind, name, join_path(path), leaf_before, leaf_after, origin))
     return changes

@@ -20,6 +20,9 @@ GITHUB_COMMENT_LIMIT = 65_536
 MARKDOWN_CELL_MAX = 200  # characters of one before/after value in a table cell
 
 _ANSI = {Action.ADD: "\033[32m", Action.REMOVE: "\033[31m", Action.CHANGE: "\033[33m"}
+# Drift (live has it, the topology does not) is not a deletion the topology asks for: its own colour and mark.
+_ANSI_DRIFT = "\033[35m"
+_DRIFT_MARK = "!"
 _ANSI_RESET = "\033[0m"
 _VERBS = {Action.ADD: "added", Action.REMOVE: "removed", Action.CHANGE: "changed"}
 _MARKS = {Action.ADD: "+", Action.REMOVE: "-", Action.CHANGE: "~"}
@@ -35,6 +38,10 @@ def render_value(value: Any) -> str:
 
 def _origin_note(origin: str) -> str:
     return f"({origin})" if origin == DRIFT_ORIGIN else f"(from {origin})"
+
+
+def _is_drift(change: Change) -> bool:
+    return change.origin == DRIFT_ORIGIN
 
 
 def _counts(target: TargetDiff) -> str:
@@ -76,7 +83,8 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
     lines = []
     for change in result.changes:
         line = change_line(change)
-        lines.append(f"{_ANSI[change.action]}{line}{_ANSI_RESET}" if color else line)
+        colour = _ANSI_DRIFT if _is_drift(change) else _ANSI[change.action]
+        lines.append(f"{colour}{line}{_ANSI_RESET}" if color else line)
     lines.append(summary_line(result))
     if result.follow_ups:
         lines.append("follow-up:")
@@ -102,7 +110,8 @@ def _code(text: str, limit: int | None = None) -> str:
 
 def _markdown_row(change: Change) -> str:
     origin = "drift" if change.origin == DRIFT_ORIGIN else _code(change.origin)
-    return (f"| {_MARKS[change.action]} | {_code(change.kind + ' ' + change.name)} | {_code(change.field)} "
+    mark = _DRIFT_MARK if _is_drift(change) else _MARKS[change.action]
+    return (f"| {mark} | {_code(change.kind + ' ' + change.name)} | {_code(change.field)} "
             f"| {_code(render_value(change.before), MARKDOWN_CELL_MAX)} | {_code(render_value(change.after), MARKDOWN_CELL_MAX)} | {origin} |\n")
 
 

@@ -8,7 +8,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
-DRIFT_ORIGIN = "not in topology (drift)"
+DRIFT_ORIGIN = "drift: not in the topology"
 BIGIP_TARGET = "bigip"
 CLUSTER_TARGET = "cluster"
 # The tunnel MAC as the device reports it vs as the topology states it: fixed in the topology.
