@@ -18,6 +18,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,7 @@ class TopologyResult:
     changes: bool = False
     new: bool = False  # not in the base revision: the pull request adds it
     graph: str = ""
+    graph_marked: int = 0  # nodes outlined as changed since the base
     failed: bool = False
 
 
@@ -164,16 +166,53 @@ def check_topology(path: str, output_dir: str, snapshot_dir: str, base_ref: str,
     graph = _run([*VTEPC, "graph", path, "--format", "mermaid"])
     if graph.returncode == 0:
         result.graph = graph.stdout
+        if base_ref and not result.new:
+            result.graph, result.graph_marked = mark_changed_nodes(result.graph, _graph_at(path, base_ref))
     return result
 
 
+def _graph_at(path: str, ref: str) -> str:
+    """The Mermaid graph of the topology as it was at `ref`; "" when it cannot be drawn."""
+    if ref.startswith("-"):
+        return ""
+    source = subprocess.run(["git", "show", f"{ref}:./{path}"], capture_output=True)
+    if source.returncode != 0:
+        return ""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / Path(path).name
+        base.write_bytes(source.stdout)
+        graph = _run([*VTEPC, "graph", str(base), "--format", "mermaid"])
+    return graph.stdout if graph.returncode == 0 else ""
+
+
+# A Mermaid node or subgraph as `vtepc graph` writes it: id["title<br/>detail<br/>..."].
+_MERMAID_NODE = re.compile(r'^\s*(?:subgraph\s+)?(\w+)\["([^"]*)"\]', re.M)
+CHANGED_CLASS = "classDef vtepcChanged stroke:#d97706,stroke-width:4px"
+
+
+def mark_changed_nodes(head: str, base: str) -> tuple[str, int]:
+    """Outline what the pull request changed: nodes whose label differs from the base's node with
+    the same title (ids are positions, so a removed node would shift them), and new nodes."""
+    if not base:
+        return head, 0
+    base_labels = {label.split("<br/>", 1)[0]: label for _, label in _MERMAID_NODE.findall(base)}
+    changed = [node_id for node_id, label in _MERMAID_NODE.findall(head) if base_labels.get(label.split("<br/>", 1)[0]) != label]
+    if not changed:
+        return head, 0
+    return head + f"  {CHANGED_CLASS}\n  class {','.join(changed)} vtepcChanged\n", len(changed)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def _problem_table(problems: list[dict]) -> str:
-    rows = ["| line | code | severity | message |", "|---:|---|---|---|"]
+    rows = ["| line | code | severity | message | hint |", "|---:|---|---|---|---|"]
     for problem in problems[:MAX_PROBLEM_ROWS]:
-        message = problem["message"].replace("|", "\\|").replace("\n", " ")
-        rows.append(f"| {problem['line']} | `{problem['code']}` | {problem['severity']} | {message} |")
+        rows.append(f"| {problem['line']} | `{problem['code']}` | {problem['severity']} | {_cell(problem['message'])} "
+                    f"| {_cell(problem.get('hint') or '')} |")
     if len(problems) > MAX_PROBLEM_ROWS:
-        rows.append(f"| | | | ... {len(problems) - MAX_PROBLEM_ROWS} more in the job log |")
+        rows.append(f"| | | | ... {len(problems) - MAX_PROBLEM_ROWS} more in the job log | |")
     return "\n".join(rows) + "\n"
 
 
@@ -205,7 +244,8 @@ def comment_body(results: list[TopologyResult], key: str, diff_note: str = "", l
         if r.problems:
             fixed.append("\n" + _problem_table(r.problems))
         if r.graph:
-            fixed.append(f"\n<details open><summary>topology graph</summary>\n\n```mermaid\n{r.graph}```\n\n</details>\n")
+            legend = f" ({r.graph_marked} outlined: changed by this pull request)" if r.graph_marked else ""
+            fixed.append(f"\n<details open><summary>topology graph{legend}</summary>\n\n```mermaid\n{r.graph}```\n\n</details>\n")
         if r.check_diff:
             variable.append((len(fixed), f"\n<details><summary>rendered output is stale</summary>\n\n```diff\n{r.check_diff}```\n\n</details>\n"))
             fixed.append("")

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import EXAMPLES
 from tests.test_action import ACTION, _git, _vtepc, action_steps, run_step
+from vtepc.validate import validate_text
 
 TOPOLOGY = "network/prod.vtepc.yaml"
 RENDERED = "rendered/prod"  # what `rendered/{name}` must mean for network/prod.vtepc.yaml
@@ -133,6 +134,11 @@ def test_pull_request_changing_a_node_keeps_one_sticky_comment_across_pushes(tmp
     assert f"| `{TOPOLOGY}` | ok | up to date | yes |" in body
     changes = body.split("#### changes against", 1)[1]
     assert "10.169.72.233%0" in changes and "10.169.72.234%0" in changes
+    # The graph outlines the moved node, and only it.
+    assert "topology graph (1 outlined: changed by this pull request)" in body
+    mermaid = body.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    moved = re.search(r'^\s*(\w+)\["node node2<br/>node IP 10\.169\.72\.234', mermaid, re.M).group(1)
+    assert mermaid.endswith(f"  class {moved} vtepcChanged\n") and action_steps.CHANGED_CLASS in mermaid
     assert len(pr.comments) == 1
     # A second push to the same pull request edits that comment instead of adding one.
     pr.commit("move node2 again", _example().replace("ip: 10.169.72.233", "ip: 10.169.72.235"))
@@ -154,7 +160,9 @@ def test_pull_request_breaking_the_vni_fails_with_an_annotation_on_its_line(tmp_
     assert any(a.startswith(f"::error file={TOPOLOGY},line={line},") and "VTEP301" in a for a in errors), check.stdout
     assert outputs["failed"] == "true"
     assert "checks failed" in body and f"| `{TOPOLOGY}` | 1 error(s), 0 warning(s) | not run |" in body
-    assert re.search(rf"\| {line} \| `VTEP301` \| error \|", body)
+    (diagnostic,) = validate_text(broken, TOPOLOGY).diagnostics
+    assert diagnostic.code == "VTEP301" and diagnostic.hint
+    assert f"| {line} | `VTEP301` | error | {diagnostic.message} | {diagnostic.hint} |" in body, "the hint is in the comment"
     assert [c["body"] for c in pr.comments] == [body]
 
 
