@@ -173,7 +173,6 @@ def test_token_file_and_cert_data_relative_to_the_kubeconfig(tmp_path):
 
 
 @pytest.mark.parametrize("user, message", [
-    ({"exec": {"command": "aws"}}, "exec credentials are not supported"),
     ({"auth-provider": {"name": "gcp"}}, "auth-provider credentials are not supported"),
     ({"client-certificate-data": "not base64!"}, "client-certificate-data is not valid base64"),
 ])

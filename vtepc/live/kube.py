@@ -4,8 +4,12 @@ Kubeconfig and context are picked as kubectl picks them: `--kubeconfig FILE` alo
 file in $KUBECONFIG (merged: the first file to define a name or current-context wins), else
 ~/.kube/config; the context is `--context` or current-context. Supported credentials: bearer
 token (token / tokenFile), client certificate and key (data or file), CA (data or file),
-insecure-skip-tls-verify, tls-server-name. exec plugins and auth-providers are refused with a
-clear error: vtepc runs no programs named in a kubeconfig.
+insecure-skip-tls-verify, tls-server-name, and exec credential plugins
+(client.authentication.k8s.io/v1 and v1beta1, as EKS, GKE and AKS kubeconfigs use: `aws eks
+get-token`, `gke-gcloud-auth-plugin`, `kubelogin`). An exec plugin is a local command the
+kubeconfig names, run as kubectl runs it (its env, KUBERNETES_EXEC_INFO, never interactively);
+its ExecCredential gives a token or a client certificate. The legacy auth-provider section
+(removed from kubectl in 1.26) is refused with a clear error.
 
 What is read, each projected onto what vtepc manages so other settings never show as drift:
   * cilium-config: the ConfigMap keys the desired CiliumConfig has;
@@ -181,14 +185,15 @@ def _connection(name: str, merged: dict, origin: dict[str, Path]) -> KubeConnect
     if cluster is None or not cluster.get("server"):
         raise ConfigurationError(f"context {name!r}: cluster {context.get('cluster')!r} is missing or has no server")
     user = merged["users"].get(context.get("user", ""), {}) if context.get("user") else {}
-    if "exec" in user or "auth-provider" in user:
-        plugin = "exec" if "exec" in user else "auth-provider"
+    if "auth-provider" in user:
         raise ConfigurationError(
-            f"context {name!r}: {plugin} credentials are not supported (vtepc runs no kubeconfig programs); "
-            "use a kubeconfig with a token or client certificate, e.g. a ServiceAccount token"
+            f"context {name!r}: auth-provider credentials are not supported (kubectl dropped them in 1.26); "
+            "use the provider's exec plugin, a token or a client certificate"
         )
     cluster_file = origin[f"clusters/{context['cluster']}"]
     user_file = origin.get(f"users/{context.get('user')}", cluster_file)
+    if "exec" in user:
+        user = {**user, **exec_credential(user["exec"], cluster, name, user_file, env)}
     tls = TlsOptions(
         ca_file=_relative(cluster_file, cluster["certificate-authority"]) if cluster.get("certificate-authority") else None,
         ca_data=_decode_data(cluster["certificate-authority-data"], "certificate-authority-data") if cluster.get("certificate-authority-data") else None,
@@ -208,6 +213,77 @@ def _connection(name: str, merged: dict, origin: dict[str, Path]) -> KubeConnect
     if token is not None and not isinstance(token, str):
         raise TypeError("token")
     return KubeConnection(name, str(cluster["server"]), tls, token or None)
+
+
+EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+EXEC_TIMEOUT = 60.0  # seconds; a plugin that opens a browser login never finishes here
+
+
+def exec_credential(config: Mapping[str, Any], cluster: Mapping[str, Any], context: str, kubeconfig: Path,
+                    environ: Mapping[str, str]) -> dict[str, Any]:
+    """Run the kubeconfig's exec plugin as kubectl does; its credential as kubeconfig user fields.
+
+    As client-go's exec authenticator (k8s.io/client-go/plugin/pkg/client/auth/exec/exec.go):
+    the command is looked up on PATH, or relative to the kubeconfig when it names a path; the
+    plugin's env entries are added to ours; KUBERNETES_EXEC_INFO carries an ExecCredential with
+    spec.interactive (false: vtepc has no terminal to lend) and, with provideClusterInfo,
+    spec.cluster; stdout must be an ExecCredential of the same apiVersion with status.token or
+    status.clientCertificateData and clientKeyData.
+    """
+    import shutil
+    import subprocess
+
+    where = f"context {context!r}: exec plugin"
+    api_version = config.get("apiVersion")
+    if api_version not in EXEC_API_VERSIONS:
+        raise ConfigurationError(f"{where}: apiVersion {api_version!r} is not one of {', '.join(EXEC_API_VERSIONS)}")
+    command = str(config.get("command") or "")
+    if not command:
+        raise ConfigurationError(f"{where}: no command")
+    if config.get("interactiveMode") == "Always":
+        raise ConfigurationError(f"{where}: interactiveMode Always needs a terminal; log in with the plugin first")
+    if os.sep in command:
+        command = str(_relative(kubeconfig, command))
+    elif shutil.which(command, path=environ.get("PATH")) is None:
+        hint = f" ({config['installHint']})" if config.get("installHint") else ""
+        raise ConfigurationError(f"{where}: {command} is not on PATH{hint}")
+    spec: dict[str, Any] = {"interactive": False}
+    if config.get("provideClusterInfo"):
+        spec["cluster"] = {key: value for key, value in (
+            ("server", cluster.get("server")),
+            ("tls-server-name", cluster.get("tls-server-name")),
+            ("insecure-skip-tls-verify", cluster.get("insecure-skip-tls-verify")),
+            ("certificate-authority-data", cluster.get("certificate-authority-data")),
+            ("config", (cluster.get("extensions") or {}).get("client.authentication.k8s.io/exec") if isinstance(cluster.get("extensions"), dict) else None),
+        ) if value is not None}
+    env = {**environ, "KUBERNETES_EXEC_INFO": json.dumps({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec})}
+    for entry in config.get("env") or []:
+        if isinstance(entry, dict) and entry.get("name"):
+            env[str(entry["name"])] = str(entry.get("value", ""))
+    args = [command, *(str(arg) for arg in config.get("args") or [])]
+    try:
+        done = subprocess.run(args, env=env, capture_output=True, stdin=subprocess.DEVNULL, timeout=EXEC_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise ConfigurationError(f"{where}: {command} did not answer within {EXEC_TIMEOUT:.0f} s") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{where}: {command} cannot be run ({exc.strerror})") from None
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ConfigurationError(f"{where}: {command} exited {done.returncode}" + (f": {detail[-1]}" if detail else ""))
+    try:
+        credential = json.loads(done.stdout)
+    except ValueError:
+        raise ConfigurationError(f"{where}: {command} printed no JSON ExecCredential") from None
+    if not isinstance(credential, dict) or credential.get("kind") != "ExecCredential" or credential.get("apiVersion") != api_version:
+        raise ConfigurationError(f"{where}: {command} printed no ExecCredential of apiVersion {api_version}")
+    status = credential.get("status") or {}
+    if status.get("token"):
+        return {"token": str(status["token"])}
+    if status.get("clientCertificateData") and status.get("clientKeyData"):
+        # PEM text here, base64 in a kubeconfig: hand it over the way the kubeconfig fields are read.
+        return {"client-certificate-data": base64.b64encode(str(status["clientCertificateData"]).encode()).decode(),
+                "client-key-data": base64.b64encode(str(status["clientKeyData"]).encode()).decode()}
+    raise ConfigurationError(f"{where}: {command}'s ExecCredential has neither status.token nor a client certificate and key")
 
 
 # --- API session ---------------------------------------------------------------------------------
