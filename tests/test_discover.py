@@ -185,7 +185,8 @@ def test_flow_style_mappings_get_quoted_macs_and_the_result_validates():
     text = (EXAMPLES / "flannel.yaml").read_text()
     block_nodes = text[text.index("  nodes:\n"):text.index("\n\n", text.index("  nodes:\n"))]
     text = text.replace(block_nodes, "  nodes:\n    - {name: node1, ip: 172.16.2.10, podCIDR: 10.244.1.0/24, vtepMAC: \"98:ba:76:dc:54:fe\"}")
-    tunnel = text[text.index("    tunnel:\n"):]
+    start = text.index("    tunnel:\n")
+    tunnel = text[start:text.index("\n\n", start) + 1]  # the block up to the blank line after it
     text = text.replace(tunnel, "    tunnel: {selfIP: 10.244.30.15/16, mac: \"00:50:56:bb:70:8b\"}\n")
     assert validate_text(text, "flow.yaml").ok
     facts = DiscoveredFacts({"bigip-1": "00:50:56:bb:70:8c"},
