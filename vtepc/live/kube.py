@@ -171,13 +171,13 @@ def resolve_kubeconfig(options: KubeOptions = KubeOptions(), environ: Mapping[st
     if not name:
         raise ConfigurationError("kubeconfig has no current-context; pass --context")
     try:
-        return _connection(name, merged, origin)
+        return _connection(name, merged, origin, env)
     except (TypeError, AttributeError, ValueError):
         # A value of the wrong type (a number for a file name, a list for a flag): one line, no value quoted.
         raise ConfigurationError(f"kubeconfig: context {name!r}: a cluster or user field has the wrong type") from None
 
 
-def _connection(name: str, merged: dict, origin: dict[str, Path]) -> KubeConnection:
+def _connection(name: str, merged: dict, origin: dict[str, Path], env: Mapping[str, str]) -> KubeConnection:
     context = merged["contexts"].get(name)
     if context is None:
         raise ConfigurationError(f"kubeconfig has no context {name!r}")
