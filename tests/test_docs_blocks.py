@@ -155,11 +155,15 @@ def _pinned_ref_exists(ref: str) -> bool:
     return tags == [ref]
 
 
-def _check_workflow_fragment(block: Block, data: dict) -> None:
+def _check_workflow_steps(block: Block, steps: list[dict]) -> None:
+    """Workflow steps: the vtepc action pinned to what exists with inputs it has; vtepc commands
+    in `run:` with options that exist."""
     action_inputs = set(_load((ROOT / "action.yml").read_text())["inputs"])
-    uses = [step for step in data["steps"] if "uses" in step]
-    vtepc_steps = [step for step in uses if step["uses"].startswith("vtepc/vtepc@")]
-    assert vtepc_steps, f"{block}: a workflow fragment without the vtepc action"
+    vtepc_steps = [step for step in steps if str(step.get("uses", "")).startswith("vtepc/vtepc@")]
+    runs = [words for step in steps for words in _vtepc_commands(step.get("run", ""))]
+    assert vtepc_steps or runs, f"{block}: workflow steps that use neither the vtepc action nor vtepc"
+    for words in runs:
+        _check_options(str(block), words)
     for step in vtepc_steps:
         assert _pinned_ref_exists(step["uses"].split("@", 1)[1]), f"{block}: {step['uses']} is not a tag or commit"
         assert set(step.get("with", {})) <= action_inputs, f"{block}: unknown inputs {set(step['with']) - action_inputs}"
@@ -180,7 +184,9 @@ def test_yaml_block_parses_and_is_what_it_says(block, tmp_path):
     elif isinstance(data, dict) and data.get("kind") == "Service":
         _check_service(block, data)
     elif isinstance(data, dict) and "steps" in data:
-        _check_workflow_fragment(block, data)
+        _check_workflow_steps(block, data["steps"])
+    elif isinstance(data, list) and data and all(isinstance(i, dict) and {"run", "uses"} & set(i) for i in data):
+        _check_workflow_steps(block, data)
     elif isinstance(data, list) and data and all(isinstance(i, dict) and "hooks" in i for i in data):
         _check_pre_commit_fragment(block, data)
     elif isinstance(data, list) and data and all(isinstance(i, dict) and set(i) <= {"target", "kind", "name", "field"} for i in data):
