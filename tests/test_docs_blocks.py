@@ -13,7 +13,8 @@
   release: not run), `<!-- docs-test: ci -->` (the test command itself, which `.ci/run` must
   run), and for a topology fragment `<!-- docs-test: expect VTEP313 (why) -->` (a warning the
   fragment is meant to show).
-- Inline `vtepc ...` commands: the subcommand and options exist; an offline one on an example runs.
+- Inline `vtepc ...` commands: the subcommand and options exist; an offline one on an example runs;
+  after "`vtepc build EXAMPLE -o DIR` writes:", every artifact path the page lists is written.
 """
 from __future__ import annotations
 
@@ -307,3 +308,37 @@ def test_inline_vtepc_command_exists_and_runs_offline_on_an_example(where, comma
     done = subprocess.run([sys.executable, "-m", "vtepc", *words[1:]], cwd=copy, capture_output=True, text=True)
     assert done.returncode == 0, f"{where}: {command}: {done.stderr}"
 
+
+
+_ARTIFACT = re.compile(r"`((?:bigip|kubernetes|bgp)/[\w*<>./-]+|vtepc-manifest\.json)`")
+
+
+def _build_listings() -> list[tuple[str, list[str], list[str]]]:
+    """(where, build command words, artifact paths listed after it up to the next heading)."""
+    found = []
+    for page in PAGES:
+        lines = page.read_text().splitlines()
+        for number, line in enumerate(lines):
+            match = re.search(r"`(vtepc build examples/\S+ -o \S+)`(?: writes)?:\s*$", line)
+            if not match:
+                continue
+            following = []
+            for later in lines[number + 1:]:
+                if later.startswith("#"):
+                    break
+                following += _ARTIFACT.findall(later)
+            found.append((f"{page.relative_to(ROOT)}:{number + 1}", shlex.split(match.group(1)), following))
+    return found
+
+
+@pytest.mark.parametrize("where, words, listed", _build_listings(), ids=lambda value: value if isinstance(value, str) else "")
+def test_the_files_a_page_says_build_writes_are_written(where, words, listed, tmp_path):
+    assert listed, f"{where}: no artifact listed after the build command"
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    done = subprocess.run([sys.executable, "-m", "vtepc", *words[1:]], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / words[words.index("-o") + 1]
+    for path in listed:
+        pattern = re.sub(r"<[^>]+>", "*", path)  # bgp/bird-<node>.conf
+        assert list(out.glob(pattern)), f"{where}: the page lists {path}, which the build does not write"
