@@ -33,7 +33,7 @@ def test_shell_words_round_trip_through_bash(words):
 
 
 @settings(max_examples=300)
-@given(st.text(max_size=60))
+@given(st.from_regex(r"[A-Za-z][0-9A-Za-z_.-]{0,60}\n?", fullmatch=True) | st.text(max_size=60))
 def test_a_valid_f5_name_is_one_plain_word_for_bash_and_tmsh(text):
     if F5_NAME.matches(text):
         assert shell_word(text) == text
