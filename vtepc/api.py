@@ -41,3 +41,34 @@ def build(path: str | Path) -> tuple[dict[str, str], ValidationReport]:
         report = validate_file(path)  # yields the positioned "cannot read" diagnostic
         raise TopologyInvalid(report.diagnostics)
     return build_from_bytes(source, str(path))
+
+
+def trace(path: str | Path, source: str, destination: str, snapshot: str | Path | None = None):
+    """One flow from BIG-IP `source` to `destination` (a pod address or a node name) and its reply,
+    walked through the packet model (vtepc.reach) over the desired state, or over the state a
+    snapshot recorded. Raises TopologyInvalid for errors other than the reachability check's own."""
+    from .checks.reachability import UNREACHABLE
+    from .reach import Fabric
+    from .reach.model import TraceError
+
+    report = validate_file(path)
+    blocking = [d for d in report.errors if d.code != UNREACHABLE]
+    if blocking or report.topology is None:
+        raise TopologyInvalid(blocking or report.diagnostics)
+    if snapshot is None:
+        fabric = Fabric.from_topology(report.topology)
+    else:
+        from .snapshot import read_snapshot
+
+        fabric = Fabric.from_observed(report.topology, read_snapshot(Path(snapshot)))
+    if source not in fabric.units:
+        raise TraceError(f"--from {source!r} is not a BIG-IP of the topology ({', '.join(fabric.units)})")
+    from .checks.reachability import origin_path
+
+    document = report.document
+
+    def line_of(origin: str) -> int | None:
+        position = document.position(origin_path(origin)) if document is not None else None
+        return position.line if position is not None else None
+
+    return fabric.trace(source, fabric.resolve_destination(destination)).located(line_of)

@@ -61,6 +61,7 @@ class Context:
         self.topology = topology
         self.document = document
         self.partial = partial or Partial()
+        self.errors_reported = 0  # errors the checks that ran before reported (run_checks counts them)
         self._cache: dict[tuple[str, str], object] = {}
 
     def _parsed(self, kind: str, text: object, parser: Callable[[object], object]) -> object:
@@ -213,6 +214,7 @@ def run_checks(topology: Topology, document: Document, partial: Partial | None =
                 continue
             position = document.key_position(path) if finding.at_key else document.position(path)
             out.append(Diagnostic(finding.code, finding.message, path, finding.hint, document.file, position))
+            ctx.errors_reported += out[-1].is_error
     return out
 
 
@@ -225,3 +227,4 @@ def all_codes() -> list[str]:
 def _load_check_modules() -> None:
     # Importing registers the checks; the import order is the run order.
     from . import addressing, cilium, cis, flannel, ha, routing, services, syntax, versions  # noqa: F401
+    from . import reachability  # noqa: F401  (last: it runs only when nothing before it failed)

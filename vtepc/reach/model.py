@@ -39,12 +39,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Iterator, Mapping
+import socket
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from ..addresses import fake_fdb_mac
 from ..checks.versions import ARP_ZERO_MAC_BROKEN, VNI_DROP_BROKEN
+from ..diagnostics import VtepcError
 from ..cilium_versions import match_cilium_version, vtep_vni
 from ..model import FLANNEL_VNI, GENEVE_PORT, VXLAN_PORT
 from ..state.bigip import (
@@ -54,11 +57,16 @@ from ..state.bigip import (
 from ..state.cluster import FLANNEL_ANNOTATION_PREFIX, BigipNode, BirdConfig, CiliumConfig, cis_tunnel
 
 if TYPE_CHECKING:
+    from ..live import ObservedState
     from ..model import Topology
     from ..state.bigip import BigipState
     from ..state.cluster import ClusterState
 
 OK, DROP, UNKNOWN = "ok", "drop", "unknown"
+
+
+class TraceError(VtepcError):
+    """--from or --to names nothing the topology has."""
 BUILTIN_VXLAN_FLOODING = "multicast"  # tmsh list net tunnels vxlan vxlan (domain facts, "Further facts")
 BUILTIN_VXLAN_MULTIPOINT = "vxlan-multipoint"
 ZERO_MAC = "00:00:00:00:00:00"
@@ -71,9 +79,10 @@ class Hop:
     decision: str
     origin: str = ""  # the topology path of the field behind the decision
     status: str = OK
+    line: int | None = None  # the origin's line in the topology file, once located
 
     def to_jsonable(self) -> dict:
-        return {"where": self.where, "step": self.step, "decision": self.decision, "origin": self.origin, "status": self.status}
+        return {"where": self.where, "step": self.step, "decision": self.decision, "origin": self.origin, "line": self.line, "status": self.status}
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,13 @@ class Trace:
     @property
     def delivered(self) -> bool:
         return self.failure is None
+
+    def located(self, line_of: Callable[[str], int | None]) -> "Trace":
+        """The same trace with each hop's origin line filled in by `line_of(origin)`."""
+        def one(hops: tuple[Hop, ...]) -> tuple[Hop, ...]:
+            return tuple(replace(h, line=line_of(h.origin)) if h.origin else h for h in hops)
+
+        return replace(self, forward=one(self.forward), reply=one(self.reply))
 
     def to_jsonable(self) -> dict:
         failure = self.failure
@@ -110,7 +126,8 @@ class Trace:
             lines.append(f"{title}:")
             for n, hop in enumerate(hops, 1):
                 mark = {OK: "ok", DROP: "DROP", UNKNOWN: "UNKNOWN"}[hop.status]
-                origin = f"  [{hop.origin}]" if hop.origin else ""
+                line = f", line {hop.line}" if hop.line else ""
+                origin = f"  [{hop.origin}{line}]" if hop.origin else ""
                 lines.append(f"  {n:>2}. {mark:<7} {hop.where} {hop.step}: {hop.decision}{origin}")
         failure = self.failure
         lines.append("delivered, and the reply returns" if failure is None else f"{'dropped' if failure.status == DROP else 'undecided'} at {failure.where} {failure.step}")
@@ -135,16 +152,20 @@ class Scenario:
 class _Addr:
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     rd: int
+    text: str  # the address alone, canonical
 
     def __str__(self) -> str:
-        return f"{self.ip}%{self.rd}"
+        return f"{self.text}%{self.rd}"
 
 
+@lru_cache(maxsize=None)
 def _addr(text: str) -> _Addr:
-    """'10.1.6.34%0' or '10.1.6.34%0/24' (state's normalized form) -> the address and route domain."""
+    """'10.1.6.34%0' or '10.1.6.34%0/24' (state's normalized form) -> the address and route domain.
+    Cached: the same FDB endpoints recur on every BIG-IP of a route domain."""
     address = text.split("/", 1)[0]
     ip, _, rd = address.partition("%")
-    return _Addr(ipaddress.ip_address(ip), int(rd or 0))
+    parsed = ipaddress.ip_address(ip)
+    return _Addr(parsed, int(rd or 0), str(parsed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,19 +188,52 @@ def _entry(network_text: str, interface: str | None, gw: _Addr | None, what: str
     return _RouteEntry(net.version, int(net.network_address), int(net.netmask), net.prefixlen, base.rd, interface, gw, what, origin)
 
 
+def _ip_key(text: str) -> tuple[int, int]:
+    """(IP version, integer) of an address, parsed by the C library (thousands of nodes per check)."""
+    try:
+        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except OSError:
+        return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+
+
+def _ip(key: tuple[int, int]):
+    return ipaddress.IPv4Address(key[1]) if key[0] == 4 else ipaddress.IPv6Address(key[1])
+
+
 @dataclass(frozen=True, slots=True)
 class _Node:
     index: int
     name: str
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
-    pod_cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None
+    ip_text: str
+    ip_key: tuple[int, int]
+    pod_text: str | None  # the node's pod CIDR as written
+    pod_net: tuple[int, int, int] | None  # (version, network integer, mask integer)
+    probe: tuple[int, int] | None  # the all-pairs probe: the pod CIDR's first address after the network
     vtep_mac: str | None  # flannel.1 MAC when the topology states it
     public_ip: str  # flannel public-ip annotation: publicIP or the node IP
-    pod: ipaddress.IPv4Address | ipaddress.IPv6Address | None  # the all-pairs probe: pod CIDR's first address after the network
+
+    @classmethod
+    def build(cls, index: int, name: str, ip: str, pod_cidr: str | None, vtep_mac: str | None, public_ip: str) -> "_Node":
+        pod_net = probe = None
+        if pod_cidr:
+            base, _, prefix = pod_cidr.partition("/")
+            version, value = _ip_key(base)
+            bits = 32 if version == 4 else 128
+            mask = ((1 << bits) - 1) ^ ((1 << (bits - int(prefix or bits))) - 1)
+            pod_net = (version, value & mask, mask)
+            probe = (version, (value & mask) + (1 if int(prefix or bits) < bits else 0))
+        return cls(index, name, ip, _ip_key(ip), pod_cidr, pod_net, probe, vtep_mac, public_ip)
 
     @property
     def path(self) -> str:
         return f"cluster.nodes[{self.index}]"
+
+    @property
+    def pod(self):
+        return None if self.probe is None else _ip(self.probe)
+
+    def holds(self, ip) -> bool:
+        return self.pod_net is not None and ip.version == self.pod_net[0] and int(ip) & self.pod_net[2] == self.pod_net[1]
 
 
 class _Unit:
@@ -235,8 +289,12 @@ def _nth_origin(origins: Mapping[str, str], key: str, index: int, count: int) ->
 class Fabric:
     """Both sides of one topology's datapath, from state (desired, or observed by a reader)."""
 
-    def __init__(self, topology: "Topology", bigips: Mapping[str, "BigipState"], cluster: "ClusterState"):
+    def __init__(self, topology: "Topology", bigips: Mapping[str, "BigipState"], cluster: "ClusterState",
+                 tunnel_macs: Mapping[str, str | None] | None = None, cis_writes: bool = True):
+        """`tunnel_macs` overrides the BIG-IPs' tunnel MACs (observed state may not carry them);
+        `cis_writes` adds the FDB records CIS will write (desired state: CIS has not run yet)."""
         self.topology = topology
+        self.cis_writes = cis_writes
         self.cluster = cluster
         self.cni = topology.cluster.cni
         self.routing = topology.cluster.routing
@@ -245,21 +303,21 @@ class Fabric:
             state = bigips.get(bigip.name)
             if state is not None:
                 mac = state.vtep.mac if state.vtep is not None else None
+                mac = (tunnel_macs or {}).get(bigip.name) or mac
                 self.units[bigip.name] = _Unit(state, index, mac)
         spec_nodes = {n.name: n for n in topology.cluster.nodes}
         self.nodes: list[_Node] = []
         for index, expected in enumerate(cluster.nodes):
             spec = spec_nodes.get(expected.name)
-            pods = ipaddress.ip_network(expected.pod_cidr, strict=False) if expected.pod_cidr else None
             self.nodes.append(
-                _Node(
-                    index, expected.name, ipaddress.ip_address(expected.ip), pods,
+                _Node.build(
+                    index, expected.name, expected.ip, expected.pod_cidr,
                     spec.vtep_mac.lower() if spec is not None and spec.vtep_mac else None,
-                    (spec.public_ip if spec is not None and spec.public_ip else expected.ip),
-                    None if pods is None else pods.network_address + min(1, pods.num_addresses - 1),
+                    spec.public_ip if spec is not None and spec.public_ip else expected.ip,
                 )
             )
         self._tables: dict[tuple[str, bool], list[_RouteEntry]] = {}
+        self._probe_cache: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
         self._fdb_cache: dict[tuple[str, str], tuple[dict[str, FdbRecord], dict[str, FdbRecord]]] = {}
 
     @classmethod
@@ -268,6 +326,22 @@ class Fabric:
 
         desired = compile_desired_state(topology)
         return cls(topology, desired.bigips, desired.cluster)
+
+    @classmethod
+    def from_observed(cls, topology: "Topology", observed: "ObservedState") -> "Fabric":
+        """Observed state (a snapshot or a live read); what was not read comes from the topology:
+        BIG-IPs not read, the cluster when unread, the node list, and the tunnel MACs."""
+        from dataclasses import replace
+
+        from ..state import compile_desired_state
+
+        desired = compile_desired_state(topology)
+        bigips = {name: observed.bigips.get(name, state) for name, state in desired.bigips.items()}
+        cluster = observed.cluster or desired.cluster
+        if not cluster.nodes:
+            cluster = replace(cluster, nodes=desired.cluster.nodes)
+        macs = {name: s.vtep.mac for name, s in desired.bigips.items() if s.vtep is not None}
+        return cls(topology, bigips, cluster, macs, cis_writes=False)
 
     # --- HA ---------------------------------------------------------------------------------
 
@@ -332,7 +406,7 @@ class Fabric:
         return self.topology.cluster.tunnel_port or VXLAN_PORT
 
     def node_of(self, ip) -> _Node | None:
-        return next((n for n in self.nodes if n.pod_cidr is not None and ip in n.pod_cidr), None)
+        return next((n for n in self.nodes if n.holds(ip)), None)
 
     def _flooding(self, unit: _Unit, tunnel: Tunnel) -> tuple[str, int, str]:
         """(flooding type, UDP port, origin) of the tunnel's profile."""
@@ -353,15 +427,15 @@ class Fabric:
     def _fdb(self, unit: _Unit, tunnel: Tunnel) -> dict[str, FdbRecord]:
         """The tunnel's FDB by MAC: the state's records plus those CIS writes (bare address = %0)."""
         records = {r.mac: r for r in unit.fdb.get(tunnel.name, [])}
-        if cis_tunnel(self.topology, unit.index) == f"/Common/{tunnel.name}":
+        if self.cis_writes and cis_tunnel(self.topology, unit.index) == f"/Common/{tunnel.name}":
             # CIS: pkg/vxlan/vxlanMgr.go ProcessNodeUpdate, one record per node (fake MAC for Cilium).
             for node in self.nodes:
                 if self.cni == "flannel":
                     if node.vtep_mac is None:
                         continue
                     mac, endpoint = node.vtep_mac, node.public_ip
-                elif node.ip.version == 4:
-                    mac, endpoint = fake_fdb_mac(str(node.ip)), str(node.ip)
+                elif node.ip_key[0] == 4:
+                    mac, endpoint = fake_fdb_mac(node.ip_text), node.ip_text
                 else:
                     continue
                 records.setdefault(mac, FdbRecord(f"{tunnel.name}/{mac}", tunnel.name, mac, f"{endpoint}%0", "cis"))
@@ -373,9 +447,21 @@ class Fabric:
             by_mac = self._fdb(unit, tunnel)
             by_endpoint = {}
             for record in by_mac.values():
-                by_endpoint.setdefault(str(_addr(record.endpoint).ip), record)
+                by_endpoint.setdefault(_addr(record.endpoint).text, record)
             self._fdb_cache[key] = (by_mac, by_endpoint)
         return self._fdb_cache[key]
+
+    def resolve_destination(self, destination: str):
+        """A pod address, or a node name (the first address of its pod CIDR)."""
+        node = next((n for n in self.nodes if n.name == destination), None)
+        if node is not None:
+            if node.pod is None:
+                raise TraceError(f"node {destination!r} has no podCIDR to send to")
+            return node.pod
+        try:
+            return ipaddress.ip_address(destination)
+        except ValueError:
+            raise TraceError(f"--to {destination!r} is neither an IP address nor a node name ({', '.join(n.name for n in self.nodes)})") from None
 
     # --- the walk ---------------------------------------------------------------------------
 
@@ -436,12 +522,12 @@ class Fabric:
             f"key {tunnel.key} udp/{port} {tunnel.local_address} -> {record.endpoint} out {under.interface} ({under.what})",
             tunnel.origin,
         ))
-        if node is None or str(endpoint.ip) not in (str(node.ip), node.public_ip):
-            hops.append(Hop(str(endpoint.ip), "accept", f"{endpoint.ip} is not the node that hosts {pod}", record.origin, DROP))
+        if node is None or endpoint.text not in (node.ip_text, node.public_ip):
+            hops.append(Hop(endpoint.text, "accept", f"{endpoint.text} is not the node that hosts {pod}", record.origin, DROP))
             return None
         if not self._node_accepts(unit, tunnel, port, local, source, node, hops):
             return None
-        hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_cidr}", f"{node.path}.podCIDR"))
+        hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
         return source
 
     def _source_self(self, unit: _Unit, vlan: str) -> SelfIp | None:
@@ -459,9 +545,9 @@ class Fabric:
             hops.append(Hop(unit.name, "arp", f"ARP for {pod} flooded to {len(by_endpoint)} FDB endpoints; no node has it in its podCIDR",
                             "cluster.nodes", DROP))
             return None
-        record = by_endpoint.get(str(node.ip))
+        record = by_endpoint.get(node.ip_text)
         if record is None:
-            hops.append(Hop(unit.name, "arp", f"no FDB record on {tunnel.name} has endpoint {node.ip}: the ARP request never reaches {node.name}",
+            hops.append(Hop(unit.name, "arp", f"no FDB record on {tunnel.name} has endpoint {node.ip_text}: the ARP request never reaches {node.name}",
                             f"{unit.path}.staticFDB", DROP))
             return None
         hops.append(Hop(unit.name, "arp", f"who-has {pod} flooded (multipoint) to {len(by_endpoint)} FDB endpoints, "
@@ -507,7 +593,7 @@ class Fabric:
                                 f"{cluster_path}.ciliumVersion", DROP))
                 return False
             vtep = self._vtep_for(_addr(source.address).ip) if source is not None else None
-            if vtep is not None and vtep[1] != str(local.ip):
+            if vtep is not None and vtep[1] != local.text:
                 hops.append(Hop(node.name, "accept", f"the inner source {source.address} belongs to VTEP {vtep[1]}, the outer source is {local.ip}",
                                 vtep[4], DROP))
                 return False
@@ -534,11 +620,11 @@ class Fabric:
         peers = {p["address"]: p["name"] for p in bird.peers} if bird is not None else {}
         if bird is None or str(gw.ip) not in peers:
             names = ", ".join(sorted(peers.values())) or "none"
-            hops.append(Hop(str(gw.ip), "bgp", f"gateway {gw.ip} learns no route to {node.pod_cidr}: {node.name}'s BIRD peers are {names}",
+            hops.append(Hop(str(gw.ip), "bgp", f"gateway {gw.ip} learns no route to {node.pod_text}: {node.name}'s BIRD peers are {names}",
                             "bgp.peers", DROP))
             return None
-        hops.append(Hop(str(gw.ip), "bgp", f"learned {bird.pod_cidr} from {node.name} ({node.ip}) over BGP (peer {peers[str(gw.ip)]})", "bgp.peers"))
-        hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_cidr}", f"{node.path}.podCIDR"))
+        hops.append(Hop(str(gw.ip), "bgp", f"learned {bird.pod_cidr} from {node.name} ({node.ip_text}) over BGP (peer {peers[str(gw.ip)]})", "bgp.peers"))
+        hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
         return self._source_self(unit, via.interface)
 
     @cached_property
@@ -631,7 +717,7 @@ class Fabric:
 
     def _bigip_accepts(self, scenario: Scenario, endpoint: str, mac: str, mac_origin: str, source: SelfIp, hops) -> None:
         def holds_tunnel(unit: _Unit, active: bool) -> bool:
-            return any(str(_addr(t.local_address).ip) == endpoint and (t.traffic_group is None or active) for t in unit.tunnels.values())
+            return any(_addr(t.local_address).text == endpoint and (t.traffic_group is None or active) for t in unit.tunnels.values())
 
         receiver = self._owner(scenario, holds_tunnel)
         if receiver is None:
@@ -640,7 +726,7 @@ class Fabric:
         if receiver.name != scenario.active:
             hops.append(Hop(receiver.name, "accept", f"the reply reaches {receiver.name}, not {scenario.active} where the flow began", mac_origin, DROP))
             return
-        tunnels = [t for t in receiver.tunnels.values() if str(_addr(t.local_address).ip) == endpoint]
+        tunnels = [t for t in receiver.tunnels.values() if _addr(t.local_address).text == endpoint]
         ports = {t.name: self._flooding(receiver, t)[1] for t in tunnels}
         tunnel = next((t for t in tunnels if t.key == self.node_vni and ports[t.name] == self.node_port), None)
         if tunnel is None:
@@ -660,25 +746,67 @@ class Fabric:
 
     # --- all pairs --------------------------------------------------------------------------
 
-    def _signature(self, scenario: Scenario, node: _Node) -> tuple:
-        """What the walk decides per node; nodes with equal signatures share a trace."""
+    def _probes(self, nodes: list[_Node], kind: str) -> tuple[list[tuple[int, int]], list[int]]:
+        """The nodes' pod probes or tunnel endpoints as sorted (version, integer) keys, with the node order."""
+        cache = self._probe_cache
+        if kind not in cache:
+            if kind == "pod":
+                values = [n.probe for n in nodes]
+            else:
+                values = [_ip_key(n.public_ip) if self.cni == "flannel" else n.ip_key for n in nodes]
+            order = sorted(range(len(values)), key=values.__getitem__)
+            cache[kind] = ([values[i] for i in order], order)
+        return cache[kind]
+
+    @cached_property
+    def _peer_addresses(self) -> dict[str, frozenset[str]]:
+        return {b.name: frozenset(p["address"] for p in b.peers) for b in self._birds.values()}
+
+    def _signatures(self, scenario: Scenario, nodes: list[_Node]) -> list[tuple]:
+        """What the walk decides for each node; nodes with equal signatures share a trace. Routes
+        are matched per prefix (each route paints the sorted node range it covers), not per node."""
         unit = self.units[scenario.active]
         table = self._table(unit, True)
-        pod = node.pod
-        entry = _lookup(table, pod, unit.rd)
-        if entry is None or entry.gw is not None:
-            return (id(entry), pod in node.pod_cidr, self._birds.get(node.name) is not None
-                    and entry is not None and str(entry.gw.ip) in {p["address"] for p in self._birds[node.name].peers})
-        tunnel = unit.tunnels.get(entry.interface or "")
-        if tunnel is None:
-            return (id(entry),)
-        by_mac, by_endpoint = self._fdb_tables(unit, tunnel)
-        record = by_mac.get(node.vtep_mac or "") if self.cni == "flannel" else by_endpoint.get(str(node.ip))
-        if record is None:
-            return (id(entry), None)
-        endpoint = _addr(record.endpoint)
-        under = _lookup(table, endpoint.ip, endpoint.rd)
-        return (id(entry), endpoint.rd, id(under), str(endpoint.ip) in (str(node.ip), node.public_ip))
+        pod_routes = _paint(table, unit.rd, *self._probes(nodes, "pod"))
+        underlay = _paint(table, unit.rd, *self._probes(nodes, "endpoint"))
+        peers = self._peer_addresses
+        flannel = self.cni == "flannel"
+        keys: list[tuple] = []
+        tables: dict[str, tuple[dict[str, FdbRecord], dict[str, FdbRecord]]] = {}
+        for node, r, u in zip(nodes, pod_routes, underlay):
+            entry = table[r] if r >= 0 else None
+            if entry is None or entry.gw is not None:
+                keys.append((r, entry is not None and entry.gw.text in peers.get(node.name, ())))
+                continue
+            tunnel = unit.tunnels.get(entry.interface or "")
+            if tunnel is None:
+                keys.append((r,))
+                continue
+            by_mac, by_endpoint = tables.get(tunnel.name) or tables.setdefault(tunnel.name, self._fdb_tables(unit, tunnel))
+            record = by_mac.get(node.vtep_mac or "") if flannel else by_endpoint.get(node.ip_text)
+            if record is None:
+                keys.append((r, None))
+                continue
+            endpoint = _addr(record.endpoint)
+            expected = node.public_ip if flannel else node.ip_text
+            keys.append((r, endpoint.rd, u) if endpoint.text == expected else (r, endpoint.text))
+        return keys
+
+
+def _paint(table: list[_RouteEntry], rd: int, keys: list[tuple[int, int]], order: list[int]) -> list[int]:
+    """The index in `table` of the longest-prefix route for each probe (-1: none): every route paints
+    the sorted probes it covers, shortest prefix first, so the longest one's paint stays."""
+    ids = [-1] * len(keys)
+    for index in range(len(table) - 1, -1, -1):
+        entry = table[index]
+        if entry.rd != rd:
+            continue
+        hostmask = ((1 << (32 if entry.version == 4 else 128)) - 1) ^ entry.mask
+        lo = bisect_left(keys, (entry.version, entry.net))
+        hi = bisect_right(keys, (entry.version, entry.net | hostmask))
+        for position in order[lo:hi]:
+            ids[position] = index
+    return ids
 
 
 @dataclass(frozen=True)
@@ -696,11 +824,11 @@ class Unreachable:
 
 def unreachable(fabric: Fabric) -> Iterator[Unreachable]:
     """Every (active unit, node group) whose walk is dropped, in topology order."""
+    nodes = [n for n in fabric.nodes if n.probe is not None]
     for scenario in fabric.scenarios():
         groups: dict[tuple, list[_Node]] = {}
-        for node in fabric.nodes:
-            if node.pod_cidr is not None:
-                groups.setdefault(fabric._signature(scenario, node), []).append(node)
+        for node, key in zip(nodes, fabric._signatures(scenario, nodes)):
+            groups.setdefault(key, []).append(node)
         for members in groups.values():
             trace = fabric.trace(scenario.active, members[0].pod)
             failure = trace.failure

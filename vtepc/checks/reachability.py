@@ -1,0 +1,46 @@
+"""Reachability: every BIG-IP unit (each unit of an HA pair as the active one) reaches every
+node's pod CIDR and the reply comes back, walked through the packet model in vtepc.reach.
+
+Runs last and only on a topology no other check refused: the model compiles the desired
+state, and a drop that an earlier error already explains would only repeat it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ..diagnostics import VtepcError, register_code
+from . import Context, Finding, check
+
+UNREACHABLE = register_code(
+    "VTEP1001", "error", "a BIG-IP cannot reach a node's pods, or the reply does not come back",
+    "`vtepc trace TOPOLOGY --from BIGIP --to NODE` walks the flow hop by hop",
+)
+
+_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def origin_path(origin: str) -> tuple[str | int, ...]:
+    """'bigips[0].tunnel.vni' -> ('bigips', 0, 'tunnel', 'vni'); a joined origin names its first path."""
+    first = origin.split(", ", 1)[0]
+    return tuple(name if name else int(index) for name, index in _PATH_PART.findall(first))
+
+
+@check(UNREACHABLE)
+def reachability(ctx: Context) -> Iterator[Finding]:
+    from ..reach import Fabric, unreachable
+
+    if ctx.errors_reported:
+        return
+    try:
+        fabric = Fabric.from_topology(ctx.topology)
+    except VtepcError:
+        return  # a compile problem the checks do not cover yet; build reports it
+    for found in unreachable(fabric):
+        hop = found.hop
+        more = f" and {len(found.nodes) - 1} more node(s)" if len(found.nodes) > 1 else ""
+        yield Finding(
+            UNREACHABLE, origin_path(hop.origin),
+            f"{found.scenario.label} -> pods on {found.nodes[0]}{more}: dropped at {hop.where} {hop.step}: {hop.decision}",
+            "trace (vtepc trace):\n" + found.trace.format_text().rstrip("\n"),
+        )
