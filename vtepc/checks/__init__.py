@@ -183,19 +183,20 @@ class RegisteredCheck:
     name: str
     codes: tuple[str, ...]
     run: CheckFn
+    after_others: bool = False  # runs once every other check has, whatever the import order
 
 
 CHECKS: list[RegisteredCheck] = []
 
 
-def check(*codes: str) -> Callable[[CheckFn], CheckFn]:
+def check(*codes: str, after_others: bool = False) -> Callable[[CheckFn], CheckFn]:
     """Register a check and the codes it may emit (each must be in diagnostics.CODES)."""
     for code in codes:
         if code not in CODES:
             raise ValueError(f"check code {code} is not registered")
 
     def decorate(fn: CheckFn) -> CheckFn:
-        CHECKS.append(RegisteredCheck(fn.__name__, codes, fn))
+        CHECKS.append(RegisteredCheck(fn.__name__, codes, fn, after_others))
         return fn
 
     return decorate
@@ -205,7 +206,7 @@ def run_checks(topology: Topology, document: Document, partial: Partial | None =
     _load_check_modules()
     ctx = Context(topology, document, partial)
     out: list[Diagnostic] = []
-    for registered in CHECKS:
+    for registered in sorted(CHECKS, key=lambda c: c.after_others):
         for finding in registered.run(ctx):
             if finding.code not in registered.codes:
                 raise AssertionError(f"{registered.name} emitted undeclared code {finding.code}")
@@ -227,4 +228,4 @@ def all_codes() -> list[str]:
 def _load_check_modules() -> None:
     # Importing registers the checks; the import order is the run order.
     from . import addressing, cilium, cis, flannel, ha, routing, services, syntax, versions  # noqa: F401
-    from . import reachability  # noqa: F401  (last: it runs only when nothing before it failed)
+    from . import reachability  # noqa: F401

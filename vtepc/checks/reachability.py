@@ -26,7 +26,7 @@ def origin_path(origin: str) -> tuple[str | int, ...]:
     return tuple(name if name else int(index) for name, index in _PATH_PART.findall(first))
 
 
-@check(UNREACHABLE)
+@check(UNREACHABLE, after_others=True)
 def reachability(ctx: Context) -> Iterator[Finding]:
     from ..reach import Fabric, unreachable
 
