@@ -128,3 +128,58 @@ def test_byte_mutations_only_produce_diagnostics(raw):
 def test_json_form_of_each_example_is_still_valid(name):
     # the mutation tests rely on JSON being read as the same YAML data
     assert validate_text(json.dumps(EXAMPLE_DATA[name])).ok
+
+
+# The packet model as an oracle: whatever validate accepts, every BIG-IP unit reaches every
+# node's pods and the reply returns. Mutations aim at the fields the datapath depends on.
+DATAPATH_EDITS = {
+    ("cluster", "ciliumVersion"): ["1.14.5", "1.15.1", "1.16.19", "1.18.7", "1.18.8", "1.19.1", "1.20.0"],
+    ("cluster", "ipFamilies"): [["ipv4"], ["ipv4", "ipv6"]],
+    ("cluster", "tunnelPort"): [4789, 8472, 6081, 9000],
+    ("cluster", "tunnelProtocol"): ["vxlan", "geneve"],
+    ("cluster", "l7Proxy"): [True, False],
+    ("bigips", 0, "tunnel", "vni"): [1, 2, 9],
+    ("bigips", 0, "tunnel", "profile"): ["vxlan", "fl-vxlan", "geneve", "vxlan-multipoint"],
+    ("bigips", 0, "tunnel", "floodingType"): ["multipoint", "none", "point-to-point", "replicator"],
+    ("bigips", 0, "tunnel", "selfIP"): ["10.1.6.34/24", "10.169.72.230/28", "10.0.0.5/24", "10.244.30.15/16"],
+    ("bigips", 0, "tunnel", "mac"): ["00:50:56:a0:7d:d8", "00:50:56:86:6b:28"],
+    ("bigips", 0, "routeDomain"): [0, 2],
+    ("bigips", 0, "staticFDB"): [True, False],
+    ("bigips", 0, "underlay", "gateway"): ["10.1.0.254", "10.1.0.253", "10.169.72.1"],
+    ("bgp", "peers"): [[{"name": "uplink0", "address": "10.1.0.253"}]],
+    ("cis",): [None],
+}
+
+
+@st.composite
+def datapath_topology(draw) -> str:
+    data = copy.deepcopy(EXAMPLE_DATA[draw(st.sampled_from(sorted(EXAMPLE_DATA)))])
+    for path in draw(st.lists(st.sampled_from(sorted(DATAPATH_EDITS, key=str)), min_size=1, max_size=3, unique=True)):
+        node = data
+        for part in path[:-1]:
+            if isinstance(node, dict) and part in node and isinstance(node[part], (dict, list)):
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                node = None
+                break
+        if node is None:
+            continue
+        value = draw(st.sampled_from(DATAPATH_EDITS[path]))
+        if value is None and isinstance(node, dict):
+            node.pop(path[-1], None)
+        elif isinstance(node, dict):
+            node[path[-1]] = copy.deepcopy(value)
+    return json.dumps(data, indent=1)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datapath_topology())
+def test_every_accepted_topology_is_fully_reachable(text):
+    from vtepc.reach import Fabric, unreachable
+
+    report = validate_text(text)
+    if report.ok:
+        fabric = Fabric.from_topology(report.topology)
+        assert [(u.scenario.label, u.hop) for u in unreachable(fabric)] == []
