@@ -257,3 +257,21 @@ def test_cli_trace_refuses_an_invalid_topology(tmp_path):
     result = runner.invoke(app, ["trace", str(bad), "--from", "bigip-1", "--to", "node1"])
     assert result.exit_code == 1
     assert "nothing traced" in result.output
+
+
+def test_cli_trace_on_a_snapshot_walks_the_observed_state(tmp_path):
+    from vtepc.live import ObservedState
+    from vtepc.snapshot import write_snapshot
+
+    desired = compile_desired_state(topology("cilium-vxlan"))
+    state = desired.bigips["bigip-1"]
+    # Observed: the device lost node1's FDB record (and the reader recorded no tunnel MAC).
+    observed = replace(state, vtep=None, items=tuple(o for o in state.items if not (isinstance(o, FdbRecord) and "10.169.72.239" in o.endpoint)))
+    write_snapshot(ObservedState({"bigip-1": observed}, desired.cluster), tmp_path / "snap", "cilium-vxlan")
+    args = ["trace", str(EXAMPLES / "cilium-vxlan.yaml"), "--from", "bigip-1", "--snapshot", str(tmp_path / "snap")]
+    assert runner.invoke(app, [*args, "--to", "node2"]).exit_code == 0
+    result = runner.invoke(app, [*args, "--to", "10.0.0.130"])
+    assert result.exit_code == 1, result.output
+    assert "no FDB record on flannel_vxlan has endpoint 10.169.72.239: the ARP request never reaches node1" in result.output
+    # the desired state still reaches it
+    assert runner.invoke(app, args[:4] + ["--to", "10.0.0.130"]).exit_code == 0
