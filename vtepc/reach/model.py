@@ -469,11 +469,12 @@ class Fabric:
         """One flow from the active unit `active` to `destination` (a pod address) and its reply."""
         scenario = self.scenario(active)
         pod = ipaddress.ip_address(destination)
+        node = self.node_of(pod)
         forward: list[Hop] = []
-        source = self._walk_forward(scenario, pod, self.node_of(pod), forward)
+        source = self._walk_forward(scenario, pod, node, forward)
         reply: list[Hop] = []
-        if forward[-1].status == OK and source is not None:
-            self._walk_reply(scenario, pod, self.node_of(pod), source, reply)
+        if forward[-1].status == OK and source is not None and node is not None:
+            self._walk_reply(scenario, pod, node, source, reply)
         return Trace(scenario.label, str(pod), tuple(forward), tuple(reply))
 
     def _walk_forward(self, scenario: Scenario, pod, node: _Node | None, hops: list[Hop]) -> SelfIp | None:
@@ -485,7 +486,7 @@ class Fabric:
             hops.append(Hop(unit.name, "route", f"no route to {pod} in route domain {unit.rd}", f"{unit.path}", DROP))
             return None
         if entry.gw is not None:
-            return self._forward_native(scenario, unit, table, entry, pod, node, hops)
+            return self._forward_native(unit, table, entry, pod, node, hops)
         tunnel = unit.tunnels.get(entry.interface or "")
         if tunnel is None:
             hops.append(Hop(unit.name, "route", f"{pod} matches {entry.what}, which leads to VLAN {entry.interface}, not a tunnel", entry.origin, DROP))
@@ -606,7 +607,7 @@ class Fabric:
             hops.append(Hop(node.name, "accept", f"flannel.1 udp/{port} VNI {tunnel.key}", f"{unit.path}.tunnel.vni"))
         return True
 
-    def _forward_native(self, scenario, unit, table, entry, pod, node, hops) -> SelfIp | None:
+    def _forward_native(self, unit: _Unit, table: list[_RouteEntry], entry: _RouteEntry, pod, node: _Node | None, hops: list[Hop]) -> SelfIp | None:
         gw = entry.gw
         hops.append(Hop(unit.name, "route", f"{pod} matches {entry.what}", entry.origin))
         via = _lookup(table, gw.ip, gw.rd)
