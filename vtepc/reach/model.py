@@ -473,8 +473,11 @@ class Fabric:
         forward: list[Hop] = []
         source = self._walk_forward(scenario, pod, node, forward)
         reply: list[Hop] = []
-        if forward[-1].status == OK and source is not None and node is not None:
-            self._walk_reply(scenario, pod, node, source, reply)
+        if forward[-1].status == OK and node is not None:
+            if source is None:
+                reply.append(Hop(scenario.active, "snat", "no self IP on the egress VLAN or tunnel to take the reply", self.units[scenario.active].path, UNKNOWN))
+            else:
+                self._walk_reply(scenario, pod, node, source, reply)
         return Trace(scenario.label, str(pod), tuple(forward), tuple(reply))
 
     def _walk_forward(self, scenario: Scenario, pod, node: _Node | None, hops: list[Hop]) -> SelfIp | None:
