@@ -46,3 +46,9 @@ def test_reachability_stays_quiet_when_another_check_already_failed():
 ])
 def test_origin_path(origin, path):
     assert origin_path(origin) == path
+
+
+def test_broken_release_stays_the_version_warning():
+    report = validate(CASES[0].broken_text().replace("00:50:56:86:6b:28", "00:50:56:a0:7d:d8").replace('"1.16.19"', '"1.19.1"'))
+    assert report.ok
+    assert [d.code for d in report.diagnostics] == ["VTEP605"]
