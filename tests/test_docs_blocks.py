@@ -43,7 +43,7 @@ MARKER = re.compile(r"<!--\s*docs-test:\s*([\w-]+)(.*?)-->")
 MARKERS = {"live", "ci", "manual", "expect"}
 FENCE = re.compile(r"^( {0,3})```(\w*)\n(.*?)^\1```\n", re.S | re.M)  # also indented in a list item
 EXAMPLE = re.compile(r"examples/([\w.-]+\.yaml)")
-OFFLINE = {"validate", "build", "graph", "manifests", "schema"}
+OFFLINE = {"validate", "build", "graph", "manifests", "schema", "trace"}
 ELIDED = ["..."]  # `nodes: [...]` in a fragment: as in the example
 
 
