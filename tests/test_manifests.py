@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 from tests.conftest import EXAMPLE_FILES, EXAMPLES, require_tool
 from vtepc import api
 from vtepc.build import write_tree
-from vtepc.cli.manifests import KUSTOMIZATION, manifest_stream
+from vtepc.build import KUSTOMIZATION, manifest_stream
 from vtepc.diagnostics import VtepcError
 
 

@@ -1,20 +1,123 @@
-"""The library API: everything the CLI does, as functions that return data and touch no disk.
+"""The library API: every command of the CLI, as functions that return data and print nothing.
 
     from vtepc import api
     report = api.validate("topology.yaml")
-    artifacts = api.build("topology.yaml")        # {relative path: text}
+    artifacts, report = api.build("topology.yaml")           # {relative path: text}
+    result = api.diff("topology.yaml", api.SnapshotSource("snap/"))   # a vtepc.diff.DiffResult
+    text = api.graph("topology.yaml", "mermaid")
+
+The CLI (vtepc.cli) and the GitHub Action only parse arguments, print these results and choose
+exit codes; everything a command decides lives here or below. Errors are typed (VtepcError,
+TopologyInvalid with every diagnostic); nothing here prints or exits.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 from .diagnostics import TopologyInvalid
 from .model import Topology
 from .validate import ValidationReport, validate_file, validate_text
 
+if TYPE_CHECKING:
+    from .diff import DiffResult
+    from .discover import DiscoveredFacts, Edit
+    from .live import HttpOptions, ObservedState, Progress, TlsOptions
+    from .state import DesiredState
+
+__all__ = [
+    "DiscoverResult",
+    "GitRefSource",
+    "LiveSource",
+    "SnapshotResult",
+    "SnapshotSource",
+    "Source",
+    "build",
+    "build_from_bytes",
+    "desired_state",
+    "diff",
+    "discover",
+    "graph",
+    "manifests",
+    "render",
+    "schema",
+    "snapshot",
+    "trace",
+    "validate",
+]
+
+
+# --- what a diff compares against ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveSource:
+    """The BIG-IPs (iControl REST) and the cluster (kubeconfig) as they are now."""
+
+    bigip_urls: Mapping[str, str] = field(default_factory=dict)  # BIG-IP name -> URL; default its managementURL
+    kubeconfig: Path | None = None
+    context: str | None = None
+    tls: "TlsOptions | None" = None  # BIG-IP TLS verification; None: the system's CAs
+    http: "HttpOptions | None" = None  # timeouts, bounds, plain-http opt-in; None: the readers' defaults
+    urls_from_ref: str | None = None  # take BIG-IP URLs from the topology at this git revision, refusing changed ones
+    progress: "Progress | None" = None  # hears one line per target as it is read
+
+    def bigip_urls_for(self, topology: Topology, topology_file: str | Path) -> Mapping[str, str]:
+        """--bigip first, then (with urls_from_ref) the URLs the base revision names, else managementURL."""
+        if self.urls_from_ref is None:
+            return self.bigip_urls
+        from .live import pinned_bigip_urls
+
+        return pinned_bigip_urls(topology, Path(topology_file), self.urls_from_ref, self.bigip_urls)
+
+    def tls_options(self) -> "TlsOptions":
+        from .live import TlsOptions
+
+        return self.tls if self.tls is not None else TlsOptions()
+
+    def http_options(self) -> "HttpOptions":
+        from .live import HttpOptions
+
+        return self.http if self.http is not None else HttpOptions()
+
+
+@dataclass(frozen=True)
+class SnapshotSource:
+    """State recorded earlier by `snapshot` (no device access)."""
+
+    directory: Path
+
+
+@dataclass(frozen=True)
+class GitRefSource:
+    """The same topology file at another git revision, compiled (no device access)."""
+
+    ref: str
+
+
+Source = Union[LiveSource, SnapshotSource, GitRefSource]
+
+
+# --- validate, build, render, manifests, graph ---------------------------------------------------
+
 
 def validate(path: str | Path) -> ValidationReport:
     return validate_file(path)
+
+
+def load(path: str | Path) -> Topology:
+    """The validated, defaults-resolved topology; raises TopologyInvalid with every diagnostic."""
+    from .validate import load_topology
+
+    return load_topology(path)
+
+
+def desired_state(path: str | Path) -> "DesiredState":
+    from .state import compile_desired_state
+
+    return compile_desired_state(load(path))
 
 
 def render(topology: Topology) -> dict[str, str]:
@@ -72,3 +175,139 @@ def trace(path: str | Path, source: str, destination: str, snapshot: str | Path 
         return position.line if position is not None else None
 
     return fabric.trace(source, fabric.resolve_destination(destination)).located(line_of)
+
+
+def manifests(path: str | Path) -> tuple[str, ValidationReport]:
+    """The Kubernetes side of a build as one multi-document YAML stream, and the validation report."""
+    from .build import manifest_stream
+
+    artifacts, report = build(path)
+    return manifest_stream(artifacts), report
+
+
+def schema() -> str:
+    """The topology JSON Schema generated from the model."""
+    from .jsonschema_export import topology_schema_text
+
+    return topology_schema_text()
+
+
+def graph(path: str | Path, format: str = "mermaid", max_nodes: int | None = None) -> str:
+    """The topology as a picture: mermaid, dot or svg text."""
+    from .graph import DEFAULT_MAX_NODES, render_graph
+
+    return render_graph(load(path), format, DEFAULT_MAX_NODES if max_nodes is None else max_nodes)
+
+
+# --- diff, snapshot, discover ---------------------------------------------------------------------
+
+
+def observed_state(path: str | Path, against: Source, desired: "DesiredState | None" = None) -> "ObservedState | DesiredState":
+    """The other side of a diff: live (strict: any unreadable target raises), recorded or at a git ref."""
+    if isinstance(against, GitRefSource):
+        from .diff.sources import desired_state_at_ref
+
+        return desired_state_at_ref(path, against.ref)
+    if isinstance(against, SnapshotSource):
+        from .snapshot import read_snapshot
+
+        return read_snapshot(against.directory)
+    from .live import read_observed_state
+
+    desired = desired if desired is not None else desired_state(path)
+    return read_observed_state(
+        desired.topology,
+        desired=desired,
+        bigip_urls=against.bigip_urls_for(desired.topology, path),
+        kubeconfig=against.kubeconfig,
+        context=against.context,
+        bigip_tls=against.tls_options(),
+        http=against.http_options(),
+        progress=against.progress,
+    )
+
+
+def diff(
+    path: str | Path,
+    against: Source | None = None,
+    *,
+    ignore_file: Path | None = None,
+    show_secrets: bool = False,
+) -> "DiffResult":
+    """Compare the topology's desired state with `against` (default: live); changes and follow-ups."""
+    from .diff import diff_states, load_ignore_rules
+
+    rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
+    desired = desired_state(path)
+    observed = observed_state(path, against if against is not None else LiveSource(), desired)
+    unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (a git ref) reads everything
+    return diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    observed: "ObservedState"
+    written: list[str]  # files written, the index included
+
+    @property
+    def targets(self) -> int:
+        return len(self.written) - 1
+
+
+def snapshot(path: str | Path, output: Path, live: LiveSource | None = None) -> SnapshotResult:
+    """Read every target and record it under `output`; nothing is written unless every target was read."""
+    from .live import read_observed_state
+    from .snapshot import write_snapshot
+
+    topology = load(path)
+    live = live or LiveSource()
+    observed = read_observed_state(
+        topology,
+        bigip_urls=live.bigip_urls_for(topology, path),
+        kubeconfig=live.kubeconfig,
+        context=live.context,
+        bigip_tls=live.tls_options(),
+        http=live.http_options(),
+        progress=live.progress,
+    )
+    return SnapshotResult(observed, write_snapshot(observed, output, topology.metadata.name))
+
+
+@dataclass(frozen=True)
+class DiscoverResult:
+    facts: "DiscoveredFacts"
+    before: str  # the topology text as read
+    edit: "Edit"  # the text with the discovered values, and one line per changed value
+    written: bool  # the file was replaced
+
+    def unified_diff(self, file: str) -> str:
+        from .discover import unified_diff
+
+        return unified_diff(self.before, self.edit.text, file)
+
+
+def discover(path: str | Path, live: LiveSource | None = None, *, prune: bool = False, write: bool = True) -> DiscoverResult:
+    """Fill in each BIG-IP's tunnel MAC and the cluster's nodes; the file keeps its comments and layout.
+
+    The edited text must still validate (DiscoverError otherwise); with write=False nothing is written.
+    """
+    from .discover import apply_facts, check_edited, discover_facts, write_in_place
+
+    topology = load(path)
+    live = live or LiveSource()
+    facts = discover_facts(
+        topology,
+        bigip_urls=live.bigip_urls_for(topology, path),
+        kubeconfig=live.kubeconfig,
+        context=live.context,
+        bigip_tls=live.tls_options(),
+        http=live.http_options(),
+        progress=live.progress,
+    )
+    before = Path(path).read_text(encoding="utf-8")
+    edit = apply_facts(before, facts, file=str(path), prune=prune)
+    if edit.changed:
+        check_edited(edit.text, str(path))
+    if edit.changed and write:
+        write_in_place(Path(path), edit.text)
+    return DiscoverResult(facts, before, edit, edit.changed and write)

@@ -95,3 +95,31 @@ def compare_tree(out_dir: Path, artifacts: dict[str, str], max_lines: int = 200)
         lines = lines[:max_lines] + [f"... ({len(lines) - max_lines} more diff lines)\n"]
     diff = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
     return TreeDifference(added, removed, changed, diff)
+
+
+KUSTOMIZATION = "kubernetes/kustomization.yaml"
+
+
+def manifest_stream(artifacts: dict[str, str]) -> str:
+    """The resources kubernetes/kustomization.yaml lists, in its order, as one multi-document stream.
+
+    The kustomization is the one list of what is applied, so Argo CD (this stream), Flux and
+    `kubectl apply -k` (the rendered directory) deploy the same objects; files beside it
+    that are not Kubernetes objects (Helm values) stay out.
+    """
+    from ruamel.yaml import YAML
+
+    from .diagnostics import VtepcError
+
+    if KUSTOMIZATION not in artifacts:
+        raise VtepcError(f"the build produced no {KUSTOMIZATION}: this topology has no Kubernetes manifests")
+    kustomization = YAML(typ="safe", pure=True).load(artifacts[KUSTOMIZATION]) or {}
+    documents = []
+    for resource in kustomization.get("resources") or []:
+        path = f"kubernetes/{resource}"
+        if path not in artifacts:
+            raise VtepcError(f"{KUSTOMIZATION} lists {resource}, which the build did not produce")
+        text = artifacts[path]
+        text = text[4:] if text.startswith("---\n") else text
+        documents.append(text if text.endswith("\n") else text + "\n")
+    return "---\n".join(documents)

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from ..api import LiveSource
 
 BIGIP = typer.Option([], "--bigip", metavar="NAME=URL", help="A BIG-IP's iControl REST URL (repeatable); default: its managementURL.")
 KUBECONFIG = typer.Option(None, "--kubeconfig", help="kubeconfig file, as kubectl picks it by default.")
@@ -30,32 +33,26 @@ MAX_PAGES = typer.Option(None, "--max-pages", min=1, metavar="N", help="Most pag
 
 def live_source(bigip: list[str], kubeconfig: Optional[Path], context: Optional[str], ca_bundle: Optional[Path], insecure: bool,
                 *, allow_insecure_http: bool = False, deadline: Optional[float] = None, max_response_mb: Optional[int] = None,
-                max_pages: Optional[int] = None, timeout: Optional[float] = None) -> dict[str, Any]:
-    """Keyword arguments for vtepc.live.read_observed_state / vtepc.discover.discover_facts."""
+                max_pages: Optional[int] = None, timeout: Optional[float] = None, urls_from_ref: Optional[str] = None) -> "LiveSource":
+    """The live side the flags name, for vtepc.api.diff / snapshot / discover."""
     import dataclasses
 
+    from ..api import LiveSource
     from ..live.http import MIB, HttpOptions, TlsOptions
 
     bounds = {"timeout": timeout, "deadline": deadline, "max_pages": max_pages,
               "max_response_bytes": max_response_mb * MIB if max_response_mb else None}
     http = dataclasses.replace(HttpOptions(allow_insecure_http=allow_insecure_http),
                                **{key: value for key, value in bounds.items() if value is not None})
-    return {
-        "bigip_urls": parse_bigip_urls(bigip),
-        "kubeconfig": kubeconfig,
-        "context": context,
-        "bigip_tls": TlsOptions(ca_file=ca_bundle, insecure=insecure),
-        "http": http,
-        "progress": progress_printer(),
-    }
-
-
-def pin_urls(source: dict[str, Any], topology: Any, topology_file: Path, urls_from_ref: Optional[str]) -> None:
-    """--urls-from-ref: replace source["bigip_urls"] with the URLs the base revision names (refusing others)."""
-    if urls_from_ref is not None:
-        from ..live import pinned_bigip_urls
-
-        source["bigip_urls"] = pinned_bigip_urls(topology, topology_file, urls_from_ref, source["bigip_urls"])
+    return LiveSource(
+        bigip_urls=parse_bigip_urls(bigip),
+        kubeconfig=kubeconfig,
+        context=context,
+        tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
+        http=http,
+        urls_from_ref=urls_from_ref,
+        progress=progress_printer(),
+    )
 
 
 def progress_printer() -> Optional[Callable[[str, bool], None]]:

@@ -64,10 +64,9 @@ def diff(
     topology element that causes it; then the follow-up actions. Exit 0 no changes,
     2 changes, 1 error (terraform plan -detailed-exitcode).
     """
+    from .. import api
     from ..diagnostics import TopologyInvalid, VtepcError
-    from ..diff import diff_states, format_json, format_markdown, format_text, load_ignore_rules
-    from ..state import compile_desired_state
-    from ..validate import load_topology
+    from ..diff import format_json, format_markdown, format_text
     from .output import format_text as format_diagnostics
     from .output import summary
 
@@ -82,27 +81,17 @@ def diff(
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
         if (snapshot is not None or against_ref is not None) and live_options:
             raise VtepcError(f"{', '.join(live_options)} only apply to live state, not with {'--snapshot' if snapshot else '--against-ref'}")
-        live_source = _live_options.live_source(
-            bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http, deadline=deadline,
-            max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout)
-        rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
-        desired = compile_desired_state(load_topology(topology))
+        against: api.Source
         if against_ref is not None:
-            from ..diff.sources import desired_state_at_ref
-
-            observed = desired_state_at_ref(topology, against_ref)
+            against = api.GitRefSource(against_ref)
         elif snapshot is not None:
-            from ..snapshot import read_snapshot
-
-            observed = read_snapshot(snapshot)
+            against = api.SnapshotSource(snapshot)
         else:
-            from ..live import read_observed_state
-
-            _live_options.pin_urls(live_source, desired.topology, topology, urls_from_ref)
-            # strict (the default): any target that cannot be read raises, so no partial diff is ever shown.
-            observed = read_observed_state(desired.topology, desired=desired, **live_source)
-        unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (--against-ref) reads everything
-        result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
+            # strict: any target that cannot be read raises, so no partial diff is ever shown.
+            against = _live_options.live_source(
+                bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http, deadline=deadline,
+                max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout, urls_from_ref=urls_from_ref)
+        result = api.diff(topology, against, ignore_file=ignore_file, show_secrets=show_secrets)
     except TopologyInvalid as exc:
         typer.echo(format_diagnostics(exc.diagnostics), err=True)
         _fail(f"{exc.diagnostics[0].file if exc.diagnostics else topology}: invalid: {summary(exc.diagnostics)}", output_format)

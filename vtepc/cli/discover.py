@@ -34,29 +34,21 @@ def discover(
     change. Credentials come from the environment (VTEPC_BIGIP_USERNAME / VTEPC_BIGIP_PASSWORD,
     or per device VTEPC_BIGIP_<NAME>_...) and the kubeconfig. Exit 0 ok, 1 error.
     """
-    from ..discover import apply_facts, check_edited, discover_facts, unified_diff, write_in_place
-    from ..validate import load_topology
+    from .. import api
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "nothing discovered"):
-        loaded = load_topology(topology)
         source = live_source(bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http,
-                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout)
-        _live_options.pin_urls(source, loaded, topology, urls_from_ref)
-        facts = discover_facts(loaded, **source)
-        text = topology.read_text(encoding="utf-8")
-        edit = apply_facts(text, facts, file=str(topology), prune=prune)
-        if edit.changed:
-            check_edited(edit.text, str(topology))
-        if edit.changed and not dry_run:
-            write_in_place(topology, edit.text)
-    for note in facts.notes:
+                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout,
+                             urls_from_ref=urls_from_ref)
+        result = api.discover(topology, source, prune=prune, write=not dry_run)
+    for note in result.facts.notes:
         typer.echo(f"note: {note}", err=True)
     if dry_run:
-        typer.echo(unified_diff(text, edit.text, str(topology)), nl=False)
-    for change in edit.changes:
+        typer.echo(result.unified_diff(str(topology)), nl=False)
+    for change in result.edit.changes:
         typer.echo(change, err=True)
-    if not edit.changed:
+    if not result.edit.changed:
         typer.echo(f"{topology} is up to date", err=True)
     elif not dry_run:
-        typer.echo(f"updated {topology}: {len(edit.changes)} value(s)", err=True)
+        typer.echo(f"updated {topology}: {len(result.edit.changes)} value(s)", err=True)

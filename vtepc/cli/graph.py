@@ -25,10 +25,9 @@ def graph(
 
     Exit 0 ok, 1 invalid topology (the errors go to stderr).
     """
-    from ..graph import render_graph
-    from ..validate import load_topology
+    from .. import api
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "no graph printed"):
-        resolved = load_topology(topology)
-    typer.echo(render_graph(resolved, format.value, max_nodes), nl=False)
+        text = api.graph(topology, format.value, max_nodes)
+    typer.echo(text, nl=False)

@@ -12,6 +12,6 @@ def schema() -> None:
 
     Exit 0.
     """
-    from ..jsonschema_export import topology_schema_text
+    from .. import api
 
-    typer.echo(topology_schema_text(), nl=False)
+    typer.echo(api.schema(), nl=False)

@@ -33,18 +33,14 @@ def snapshot(
     per device VTEPC_BIGIP_<NAME>_...) and the kubeconfig; secrets are stripped from the files.
     Exit 0 ok, 1 error (nothing is written unless every target was read).
     """
-    from ..live import read_observed_state
-    from ..snapshot import write_snapshot
-    from ..validate import load_topology
+    from .. import api
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "nothing recorded"):
-        loaded = load_topology(topology)
         source = live_source(bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http,
-                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout)
-        _live_options.pin_urls(source, loaded, topology, urls_from_ref)
-        observed = read_observed_state(loaded, **source)
-        written = write_snapshot(observed, output, loaded.metadata.name)
-    for kind, why in sorted(observed.unread_kinds.items()):
+                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout,
+                             urls_from_ref=urls_from_ref)
+        result = api.snapshot(topology, output, source)
+    for kind, why in sorted(result.observed.unread_kinds.items()):
         typer.echo(f"note: {kind} not recorded: {why}", err=True)
-    typer.echo(f"recorded {len(written) - 1} target(s) to {output}", err=True)
+    typer.echo(f"recorded {result.targets} target(s) to {output}", err=True)

@@ -1,0 +1,49 @@
+"""vtepc.api covers every CLI command and returns data; the CLI only prints it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vtepc import api
+from vtepc.cli import app
+from vtepc.live import ObservedState
+from vtepc.snapshot import write_snapshot
+from vtepc.state.bigip import BigipState
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_every_cli_command_has_an_api_function():
+    commands = {command.name or command.callback.__name__ for command in app.registered_commands}
+    assert commands, "no CLI commands registered"
+    missing = sorted(name for name in commands if not callable(getattr(api, name, None)))
+    assert not missing, f"CLI commands without a vtepc.api function: {missing}"
+    assert set(commands) <= set(api.__all__)
+
+
+@pytest.mark.parametrize("example", ["flannel.yaml", "cilium-vxlan.yaml"])
+def test_diff_against_a_snapshot_of_the_desired_state_is_empty(tmp_path, example):
+    desired = api.desired_state(EXAMPLES / example)
+    write_snapshot(ObservedState(desired.bigips, desired.cluster), tmp_path / "snap", desired.topology.metadata.name)
+    result = api.diff(EXAMPLES / example, api.SnapshotSource(tmp_path / "snap"))
+    assert not result.has_changes
+
+
+def test_diff_against_an_emptied_snapshot_lists_changes(tmp_path):
+    desired = api.desired_state(EXAMPLES / "flannel.yaml")
+    empty = {name: BigipState(name=name) for name in desired.bigips}
+    write_snapshot(ObservedState(empty, desired.cluster), tmp_path / "snap", desired.topology.metadata.name)
+    assert api.diff(EXAMPLES / "flannel.yaml", api.SnapshotSource(tmp_path / "snap")).has_changes
+
+
+@pytest.mark.parametrize(("command", "function"), [
+    (["graph", str(EXAMPLES / "flannel.yaml"), "-f", "dot"], lambda: api.graph(EXAMPLES / "flannel.yaml", "dot")),
+    (["manifests", str(EXAMPLES / "flannel.yaml")], lambda: api.manifests(EXAMPLES / "flannel.yaml")[0]),
+    (["schema"], api.schema),
+])
+def test_cli_prints_what_the_api_returns(command, function):
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == function()
