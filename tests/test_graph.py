@@ -9,7 +9,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tests.conftest import EXAMPLE_FILES, EXAMPLES, require_tool
-from vtepc.graph import MARGIN, MAX_ROW_WIDTH, Box, Edge, Graph, Group, to_dot, to_mermaid, to_svg, topology_graph
+from vtepc.graph import MARGIN, MAX_ROW_WIDTH, Box, Edge, Graph, Group, state_graph, to_dot, to_mermaid, to_svg, topology_graph
+from vtepc.state import compile_desired_state
+from vtepc.state.bigip import LOCAL_ONLY, Route, SelfIp, Tunnel
 from vtepc.validate import load_topology, validate_text
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -91,10 +93,12 @@ def test_ha_example_shows_what_the_seed_diagram_shows():
     for label in (
         "BIG-IP bigip-1",
         "BIG-IP bigip-2",
-        "underlay external self IP 10.169.72.34/24",
+        "external self IP 10.169.72.34/24",
         "tunnel flannel_vxlan vxlan udp/8472",
         "VNI 2 profile fl-vxlan flooding multipoint",
-        "tunnel self IP 10.1.6.34/24",
+        "flannel_vxlan self IP 10.1.6.34/24",
+        "external self IP 10.169.72.40/24 floating (traffic-group-1)",
+        "route 10.0.0.0/16 via tunnel flannel_vxlan",
         "VTEP CIDR 10.1.6.0/24",
         "VtepMAC 00:50:56:a0:7d:d8",
         "HA pair traffic-group-1, floating 10.169.72.40/24",
@@ -215,3 +219,44 @@ def test_cli_rejects_an_invalid_topology(tmp_path):
     done = _vtepc("graph", str(bad))
     assert done.returncode == 1 and done.stdout == ""
     assert "10.169.72.999" in done.stderr
+
+
+_ADDRESS_LINE = re.compile(r"^(?P<vlan>\S+) self IP (?P<address>\S+)(?: floating \((?P<group>[^)]+)\))?$")
+_ROUTE_LINE = re.compile(r"^route (?P<network>\S+) via (?:tunnel (?P<interface>\S+)|(?P<gw>\S+))$")
+_TUNNEL_LINE = re.compile(r"^VNI (?P<key>\d+) profile (?P<profile>\S+)")
+
+
+def _without_rd(address: str | None) -> str | None:
+    return None if address is None else re.sub(r"%\d+", "", address)
+
+
+@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_routes_tunnels_and_addresses_drawn_are_those_of_the_state(example):
+    """The picture and the build can never disagree: each BIG-IP box lists exactly its compiled objects."""
+    state = compile_desired_state(load_topology(example))
+    graph = state_graph(state)
+    boxes = {b.title.removeprefix("BIG-IP "): b for b in graph.boxes if b.tier == 1 and b.title.startswith("BIG-IP ")}
+    assert set(boxes) == set(state.bigips)
+    for name, bigip in state.bigips.items():
+        lines = boxes[name].lines
+        drawn_addresses = {(m["vlan"], m["address"], m["group"] or LOCAL_ONLY) for m in map(_ADDRESS_LINE.match, lines) if m}
+        drawn_routes = {(m["network"], m["gw"], m["interface"]) for m in map(_ROUTE_LINE.match, lines) if m}
+        drawn_tunnels = {(int(m["key"]), m["profile"]) for m in map(_TUNNEL_LINE.match, lines) if m}
+        objects = bigip.objects()
+        assert drawn_addresses == {(o.vlan, _without_rd(o.address), o.traffic_group) for o in objects if isinstance(o, SelfIp)}
+        assert drawn_routes == {(_without_rd(o.network), _without_rd(o.gw), o.interface) for o in objects if isinstance(o, Route)}
+        assert drawn_tunnels == {(o.key, o.profile) for o in objects if isinstance(o, Tunnel)}
+        tunnel_edges = {e.label for e in graph.edges if e.source == boxes[name].id and "VNI" in e.label}
+        assert {label.split(" VNI ")[1] for label in tunnel_edges} == {str(o.key) for o in objects if isinstance(o, Tunnel)}
+
+
+def test_tunnel_routing_with_an_underlay_gateway_draws_the_route_through_the_tunnel():
+    """Bug fix: the graph drew `route <podCIDR> via <gateway>` while the build routes through the tunnel."""
+    text = (EXAMPLES / "cilium-vxlan.yaml").read_text()
+    marker = "      selfIP: 10.169.72.34/24\n"
+    assert marker in text
+    report = validate_text(text.replace(marker, marker + "      gateway: 10.169.72.1\n", 1))
+    assert report.topology is not None, [d.format_text() for d in report.errors]
+    lines = topology_graph(report.topology).box("bigip0").lines
+    assert "route 10.0.0.0/16 via tunnel flannel_vxlan" in lines
+    assert not any("via 10.169.72.1" in line for line in lines)

@@ -13,8 +13,20 @@ from dataclasses import dataclass
 from typing import Sequence, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
-from .addresses import parse_interface
 from .model import Bigip, Topology
+from .state import DesiredState
+from .state.bigip import (
+    BUILTIN_GENEVE,
+    BUILTIN_GENEVE_PORT,
+    BUILTIN_VXLAN_PORT,
+    LOCAL_ONLY,
+    BigipState,
+    GeneveProfile,
+    Route,
+    SelfIp,
+    Tunnel,
+    VxlanProfile,
+)
 
 DEFAULT_MAX_NODES = 20
 
@@ -70,32 +82,60 @@ def _more_box(box_id: str, hidden: int, what: str, tier: int) -> Box:
     return Box(box_id, f"... {hidden} more {what}", ("not drawn; see the topology file",), tier)
 
 
-def _bigip_lines(topology: Topology, bigip: Bigip) -> tuple[str, ...]:
-    cluster = topology.cluster
-    lines = [f"underlay {bigip.underlay.vlan} self IP {bigip.underlay.self_ip}"]
-    if bigip.route_domain:
-        lines.append(f"route domain {bigip.route_domain}")
-    tunnel = bigip.tunnel
-    if tunnel is not None and cluster.routing == "tunnel":
-        lines.append(f"tunnel {tunnel.name} {cluster.tunnel_protocol} udp/{cluster.tunnel_port}")
-        lines.append(f"VNI {tunnel.vni} profile {tunnel.profile} flooding {tunnel.flooding_type}")
-        lines.append(f"tunnel self IP {tunnel.self_ip}")
-        tunnel_interface = parse_interface(tunnel.self_ip)
-        if cluster.cni == "cilium" and tunnel_interface is not None:
-            lines.append(f"VTEP CIDR {tunnel_interface.network}")
-        lines.append(f"VtepMAC {tunnel.mac or 'unknown (vtepc discover)'}")
-    if bigip.underlay.gateway:
-        lines.append(f"route {cluster.pod_cidr} via {bigip.underlay.gateway}")
-    if bigip.ha is not None:
-        floating = bigip.ha.floating_underlay_ip
-        if bigip.ha.floating_tunnel_ip:
-            floating += f", {bigip.ha.floating_tunnel_ip}"
-        lines.append(f"floating {floating}")
+def _plain(address: str) -> str:
+    """An address as drawn: the route domain shows once per BIG-IP, not on every address."""
+    address, _, suffix = address.partition("%")
+    return address + suffix[suffix.index("/"):] if "/" in suffix else address
+
+
+def _bigip_lines(topology: Topology, bigip: Bigip, state: BigipState) -> tuple[str, ...]:
+    """What the build configures on this BIG-IP, read from its compiled state (never re-derived)."""
+    lines = []
+    if state.route_domain:
+        lines.append(f"route domain {state.route_domain}")
+    objects = state.objects()
+    profiles = {o.name: o for o in objects if isinstance(o, (VxlanProfile, GeneveProfile))}
+    for tunnel in (o for o in objects if isinstance(o, Tunnel)):
+        protocol, port = _tunnel_protocol(state, tunnel)
+        lines.append(f"tunnel {tunnel.name} {protocol} udp/{port}")
+        profile = profiles.get(tunnel.profile)
+        flooding = f" flooding {profile.flooding_type}" if isinstance(profile, VxlanProfile) else ""
+        lines.append(f"VNI {tunnel.key} profile {tunnel.profile}{flooding}")
+        lines.append(f"tunnel local address {_plain(tunnel.local_address)}")
+    for self_ip in sorted((o for o in objects if isinstance(o, SelfIp)), key=lambda o: (o.traffic_group != LOCAL_ONLY, o.name)):
+        floating = "" if self_ip.traffic_group == LOCAL_ONLY else f" floating ({self_ip.traffic_group})"
+        lines.append(f"{self_ip.vlan} self IP {_plain(self_ip.address)}{floating}")
+    if state.vtep is not None:
+        if topology.cluster.cni == "cilium":
+            lines.append(f"VTEP CIDR {state.vtep.cidr}")
+        lines.append(f"VtepMAC {state.vtep.mac or 'unknown (vtepc discover)'}")
+    for route in (o for o in objects if isinstance(o, Route)):
+        lines.append(f"route {_plain(route.network)} via {_plain(route.gw) if route.gw else f'tunnel {route.interface}'}")
     return tuple(lines)
+
+
+def _tunnel_protocol(state: BigipState, tunnel: Tunnel) -> tuple[str, int]:
+    """(vxlan or geneve, UDP port) of a tunnel: its own profile object, else the built-in profile it names."""
+    profile = next((o for o in state.objects() if isinstance(o, (VxlanProfile, GeneveProfile)) and o.name == tunnel.profile), None)
+    if profile is not None:
+        return ("geneve" if isinstance(profile, GeneveProfile) else "vxlan"), profile.port
+    return ("geneve", BUILTIN_GENEVE_PORT) if tunnel.profile == BUILTIN_GENEVE else ("vxlan", BUILTIN_VXLAN_PORT)
+
+
+def _tunnel_label(state: BigipState, tunnel: Tunnel) -> str:
+    return f"{_tunnel_protocol(state, tunnel)[0]} VNI {tunnel.key}"
 
 
 def topology_graph(topology: Topology, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
     """The picture of a validated, defaults-resolved topology; lists longer than max_nodes are cut."""
+    from .state import compile_desired_state
+
+    return state_graph(compile_desired_state(topology), max_nodes)
+
+
+def state_graph(state: DesiredState, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
+    """The picture of a desired state: every route, tunnel and address drawn is one the build configures."""
+    topology = state.topology
     cluster = topology.cluster
     native = cluster.routing == "native"
     boxes: list[Box] = []
@@ -129,7 +169,7 @@ def topology_graph(topology: Topology, max_nodes: int = DEFAULT_MAX_NODES) -> Gr
     for index, bigip in ordered:
         box_id = f"bigip{index}"
         bigip_box_ids[bigip.name] = box_id
-        boxes.append(Box(box_id, f"BIG-IP {bigip.name}", _bigip_lines(topology, bigip), TIER_BIGIP))
+        boxes.append(Box(box_id, f"BIG-IP {bigip.name}", _bigip_lines(topology, bigip, state.bigips[bigip.name]), TIER_BIGIP))
     for number, (traffic_group, floating) in enumerate(ha_keys):
         members = tuple(bigip_box_ids[b.name] for b in shown_bigips if ha_key(b) == (traffic_group, floating))
         groups.append(Group(f"ha{number}", f"HA pair {traffic_group}, floating {floating}", members))
@@ -165,14 +205,18 @@ def topology_graph(topology: Topology, max_nodes: int = DEFAULT_MAX_NODES) -> Gr
 
     for bigip in shown_bigips:
         source = bigip_box_ids[bigip.name]
-        if native:
-            gateway = bigip.underlay.gateway
+        bigip_state = state.bigips[bigip.name]
+        objects = bigip_state.objects()
+        for tunnel in (o for o in objects if isinstance(o, Tunnel)):
+            edges.append(Edge(source, "cluster", _tunnel_label(bigip_state, tunnel)))
+        for route in (o for o in objects if isinstance(o, Route) and o.gw is not None):
+            gateway = _plain(route.gw or "")
             if gateway in peer_by_address:
-                edges.append(Edge(source, peer_by_address[gateway], f"route {cluster.pod_cidr}"))
+                edges.append(Edge(source, peer_by_address[gateway], f"route {_plain(route.network)}"))
             else:
-                edges.append(Edge(source, "cluster", f"route via {gateway}" if gateway else "underlay"))
-        elif bigip.tunnel is not None:
-            edges.append(Edge(source, "cluster", f"{cluster.tunnel_protocol} VNI {bigip.tunnel.vni}"))
+                edges.append(Edge(source, "cluster", f"route via {gateway}"))
+        if not any(isinstance(o, (Tunnel, Route)) for o in objects):
+            edges.append(Edge(source, "cluster", "underlay"))
 
     nodes, hidden_nodes = _capped(cluster.nodes, max_nodes)
     node_ids: list[str] = []
