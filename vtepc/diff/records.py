@@ -90,8 +90,13 @@ class DiffResult:
 
 
 class StateSide(Protocol):
-    bigips: Mapping[str, Any]
-    cluster: Any
+    """What diff_states compares: a DesiredState, an ObservedState (read-only attributes of either)."""
+
+    @property
+    def bigips(self) -> Mapping[str, Any]: ...
+
+    @property
+    def cluster(self) -> Any: ...
 
 
 def target_label(kind: str, name: str) -> str:
