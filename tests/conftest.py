@@ -53,3 +53,26 @@ def pytest_addoption(parser):
 @pytest.fixture
 def update_goldens(request) -> bool:
     return bool(request.config.getoption("--update-goldens"))
+
+
+# The `fast` selection (`pytest -m fast`) for the inner loop: no subprocesses, no emulated
+# devices, no oracles, no network. These modules start processes (the CLI in a child, git,
+# bird, kubectl, helm, graphviz, mypy, ruff), serve emulated BIG-IP/Kubernetes APIs on local
+# sockets, or run hypothesis' long property searches, so they stay out of it; every other test
+# is fast. The full suite (scripts/test.sh) still runs everything.
+NOT_FAST_MODULES = frozenset({
+    "test_action", "test_action_pr", "test_build", "test_cli_validate", "test_discover",
+    "test_e2e_diff_live", "test_e2e_diff_ref", "test_gitops", "test_graph", "test_live_bigip", "test_live_credentials_leak", "test_live_kube",
+    "test_manifests", "test_oracle_bird", "test_oracle_f5", "test_oracle_helm", "test_oracle_k8s",
+    "test_outdir", "test_properties", "test_quality", "test_snapshot", "test_spec_example",
+})
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fast: no subprocess, emulator, oracle or network (pytest -m fast, under 20 s)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rpartition(".")[2] not in NOT_FAST_MODULES and item.get_closest_marker("oracle") is None:
+            item.add_marker(pytest.mark.fast)

@@ -1,6 +1,6 @@
 import pytest
 
-from .checks_support import Case, assert_case, case_id, example, validate
+from .checks_support import Case, assert_case, case_id, validate
 
 FLOAT_UNDERLAY = "floatingUnderlayIP: 10.169.72.40/24"
 FLOAT_TUNNEL = "floatingTunnelIP: 10.1.6.40/24"

@@ -22,9 +22,9 @@ NEW_NODE = ("node-joined", "10.169.72.250", "10.0.99.0/24")
 STALE_MAC = "0a:0a:0a:a9:48:63"
 
 
-def _diff(emulated: Emulated, example: str, certificates, *extra: str):
+def _diff(emulated: Emulated, example: str, certs, *extra: str):
     args = ["diff", str(EXAMPLES / f"{example}.yaml"), *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig),
-            "--ca-bundle", str(certificates.ca), *extra]
+            "--ca-bundle", str(certs.ca), *extra]
     return runner.invoke(app, args)
 
 

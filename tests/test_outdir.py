@@ -264,7 +264,7 @@ def test_swap_killed_at_every_step_leaves_a_complete_tree_and_the_next_run_recov
             out.symlink_to(real)
         write_old(out)
         assert _tree(real) == old
-        code = _in_child(lambda: write_new(out), kill_at=step, atomic=atomic)
+        code = _in_child(lambda out=out: write_new(out), kill_at=step, atomic=atomic)
         if code == 0:
             assert _tree(real) == new and sorted(real.parent.iterdir()) == [real]
             break

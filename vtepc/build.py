@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from . import __version__
@@ -50,7 +51,7 @@ def read_tree(out_dir: Path) -> dict[str, str]:
     return tree
 
 
-def _manifest_listing(manifest: dict) -> dict[str, str]:
+def _manifest_listing(manifest: dict[str, Any]) -> dict[str, str]:
     if manifest["format_version"] != MANIFEST_FORMAT_VERSION:
         raise ValueError(f"format_version {manifest['format_version']!r}")
     return {artifact["path"]: artifact["sha256"] for artifact in manifest["artifacts"]}

@@ -429,7 +429,7 @@ def _layout(graph: Graph) -> tuple[dict[str, _Rect], dict[str, _Rect], float, fl
     canvas_w = max(content_width, _text_width(graph.title)) + 2 * MARGIN
     box_rects: dict[str, _Rect] = {}
     group_rects: dict[str, _Rect] = {}
-    y = MARGIN + LINE_HEIGHT * 2
+    y: float = MARGIN + LINE_HEIGHT * 2
     for box_w, box_h, rows in planned:
         for row in rows:
             row_w = sum(w for _, w, _ in row) + GAP * (len(row) - 1)
