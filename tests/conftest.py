@@ -63,7 +63,7 @@ def update_goldens(request) -> bool:
 NOT_FAST_MODULES = frozenset({
     "test_action", "test_action_pr", "test_build", "test_cli_validate", "test_discover",
     "test_e2e_diff_live", "test_e2e_diff_ref", "test_gitops", "test_graph", "test_live_bigip", "test_live_credentials_leak", "test_live_kube",
-    "test_manifests", "test_oracle_bird", "test_oracle_f5", "test_oracle_helm", "test_oracle_k8s",
+    "test_manifests", "test_object_kinds", "test_oracle_bird", "test_oracle_f5", "test_oracle_helm", "test_oracle_k8s",
     "test_outdir", "test_properties", "test_quality", "test_snapshot", "test_spec_example",
 })
 
