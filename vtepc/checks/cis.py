@@ -93,7 +93,7 @@ def cis_tunnels(ctx: Context) -> Iterator[Finding]:
             yield Finding(ROUTE_DOMAIN_FDB, ("bigips", i, "routeDomain"),
                           f"BIG-IP '{bigip.name}' is in route domain {bigip.route_domain}, but CIS would write {what} "
                           "without %RD")
-        elif ctx.is_flannel and cis_tunnel(topo, i) is None and not (has_cis and topo.cis.pool_member_type == "nodeport"):
+        elif ctx.is_flannel and cis_tunnel(topo, i) is None and not (has_cis and topo.cis is not None and topo.cis.pool_member_type == "nodeport"):
             # (nodeport pools send to node IPs, not through the tunnel: VTEP806 says so.)
             why = ("there is no cis section" if topo.cis is None
                    else "it has no managementURL, so no CIS runs for it" if bigip.management_url is None
