@@ -1,0 +1,61 @@
+"""docs/architecture.md stays true where the code can check it."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+PACKAGE = ROOT / "vtepc"
+
+
+def test_every_module_and_package_of_vtepc_is_listed():
+    listed = set(re.findall(r"`(vtepc/[\w/]+?(?:\.py|/))`", PAGE))
+    top = {f"vtepc/{p.name}" for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+    top |= {f"vtepc/{p.name}/" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert top - listed == set(), "describe these in docs/architecture.md"
+    assert {path for path in listed if not (ROOT / path).exists()} == set(), "docs/architecture.md names files that do not exist"
+
+
+def _imports(path: Path) -> set[str]:
+    """The vtepc modules a file imports (relative imports resolved), at any depth in the file."""
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(node.level - 1):
+                base = base.rpartition(".")[0]
+            target = (f"{base}.{node.module}" if node.module else base) if node.level else (node.module or "")
+            found |= {target} | {f"{target}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name == "vtepc" or name.startswith("vtepc.")}
+
+
+def test_only_the_cli_reaches_the_cli_and_renderers_read_no_live_state():
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(ROOT).as_posix()
+        imports = _imports(path)
+        if not relative.startswith("vtepc/cli/") and relative != "vtepc/__main__.py":
+            assert not any(name.startswith("vtepc.cli") for name in imports), f"{relative} imports the CLI"
+        if relative.startswith(("vtepc/render/", "vtepc/state/")):
+            bad = sorted(name for name in imports if name.startswith(("vtepc.live", "vtepc.diff", "vtepc.snapshot", "vtepc.api")))
+            assert not bad, f"{relative} imports {bad}: the compiler and renderers depend on the topology and state only"
+
+
+def test_the_flow_names_every_api_command():
+    from vtepc import api
+
+    commands = re.search(r"one function per command \(([^)]*)\)", PAGE.replace("\n      ", " "))
+    assert commands, "the flow lists the api commands"
+    named = {name.strip() for name in commands.group(1).split(",")}
+    assert named == {name for name in api.__all__ if callable(getattr(api, name)) and name in _cli_commands()}
+
+
+def _cli_commands() -> set[str]:
+    from vtepc.cli import app
+
+    return {command.name or command.callback.__name__ for command in app.registered_commands}
