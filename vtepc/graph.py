@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Sequence, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
+from . import facts
+from .addresses import IPAddress
 from .model import Bigip, Topology
 from .state import DesiredState
 from .state.bigip import (
@@ -148,15 +150,14 @@ def state_graph(state: DesiredState, max_nodes: int = DEFAULT_MAX_NODES) -> Grap
         vips.append(f"... {hidden_services} more services")
     boxes.append(Box("client", "Client", tuple(vips), TIER_CLIENT))
 
-    # HA units sharing a traffic group and floating address are drawn side by side in one group.
+    # The units of an HA pair (vtepc.facts: the floating underlay address they share) are drawn
+    # side by side in one group.
     shown_bigips, hidden_bigips = _capped(topology.bigips, max_nodes)
-    ha_keys: list[tuple[str, str]] = []
-    for bigip in shown_bigips:
-        if bigip.ha is not None and (bigip.ha.traffic_group, bigip.ha.floating_underlay_ip) not in ha_keys:
-            ha_keys.append((bigip.ha.traffic_group, bigip.ha.floating_underlay_ip))
+    pair_of = facts.pair_of(topology)
+    index_of = {bigip.name: index for index, bigip in enumerate(topology.bigips)}
 
-    def ha_key(bigip: Bigip) -> tuple[str, str] | None:
-        return (bigip.ha.traffic_group, bigip.ha.floating_underlay_ip) if bigip.ha else None
+    def ha_key(bigip: Bigip) -> IPAddress | None:
+        return pair_of.get(index_of[bigip.name])
 
     ordered: list[tuple[int, Bigip]] = []
     for index, bigip in enumerate(shown_bigips):
@@ -170,21 +171,26 @@ def state_graph(state: DesiredState, max_nodes: int = DEFAULT_MAX_NODES) -> Grap
         box_id = f"bigip{index}"
         bigip_box_ids[bigip.name] = box_id
         boxes.append(Box(box_id, f"BIG-IP {bigip.name}", _bigip_lines(topology, bigip, state.bigips[bigip.name]), TIER_BIGIP))
-    for number, (traffic_group, floating) in enumerate(ha_keys):
-        members = tuple(bigip_box_ids[b.name] for b in shown_bigips if ha_key(b) == (traffic_group, floating))
-        groups.append(Group(f"ha{number}", f"HA pair {traffic_group}, floating {floating}", members))
+    ha_keys = list(dict.fromkeys(key for b in shown_bigips if (key := ha_key(b)) is not None))
+    for number, key in enumerate(ha_keys):
+        pair = [b for b in shown_bigips if ha_key(b) == key]
+        ha = pair[0].ha
+        assert ha is not None  # a BIG-IP in a pair has `ha`
+        title = f"HA pair {ha.traffic_group}, floating {ha.floating_underlay_ip}"
+        groups.append(Group(f"ha{number}", title, tuple(bigip_box_ids[b.name] for b in pair)))
     if hidden_bigips:
         boxes.append(_more_box("bigips_more", hidden_bigips, "BIG-IPs", TIER_BIGIP))
 
     # The client reaches each HA pair as one unit, and each other BIG-IP that serves a VIP.
     client_targets: dict[str, list[str]] = {}
+    shown_services = set(map(id, services))
     for bigip in shown_bigips:
         group_id = next((g.id for g in groups if bigip_box_ids[bigip.name] in g.members), None)
         target = group_id or bigip_box_ids[bigip.name]
         labels = client_targets.setdefault(target, [])
-        for service in services:
+        for service in facts.services_for_bigip(topology, bigip.name):
             vip = f"{service.virtual_address}:{service.virtual_port}"
-            if service.bigip in (None, bigip.name) and vip not in labels:
+            if id(service) in shown_services and vip not in labels:
                 labels.append(vip)
     for target, labels in client_targets.items():
         label = "VIP " + ", ".join(labels[:3]) + (" ..." if len(labels) > 3 else "") if labels else ""

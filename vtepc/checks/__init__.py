@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
+from .. import facts
 from ..addresses import IPAddress, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
 from ..diagnostics import CODES, Diagnostic, Path
 from ..loader import Document
@@ -106,19 +107,11 @@ class Context:
     @cached_property
     def pair_of(self) -> dict[int, IPAddress]:
         """BIG-IP index -> its HA pair's key, the floating underlay address it shares with its peers."""
-        pairs = {}
-        for i, bigip in enumerate(self.topology.bigips):
-            floating = self.interface(bigip.ha.floating_underlay_ip) if bigip.ha is not None else None
-            if floating is not None:
-                pairs[i] = floating.ip
-        return pairs
+        return facts.pair_of(self.topology)
 
     @cached_property
     def pair_members(self) -> dict[IPAddress, list[int]]:
-        members: dict[IPAddress, list[int]] = {}
-        for i, key in self.pair_of.items():
-            members.setdefault(key, []).append(i)
-        return members
+        return facts.ha_pairs(self.topology)
 
     def same_pair(self, a: int, b: int) -> bool:
         key = self.pair_of.get(a)

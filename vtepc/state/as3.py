@@ -13,7 +13,6 @@ ConfigMap kubernetes/as3-<service>.yaml):
       (JSON) under a CIS ConfigMap's data.template.
 
     as3_tenant(topology, service) -> str     the tenant of one service (one tenant per service)
-    services_for_bigip(topology, name)       the services that target one BIG-IP (bigip unset = every one)
     application_name(service), pool_name(service)
     service_discovery_labels(service, tenant) -> {label: value} for the Kubernetes Service, so
       CIS fills the pool with the Service's pod endpoints.
@@ -65,10 +64,6 @@ def as3_tenant(topology: "Topology", service: "Service") -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return f"{name[: TENANT_MAX - 9]}_{digest}"
-
-
-def services_for_bigip(topology: "Topology", bigip_name: str) -> list["Service"]:
-    return [s for s in topology.services if s.bigip is None or s.bigip == bigip_name]
 
 
 def application_name(service: "Service") -> str:

@@ -304,7 +304,8 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[li
 
 def compile_bigip(topology: "Topology", index: int) -> BigipState:
     """The desired state of topology.bigips[index]; the topology has its defaults resolved."""
-    from .as3 import as3_declaration, services_for_bigip
+    from ..facts import services_for_bigip
+    from .as3 import as3_declaration
 
     bigip = topology.bigips[index]
     path = f"bigips[{index}]"

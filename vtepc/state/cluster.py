@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from ..cilium_versions import ChartSetting, parse_cilium_version, routing_settings
 from ..diagnostics import VtepcError
-from .as3 import as3_declaration, as3_tenant, service_discovery_labels, services_for_bigip
+from ..facts import services_for_bigip
+from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 
 if TYPE_CHECKING:
     from ..model import Cis, Topology
