@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 SCHEMA_ID = "https://vtepc.dev/schemas/topology.schema.json"
 
 
-def topology_schema() -> dict:
+def topology_schema() -> dict[str, Any]:
     from .model import Topology
 
     schema = Topology.model_json_schema(by_alias=True, mode="validation")

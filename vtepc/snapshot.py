@@ -43,7 +43,7 @@ def strip_secrets(value: Any) -> Any:
     return scrub_value(value, STRIPPED)
 
 
-def _strip_state(state: dict) -> dict:
+def _strip_state(state: dict[str, Any]) -> dict[str, Any]:
     """A state's JSON with secrets stripped from its objects' free-form fields.
 
     The objects' own field names are vtepc's schema, not data: `credentials_secret` names a
@@ -58,7 +58,7 @@ def _strip_state(state: dict) -> dict:
     return stripped
 
 
-def _dumps(document: dict) -> str:
+def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -87,7 +87,7 @@ def snapshot_files(observed: ObservedState, topology_name: str) -> dict[str, str
     return files
 
 
-def _snapshot_listing(index: dict) -> dict[str, None]:
+def _snapshot_listing(index: dict[str, Any]) -> dict[str, None]:
     targets = index["targets"]
     if not isinstance(targets, list):
         raise TypeError("targets is not a list")
@@ -109,7 +109,7 @@ def write_snapshot(observed: ObservedState, directory: Path, topology_name: str)
     return sorted(files)
 
 
-def _load(path: Path) -> dict:
+def _load(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -138,7 +138,7 @@ def read_snapshot(directory: Path) -> ObservedState:
         raise SnapshotError(f"{directory / INDEX}: targets is not a list of file names")
     if not isinstance(unread, dict):
         raise SnapshotError(f"{directory / INDEX}: unread_kinds is not a mapping")
-    bigips: dict = {}
+    bigips: dict[str, Any] = {}
     cluster = None
     for relative in targets:
         if relative == INDEX:

@@ -6,7 +6,7 @@ sorted and stable. Output paths are built only from validated names.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
     from ..state import DesiredState
@@ -35,7 +35,7 @@ def index_renderer(name: str) -> Callable[[IndexFn], IndexFn]:
     return decorate
 
 
-def _register(registry: dict, name: str, fn: Callable) -> None:
+def _register(registry: dict[str, Any], name: str, fn: Callable[..., Mapping[str, str]]) -> None:
     if name in RENDERERS or name in INDEXES:
         raise ValueError(f"renderer {name} registered twice")
     registry[name] = fn
