@@ -5,7 +5,6 @@ the deadline, with no credential in it.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

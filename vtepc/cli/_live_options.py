@@ -35,15 +35,19 @@ def live_source(bigip: list[str], kubeconfig: Optional[Path], context: Optional[
                 *, allow_insecure_http: bool = False, deadline: Optional[float] = None, max_response_mb: Optional[int] = None,
                 max_pages: Optional[int] = None, timeout: Optional[float] = None, urls_from_ref: Optional[str] = None) -> "LiveSource":
     """The live side the flags name, for vtepc.api.diff / snapshot / discover."""
-    import dataclasses
-
     from ..api import LiveSource
     from ..live.http import MIB, HttpOptions, TlsOptions
 
-    bounds = {"timeout": timeout, "deadline": deadline, "max_pages": max_pages,
-              "max_response_bytes": max_response_mb * MIB if max_response_mb else None}
-    http = dataclasses.replace(HttpOptions(allow_insecure_http=allow_insecure_http),
-                               **{key: value for key, value in bounds.items() if value is not None})
+    defaults = HttpOptions()
+    http = HttpOptions(
+        timeout=defaults.timeout if timeout is None else timeout,
+        deadline=defaults.deadline if deadline is None else deadline,
+        attempts=defaults.attempts,
+        backoff=defaults.backoff,
+        max_response_bytes=max_response_mb * MIB if max_response_mb else defaults.max_response_bytes,
+        max_pages=defaults.max_pages if max_pages is None else max_pages,
+        allow_insecure_http=allow_insecure_http,
+    )
     return LiveSource(
         bigip_urls=parse_bigip_urls(bigip),
         kubeconfig=kubeconfig,
