@@ -25,8 +25,8 @@ def check_codes_markdown(codes: Iterable[Code], checks: Iterable[RegisteredCheck
     emitters: dict[str, list[str]] = {}
     for registered in checks:
         area = registered.run.__module__.rsplit(".", 1)[-1]
-        for code in registered.codes:
-            emitters.setdefault(code, []).append(f"`{area}.{registered.name}`")
+        for emitted in registered.codes:
+            emitters.setdefault(emitted, []).append(f"`{area}.{registered.name}`")
     codes = sorted(codes, key=lambda c: c.code)
     out = [
         GENERATED_NOTICE,

@@ -1,12 +1,17 @@
 """validate: YAML -> typed, defaults-resolved topology -> every check, all problems at once."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, TopologyInvalid, sort_key
 from .loader import Document, load_file, load_text
 from .model import Topology
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ def validate_document(document: Document) -> ValidationReport:
     return ValidationReport(document.file, diagnostics, topology, document)
 
 
-def _checks_on_valid_part(document: Document, exc: Exception) -> list[Diagnostic]:
+def _checks_on_valid_part(document: Document, exc: "ValidationError") -> list[Diagnostic]:
     from pydantic import ValidationError
 
     from .checks import Partial, run_checks
@@ -71,7 +76,7 @@ def _checks_on_valid_part(document: Document, exc: Exception) -> list[Diagnostic
     return run_checks(topology, document, partial)
 
 
-def _report_from(load) -> ValidationReport:
+def _report_from(load: Callable[[], Document]) -> ValidationReport:
     try:
         document = load()
     except TopologyInvalid as exc:

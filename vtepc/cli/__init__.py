@@ -1,6 +1,7 @@
 """Command-line interface: a thin layer over the library. Only this package prints or exits."""
 import os
 import re
+from typing import Any
 
 import typer
 
@@ -25,7 +26,7 @@ USAGE_ERROR_EXIT = 1
 COMPLETE_VAR = "_VTEPC_COMPLETE"
 
 
-def _click_exception(name: str) -> type[Exception]:
+def _click_exception(name: str) -> Any:  # click.UsageError / click.ClickException (show(), exit_code)
     # Typer >= 0.29 vendors click (typer._click) while older releases use click itself; the
     # public typer.BadParameter derives from whichever UsageError/ClickException is in use.
     return next(base for base in typer.BadParameter.__mro__ if base.__name__ == name)
