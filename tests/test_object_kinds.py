@@ -76,7 +76,7 @@ def test_emulator_and_live_reader_round_trip_every_kind():
     state = _state()
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.load_state(state)
-        session = BigipSession(BIGIP, emulator.url, BigipCredentials(USERNAME, PASSWORD), TlsOptions(), HttpOptions(timeout=5), sleep=no_sleep)
+        session = BigipSession(BIGIP, emulator.url, BigipCredentials(USERNAME, PASSWORD), TlsOptions(), HttpOptions(timeout=5, allow_insecure_http=True), sleep=no_sleep)
         live = read_bigip_state(session, state)
     assert {type(obj) for obj in live.objects()} == set(SAMPLES)
     assert live.objects() == state.objects()
