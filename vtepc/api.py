@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .diff import DiffResult
     from .discover import DiscoveredFacts, Edit
     from .live import HttpOptions, ObservedState, Progress, TlsOptions
+    from .reach.model import Trace
     from .state import DesiredState
 
 __all__ = [
@@ -146,7 +147,7 @@ def build(path: str | Path) -> tuple[dict[str, str], ValidationReport]:
     return build_from_bytes(source, str(path))
 
 
-def trace(path: str | Path, source: str, destination: str, snapshot: str | Path | None = None):
+def trace(path: str | Path, source: str, destination: str, snapshot: str | Path | None = None) -> "Trace":
     """One flow from BIG-IP `source` to `destination` (a pod address or a node name) and its reply,
     walked through the packet model (vtepc.reach) over the desired state, or over the state a
     snapshot recorded. Raises TopologyInvalid for errors other than the reachability check's own."""
