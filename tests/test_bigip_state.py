@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from ruamel.yaml import YAML
@@ -51,9 +52,10 @@ def test_seed_000_tmsh_has_the_seeds_values():
     artifacts, _ = api.build(EXAMPLES / "cilium-vxlan.yaml")
     tmsh = artifacts["bigip/bigip-1/network.tmsh"]
     lines = tmsh.splitlines()
-    assert "tmsh create net tunnels vxlan fl-vxlan port 8472 flooding-type multipoint" in lines
+    # The profile is named as DO names it (<tunnel>_vxlan), so network.tmsh and the DO declaration agree.
+    assert "tmsh create net tunnels vxlan flannel_vxlan_vxlan port 8472 flooding-type multipoint" in lines
     tunnel = next(line for line in lines if line.startswith("tmsh create net tunnels tunnel "))
-    assert " key 2 " in tunnel and " local-address 10.169.72.34 " in tunnel and " profile fl-vxlan " in tunnel
+    assert " key 2 " in tunnel and " local-address 10.169.72.34 " in tunnel and " profile flannel_vxlan_vxlan " in tunnel
     assert "tmsh create net self vtepc-tunnel address 10.1.6.34/24 allow-service default vlan flannel_vxlan" in lines
     assert "tmsh create net route vtepc-pods network 10.0.0.0/16 interface flannel_vxlan" in lines
     assert "    0a:0a:0a:a9:48:ef { endpoint 10.169.72.239%0 } \\" in lines
@@ -89,18 +91,39 @@ def test_cilium_vxlan_vtep_entry_and_fdb():
     assert records["0a:0a:0a:a9:48:ef"].origin == "cluster.nodes[0]"
 
 
-def test_ha_floating_addresses_secondary_address_and_configsync():
+def test_ha_is_a_config_synced_tunnel_on_the_floating_address():
+    """F5's synced-tunnel design: floating local-address, no per-unit secondary-address (config
+    sync would copy one unit's to the other), tunnel config sync on. Fails on 09d71d9, which
+    disabled iptunnel.configsync and gave the synced tunnel each unit's secondary-address."""
     state = _states(_data("cilium-vxlan-ha"))["bigip-2"]
     tunnel = _one(state, Tunnel)
-    assert (tunnel.local_address, tunnel.secondary_address, tunnel.traffic_group) == ("10.169.72.40%0", "10.169.72.36%0", "traffic-group-1")
+    assert (tunnel.local_address, tunnel.secondary_address, tunnel.traffic_group) == ("10.169.72.40%0", None, "traffic-group-1")
     assert _one(state, SelfIp, "vtepc-underlay-floating").traffic_group == "traffic-group-1"
     assert _one(state, SelfIp, "vtepc-tunnel-floating").address == "10.1.6.40%0/24"
     assert _one(state, SelfIp, "vtepc-tunnel").traffic_group == "traffic-group-local-only"
-    assert _one(state, SysDb) == SysDb("iptunnel.configsync", "disable")
+    assert _one(state, SysDb) == SysDb("iptunnel.configsync", "enable")
     assert state.vtep.endpoint == "10.169.72.40"
-    tmsh = _artifacts(_data("cilium-vxlan-ha"))["bigip/bigip-2/network.tmsh"]
-    assert "secondary-address 10.169.72.36 traffic-group traffic-group-1" in tmsh
-    assert tmsh.index("modify sys db iptunnel.configsync value disable") < tmsh.index("create net tunnels tunnel")
+    artifacts = _artifacts(_data("cilium-vxlan-ha"))
+    tmsh = artifacts["bigip/bigip-2/network.tmsh"]
+    assert "secondary-address" not in tmsh and "secondaryAddress" not in artifacts["bigip/bigip-2/declarative-onboarding.json"]
+    assert "local-address 10.169.72.40 remote-address any traffic-group traffic-group-1" in tmsh
+    assert tmsh.index("modify sys db iptunnel.configsync value enable") < tmsh.index("create net tunnels tunnel")
+    assert "the tunnel is up on the active unit only and moves with the traffic group" in tmsh
+    assert "run only its own\n# (non-floating) self IPs, which config sync does not carry: vtepc-tunnel, vtepc-underlay." in tmsh
+
+
+def test_underlay_self_ips_allow_only_the_tunnel_port():
+    """Port lockdown: not F5's "Allow Default" list (ssh, https, snmp, ... on the node-facing
+    network), only the tunnel's UDP port; nothing for native routing. Fails on 09d71d9 (default)."""
+    vxlan = _states(_data("cilium-vxlan-ha"))["bigip-1"]
+    assert {s.allow_service for s in vxlan.of_kind(SelfIp) if s.vlan == "external"} == {("udp:8472",)}
+    geneve = _states(_data("cilium-geneve"))["bigip-1"]
+    assert _one(geneve, SelfIp, "vtepc-underlay").allow_service == ("udp:6081",)
+    native = _states(_data("cilium-native-bgp"))["bigip-1"]
+    assert _one(native, SelfIp, "vtepc-underlay").allow_service == ()
+    artifacts = _artifacts(_data("cilium-vxlan"))
+    assert "allow-service replace-all-with { udp:8472 } vlan external" in artifacts["bigip/bigip-1/network.tmsh"]
+    assert '"udp:8472"' in artifacts["bigip/bigip-1/declarative-onboarding.json"]
 
 
 def test_geneve_uses_builtin_profile_and_remote_any():
@@ -110,24 +133,36 @@ def test_geneve_uses_builtin_profile_and_remote_any():
     assert (tunnel.profile, tunnel.remote_address, tunnel.key) == ("geneve", "any", 2)
 
 
-def test_geneve_custom_port_creates_own_profile():
+def test_geneve_custom_port_creates_own_profile_and_no_do_declaration():
+    """DO's geneve Tunnel always uses the built-in profile (port 6081): tmsh creates the port's
+    profile, and no DO declaration (which would set up port 6081) is written. Fails on 09d71d9,
+    whose DO declaration set up the built-in port."""
     data = _data("cilium-geneve")
     data["cluster"]["tunnelPort"] = 6082
     state = _states(data)["bigip-1"]
     profile = _one(state, GeneveProfile)
-    assert (profile.name, profile.port) == ("cilium_geneve-geneve", 6082)
-    assert _one(state, Tunnel).profile == "cilium_geneve-geneve"
+    assert (profile.name, profile.port) == ("cilium_geneve_geneve", 6082)
+    assert _one(state, Tunnel).profile == "cilium_geneve_geneve"
     artifacts = _artifacts(data)
-    assert "tmsh create net tunnels geneve cilium_geneve-geneve port 6082" in artifacts["bigip/bigip-1/network.tmsh"]
-    assert "the geneve port" in artifacts["bigip/bigip-1/declarative-onboarding.json"]
+    tmsh = artifacts["bigip/bigip-1/network.tmsh"]
+    assert "tmsh create net tunnels geneve cilium_geneve_geneve port 6082" in tmsh
+    assert "bigip/bigip-1/declarative-onboarding.json" not in artifacts
+    assert "# No declarative-onboarding.json for this BIG-IP: a DO geneve Tunnel always uses the built-in geneve profile" in tmsh
 
 
-def test_builtin_vxlan_profile_is_not_recreated():
+@pytest.mark.parametrize("profile", [None, "vxlan", "vxlan-multipoint"])
+def test_a_cilium_vxlan_tunnel_never_uses_a_builtin_profile(profile):
+    """The built-in `vxlan` floods multicast: every VXLAN tunnel gets its own profile, named as
+    DO names it, flooding stated. Fails on 09d71d9, which reused `vxlan` at port 4789."""
     data = _data("cilium-vxlan")
     data["cluster"]["tunnelPort"] = 4789
-    data["bigips"][0]["tunnel"]["profile"] = "vxlan"
+    if profile:
+        data["bigips"][0]["tunnel"]["profile"] = profile
     state = _states(data)["bigip-1"]
-    assert not state.of_kind(VxlanProfile) and _one(state, Tunnel).profile == "vxlan"
+    assert _one(state, VxlanProfile) == VxlanProfile("flannel_vxlan_vxlan", 4789, "multipoint")
+    assert _one(state, Tunnel).profile == "flannel_vxlan_vxlan"
+    tunnel = json.loads(_artifacts(data)["bigip/bigip-1/declarative-onboarding.json"])["Common"]["flannel_vxlan"]
+    assert (tunnel["tunnelType"], tunnel["port"], tunnel["floodingType"]) == ("vxlan", 4789, "multipoint")
 
 
 def test_flannel_key_flooding_allow_none_public_ip_and_no_route():

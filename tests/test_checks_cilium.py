@@ -90,4 +90,4 @@ def test_geneve_on_another_port_validates_and_builds_its_own_profile():
     report = validate(text)
     assert report.ok, [d.format_text() for d in report.diagnostics]
     tmsh = render(report.topology)["bigip/bigip-1/network.tmsh"]
-    assert "tmsh create net tunnels geneve cilium_geneve-geneve port 7081" in tmsh
+    assert "tmsh create net tunnels geneve cilium_geneve_geneve port 7081" in tmsh

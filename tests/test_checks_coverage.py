@@ -3,6 +3,7 @@ from vtepc.checks import CHECKS, all_codes
 
 from . import (
     test_checks_addressing,
+    test_checks_bigip,
     test_checks_cilium,
     test_checks_cis,
     test_checks_flannel,
@@ -19,6 +20,7 @@ from .test_validate_all_at_once import SCHEMA_CASES
 CASE_MODULES = [
     test_checks_syntax, test_checks_addressing, test_checks_cilium, test_checks_flannel,
     test_checks_routing, test_checks_versions, test_checks_ha, test_checks_services, test_checks_cis, test_checks_reachability,
+    test_checks_bigip,
 ]
 
 

@@ -95,7 +95,7 @@ def test_ha_example_shows_what_the_seed_diagram_shows():
         "BIG-IP bigip-2",
         "external self IP 10.169.72.34/24",
         "tunnel flannel_vxlan vxlan udp/8472",
-        "VNI 2 profile fl-vxlan flooding multipoint",
+        "VNI 2 profile flannel_vxlan_vxlan flooding multipoint",
         "flannel_vxlan self IP 10.1.6.34/24",
         "external self IP 10.169.72.40/24 floating (traffic-group-1)",
         "route 10.0.0.0/16 via tunnel flannel_vxlan",

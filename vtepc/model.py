@@ -32,8 +32,12 @@ FLANNEL_VNI = 1
 VXLAN_PORT = 8472
 GENEVE_PORT = 6081
 DEFAULT_TUNNEL_NAME = "flannel_vxlan"
-DEFAULT_VXLAN_PROFILE = "fl-vxlan"
 GENEVE_BUILTIN_PROFILE = "geneve"
+
+
+def default_vxlan_profile(tunnel_name: str) -> str:
+    """The VXLAN profile's name when the topology gives none: the name DO gives it, `<tunnel>_vxlan`."""
+    return f"{tunnel_name}_vxlan"
 
 
 class _Model(BaseModel):
@@ -86,9 +90,15 @@ class Underlay(_Model):
 
 class Tunnel(_Model):
     name: str = Field(DEFAULT_TUNNEL_NAME, json_schema_extra=F5_NAME.json_schema())
-    profile: str | None = Field(None, description="[fl-vxlan]; geneve uses the built-in geneve profile", json_schema_extra=F5_NAME.json_schema())
+    profile: str | None = Field(
+        None,
+        description="[<name>_vxlan, the name DO gives it; a built-in vxlan profile is never used, it floods multicast]; "
+        "geneve uses the built-in geneve profile",
+        json_schema_extra=F5_NAME.json_schema(),
+    )
     vni: int | None = Field(None, ge=0, le=16777215, description="[2 for cilium, 1 for flannel]")
-    flooding_type: Literal["multipoint", "none", "point-to-point", "replicator"] | None = Field(
+    # BIG-IP's VXLAN flooding types, nothing else (DO network.schema.json Tunnel floodingType; REST listings).
+    flooding_type: Literal["none", "multicast", "multipoint", "replicator"] | None = Field(
         None, alias="floodingType", description="[multipoint for cilium, none for flannel]"
     )
     self_ip: str = Field(alias="selfIP", description="address/prefix on the tunnel")
@@ -187,7 +197,7 @@ def resolve_defaults(topology: Topology) -> Topology:
         if tunnel is not None:
             updates = {}
             if tunnel.profile is None:
-                updates["profile"] = GENEVE_BUILTIN_PROFILE if geneve else DEFAULT_VXLAN_PROFILE
+                updates["profile"] = GENEVE_BUILTIN_PROFILE if geneve else default_vxlan_profile(tunnel.name)
             if tunnel.vni is None:
                 updates["vni"] = (vtep_vni(cluster) or CILIUM_VNI) if is_cilium else FLANNEL_VNI
             if tunnel.flooding_type is None:

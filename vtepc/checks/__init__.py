@@ -220,5 +220,5 @@ def all_codes() -> list[str]:
 
 def _load_check_modules() -> None:
     # Importing registers the checks; the import order is the run order.
-    from . import addressing, cilium, cis, flannel, ha, routing, services, syntax, versions  # noqa: F401
+    from . import addressing, bigip, cilium, cis, flannel, ha, routing, services, syntax, versions  # noqa: F401
     from . import reachability  # noqa: F401

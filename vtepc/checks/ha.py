@@ -1,9 +1,16 @@
-"""HA pairs: floating self IPs that move with a traffic group between the units.
+"""HA pairs: F5's design for a config-synced tunnel on a floating local address.
 
-BIG-IPs with the same ha.floatingUnderlayIP form a pair: the floating address is the
-tunnel's local-address (the one VTEP endpoint Cilium sees) and each unit's own self IP
-its secondary-address, so both must sit in the same subnet (F5: floating self IPs share
-the VLAN and subnet of the units' non-floating self IPs).
+BIG-IPs with the same ha.floatingUnderlayIP form a pair. BIG-IP config-syncs tunnels by default,
+which requires a tunnel's local-address to be a floating self IP (TMOS "Configuring Network
+Virtualization Tunnels", HA section, quoted in F5's HA guide linked from seed 001); vtepc makes
+the floating underlay address the local-address, so the pair is one VTEP endpoint, and the
+tunnel, its profile, route and FDB records are one config-synced set, up on the active unit only.
+On failover the floating addresses and the tunnel move with the traffic group; each unit keeps
+its own (non-floating) underlay and tunnel self IPs, which must sit in the floating addresses'
+subnets (F5: floating self IPs share the VLAN and subnet of the units' non-floating self IPs).
+Because the synced objects are one set, both units must declare them alike (VTEP704). Cilium
+keeps one MAC per VTEP: after a failover pods reach the new active unit only if its tunnel has
+the MAC Cilium was given (VTEP707).
 """
 from __future__ import annotations
 
@@ -28,7 +35,8 @@ FLOATING_IS_UNIT_ADDRESS = register_code(
 )
 PAIR_DISAGREES = register_code(
     "VTEP704", "error", "HA pair members disagree",
-    "give both units of the pair the same ha section (trafficGroup, floatingUnderlayIP, floatingTunnelIP)",
+    "give both units of the pair the same ha section (trafficGroup, floatingUnderlayIP, floatingTunnelIP), routeDomain "
+    "and tunnel settings (name, vni, profile, floodingType): config sync keeps one tunnel for the pair",
 )
 NO_FLOATING_TUNNEL_IP = register_code(
     "VTEP705", "warning", "HA without a floating tunnel IP",
@@ -122,16 +130,28 @@ def pair_agreement(ctx: Context) -> Iterator[Finding]:
             bigip = bigips[i]
             for path, mine, theirs in (
                 (("ha", "trafficGroup"), bigip.ha.traffic_group, first.ha.traffic_group),
+                (("routeDomain",), bigip.route_domain, first.route_domain),
+                *_synced_tunnel_settings(bigip, first),
                 (("ha", "floatingTunnelIP"), _normalized(ctx, bigip.ha.floating_tunnel_ip),
                  _normalized(ctx, first.ha.floating_tunnel_ip)),
                 (("tunnel", "selfIP"), _tunnel_subnet(ctx, bigip), _tunnel_subnet(ctx, first)),
             ):
                 if mine != theirs:
-                    what = "tunnel subnet" if path[0] == "tunnel" else f"ha.{path[1]}"
+                    what = "tunnel subnet" if path == ("tunnel", "selfIP") else ".".join(path)
                     yield Finding(
                         PAIR_DISAGREES, ("bigips", i) + (path if mine is not None else path[:1]),
                         f"BIG-IP '{bigip.name}' {what} is {mine}, but its pair member '{first.name}' has {theirs}",
                     )
+
+
+def _synced_tunnel_settings(bigip, first) -> list[tuple[tuple, object, object]]:
+    """The tunnel's settings, which config sync makes one for both units."""
+    if bigip.tunnel is None or first.tunnel is None:
+        return []
+    return [
+        (("tunnel", key), getattr(bigip.tunnel, attribute), getattr(first.tunnel, attribute))
+        for key, attribute in (("name", "name"), ("vni", "vni"), ("profile", "profile"), ("floodingType", "flooding_type"))
+    ]
 
 
 def _normalized(ctx: Context, text: str | None):

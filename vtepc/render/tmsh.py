@@ -28,6 +28,7 @@ from ..state.bigip import (
     Tunnel,
     VxlanProfile,
     display_address,
+    do_gaps,
 )
 from ..text import one_line
 from . import renderer
@@ -92,8 +93,6 @@ def _tunnel(obj: Tunnel) -> Command:
         "create", "net", "tunnels", "tunnel", obj.name, "key", obj.key, "profile", obj.profile,
         "local-address", display_address(obj.local_address), "remote-address", obj.remote_address,
     ]
-    if obj.secondary_address:
-        words += ["secondary-address", display_address(obj.secondary_address)]
     if obj.traffic_group:
         words += ["traffic-group", obj.traffic_group]
     return _tmsh(*words)
@@ -138,12 +137,12 @@ def network_commands(state: BigipState) -> list[tuple[str, list[Command]]]:
     fdb = sorted(state.of_kind(FdbRecord), key=lambda r: r.name)
     sections = [
         (
-            "Keep tunnels out of config sync: each unit has its own secondary-address.",
+            "Tunnels are config-synced (the BIG-IP default, needed by the HA design above).",
             [_tmsh("modify", "sys", "db", d.name, "value", d.value) for d in state.of_kind(SysDb)],
         ),
         ("Underlay self IPs (on the VLAN that faces the nodes).", [_self_ip(s) for s in selfs if s.vlan not in tunnel_names]),
         (
-            "Tunnel profile (a built-in profile is used as is and not created here).",
+            "Tunnel profile of its own (the built-in vxlan profile floods multicast; the built-in geneve one keeps port 6081).",
             [_tmsh("create", "net", "tunnels", "vxlan", p.name, "port", p.port, "flooding-type", p.flooding_type) for p in state.of_kind(VxlanProfile)]
             + [_tmsh("create", "net", "tunnels", "geneve", p.name, "port", p.port) for p in state.of_kind(GeneveProfile)],
         ),
@@ -176,10 +175,21 @@ def render_network_tmsh(topology: "Topology", state: BigipState) -> str:
         "Declarative Onboarding declaration, being the device's whole network state, has to declare them.",
         "Skip a `create net self` whose address the device already has.",
     ]
+    selfs = state.of_kind(SelfIp)
+    tunnel_names = {t.name for t in state.of_kind(Tunnel)}
+    allow = [x.allow_service for x in selfs if x.vlan not in tunnel_names]
+    if allow and allow[0]:
+        header.append(f"Port lockdown: the underlay self IPs accept only the tunnel's {', '.join(allow[0])} (F5 K17333).")
+    gaps = do_gaps(topology, topology.bigips.index(bigip))
+    if gaps:
+        header.append("No declarative-onboarding.json for this BIG-IP: " + "; ".join(g.reason for g in gaps) + ".")
     if bigip.ha:
+        own = [x.name for x in selfs if x.traffic_group == LOCAL_ONLY]
         header += [
-            "HA: run on each unit. Floating self IPs reach the peer by config sync; on the second unit",
-            "their `create` reports that they exist. The tunnel itself stays out of config sync.",
+            f"HA ({bigip.ha.traffic_group}), F5's design for a config-synced tunnel: its local-address is the floating",
+            "underlay self IP, so the tunnel is up on the active unit only and moves with the traffic group on",
+            "failover. Run this file on one unit, then sync the device group; on the other unit run only its own",
+            f"(non-floating) self IPs, which config sync does not carry: {', '.join(own)}.",
         ]
     out = [f"# {one_line(line)}" for line in header]
     for title, commands in network_commands(state):

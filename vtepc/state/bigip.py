@@ -3,7 +3,7 @@
 The compiler below and the live readers (iControl REST) build the same classes, so the diff
 compares objects, never text. Normalized forms, which readers must produce too:
 
-- Names carry no partition: "fl-vxlan", not "/Common/fl-vxlan" (profile, vlan, traffic group).
+- Names carry no partition: "flannel_vxlan_vxlan", not "/Common/flannel_vxlan_vxlan" (profile, vlan, traffic group).
 - Addresses always carry their route domain explicitly: "10.169.72.34%0", "10.1.6.34%0/24",
   "10.0.0.0%0/16". BIG-IP omits %RD for the partition's default route domain, which makes its
   text ambiguous across partitions; `normalize_address` adds it back (default 0 for /Common),
@@ -30,12 +30,23 @@ if TYPE_CHECKING:
     from ..model import Bigip, Topology
 
 LOCAL_ONLY = "traffic-group-local-only"
-# The built-in profiles and the settings they fix (tmsh list net tunnels vxlan vxlan / geneve geneve).
+# The built-in profiles. vtepc never runs a VXLAN tunnel on a built-in profile: `vxlan` floods
+# multicast (a separate built-in `vxlan-multipoint` exists; REST listing in CiscoTestAutomation
+# genieparser tests/test_get_net_tunnelsvxlan.py), and DO always creates a profile of its own
+# for a vxlan Tunnel. So every VXLAN tunnel gets a profile named as DO names it, `<tunnel>_vxlan`
+# (f5-declarative-onboarding v1.45.0 src/lib/networkHandler.js handleTunnel), with its port and
+# flooding type written out, and network.tmsh and the DO declaration set up the same device.
 BUILTIN_VXLAN = "vxlan"
-BUILTIN_VXLAN_PORT = 4789
-BUILTIN_VXLAN_FLOODING = "multipoint"
+BUILTIN_VXLAN_PROFILES = frozenset({"vxlan", "vxlan-multipoint", "vxlan-gpe"})
 BUILTIN_GENEVE = "geneve"
 BUILTIN_GENEVE_PORT = 6081
+# Port lockdown of the underlay self IPs. F5's "Allow Default" list (K17333, Overview of port
+# lockdown behavior 12.x-17.x; `tmsh list net self-allow defaults`) opens ssh, https (the
+# Configuration utility), snmp, iQuery, DNS, RIP, OSPF and network failover, none of which the
+# tunnel uses, on the node-facing network. A self IP accepts only what its allow-service list
+# names, so the tunnel's local-address allows exactly the tunnel's UDP port (8472/6081 or the
+# topology's tunnelPort), which the nodes encapsulate to; outbound connections (pool members,
+# monitors) and their replies are not subject to port lockdown. Native routing needs nothing.
 
 UNDERLAY_SELF = "vtepc-underlay"
 UNDERLAY_FLOATING_SELF = "vtepc-underlay-floating"
@@ -222,8 +233,13 @@ def _ip_of(interface: str) -> str:
     return interface.split("/", 1)[0]
 
 
+def do_vxlan_profile_name(tunnel_name: str) -> str:
+    """The name DO gives a vxlan Tunnel's profile (networkHandler.js handleTunnel)."""
+    return f"{tunnel_name}_vxlan"
+
+
 def _profile(topology: "Topology", bigip: "Bigip", path: str):
-    """(profile name the tunnel uses, profile object to create or None for a built-in)."""
+    """(profile name the tunnel uses, profile object to create or None for the built-in geneve)."""
     tunnel = bigip.tunnel
     port = topology.cluster.tunnel_port
     origin = f"{path}.tunnel.profile"
@@ -231,12 +247,51 @@ def _profile(topology: "Topology", bigip: "Bigip", path: str):
         if tunnel.profile == BUILTIN_GENEVE and port == BUILTIN_GENEVE_PORT:
             return BUILTIN_GENEVE, None
         # The built-in geneve profile's port cannot change; another port needs a profile of our own.
-        name = f"{tunnel.name}-geneve" if tunnel.profile == BUILTIN_GENEVE else tunnel.profile
+        name = f"{tunnel.name}_geneve" if tunnel.profile == BUILTIN_GENEVE else tunnel.profile
         return name, GeneveProfile(name, port, origin=origin)
-    if tunnel.profile == BUILTIN_VXLAN and port == BUILTIN_VXLAN_PORT and tunnel.flooding_type == BUILTIN_VXLAN_FLOODING:
-        return BUILTIN_VXLAN, None
-    name = f"{tunnel.name}-vxlan" if tunnel.profile == BUILTIN_VXLAN else tunnel.profile
+    name = do_vxlan_profile_name(tunnel.name) if tunnel.profile in BUILTIN_VXLAN_PROFILES else tunnel.profile
     return name, VxlanProfile(name, port, tunnel.flooding_type, origin=origin)
+
+
+@dataclass(frozen=True)
+class DoGap:
+    """Why this BIG-IP gets no Declarative Onboarding declaration: DO would set up another device."""
+
+    path: tuple  # the topology field that causes it
+    reason: str
+
+
+def do_gaps(topology: "Topology", index: int) -> list[DoGap]:
+    """What DO v1.45 cannot declare for topology.bigips[index] (defaults resolved); [] when it can.
+
+    Read off DO's own code (../shared/oracles/f5/do-1.45.0, src/lib/networkHandler.js and
+    declarationHandler.js) and checked by running it (tests/test_oracle_f5_code.py).
+    """
+    bigip = topology.bigips[index]
+    tunnel = bigip.tunnel
+    if topology.cluster.routing != "tunnel" or tunnel is None:
+        return []
+    gaps = []
+    if bigip.route_domain:
+        gaps.append(DoGap(
+            ("bigips", index, "routeDomain"),
+            f"DO creates route domains before tunnels and drops a route domain's VLAN that does not exist yet "
+            f"(applyRouteDomainVlansFix), so route domain {bigip.route_domain} cannot take the tunnel DO creates "
+            f"and the tunnel self IP %{bigip.route_domain} fails",
+        ))
+    port = topology.cluster.tunnel_port
+    if topology.cluster.tunnel_protocol == "geneve":
+        if port != BUILTIN_GENEVE_PORT:
+            gaps.append(DoGap(
+                ("cluster", "tunnelPort"),
+                f"a DO geneve Tunnel always uses the built-in geneve profile (UDP {BUILTIN_GENEVE_PORT}); port {port} needs a profile DO cannot declare",
+            ))
+    elif tunnel.profile not in BUILTIN_VXLAN_PROFILES and tunnel.profile != do_vxlan_profile_name(tunnel.name):
+        gaps.append(DoGap(
+            ("bigips", index, "tunnel", "profile"),
+            f"DO names the tunnel's VXLAN profile {do_vxlan_profile_name(tunnel.name)}, not {tunnel.profile}",
+        ))
+    return gaps
 
 
 def _fdb_records(topology: "Topology", bigip: "Bigip") -> list[FdbRecord]:
@@ -257,6 +312,11 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[li
     is_flannel = topology.cluster.cni == "flannel"
     profile_name, profile = _profile(topology, bigip, path)
     objects: list = [profile] if profile is not None else []
+    # HA: F5's design for a config-synced tunnel (TMOS "Configuring Network Virtualization
+    # Tunnels", HA section, quoted in the F5 HA guide linked from seed 001): its local-address is
+    # the pair's floating self IP, so the tunnel, its profile, route and FDB records are one object
+    # set that config sync keeps equal on both units, and the tunnel works on the active unit only.
+    # No secondary-address: it is per unit, and a synced tunnel has one value for both.
     local = ha.floating_underlay_ip if ha else bigip.underlay.self_ip
     objects.append(
         Tunnel(
@@ -264,7 +324,6 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[li
             profile=profile_name,
             key=tunnel.vni,
             local_address=with_route_domain(_ip_of(local), rd),
-            secondary_address=with_route_domain(_ip_of(bigip.underlay.self_ip), rd) if ha else None,
             traffic_group=ha.traffic_group if ha else None,
             origin=f"{path}.tunnel",
         )
@@ -296,10 +355,18 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[li
     if bigip.static_fdb:
         objects.extend(_fdb_records(topology, bigip))
     if ha:
-        # Keep the unit-specific tunnel (its secondary address) out of config sync.
-        objects.append(SysDb(IPTUNNEL_CONFIGSYNC, "disable", origin=f"{path}.ha"))
+        # The synced design needs tunnel config sync on (BIG-IP's default): stated, so a device
+        # where an admin turned it off shows up in the diff.
+        objects.append(SysDb(IPTUNNEL_CONFIGSYNC, "enable", origin=f"{path}.ha"))
     vtep = VtepEntry(endpoint=_ip_of(local), cidr=str(tunnel_net), mac=tunnel.mac.lower() if tunnel.mac else None)
     return objects, vtep
+
+
+def underlay_allow_service(topology: "Topology") -> tuple[str, ...]:
+    """Port lockdown of the underlay self IPs (see the note at the top): the tunnel's UDP port only."""
+    if topology.cluster.routing == "tunnel":
+        return (f"udp:{topology.cluster.tunnel_port}",)
+    return ()
 
 
 def compile_bigip(topology: "Topology", index: int) -> BigipState:
@@ -313,14 +380,15 @@ def compile_bigip(topology: "Topology", index: int) -> BigipState:
     underlay = bigip.underlay
     # vtepc owns the underlay self IPs: the tunnel's local-address must be one, and a DO
     # declaration is the device's whole network state, so it has to declare them.
-    objects: list = [SelfIp(UNDERLAY_SELF, with_route_domain(underlay.self_ip, rd), underlay.vlan, ("default",), origin=f"{path}.underlay.selfIP")]
+    allow = underlay_allow_service(topology)
+    objects: list = [SelfIp(UNDERLAY_SELF, with_route_domain(underlay.self_ip, rd), underlay.vlan, allow, origin=f"{path}.underlay.selfIP")]
     if bigip.ha:
         objects.append(
             SelfIp(
                 UNDERLAY_FLOATING_SELF,
                 with_route_domain(bigip.ha.floating_underlay_ip, rd),
                 underlay.vlan,
-                ("default",),
+                allow,
                 bigip.ha.traffic_group,
                 origin=f"{path}.ha.floatingUnderlayIP",
             )
