@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (Python deps, Debian bird2, kubectl, helm) and runs every test.
+# Installs everything the tests need (Python deps, Debian bird2, kubectl, node, helm) and runs every test.
 # README's test command and .ci/run both run exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,9 @@ command -v bird >/dev/null 2>&1 || apt_install bird2 || echo "warning: could not
 command -v kubectl >/dev/null 2>&1 || apt_install kubectl || apt_install kubernetes-client || echo "warning: could not install kubectl" >&2
 # graphviz (dot), librsvg2-bin (rsvg-convert): oracles that `vtepc graph` DOT and SVG output really render (tests/test_graph.py).
 { command -v dot && command -v rsvg-convert; } >/dev/null 2>&1 || apt_install graphviz librsvg2-bin || echo "warning: could not install graphviz/librsvg2-bin" >&2
+# node, npm: F5's own DO and AS3 code as oracles, and npm for helm below; scripts/oracles.sh installs each into a writable
+# cache once per machine (tests/test_oracle_f5_code.py calls it).
+{ command -v node && command -v npm; } >/dev/null 2>&1 || apt_install nodejs npm || echo "warning: could not install nodejs/npm" >&2
 
 # Oracles that are not Debian packages go to a writable cache, once per machine: each is built
 # in a temporary directory and renamed into place, so a cut run never leaves half an install.

@@ -138,7 +138,11 @@ class BigipEmulator(EmulatorServer):
 
     def add_device_defaults(self) -> None:
         """What every BIG-IP has besides vtepc's objects: built-in profiles, tunnels, route domain 0, admin objects."""
-        self.put("net/tunnels/vxlan", "vxlan", port=4789, floodingType="multipoint", encapsulationType="vxlan")
+        # The built-in vxlan profile floods multicast; vxlan-multipoint is a separate built-in
+        # (REST listing in CiscoTestAutomation genieparser tests/test_get_net_tunnelsvxlan.py).
+        self.put("net/tunnels/vxlan", "vxlan", port=4789, floodingType="multicast", encapsulationType="vxlan")
+        self.put("net/tunnels/vxlan", "vxlan-multipoint", port=4789, floodingType="multipoint",
+                 defaultsFrom="/Common/vxlan", encapsulationType="vxlan")
         self.put("net/tunnels/geneve", "geneve", port=6081)
         for name in ("http-tunnel", "socks-tunnel"):
             self.put(TUNNELS, name, profile="/Common/tcp-forward", key=0, localAddress="any6", remoteAddress="any6")
@@ -149,6 +153,22 @@ class BigipEmulator(EmulatorServer):
                  trafficGroup="/Common/traffic-group-local-only", floating="disabled", allowService="all")
         self.put("net/route", "default", network="default", gw="192.0.2.1")
         self.put("sys/db", "iptunnel.configsync", partition=None, value="enable", defaultValue="enable")
+
+    def apply_rest(self, action: str, path: str, body: dict | None = None) -> None:
+        """What the device stores for one iControl REST call as DO makes it (path /tm/..., the
+        oracle's calls). The device lists a route's `interface` as `tmInterface` and leaves a
+        tunnel's trafficGroup "none" out: DO's src/lib/configItems.json reads them back so."""
+        collection = path[len("/tm/"):]
+        if action == "delete":
+            collection, _, segment = collection.rpartition("/")
+            self.collections.get(collection, {}).pop(segment.replace("~", "/"), None)
+            return
+        fields = {k: v for k, v in (body or {}).items() if k not in ("name", "partition")}
+        if collection == "net/route" and "interface" in fields:
+            fields["tmInterface"] = fields.pop("interface")
+        if collection == TUNNELS and fields.get("trafficGroup") == "none":
+            del fields["trafficGroup"]
+        self.put(collection, body["name"], body.get("partition", "Common"), **fields)
 
     def _load_object(self, obj) -> None:
         if isinstance(obj, VxlanProfile):

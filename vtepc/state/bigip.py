@@ -37,6 +37,7 @@ LOCAL_ONLY = "traffic-group-local-only"
 # (f5-declarative-onboarding v1.45.0 src/lib/networkHandler.js handleTunnel), with its port and
 # flooding type written out, and network.tmsh and the DO declaration set up the same device.
 BUILTIN_VXLAN = "vxlan"
+BUILTIN_VXLAN_PORT = 4789  # the built-in profiles' port (vtepc.reach models a device that uses one)
 BUILTIN_VXLAN_PROFILES = frozenset({"vxlan", "vxlan-multipoint", "vxlan-gpe"})
 BUILTIN_GENEVE = "geneve"
 BUILTIN_GENEVE_PORT = 6081
