@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from ..state.bigip import (
     BigipState,
     FdbRecord,
+    GeneveProfile,
     Route,
+    RouteDomainVlan,
     SelfIp,
     SysDb,
     Tunnel,
@@ -103,6 +105,13 @@ def declaration(topology_name: str, underlay_vlan: str, state: BigipState) -> di
     )
     if fdb:
         label += f" DO has no FDB class: add the {len(fdb)} FDB records with the FDB section of network.tmsh after DO."
+    # do_gaps keeps devices with these kinds from getting a declaration at all; should one reach
+    # this function anyway, it names the objects instead of dropping them silently.
+    undeclared = [*state.of_kind(GeneveProfile), *state.of_kind(RouteDomainVlan)]
+    if undeclared:
+        label += " Not declared here (DO would set them up differently; see network.tmsh): " + ", ".join(
+            f"{obj.kind} {obj.name}" for obj in undeclared
+        ) + "."
     return {"schemaVersion": DO_SCHEMA_VERSION, "class": "Device", "label": label, "Common": common}
 
 
