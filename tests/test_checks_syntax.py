@@ -21,6 +21,8 @@ CASES = [
     Case("VTEP107", "cilium-vxlan", (("vlan: external", 'vlan: "ext $(touch PWNED)"'),), at="vlan:"),
     Case("VTEP107", "cilium-vxlan-ha", (("trafficGroup: traffic-group-1", "trafficGroup: 'tg;reboot'"),), at="tg;reboot", id="VTEP107-traffic-group"),
     Case("VTEP107", "cilium-native-bgp", (("partition: k8s", "partition: " + "p" * 49),), at="partition:", id="VTEP107-partition-too-long"),
+    # 42 characters: the tunnel's own profile <name>_geneve would pass BIG-IP's 48.
+    Case("VTEP107", "cilium-geneve", (("name: cilium_geneve", "name: " + "t" * 42),), at="name: ttt", id="VTEP107-tunnel-name-leaves-no-room-for-its-profile"),
     Case("VTEP108", "cilium-native-bgp", (("credentialsSecret: bigip-login", "credentialsSecret: Bigip_Login"),), at="Bigip_Login"),
     Case("VTEP108", "cilium-native-bgp", (("namespace: kube-system", "namespace: kube.system"),), at="kube.system", id="VTEP108-namespace"),
     Case("VTEP108", "cilium-native-bgp", (("service: demoservice", "service: 1demo"),), at="1demo", id="VTEP108-service"),

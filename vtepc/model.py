@@ -22,6 +22,7 @@ from .names import (
     IMAGE_REFERENCE,
     METADATA_NAME,
     SERVICE_NAME,
+    TUNNEL_NAME,
 )
 
 
@@ -89,7 +90,7 @@ class Underlay(_Model):
 
 
 class Tunnel(_Model):
-    name: str = Field(DEFAULT_TUNNEL_NAME, json_schema_extra=F5_NAME.json_schema())
+    name: str = Field(DEFAULT_TUNNEL_NAME, json_schema_extra=TUNNEL_NAME.json_schema())
     profile: str | None = Field(
         None,
         description="[<name>_vxlan, the name DO gives it; a built-in vxlan profile is never used, it floods multicast]; "

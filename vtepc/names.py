@@ -71,6 +71,16 @@ F5_NAME = NameRule(
     "start with a letter; then letters, digits, '_', '.' and '-'; at most 48 characters (F5 Declarative Onboarding's name rule)",
 )
 
+# vtepc gives a tunnel its own profile named <tunnel>_vxlan or <tunnel>_geneve, as DO names it
+# (state/bigip.py), and that profile name must fit the same 48 characters.
+TUNNEL_NAME = NameRule(
+    F5_NAME.what,
+    F5_NAME.pattern,
+    F5_NAME.max_length - len("_geneve"),
+    "start with a letter; then letters, digits, '_', '.' and '-'; at most 41 characters, so that the"
+    " tunnel's own profile <name>_vxlan or <name>_geneve fits BIG-IP's 48",
+)
+
 # Kubernetes object names (k8s.io/apimachinery pkg/util/validation/validation.go).
 DNS1123_LABEL = NameRule(
     "a DNS-1123 label",

@@ -15,6 +15,7 @@ from ..names import (
     IMAGE_REFERENCE,
     METADATA_NAME,
     SERVICE_NAME,
+    TUNNEL_NAME,
     NameRule,
 )
 from . import Context, Finding, check
@@ -64,7 +65,7 @@ def _named_fields(ctx: Context) -> Iterator[tuple[str, NameRule, Path, str]]:
         yield BAD_NAME, BIGIP_NAME, base + ("name",), bigip.name
         yield BAD_F5_NAME, F5_NAME, base + ("underlay", "vlan"), bigip.underlay.vlan
         if bigip.tunnel is not None:
-            yield BAD_F5_NAME, F5_NAME, base + ("tunnel", "name"), bigip.tunnel.name
+            yield BAD_F5_NAME, TUNNEL_NAME, base + ("tunnel", "name"), bigip.tunnel.name
             if bigip.tunnel.profile is not None:
                 yield BAD_F5_NAME, F5_NAME, base + ("tunnel", "profile"), bigip.tunnel.profile
         if bigip.ha is not None:
