@@ -225,6 +225,9 @@ def _in_child(action, kill_at: int | None = None, after_aside: signal.Signals | 
     if pid == 0:  # pragma: no cover (the child)
         code = 0
         try:
+            # A shell that starts the test run in the background (`cmd &`) makes it ignore SIGINT, and
+            # the child would inherit that: restore Python's own handler so Ctrl-C really arrives.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             if not atomic:  # a platform without renameat2/renamex_np: the two-rename fallback
                 ctypes.CDLL = lambda *args, **kwargs: types.SimpleNamespace()
             _arm(kill_at, after_aside)
