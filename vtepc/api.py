@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .diagnostics import TopologyInvalid
 from .model import Topology
@@ -72,6 +72,17 @@ class LiveSource:
         from .live import pinned_bigip_urls
 
         return pinned_bigip_urls(topology, Path(topology_file), self.urls_from_ref, self.bigip_urls)
+
+    def reader_options(self, topology: Topology, topology_file: str | Path) -> dict[str, Any]:
+        """The keyword arguments every live reader takes (read_observed_state, discover_facts)."""
+        return {
+            "bigip_urls": self.bigip_urls_for(topology, topology_file),
+            "kubeconfig": self.kubeconfig,
+            "context": self.context,
+            "bigip_tls": self.tls_options(),
+            "http": self.http_options(),
+            "progress": self.progress,
+        }
 
     def tls_options(self) -> "TlsOptions":
         from .live import TlsOptions
@@ -216,16 +227,7 @@ def observed_state(path: str | Path, against: Source, desired: "DesiredState | N
     from .live import read_observed_state
 
     desired = desired if desired is not None else desired_state(path)
-    return read_observed_state(
-        desired.topology,
-        desired=desired,
-        bigip_urls=against.bigip_urls_for(desired.topology, path),
-        kubeconfig=against.kubeconfig,
-        context=against.context,
-        bigip_tls=against.tls_options(),
-        http=against.http_options(),
-        progress=against.progress,
-    )
+    return read_observed_state(desired.topology, desired=desired, **against.reader_options(desired.topology, path))
 
 
 def diff(
@@ -262,15 +264,7 @@ def snapshot(path: str | Path, output: Path, live: LiveSource | None = None) -> 
 
     topology = load(path)
     live = live or LiveSource()
-    observed = read_observed_state(
-        topology,
-        bigip_urls=live.bigip_urls_for(topology, path),
-        kubeconfig=live.kubeconfig,
-        context=live.context,
-        bigip_tls=live.tls_options(),
-        http=live.http_options(),
-        progress=live.progress,
-    )
+    observed = read_observed_state(topology, **live.reader_options(topology, path))
     return SnapshotResult(observed, write_snapshot(observed, output, topology.metadata.name))
 
 
@@ -296,15 +290,7 @@ def discover(path: str | Path, live: LiveSource | None = None, *, prune: bool = 
 
     topology = load(path)
     live = live or LiveSource()
-    facts = discover_facts(
-        topology,
-        bigip_urls=live.bigip_urls_for(topology, path),
-        kubeconfig=live.kubeconfig,
-        context=live.context,
-        bigip_tls=live.tls_options(),
-        http=live.http_options(),
-        progress=live.progress,
-    )
+    facts = discover_facts(topology, **live.reader_options(topology, path))
     before = Path(path).read_text(encoding="utf-8")
     edit = apply_facts(before, facts, file=str(path), prune=prune)
     if edit.changed:
