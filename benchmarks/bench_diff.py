@@ -9,6 +9,7 @@ bigip-2, the cilium-config vtep-mac key changed, 9 cluster nodes the topology do
 Prints the wall-clock figures; exits 1 when the median is over the 1.5 s target or the diff
 does not report exactly those 50 changes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,17 @@ def write_inputs(directory: Path, nodes: int) -> Path:
 
 
 def _run(topology: Path, output_format: str) -> tuple[float, subprocess.CompletedProcess]:
-    command = [sys.executable, "-m", "vtepc", "diff", str(topology), "--snapshot", str(topology.parent / "snapshot"),
-               "--format", output_format]
+    command = [
+        sys.executable,
+        "-m",
+        "vtepc",
+        "diff",
+        str(topology),
+        "--snapshot",
+        str(topology.parent / "snapshot"),
+        "--format",
+        output_format,
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     return time.perf_counter() - start, done
@@ -105,8 +115,10 @@ def main(argv: list[str]) -> int:
             times.append(seconds)
 
     median = statistics.median(times)
-    print(f"vtepc diff --snapshot, {args.nodes} nodes, {changes} changes: median {median:.3f} s, "
-          f"min {min(times):.3f} s, max {max(times):.3f} s over {args.runs} runs (target < {TARGET_SECONDS} s)")
+    print(
+        f"vtepc diff --snapshot, {args.nodes} nodes, {changes} changes: median {median:.3f} s, "
+        f"min {min(times):.3f} s, max {max(times):.3f} s over {args.runs} runs (target < {TARGET_SECONDS} s)"
+    )
     return 0 if median < TARGET_SECONDS else 1
 
 

@@ -11,6 +11,7 @@ printed with the median wall time. 65,000 nodes is GKE's largest cluster
 (https://cloud.google.com/kubernetes-engine/quotas). Targets (issue 11): validate <= 3x at
 5,000 nodes and <= 2x at 65,000; build <= 3.5x and <= 2.2x.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ desired-state compile (8 x 5,000 FDB records) and the model plus the walk of eve
 (BIG-IP unit, node) pair. Target on the reference 2-core machine: the check adds
 at most 0.3 s at 5,000 nodes x 8 BIG-IPs (issue 12).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,9 +66,11 @@ def main(argv: list[str]) -> int:
         whole.append(time.perf_counter() - start)
     assert not findings, findings[:1]
     median = statistics.median(check)
-    print(f"{args.nodes} nodes x {args.bigips} BIG-IPs: reachability check median {median:.3f} s (min {min(check):.3f}), "
-          f"= desired-state compile {statistics.median(compile_times):.3f} s + model and all-pairs walk {statistics.median(walk):.3f} s; "
-          f"whole validate in-process median {statistics.median(whole):.3f} s; target {TARGET} s: {'ok' if median <= TARGET else 'OVER'}")
+    print(
+        f"{args.nodes} nodes x {args.bigips} BIG-IPs: reachability check median {median:.3f} s (min {min(check):.3f}), "
+        f"= desired-state compile {statistics.median(compile_times):.3f} s + model and all-pairs walk {statistics.median(walk):.3f} s; "
+        f"whole validate in-process median {statistics.median(whole):.3f} s; target {TARGET} s: {'ok' if median <= TARGET else 'OVER'}"
+    )
     return 0 if median <= TARGET else 1
 
 

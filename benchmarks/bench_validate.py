@@ -8,6 +8,7 @@ none), so interpreter start-up and imports count as they do for a user. A versio
 shim in front of it (pyenv's adds about 50 ms) is not measured. Targets on the reference
 2-core machine: validate 5,000 nodes < 0.6 s, --help < 0.25 s.
 """
+
 from __future__ import annotations
 
 import argparse

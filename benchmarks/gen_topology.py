@@ -5,6 +5,7 @@
 Node i gets the underlay IP 172.16.4.0 + i and the i-th /24 of the pod network 10.0.0.0/8,
 so every address and CIDR is distinct and the file passes `vtepc validate` with no finding.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -9,6 +9,7 @@ Inputs come from environment variables (action.yml maps its inputs onto them), n
 The comment is keyed by a hidden HTML marker and kept under GitHub's 65,536-character limit
 with open code fences and <details> blocks closed where it is cut.
 """
+
 from __future__ import annotations
 
 import glob
@@ -62,7 +63,7 @@ def truncate_markdown(text: str, limit: int) -> str:
             marker = match.group(1)
             if fence is None:
                 fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
+            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker) :].strip():
                 fence = None
         elif fence is None:
             details += line.count("<details") - line.count("</details>")
@@ -111,6 +112,7 @@ def new_in_revision(path: str, ref: str) -> bool:
     An unknown `ref` (a shallow clone without the base commit) is not "new": `vtepc diff` then
     fails with git's own message, which says to fetch it.
     """
+
     def exists(spec: str) -> bool:
         return _run(["git", "cat-file", "-e", spec]).returncode == 0
 
@@ -209,8 +211,10 @@ def _cell(text: str) -> str:
 def _problem_table(problems: list[dict]) -> str:
     rows = ["| line | code | severity | message | hint |", "|---:|---|---|---|---|"]
     for problem in problems[:MAX_PROBLEM_ROWS]:
-        rows.append(f"| {problem['line']} | `{problem['code']}` | {problem['severity']} | {_cell(problem['message'])} "
-                    f"| {_cell(problem.get('hint') or '')} |")
+        rows.append(
+            f"| {problem['line']} | `{problem['code']}` | {problem['severity']} | {_cell(problem['message'])} "
+            f"| {_cell(problem.get('hint') or '')} |"
+        )
     if len(problems) > MAX_PROBLEM_ROWS:
         rows.append(f"| | | | ... {len(problems) - MAX_PROBLEM_ROWS} more in the job log | |")
     return "\n".join(rows) + "\n"
@@ -247,7 +251,9 @@ def comment_body(results: list[TopologyResult], key: str, diff_note: str = "", l
             legend = f" ({r.graph_marked} outlined: changed by this pull request)" if r.graph_marked else ""
             fixed.append(f"\n<details open><summary>topology graph{legend}</summary>\n\n```mermaid\n{r.graph}```\n\n</details>\n")
         if r.check_diff:
-            variable.append((len(fixed), f"\n<details><summary>rendered output is stale</summary>\n\n```diff\n{r.check_diff}```\n\n</details>\n"))
+            variable.append(
+                (len(fixed), f"\n<details><summary>rendered output is stale</summary>\n\n```diff\n{r.check_diff}```\n\n</details>\n")
+            )
             fixed.append("")
         for title, markdown in r.diffs:
             variable.append((len(fixed), f"\n#### changes {title}\n\n{markdown}"))
@@ -316,10 +322,7 @@ def step_check() -> int:
         if output_dir and taken.setdefault(output_dir, topology) != topology:
             print(_annotation("error", f"{taken[output_dir]} and {topology} would both be checked against {output_dir}", topology))
             return 1
-    results = [
-        check_topology(t, output_dir, snapshot_dir, base_ref, with_diff)
-        for t, output_dir in zip(topologies, output_dirs)
-    ]
+    results = [check_topology(t, output_dir, snapshot_dir, base_ref, with_diff) for t, output_dir in zip(topologies, output_dirs)]
     body = comment_body(results, env.get("VTEPC_COMMENT_KEY") or "vtepc", diff_note)
     body_file = Path(env.get("VTEPC_BODY_FILE") or "vtepc-comment.md")
     body_file.write_text(body, encoding="utf-8")
@@ -375,12 +378,15 @@ def step_comment() -> int:
             _gh("--method", "POST", f"repos/{repository}/issues/{number}/comments", "-F", f"body=@{body_file}")
             print("created comment", file=sys.stderr)
     except CommentRefused as exc:
-        print(_annotation(
-            "warning",
-            f"vtepc could not post the pull request comment ({exc}); the token is read-only, as on pull "
-            "requests from forks. The same text is in the job summary.",
-            title="vtepc comment",
-        ), flush=True)
+        print(
+            _annotation(
+                "warning",
+                f"vtepc could not post the pull request comment ({exc}); the token is read-only, as on pull "
+                "requests from forks. The same text is in the job summary.",
+                title="vtepc comment",
+            ),
+            flush=True,
+        )
     return 0
 
 

@@ -7,6 +7,7 @@
 tests/test_docs.py runs the --check comparison, so a new check code or command fails CI
 until this script has been run and its output committed.
 """
+
 from __future__ import annotations
 
 import sys
@@ -38,8 +39,7 @@ def generated_docs() -> dict[str, str]:
 
 def stale_docs() -> list[str]:
     return sorted(
-        path for path, text in generated_docs().items()
-        if not (ROOT / path).is_file() or (ROOT / path).read_text(encoding="utf-8") != text
+        path for path, text in generated_docs().items() if not (ROOT / path).is_file() or (ROOT / path).read_text(encoding="utf-8") != text
     )
 
 

@@ -4,6 +4,7 @@ A Case names an example, text edits to apply to it, the code the edited copy mus
 and the line it must report it on (found by a needle in the edited text). The unedited
 example is the passing topology: it must not report that code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ def edit(text: str, old: str, new: str, occurrence: int = 1) -> str:
     for _ in range(occurrence):
         start = text.find(old, start + 1)
         assert start >= 0, f"{old!r} occurs fewer than {occurrence} times"
-    return text[:start] + new + text[start + len(old):]
+    return text[:start] + new + text[start + len(old) :]
 
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:

@@ -38,6 +38,7 @@ def require_oracle(path: Path) -> Path:
         pytest.fail(f"oracle file {path} is missing")
     pytest.skip(f"oracle file {path} is missing")
 
+
 GOLDEN = ROOT / "tests" / "golden"
 
 
@@ -60,12 +61,33 @@ def update_goldens(request) -> bool:
 # bird, kubectl, helm, graphviz, mypy, ruff), serve emulated BIG-IP/Kubernetes APIs on local
 # sockets, or run hypothesis' long property searches, so they stay out of it; every other test
 # is fast. The full suite (scripts/test.sh) still runs everything.
-NOT_FAST_MODULES = frozenset({
-    "test_action", "test_action_pr", "test_build", "test_cli_validate", "test_discover",
-    "test_e2e_diff_live", "test_e2e_diff_ref", "test_gitops", "test_graph", "test_live_bigip", "test_live_credentials_leak", "test_live_kube",
-    "test_manifests", "test_object_kinds", "test_oracle_bird", "test_oracle_f5", "test_oracle_helm", "test_oracle_k8s",
-    "test_outdir", "test_properties", "test_quality", "test_snapshot", "test_spec_example",
-})
+NOT_FAST_MODULES = frozenset(
+    {
+        "test_action",
+        "test_action_pr",
+        "test_build",
+        "test_cli_validate",
+        "test_discover",
+        "test_e2e_diff_live",
+        "test_e2e_diff_ref",
+        "test_gitops",
+        "test_graph",
+        "test_live_bigip",
+        "test_live_credentials_leak",
+        "test_live_kube",
+        "test_manifests",
+        "test_object_kinds",
+        "test_oracle_bird",
+        "test_oracle_f5",
+        "test_oracle_helm",
+        "test_oracle_k8s",
+        "test_outdir",
+        "test_properties",
+        "test_quality",
+        "test_snapshot",
+        "test_spec_example",
+    }
+)
 
 
 def pytest_configure(config):

@@ -1,4 +1,5 @@
 """The GitHub Action's steps, run as the runner runs them: action.yml's env and run lines, in a git repo."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -93,9 +94,9 @@ def run_step(step_id: str, repo: Path, inputs: dict[str, str], github: dict[str,
     }
     env.update({name: resolve(value) for name, value in step.get("env", {}).items()})
     done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True)
-    outputs = dict(
-        line.split("=", 1) for line in (runner_temp / "output").read_text().splitlines()
-    ) if (runner_temp / "output").exists() else {}
+    outputs = (
+        dict(line.split("=", 1) for line in (runner_temp / "output").read_text().splitlines()) if (runner_temp / "output").exists() else {}
+    )
     body_file = runner_temp / "vtepc-comment.md"
     body = body_file.read_text() if body_file.exists() else ""
     return done, outputs, body
@@ -191,7 +192,7 @@ def test_comment_step_condition_skips_non_pull_request_events():
 
 
 def test_truncation_closes_open_blocks_and_stays_under_the_limit():
-    text = "<details><summary>x</summary>\n\n```diff\n" + "+ a line of diff \U0001F600\n" * 10000 + "```\n</details>\n"
+    text = "<details><summary>x</summary>\n\n```diff\n" + "+ a line of diff \U0001f600\n" * 10000 + "```\n</details>\n"
     cut = action_steps.truncate_markdown(text, 5000)
     assert action_steps.utf16_length(cut) <= 5000
     assert cut.count("```") % 2 == 0, "a cut inside a fence must close it"
@@ -204,7 +205,9 @@ def test_comment_body_keeps_marker_graph_and_every_topology_under_the_limit():
     raw_diff = "+ x\n" * 100000
     markdown = "<details><summary>d</summary>\n\n```json\n" + "{}\n" * 100000 + "```\n</details>\n"
     results = [
-        action_steps.TopologyResult(f"t{i}.yaml", check="stale", check_diff=raw_diff, diffs=[("against base", markdown)], graph="flowchart TB\n  a\n")
+        action_steps.TopologyResult(
+            f"t{i}.yaml", check="stale", check_diff=raw_diff, diffs=[("against base", markdown)], graph="flowchart TB\n  a\n"
+        )
         for i in range(3)
     ]
     body = action_steps.comment_body(results, "key")
@@ -240,8 +243,13 @@ CURRENT_MAJORS = {"actions/checkout": 7, "actions/setup-python": 7, "azure/setup
 
 
 def test_every_action_we_use_or_document_is_its_current_node24_major():
-    files = [ROOT / "action.yml", *sorted((ROOT / ".github").rglob("*.yml")), *sorted((ROOT / "examples").glob("*.yml")),
-             ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    files = [
+        ROOT / "action.yml",
+        *sorted((ROOT / ".github").rglob("*.yml")),
+        *sorted((ROOT / "examples").glob("*.yml")),
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").rglob("*.md")),
+    ]
     seen = set()
     for path in files:
         for action, version in re.findall(r"uses:\s*([\w.-]+/[\w.-]+)@(\S+)", path.read_text()):

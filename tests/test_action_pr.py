@@ -5,6 +5,7 @@ request's comments the way the GitHub API does, refusing writes when the token i
 The inputs are the documented ones (docs/gitops.md, examples/github-workflow.yml):
 `topology: network/*.vtepc.yaml`, `output-dir: rendered/{name}`.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ INPUTS = {"topology": "network/*.vtepc.yaml", "output-dir": "rendered/{name}"}
 
 # The comments API as far as the comment step uses it: list (with the step's --jq filter), create, update.
 # A read-only token gets what GitHub answers a fork's GITHUB_TOKEN: 403 on writes, reads allowed.
-FAKE_GH = r'''#!{python}
+FAKE_GH = r"""#!{python}
 import json, re, sys, pathlib
 state_file = pathlib.Path({state!r})
 state = json.loads(state_file.read_text()) if state_file.exists() else {{"comments": [], "calls": []}}
@@ -56,7 +57,7 @@ else:
     comment_id = int(endpoint.rsplit("/", 1)[1])
     next(c for c in state["comments"] if c["id"] == comment_id)["body"] = body
 save()
-'''
+"""
 
 
 class PullRequest:
@@ -190,8 +191,13 @@ def test_comment_step_still_fails_on_other_api_errors(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "topology, name",
-    [("network/prod.vtepc.yaml", "prod"), ("network/prod.yaml", "prod"), ("prod.yml", "prod"),
-     ("deploy/vtepc-topology.yaml", "vtepc-topology"), ("a/.vtepc.yaml", ".vtepc")],
+    [
+        ("network/prod.vtepc.yaml", "prod"),
+        ("network/prod.yaml", "prod"),
+        ("prod.yml", "prod"),
+        ("deploy/vtepc-topology.yaml", "vtepc-topology"),
+        ("a/.vtepc.yaml", ".vtepc"),
+    ],
 )
 def test_output_dir_name_is_the_file_name_without_yaml_and_vtepc(topology, name):
     assert action_steps.topology_name(topology) == name

@@ -1,4 +1,5 @@
 """vtepc.api covers every CLI command and returns data; the CLI only prints it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,11 +43,14 @@ def test_diff_against_an_emptied_snapshot_lists_changes(tmp_path):
     assert api.diff(EXAMPLES / "flannel.yaml", api.SnapshotSource(tmp_path / "snap")).has_changes
 
 
-@pytest.mark.parametrize(("command", "function"), [
-    (["graph", str(EXAMPLES / "flannel.yaml"), "-f", "dot"], lambda: api.graph(EXAMPLES / "flannel.yaml", "dot")),
-    (["manifests", str(EXAMPLES / "flannel.yaml")], lambda: api.manifests(EXAMPLES / "flannel.yaml")[0]),
-    (["schema"], api.schema),
-])
+@pytest.mark.parametrize(
+    ("command", "function"),
+    [
+        (["graph", str(EXAMPLES / "flannel.yaml"), "-f", "dot"], lambda: api.graph(EXAMPLES / "flannel.yaml", "dot")),
+        (["manifests", str(EXAMPLES / "flannel.yaml")], lambda: api.manifests(EXAMPLES / "flannel.yaml")[0]),
+        (["schema"], api.schema),
+    ],
+)
 def test_cli_prints_what_the_api_returns(command, function):
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output

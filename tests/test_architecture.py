@@ -1,4 +1,5 @@
 """docs/architecture.md stays true where the code can check it."""
+
 from __future__ import annotations
 
 import ast

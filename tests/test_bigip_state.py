@@ -1,4 +1,5 @@
 """BIG-IP desired state and its renderers, mode by mode."""
+
 from __future__ import annotations
 
 import copy
@@ -71,8 +72,9 @@ def test_state_round_trips_through_json_and_ignores_origin():
             again = BigipState.from_jsonable(state.to_jsonable())
             assert again == state
             assert [o.origin for o in again.objects()] == [o.origin for o in state.objects()]
-            stripped = BigipState.from_jsonable({**state.to_jsonable(), "objects": [
-                {k: v for k, v in o.items() if k != "origin"} for o in state.to_jsonable()["objects"]]})
+            stripped = BigipState.from_jsonable(
+                {**state.to_jsonable(), "objects": [{k: v for k, v in o.items() if k != "origin"} for o in state.to_jsonable()["objects"]]}
+            )
             assert stripped == state  # origin is attribution, not identity
 
 
@@ -235,7 +237,15 @@ def test_fdb_records_batched_into_valid_commands():
 def test_services_only_on_their_bigip():
     data = _data("cilium-vxlan-two-bigips")
     data["services"] = [
-        {"name": "web", "service": "websvc", "servicePort": 8080, "virtualAddress": "10.169.72.100", "virtualPort": 80, "bigip": "bigip-2", "mode": "tcp"}
+        {
+            "name": "web",
+            "service": "websvc",
+            "servicePort": 8080,
+            "virtualAddress": "10.169.72.100",
+            "virtualPort": 80,
+            "bigip": "bigip-2",
+            "mode": "tcp",
+        }
     ]
     artifacts = _artifacts(data)
     assert "bigip/bigip-2/as3.json" in artifacts and "bigip/bigip-1/as3.json" not in artifacts

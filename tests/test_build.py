@@ -1,4 +1,5 @@
 """`vtepc build`: the output tree, its manifest, atomicity, stale files, --check, determinism."""
+
 from __future__ import annotations
 
 import hashlib
@@ -175,7 +176,9 @@ def test_check_on_missing_dir_is_stale_and_creates_nothing(tmp_path):
 
 def _cli_build(topology: Path, out: Path, hash_seed: str) -> None:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    subprocess.run([sys.executable, "-m", "vtepc", "build", str(topology), "-o", str(out)], check=True, env=env, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "vtepc", "build", str(topology), "-o", str(out)], check=True, env=env, cwd=ROOT, capture_output=True
+    )
 
 
 @pytest.mark.parametrize("example", ["cilium-vxlan-ha", "cilium-native-bgp", "flannel"])

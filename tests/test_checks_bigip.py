@@ -1,14 +1,25 @@
 """Checks on what the BIG-IP's consumers do with vtepc's objects (vtepc/checks/bigip.py)."""
+
 import pytest
 
 from .checks_support import Case, assert_case, case_id
 
 CASES = [
     Case("VTEP950", "cilium-vxlan", (("    underlay:", "    routeDomain: 2\n    underlay:"),), at="routeDomain: 2"),
-    Case("VTEP950", "cilium-geneve", (("tunnelProtocol: geneve", "tunnelProtocol: geneve\n  tunnelPort: 6082"),),
-         at="tunnelPort: 6082", id="VTEP950-geneve-port"),
-    Case("VTEP950", "cilium-vxlan", (("      selfIP: 10.1.6.34/24", "      profile: fl-vxlan\n      selfIP: 10.1.6.34/24"),),
-         at="profile: fl-vxlan", id="VTEP950-profile-name"),
+    Case(
+        "VTEP950",
+        "cilium-geneve",
+        (("tunnelProtocol: geneve", "tunnelProtocol: geneve\n  tunnelPort: 6082"),),
+        at="tunnelPort: 6082",
+        id="VTEP950-geneve-port",
+    ),
+    Case(
+        "VTEP950",
+        "cilium-vxlan",
+        (("      selfIP: 10.1.6.34/24", "      profile: fl-vxlan\n      selfIP: 10.1.6.34/24"),),
+        at="profile: fl-vxlan",
+        id="VTEP950-profile-name",
+    ),
     Case("VTEP951", "flannel", (("    tunnel:\n", "    tunnel:\n      floodingType: multipoint\n"),), at="floodingType: multipoint"),
 ]
 

@@ -11,18 +11,34 @@ LAST_LINE = "      mac: 00:50:56:a0:7d:d8\n"  # cilium-vxlan ends with bigip-1's
 
 CASES = [
     Case("VTEP301", "cilium-vxlan", (("    tunnel:\n", "    tunnel:\n      vni: 3\n"),), at="vni: 3"),
-    Case("VTEP301", "cilium-vxlan",
-         (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"), ("    tunnel:\n", "    tunnel:\n      vni: 4\n")),
-         at="vni: 4", id="VTEP301-dual-stack"),
-    Case("VTEP301", "cilium-vxlan",
-         (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"), ("    tunnel:\n", "    tunnel:\n      vni: 2\n")),
-         at="vni: 2", id="VTEP301-dual-stack-sends-9"),
-    Case("VTEP302", "cilium-vxlan",
-         (('"1.16.19"', '"1.14.19"'), ("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n")), at="ipFamilies"),
+    Case(
+        "VTEP301",
+        "cilium-vxlan",
+        (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"), ("    tunnel:\n", "    tunnel:\n      vni: 4\n")),
+        at="vni: 4",
+        id="VTEP301-dual-stack",
+    ),
+    Case(
+        "VTEP301",
+        "cilium-vxlan",
+        (("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n"), ("    tunnel:\n", "    tunnel:\n      vni: 2\n")),
+        at="vni: 2",
+        id="VTEP301-dual-stack-sends-9",
+    ),
+    Case(
+        "VTEP302",
+        "cilium-vxlan",
+        (('"1.16.19"', '"1.14.19"'), ("  routing: tunnel\n", "  ipFamilies: [ipv4, ipv6]\n  routing: tunnel\n")),
+        at="ipFamilies",
+    ),
     Case("VTEP303", "cilium-vxlan", (("selfIP: 10.1.6.34/24", "selfIP: 10.0.6.34/24"),), at="10.0.6.34/24"),
-    Case("VTEP303", "cilium-vxlan",
-         (("podCIDR: 10.0.0.0/16", "podCIDR: 10.0.0.0/23"), ("podCIDR: 10.0.1.0/24", "podCIDR: 10.1.6.0/24")),
-         at="selfIP: 10.1.6.34/24", id="VTEP303-node-pod-cidr"),
+    Case(
+        "VTEP303",
+        "cilium-vxlan",
+        (("podCIDR: 10.0.0.0/16", "podCIDR: 10.0.0.0/23"), ("podCIDR: 10.0.1.0/24", "podCIDR: 10.1.6.0/24")),
+        at="selfIP: 10.1.6.34/24",
+        id="VTEP303-node-pod-cidr",
+    ),
     Case("VTEP304", "cilium-vxlan-two-bigips", (("selfIP: 10.1.5.36/24", "selfIP: 10.1.6.36/24"),), at="10.1.6.36/24"),
     Case("VTEP305", "cilium-vxlan-two-bigips", (("selfIP: 10.1.5.36/24", "selfIP: 10.1.5.36/23"),), at="10.1.5.36/23"),
     Case("VTEP306", "cilium-vxlan", ((LAST_LINE, LAST_LINE + NINE_BIGIPS),), at="- name: bigip-9"),
@@ -32,7 +48,9 @@ CASES = [
     Case("VTEP310", "cilium-vxlan", (('  ciliumVersion: "1.16.19"\n', ""),), at="cluster:"),
     Case("VTEP320", "cilium-native-bgp", (("  ipam: kubernetes", "  # ipam unstated"),), at="routing: native"),
     Case("VTEP321", "cilium-vxlan", (("  routing: tunnel\n", "  routing: tunnel\n  l7Proxy: false\n"),), at="l7Proxy: false"),
-    Case("VTEP312", "cilium-vxlan", (("  tunnelProtocol: vxlan\n", "  tunnelProtocol: vxlan\n  tunnelPort: 6081\n"),), at="tunnelPort: 6081"),
+    Case(
+        "VTEP312", "cilium-vxlan", (("  tunnelProtocol: vxlan\n", "  tunnelProtocol: vxlan\n  tunnelPort: 6081\n"),), at="tunnelPort: 6081"
+    ),
     Case("VTEP313", "cilium-vxlan", (("      mac: 00:50:56:a0:7d:d8\n", ""),), at="    tunnel:"),
     Case("VTEP313", "flannel", (("      mac: 00:50:56:bb:70:8b\n", ""),), at="    tunnel:", id="VTEP313-flannel"),
 ]

@@ -1,4 +1,5 @@
 """CIS is generated so that it starts and fills its pools (k8s-bigip-ctlr v2.20.2 behaviour)."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,10 +33,19 @@ CASES = [
     Case("VTEP904", "flannel", ((TUNNEL, TUNNEL + "      name: k8s_vxlan\n"),), at="name: k8s_vxlan"),
     Case("VTEP905", "flannel", ((MGMT, MGMT + "    routeDomain: 2\n"),), at="routeDomain: 2", id="VTEP905-flannel"),
     Case("VTEP906", "flannel", ((MGMT, ""),), at="    tunnel:", id="VTEP906-no-management-url"),
-    Case("VTEP906", "flannel", (("  poolMemberType: cluster\n", "  poolMemberType: nodeportlocal\n"),), at="    tunnel:",
-         id="VTEP906-nodeportlocal"),
-    Case("VTEP907", "flannel", (("  poolMemberType: cluster\n", "  poolMemberType: cluster\n  trustedCertsConfigMap: bigip-ca\n"),),
-         at="trustedCertsConfigMap"),
+    Case(
+        "VTEP906",
+        "flannel",
+        (("  poolMemberType: cluster\n", "  poolMemberType: nodeportlocal\n"),),
+        at="    tunnel:",
+        id="VTEP906-nodeportlocal",
+    ),
+    Case(
+        "VTEP907",
+        "flannel",
+        (("  poolMemberType: cluster\n", "  poolMemberType: cluster\n  trustedCertsConfigMap: bigip-ca\n"),),
+        at="trustedCertsConfigMap",
+    ),
 ]
 
 
@@ -83,7 +93,9 @@ def test_route_domain_reaches_cis_and_cis_leaves_the_fdb_to_vtepc():
 
 
 def test_trusted_certs_configmap_reaches_cis():
-    args = _cis_args(cilium_cis(("  poolMemberType: cluster\n", "  poolMemberType: cluster\n  trustedCertsConfigMap: kube-system/bigip-ca\n")))
+    args = _cis_args(
+        cilium_cis(("  poolMemberType: cluster\n", "  poolMemberType: cluster\n  trustedCertsConfigMap: kube-system/bigip-ca\n"))
+    )
     assert "--trusted-certs-cfgmap=kube-system/bigip-ca" in args and "--insecure=true" not in args
 
 

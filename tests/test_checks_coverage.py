@@ -1,4 +1,5 @@
 """Every registered code has a test that makes the validator report it."""
+
 from vtepc.checks import CHECKS, all_codes
 
 from . import (
@@ -18,8 +19,16 @@ from .test_loader import LOADER_CASES
 from .test_validate_all_at_once import SCHEMA_CASES
 
 CASE_MODULES = [
-    test_checks_syntax, test_checks_addressing, test_checks_cilium, test_checks_flannel,
-    test_checks_routing, test_checks_versions, test_checks_ha, test_checks_services, test_checks_cis, test_checks_reachability,
+    test_checks_syntax,
+    test_checks_addressing,
+    test_checks_cilium,
+    test_checks_flannel,
+    test_checks_routing,
+    test_checks_versions,
+    test_checks_ha,
+    test_checks_services,
+    test_checks_cis,
+    test_checks_reachability,
     test_checks_bigip,
 ]
 

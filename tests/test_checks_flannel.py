@@ -12,11 +12,16 @@ CASES = [
     Case("VTEP406", "flannel", (("  cni: flannel\n", '  cni: flannel\n  ciliumVersion: "1.16.19"\n'),), at="ciliumVersion"),
     Case("VTEP406", "flannel", (("  cni: flannel\n", "  cni: flannel\n  ipam: kubernetes\n"),), at="ipam: kubernetes", id="VTEP406-ipam"),
     Case(
-        "VTEP408", "flannel",
-        (("      vtepMAC: 98:ba:76:dc:54:fe  # the node's flannel.1 MAC\n",
-          "      vtepMAC: 98:ba:76:dc:54:fe\n"
-          "    - name: node2\n      ip: 172.16.2.11\n      podCIDR: 10.244.2.0/25\n      vtepMAC: 98:ba:76:dc:54:ff\n"
-          "    - name: node3\n      ip: 172.16.2.12\n      podCIDR: 10.244.3.0/24\n      vtepMAC: 98:ba:76:dc:55:00\n"),),
+        "VTEP408",
+        "flannel",
+        (
+            (
+                "      vtepMAC: 98:ba:76:dc:54:fe  # the node's flannel.1 MAC\n",
+                "      vtepMAC: 98:ba:76:dc:54:fe\n"
+                "    - name: node2\n      ip: 172.16.2.11\n      podCIDR: 10.244.2.0/25\n      vtepMAC: 98:ba:76:dc:54:ff\n"
+                "    - name: node3\n      ip: 172.16.2.12\n      podCIDR: 10.244.3.0/24\n      vtepMAC: 98:ba:76:dc:55:00\n",
+            ),
+        ),
         at="10.244.2.0/25",
     ),
     Case("VTEP407", "flannel", (("vtepMAC: 98:ba:76:dc:54:fe", "vtepMAC: 99:ba:76:dc:54:fe"),), at="99:ba:76:dc:54:fe"),

@@ -12,8 +12,9 @@ THIRD_UNIT = (
     "    ha:\n      trafficGroup: traffic-group-1\n      floatingUnderlayIP: 10.169.72.40/24\n"
     "      floatingTunnelIP: 10.1.6.40/24\n"
 )
-VTEP708_CASE = Case("VTEP708", "cilium-vxlan-ha", ((f"{FLOAT_TUNNEL}\n", f"{FLOAT_TUNNEL}\n" + THIRD_UNIT, 2),),
-                    at=FLOAT_UNDERLAY, at_occurrence=3)
+VTEP708_CASE = Case(
+    "VTEP708", "cilium-vxlan-ha", ((f"{FLOAT_TUNNEL}\n", f"{FLOAT_TUNNEL}\n" + THIRD_UNIT, 2),), at=FLOAT_UNDERLAY, at_occurrence=3
+)
 
 CASES = [
     VTEP708_CASE,
@@ -21,22 +22,50 @@ CASES = [
     Case("VTEP701", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.73.40/24"),), at="10.169.73.40/24"),
     Case("VTEP702", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.7.40/24"),), at="10.1.7.40/24"),
     Case("VTEP703", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.6.34/24"),), at="floatingTunnelIP: 10.1.6.34/24"),
-    Case("VTEP703", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.34/24"),),
-         at="floatingUnderlayIP: 10.169.72.34/24", id="VTEP703-underlay"),
+    Case(
+        "VTEP703",
+        "cilium-vxlan-ha",
+        ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.34/24"),),
+        at="floatingUnderlayIP: 10.169.72.34/24",
+        id="VTEP703-underlay",
+    ),
     Case("VTEP704", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-2", 2),), at="traffic-group-2"),
-    Case("VTEP704", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.6.41/24", 2),), at="10.1.6.41/24",
-         id="VTEP704-floating-tunnel"),
-    Case("VTEP704", "cilium-vxlan-ha",
-         (("selfIP: 10.1.6.36/24", "selfIP: 10.1.7.36/24"), ("floatingTunnelIP: 10.1.6.40/24\n", "floatingTunnelIP: 10.1.7.40/24\n", 2)),
-         at="selfIP: 10.1.7.36/24", id="VTEP704-tunnel-subnet"),
-    Case("VTEP704", "cilium-vxlan-ha", (("    tunnel:\n      selfIP: 10.1.6.36/24", "    tunnel:\n      vni: 9\n      selfIP: 10.1.6.36/24"),),
-         at="vni: 9", id="VTEP704-synced-tunnel-vni"),
-    Case("VTEP704", "cilium-vxlan-ha", (("  - name: bigip-2\n", "  - name: bigip-2\n    routeDomain: 2\n"),),
-         at="routeDomain: 2", id="VTEP704-route-domain"),
+    Case(
+        "VTEP704",
+        "cilium-vxlan-ha",
+        ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.6.41/24", 2),),
+        at="10.1.6.41/24",
+        id="VTEP704-floating-tunnel",
+    ),
+    Case(
+        "VTEP704",
+        "cilium-vxlan-ha",
+        (("selfIP: 10.1.6.36/24", "selfIP: 10.1.7.36/24"), ("floatingTunnelIP: 10.1.6.40/24\n", "floatingTunnelIP: 10.1.7.40/24\n", 2)),
+        at="selfIP: 10.1.7.36/24",
+        id="VTEP704-tunnel-subnet",
+    ),
+    Case(
+        "VTEP704",
+        "cilium-vxlan-ha",
+        (("    tunnel:\n      selfIP: 10.1.6.36/24", "    tunnel:\n      vni: 9\n      selfIP: 10.1.6.36/24"),),
+        at="vni: 9",
+        id="VTEP704-synced-tunnel-vni",
+    ),
+    Case(
+        "VTEP704",
+        "cilium-vxlan-ha",
+        (("  - name: bigip-2\n", "  - name: bigip-2\n    routeDomain: 2\n"),),
+        at="routeDomain: 2",
+        id="VTEP704-route-domain",
+    ),
     Case("VTEP705", "cilium-vxlan-ha", ((f"      {FLOAT_TUNNEL}\n", "", 1), (f"      {FLOAT_TUNNEL}\n", "", 1)), at="    ha:"),
     Case("VTEP706", "cilium-vxlan-ha", ((GROUP, "trafficGroup: traffic-group-local-only"),), at="traffic-group-local-only"),
-    Case("VTEP709", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.41/24", 2),),
-         at="floatingUnderlayIP: 10.169.72.41/24"),
+    Case(
+        "VTEP709",
+        "cilium-vxlan-ha",
+        ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.72.41/24", 2),),
+        at="floatingUnderlayIP: 10.169.72.41/24",
+    ),
 ]
 
 

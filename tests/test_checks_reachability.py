@@ -4,6 +4,7 @@ The CASES are topologies every other check lets through (a warning at most) whos
 model proves broken; tests/test_reach.py covers the failure classes other checks refuse first,
 by building the broken state directly.
 """
+
 import pytest
 
 from vtepc.checks.reachability import origin_path
@@ -13,8 +14,13 @@ from .checks_support import Case, assert_case, case_id, validate
 CASES = [
     # HA failover to a unit with another tunnel MAC: Cilium's vtep-mac is the first unit's, so
     # after failover bigip-2 receives frames for a MAC it does not have (VTEP707 only warns).
-    Case("VTEP1001", "cilium-vxlan-ha", (("mac: 00:50:56:a0:7d:d8", "mac: 00:50:56:86:6b:28", 2),), at="00:50:56:86:6b:28",
-         id="VTEP1001-ha-failover-mac"),
+    Case(
+        "VTEP1001",
+        "cilium-vxlan-ha",
+        (("mac: 00:50:56:a0:7d:d8", "mac: 00:50:56:86:6b:28", 2),),
+        at="00:50:56:86:6b:28",
+        id="VTEP1001-ha-failover-mac",
+    ),
 ]
 
 
@@ -38,12 +44,15 @@ def test_reachability_stays_quiet_when_another_check_already_failed():
     assert report.errors and not [d for d in report.diagnostics if d.code == "VTEP1001"]
 
 
-@pytest.mark.parametrize("origin, path", [
-    ("bigips[0].tunnel.vni", ("bigips", 0, "tunnel", "vni")),
-    ("cluster.nodes[12].podCIDR", ("cluster", "nodes", 12, "podCIDR")),
-    ("bigips[0].tunnel.selfIP, bigips[1].tunnel.selfIP", ("bigips", 0, "tunnel", "selfIP")),
-    ("cis", ("cis",)),
-])
+@pytest.mark.parametrize(
+    "origin, path",
+    [
+        ("bigips[0].tunnel.vni", ("bigips", 0, "tunnel", "vni")),
+        ("cluster.nodes[12].podCIDR", ("cluster", "nodes", 12, "podCIDR")),
+        ("bigips[0].tunnel.selfIP, bigips[1].tunnel.selfIP", ("bigips", 0, "tunnel", "selfIP")),
+        ("cis", ("cis",)),
+    ],
+)
 def test_origin_path(origin, path):
     assert origin_path(origin) == path
 

@@ -31,7 +31,9 @@ def with_version(version: str) -> set[str]:
     return {d.code for d in validate(example("cilium-vxlan").replace(VERSION, f'  ciliumVersion: "{version}"\n')).diagnostics}
 
 
-@pytest.mark.parametrize("version", ["1.12.0", "1.15.2", "1.16.19", "1.17.18", "1.18.6", "1.18.8", "1.18.12", "1.19.2", "1.19.6", "1.20.0", "v1.14.3", "1.13"])
+@pytest.mark.parametrize(
+    "version", ["1.12.0", "1.15.2", "1.16.19", "1.17.18", "1.18.6", "1.18.8", "1.18.12", "1.19.2", "1.19.6", "1.20.0", "v1.14.3", "1.13"]
+)
 def test_good_releases_are_clean(version):
     assert not {c for c in with_version(version) if c.startswith("VTEP6")}
 

@@ -6,6 +6,7 @@ values conflicts with field manager helm (without --force-conflicts) and is undo
 the file headers, the walkthroughs and the diff follow-ups; the ConfigMap path always carries
 --force-conflicts and is offered only for a Cilium without a Helm release.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """The same topology across Cilium chart versions: the right tunnel keys for each, each
 accepted by its own chart's values.yaml (and values.schema.json from 1.16)."""
+
 from __future__ import annotations
 
 import pytest
@@ -74,7 +75,15 @@ def test_default_port_is_left_to_the_chart(version):
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("version, routing", [("1.12.19", {"tunnel": "disabled"}), ("1.13.18", {"tunnel": "disabled"}), ("1.14.19", {"routingMode": "native"}), ("1.20.0", {"routingMode": "native"})])
+@pytest.mark.parametrize(
+    "version, routing",
+    [
+        ("1.12.19", {"tunnel": "disabled"}),
+        ("1.13.18", {"tunnel": "disabled"}),
+        ("1.14.19", {"routingMode": "native"}),
+        ("1.20.0", {"routingMode": "native"}),
+    ],
+)
 def test_native_routing_per_version(version, routing):
     values, config = _rendered(_with("cilium-native-bgp", cilium_version=version))
     assert values == routing | {"autoDirectNodeRoutes": False, "ipv4NativeRoutingCIDR": "10.16.0.0/16", "ipam": {"mode": "kubernetes"}}

@@ -1,4 +1,5 @@
 """`vtepc completion bash|zsh|fish`: the script, sourced by its shell, completes commands and choices."""
+
 from __future__ import annotations
 
 import os

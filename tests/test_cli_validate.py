@@ -124,10 +124,13 @@ def test_a_bad_format_is_one_plain_line_naming_the_choices():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "vtepc", "validate", str(EXAMPLE_FILES[0]), "--format", "yaml"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "vtepc", "validate", str(EXAMPLE_FILES[0]), "--format", "yaml"], capture_output=True, text=True
+    )
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr == "vtepc validate: invalid --format: 'yaml' is not one of 'text', 'json', 'github', 'sarif' (see vtepc validate -h)\n"
+    assert (
+        done.stderr == "vtepc validate: invalid --format: 'yaml' is not one of 'text', 'json', 'github', 'sarif' (see vtepc validate -h)\n"
+    )
 
 
 def _vtepc(*args: str, stdin: str | None = None):
@@ -167,8 +170,14 @@ def test_sarif_is_what_github_code_scanning_reads():
     message.text and a physical location (uri relative to the repository, startLine)."""
     from vtepc import __version__
 
-    done = _vtepc("validate", "-", str(EXAMPLE_FILES[0].parent / "cilium-vxlan-ha.yaml"), "--format", "sarif",
-                  stdin=_broken().replace("mac: 00:50:56:a0:7d:d8", "mac: 01:50:56:a0:7d:d8"))
+    done = _vtepc(
+        "validate",
+        "-",
+        str(EXAMPLE_FILES[0].parent / "cilium-vxlan-ha.yaml"),
+        "--format",
+        "sarif",
+        stdin=_broken().replace("mac: 00:50:56:a0:7d:d8", "mac: 01:50:56:a0:7d:d8"),
+    )
     assert done.returncode == 1 and done.stderr == ""
     log = json.loads(done.stdout)
     assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")

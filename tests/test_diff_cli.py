@@ -1,4 +1,5 @@
 """`vtepc diff` command-line behaviour that needs no device: option checks, colour, formats, errors."""
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,14 @@ def _diff(*args, **kwargs):
     return runner.invoke(app, ["diff", *map(str, args)], **kwargs)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--snapshot", "s", "--against-ref", "HEAD"], "give one"),
-    (["--snapshot", "s", "--insecure"], "--insecure only apply to live state, not with --snapshot"),
-    (["--against-ref", "HEAD", "--bigip", "bigip-1=https://h", "--context", "c"], "--bigip, --context only apply to live state"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--snapshot", "s", "--against-ref", "HEAD"], "give one"),
+        (["--snapshot", "s", "--insecure"], "--insecure only apply to live state, not with --snapshot"),
+        (["--against-ref", "HEAD", "--bigip", "bigip-1=https://h", "--context", "c"], "--bigip, --context only apply to live state"),
+    ],
+)
 def test_conflicting_sources_are_errors(args, message):
     result = _diff(EXAMPLE, *args)
     assert result.exit_code == 1
@@ -67,13 +71,16 @@ class _Stdout:
         return self._tty
 
 
-@pytest.mark.parametrize("tty, no_color_env, flag, expected", [
-    (True, None, False, True),
-    (True, "1", False, False),
-    (True, "", False, True),  # NO_COLOR only counts when non-empty (no-color.org)
-    (True, None, True, False),
-    (False, None, False, False),
-])
+@pytest.mark.parametrize(
+    "tty, no_color_env, flag, expected",
+    [
+        (True, None, False, True),
+        (True, "1", False, False),
+        (True, "", False, True),  # NO_COLOR only counts when non-empty (no-color.org)
+        (True, None, True, False),
+        (False, None, False, False),
+    ],
+)
 def test_colour_auto(monkeypatch, tty, no_color_env, flag, expected):
     monkeypatch.setattr("sys.stdout", _Stdout(tty))
     if no_color_env is None:

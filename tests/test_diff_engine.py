@@ -1,4 +1,5 @@
 """The diff engine on small states that follow the state contract (frozen dataclasses, kind, origin)."""
+
 from __future__ import annotations
 
 import json
@@ -63,21 +64,27 @@ CILIUM = {"enable-vtep": "true", "vtep-endpoint": "10.169.72.34", "vtep-mac": "0
 
 def test_identical_states_have_no_changes():
     items = [Record("t/0a:0a:0a:a9:48:ef", "10.169.72.239%0", origin="cluster.nodes[0]")]
-    result = diff_states(side(items, [Document("kube-system/cilium-config", CILIUM)]), side(items, [Document("kube-system/cilium-config", CILIUM)]))
+    result = diff_states(
+        side(items, [Document("kube-system/cilium-config", CILIUM)]), side(items, [Document("kube-system/cilium-config", CILIUM)])
+    )
     assert not result.has_changes and result.changes == []
     assert result.follow_ups == ()
     assert [t.target for t in result.targets] == ["bigip/bigip-1", "cluster/prod"]
 
 
 def test_added_removed_changed_each_once_with_origin():
-    desired = side([
-        Record("t/a", "10.0.0.1%0", origin="cluster.nodes[0]"),
-        Record("t/b", "10.0.0.2%0", origin="cluster.nodes[1]"),
-    ])
-    observed = side([
-        Record("t/a", "10.0.0.9%0"),  # changed
-        Record("t/stale", "10.0.0.7%0"),  # drift
-    ])
+    desired = side(
+        [
+            Record("t/a", "10.0.0.1%0", origin="cluster.nodes[0]"),
+            Record("t/b", "10.0.0.2%0", origin="cluster.nodes[1]"),
+        ]
+    )
+    observed = side(
+        [
+            Record("t/a", "10.0.0.9%0"),  # changed
+            Record("t/stale", "10.0.0.7%0"),  # drift
+        ]
+    )
     changes = diff_states(desired, observed).changes
     assert [(c.action, c.name, c.field) for c in changes] == [
         (Action.CHANGE, "t/a", "endpoint"),
@@ -95,17 +102,43 @@ def test_server_managed_fields_never_show():
     desired = side([Record("t/a", "10.0.0.1%0", generation=1)], [Document("cm", {"k": "v"}, {"labels": {"a": "b"}})])
     observed = side(
         [Record("t/a", "10.0.0.1%0", generation=7)],
-        [Document("cm", {"k": "v"}, {"labels": {"a": "b"}, "resourceVersion": "991", "uid": "x", "managedFields": [{"m": 1}],
-                                     "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}})],
+        [
+            Document(
+                "cm",
+                {"k": "v"},
+                {
+                    "labels": {"a": "b"},
+                    "resourceVersion": "991",
+                    "uid": "x",
+                    "managedFields": [{"m": 1}],
+                    "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"},
+                },
+            )
+        ],
     )
     assert diff_states(desired, observed).changes == []
 
 
 def test_document_changes_are_one_per_key_and_keys_with_dots_are_bracketed():
-    desired = side([], [Document("kube-system/cilium-config", {**CILIUM, "vtep-mac": "00:50:56:86:6b:28"},
-                                 {"annotations": {"flannel.alpha.coreos.com/public-ip": "10.0.0.1"}}, origin="cluster")])
-    observed = side([], [Document("kube-system/cilium-config", {**CILIUM, "extra": "1"},
-                                  {"annotations": {"flannel.alpha.coreos.com/public-ip": "10.0.0.2"}})])
+    desired = side(
+        [],
+        [
+            Document(
+                "kube-system/cilium-config",
+                {**CILIUM, "vtep-mac": "00:50:56:86:6b:28"},
+                {"annotations": {"flannel.alpha.coreos.com/public-ip": "10.0.0.1"}},
+                origin="cluster",
+            )
+        ],
+    )
+    observed = side(
+        [],
+        [
+            Document(
+                "kube-system/cilium-config", {**CILIUM, "extra": "1"}, {"annotations": {"flannel.alpha.coreos.com/public-ip": "10.0.0.2"}}
+            )
+        ],
+    )
     changes = diff_states(desired, observed).changes
     assert [(c.field, c.before, c.after) for c in changes] == [
         ("data.extra", "1", ABSENT),
@@ -137,7 +170,11 @@ def test_follow_ups_in_apply_order():
     commands = [(f.step, f.target, f.command) for f in result.follow_ups]
     assert commands[1] == (2, "bigip/bigip-1", "tmsh save sys config")
     # A cilium-config change alone still goes through the chart: it owns the ConfigMap.
-    assert (4, "cluster/prod", "helm upgrade cilium cilium/cilium -n kube-system --reuse-values -f kubernetes/cilium-values.yaml") in commands
+    assert (
+        4,
+        "cluster/prod",
+        "helm upgrade cilium cilium/cilium -n kube-system --reuse-values -f kubernetes/cilium-values.yaml",
+    ) in commands
     assert (5, "cluster/prod", "kubectl -n kube-system rollout restart ds/cilium") in commands
     assert result.follow_ups[0].action.startswith("apply the BIG-IP changes in order: tunnel profile, tunnel")
     drift = result.follow_ups[-1]
@@ -183,13 +220,16 @@ def test_ignore_file_format(tmp_path):
     assert load_ignore_rules(path) == [IgnoreRule(target="cluster/*", kind="ConfigMap", field="data.custom-*"), IgnoreRule(name="vtepc-*")]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("kind: x\n", "expected a YAML list of rules"),
-    ("- {}\n", "rule 1: empty rule would ignore every change"),
-    ("- kind: x\n  feild: y\n", "rule 1: unknown key(s) feild"),
-    ("- kind: 3\n", "rule 1: kind must be a non-empty string"),
-    ("- [\n", "YAML syntax error"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("kind: x\n", "expected a YAML list of rules"),
+        ("- {}\n", "rule 1: empty rule would ignore every change"),
+        ("- kind: x\n  feild: y\n", "rule 1: unknown key(s) feild"),
+        ("- kind: 3\n", "rule 1: kind must be a non-empty string"),
+        ("- [\n", "YAML syntax error"),
+    ],
+)
 def test_ignore_file_errors_are_one_line(tmp_path, text, message):
     path = tmp_path / "ignore.yaml"
     path.write_text(text)

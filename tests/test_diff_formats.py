@@ -1,4 +1,5 @@
 """Formatters: text lines, markdown under GitHub's comment limit, versioned JSON."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,10 @@ from .test_diff_engine import CILIUM, Document, Node, Record, side
 
 
 def _result(records=3, **kwargs):
-    desired = side([Record(f"t/{i:05d}", f"10.0.{i // 256}.{i % 256}%0", origin=f"cluster.nodes[{i}]") for i in range(records)],
-                   [Document("kube-system/cilium-config", {**CILIUM, "vtep-mac": "00:50:56:86:6b:28"}, origin="bigips[0].tunnel.mac")])
+    desired = side(
+        [Record(f"t/{i:05d}", f"10.0.{i // 256}.{i % 256}%0", origin=f"cluster.nodes[{i}]") for i in range(records)],
+        [Document("kube-system/cilium-config", {**CILIUM, "vtep-mac": "00:50:56:86:6b:28"}, origin="bigips[0].tunnel.mac")],
+    )
     observed = side([Record("t/stale", "10.9.9.9%0")], [Document("kube-system/cilium-config", CILIUM), Node("node-x", "10.1.1.1")])
     return diff_states(desired, observed, **kwargs)
 
@@ -22,8 +25,10 @@ def test_text_one_line_per_change_then_follow_ups():
     lines = text.splitlines()
     assert lines[0] == 'bigip/bigip-1: net/fdb/record t/00000: (absent) -> {"endpoint": "10.0.0.0%0"}  (from cluster.nodes[0])'
     assert 'bigip/bigip-1: net/fdb/record t/stale: {"endpoint": "10.9.9.9%0"} -> (absent)  (drift: not in the topology)' in lines
-    assert ('cluster/prod: cilium/config kube-system/cilium-config: data.vtep-mac: "00:50:56:a0:7d:d8" -> "00:50:56:86:6b:28"'
-            "  (from bigips[0].tunnel.mac)") in lines
+    assert (
+        'cluster/prod: cilium/config kube-system/cilium-config: data.vtep-mac: "00:50:56:a0:7d:d8" -> "00:50:56:86:6b:28"'
+        "  (from bigips[0].tunnel.mac)"
+    ) in lines
     assert "6 changes (6 objects compared on 2 targets)" in lines
     assert lines[lines.index("follow-up:") + 2].startswith("  2. bigip/bigip-1: save the running configuration: tmsh save sys config")
     assert "\033[" not in text
@@ -48,8 +53,15 @@ def test_drift_is_marked_apart_in_markdown_and_no_parentheses_nest():
 def test_field_names_are_the_topologys_camel_case():
     from vtepc.diff.engine import field_label
 
-    assert [field_label(n) for n in ("pod_cidr", "router_id", "local_asn", "vtep_mac", "public_ip", "ip", "data")] == \
-        ["podCIDR", "routerID", "localASN", "vtepMAC", "publicIP", "ip", "data"]
+    assert [field_label(n) for n in ("pod_cidr", "router_id", "local_asn", "vtep_mac", "public_ip", "ip", "data")] == [
+        "podCIDR",
+        "routerID",
+        "localASN",
+        "vtepMAC",
+        "publicIP",
+        "ip",
+        "data",
+    ]
     from vtepc.state.cluster import ExpectedNode
 
     desired = side([], [ExpectedNode("node-x", "10.1.1.1", "10.0.9.0/24", origin="cluster.nodes[0]")])
@@ -79,7 +91,7 @@ def test_markdown_sections_and_summary_table():
     assert markdown.startswith("### vtepc diff: 6 changes")
     assert "| `bigip/bigip-1` | 3 | 1 | 0 |" in markdown
     assert "<details><summary><code>cluster/prod</code>: 1 removed, 1 changed</summary>" in markdown
-    assert "| ~ | `cilium/config kube-system/cilium-config` | `data.vtep-mac` | `\"00:50:56:a0:7d:d8\"` |" in markdown
+    assert '| ~ | `cilium/config kube-system/cilium-config` | `data.vtep-mac` | `"00:50:56:a0:7d:d8"` |' in markdown
     assert "1. `bigip/bigip-1`: apply the BIG-IP changes in order" in markdown
     _assert_balanced(markdown)
 
@@ -113,11 +125,22 @@ def test_json_document():
     assert "before" not in added and added["after"] == {"endpoint": "10.0.0.0%0"} and added["drift"] is False
     stale = next(c for c in doc["changes"] if c["name"] == "t/stale")
     assert stale["drift"] is True and "after" not in stale and stale["action"] == "remove"
-    assert doc["follow_ups"][1] == {"step": 2, "target": "bigip/bigip-1", "action": "save the running configuration",
-                                    "command": "tmsh save sys config", "reason": "so the change survives a reload"}
+    assert doc["follow_ups"][1] == {
+        "step": 2,
+        "target": "bigip/bigip-1",
+        "action": "save the running configuration",
+        "command": "tmsh save sys config",
+        "reason": "so the change survives a reload",
+    }
 
 
 def test_json_error_document_is_incomplete():
     doc = json.loads(format_json_error("bigip-1: connection refused"))
-    assert doc == {"format_version": 1, "complete": False, "error": "bigip-1: connection refused",
-                   "targets": [], "changes": [], "follow_ups": []}
+    assert doc == {
+        "format_version": 1,
+        "complete": False,
+        "error": "bigip-1: connection refused",
+        "targets": [],
+        "changes": [],
+        "follow_ups": [],
+    }

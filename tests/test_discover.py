@@ -1,4 +1,5 @@
 """`vtepc discover` round trip: a commented topology without MACs gains exactly the discovered lines."""
+
 from __future__ import annotations
 
 import difflib
@@ -159,13 +160,23 @@ def test_flow_style_nodes_stay_flow_style_and_prune():
 
 def test_flannel_nodes_get_vtep_mac_and_public_ip():
     text = (EXAMPLES / "flannel.yaml").read_text()
-    facts = DiscoveredFacts({}, (LiveNode("node1", "172.16.2.10", "10.244.1.0/24", "98:ba:76:dc:54:fe", "172.16.2.10"),
-                                 LiveNode("node2", "172.16.2.11", "10.244.2.0/24", "aa:bb:cc:dd:ee:ff", "192.0.2.11")))
+    facts = DiscoveredFacts(
+        {},
+        (
+            LiveNode("node1", "172.16.2.10", "10.244.1.0/24", "98:ba:76:dc:54:fe", "172.16.2.10"),
+            LiveNode("node2", "172.16.2.11", "10.244.2.0/24", "aa:bb:cc:dd:ee:ff", "192.0.2.11"),
+        ),
+    )
     edit = apply_facts(text, facts)
     plus, minus = added_lines(text, edit.text)
     assert minus == []
-    assert plus == ["    - name: node2", "      ip: 172.16.2.11", "      podCIDR: 10.244.2.0/24",
-                    "      vtepMAC: aa:bb:cc:dd:ee:ff", "      publicIP: 192.0.2.11"]
+    assert plus == [
+        "    - name: node2",
+        "      ip: 172.16.2.11",
+        "      podCIDR: 10.244.2.0/24",
+        "      vtepMAC: aa:bb:cc:dd:ee:ff",
+        "      publicIP: 192.0.2.11",
+    ]
 
 
 def test_every_example_round_trips_unchanged_when_nothing_is_discovered():
@@ -183,15 +194,19 @@ def test_a_file_ruamel_would_reformat_is_refused():
 def test_flow_style_mappings_get_quoted_macs_and_the_result_validates():
     """The walkthroughs' flow style: `tunnel: {selfIP: ...}` and `- {name: ..., ...}` nodes (issue 16)."""
     text = (EXAMPLES / "flannel.yaml").read_text()
-    block_nodes = text[text.index("  nodes:\n"):text.index("\n\n", text.index("  nodes:\n"))]
-    text = text.replace(block_nodes, "  nodes:\n    - {name: node1, ip: 172.16.2.10, podCIDR: 10.244.1.0/24, vtepMAC: \"98:ba:76:dc:54:fe\"}")
+    block_nodes = text[text.index("  nodes:\n") : text.index("\n\n", text.index("  nodes:\n"))]
+    text = text.replace(block_nodes, '  nodes:\n    - {name: node1, ip: 172.16.2.10, podCIDR: 10.244.1.0/24, vtepMAC: "98:ba:76:dc:54:fe"}')
     start = text.index("    tunnel:\n")
-    tunnel = text[start:text.index("\n\n", start) + 1]  # the block up to the blank line after it
-    text = text.replace(tunnel, "    tunnel: {selfIP: 10.244.30.15/16, mac: \"00:50:56:bb:70:8b\"}\n")
+    tunnel = text[start : text.index("\n\n", start) + 1]  # the block up to the blank line after it
+    text = text.replace(tunnel, '    tunnel: {selfIP: 10.244.30.15/16, mac: "00:50:56:bb:70:8b"}\n')
     assert validate_text(text, "flow.yaml").ok
-    facts = DiscoveredFacts({"bigip-1": "00:50:56:bb:70:8c"},
-                            (LiveNode("node1", "172.16.2.10", "10.244.1.0/24", "98:ba:76:dc:54:ff", "172.16.2.10"),
-                             LiveNode("node2", "172.16.2.11", "10.244.2.0/24", "aa:bb:cc:dd:ee:ff", "172.16.2.11")))
+    facts = DiscoveredFacts(
+        {"bigip-1": "00:50:56:bb:70:8c"},
+        (
+            LiveNode("node1", "172.16.2.10", "10.244.1.0/24", "98:ba:76:dc:54:ff", "172.16.2.10"),
+            LiveNode("node2", "172.16.2.11", "10.244.2.0/24", "aa:bb:cc:dd:ee:ff", "172.16.2.11"),
+        ),
+    )
     edit = apply_facts(text, facts)
     plus, _ = added_lines(text, edit.text)
     assert plus == [

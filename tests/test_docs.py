@@ -1,4 +1,5 @@
 """The generated reference pages match the code; the hand-written docs point at things that exist."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -16,6 +16,7 @@
 - Inline `vtepc ...` commands: the subcommand and options exist; an offline one on an example runs;
   after "`vtepc build EXAMPLE -o DIR` writes:", every artifact path the page lists is written.
 """
+
 from __future__ import annotations
 
 import functools
@@ -71,10 +72,17 @@ def _blocks() -> list[Block]:
             marker = MARKER.fullmatch(previous.strip())
             examples = EXAMPLE.findall(before)
             body = "".join(line.removeprefix(match.group(1)) for line in match.group(3).splitlines(keepends=True))
-            blocks.append(Block(page, before.count("\n") + 1, match.group(2), body,
-                                marker.group(1) if marker else None,
-                                tuple(re.findall(r"VTEP\d+", marker.group(2))) if marker else (),
-                                examples[-1] if examples else None))
+            blocks.append(
+                Block(
+                    page,
+                    before.count("\n") + 1,
+                    match.group(2),
+                    body,
+                    marker.group(1) if marker else None,
+                    tuple(re.findall(r"VTEP\d+", marker.group(2))) if marker else (),
+                    examples[-1] if examples else None,
+                )
+            )
     return blocks
 
 
@@ -86,8 +94,9 @@ SHELL_BLOCKS = [b for b in BLOCKS if b.language in ("sh", "bash", "shell", "cons
 def test_every_block_is_yaml_or_shell_and_every_marker_is_known():
     assert len(YAML_BLOCKS) >= 8 and len(SHELL_BLOCKS) >= 8
     for block in BLOCKS:
-        assert block in YAML_BLOCKS or block in SHELL_BLOCKS or block.language in ("text", "mermaid"), \
+        assert block in YAML_BLOCKS or block in SHELL_BLOCKS or block.language in ("text", "mermaid"), (
             f"{block}: a ```{block.language} block this test does not check"
+        )
         assert block.marker is None or block.marker in MARKERS, f"{block}: unknown marker {block.marker}"
     for page in PAGES:
         for marker, _ in MARKER.findall(page.read_text()):
@@ -130,7 +139,9 @@ def _check_topology_fragment(block: Block, data: dict) -> None:
     report = validate_text(out.getvalue(), f"{block} over examples/{block.example}")
     expected = _codes(validate_text(example_text, block.example))
     shown = sorted(code for code in _codes(report) if code.split()[0] not in block.expect)
-    assert sorted(code for code in _codes(report) if code.split()[0] in block.expect) == sorted(f"{c} Severity.WARNING" for c in block.expect)
+    assert sorted(code for code in _codes(report) if code.split()[0] in block.expect) == sorted(
+        f"{c} Severity.WARNING" for c in block.expect
+    )
     assert shown == expected, f"{block}: " + "; ".join(f"{d.code} {d.message}" for d in report.diagnostics)
 
 
@@ -211,8 +222,12 @@ def test_the_fragments_vtepc_must_reject_are_rejected():
 
 @functools.cache
 def _help(command: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "vtepc", *command.split(), "--help"], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
+    done = subprocess.run(
+        [sys.executable, "-m", "vtepc", *command.split(), "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"},
+    )
     assert done.returncode == 0, f"vtepc {command} --help: {done.stderr}"
     return done.stdout
 
@@ -224,7 +239,9 @@ def _vtepc_commands(script: str) -> list[list[str]]:
         for part in re.split(r"&&|\|\||;|\|", line.split(" #", 1)[0]):
             words = shlex.split(part, comments=True)
             if words and words[0] == "vtepc":
-                commands.append([w for w in words if not w.startswith(">")][: next((i for i, w in enumerate(words) if w.startswith(">")), None)])
+                commands.append(
+                    [w for w in words if not w.startswith(">")][: next((i for i, w in enumerate(words) if w.startswith(">")), None)]
+                )
     return commands
 
 
@@ -239,8 +256,9 @@ def _check_options(where: str, words: list[str]) -> None:
 
 def _repository_copy(tmp_path: Path) -> Path:
     """The files a fresh clone has (tracked and new, not ignored), without building anything."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
     copy = tmp_path / "vtepc"
     for name in filter(None, listed):
         source = ROOT / name
@@ -309,7 +327,6 @@ def test_inline_vtepc_command_exists_and_runs_offline_on_an_example(where, comma
     assert done.returncode == 0, f"{where}: {command}: {done.stderr}"
 
 
-
 _ARTIFACT = re.compile(r"`((?:bigip|kubernetes|bgp)/[\w*<>./-]+|vtepc-manifest\.json)`")
 
 
@@ -323,7 +340,7 @@ def _build_listings() -> list[tuple[str, list[str], list[str]]]:
             if not match:
                 continue
             following = []
-            for later in lines[number + 1:]:
+            for later in lines[number + 1 :]:
                 if later.startswith("#"):
                     break
                 following += _ARTIFACT.findall(later)

@@ -1,5 +1,6 @@
 """Drift on a schedule: the example workflow's step run with a stand-in vtepc and gh (exit 0/2/1 ->
 close/open-or-update/fail), and the CronJob manifest checked against the Kubernetes schema."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,13 @@ def _run(tmp_path: Path, vtepc_exit: int, open_issue: str):
     for name in ("vtepc", "gh"):
         (bin_dir / name).write_text(FAKE.format(python=sys.executable, log=str(log), vtepc_exit=vtepc_exit, open_issue=open_issue))
         (bin_dir / name).chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path),
-           "TOPOLOGY": STEP["env"]["TOPOLOGY"], "KUBECONFIG_DATA": "apiVersion: v1\nkind: Config\n"}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path),
+        "TOPOLOGY": STEP["env"]["TOPOLOGY"],
+        "KUBECONFIG_DATA": "apiVersion: v1\nkind: Config\n",
+    }
     done = subprocess.run(["bash", "-e", "-c", STEP["run"]], env=env, capture_output=True, text=True, cwd=tmp_path)
     return done, json.loads(log.read_text())
 

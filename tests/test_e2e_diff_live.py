@@ -2,6 +2,7 @@
 then four edits on the live side that must each appear once, correctly attributed; faults give
 one line and exit 1, never a traceback or a diff.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,16 @@ STALE_MAC = "0a:0a:0a:a9:48:63"
 
 
 def _diff(emulated: Emulated, example: str, certs, *extra: str):
-    args = ["diff", str(EXAMPLES / f"{example}.yaml"), *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig),
-            "--ca-bundle", str(certs.ca), *extra]
+    args = [
+        "diff",
+        str(EXAMPLES / f"{example}.yaml"),
+        *emulated.bigip_args(),
+        "--kubeconfig",
+        str(emulated.kubeconfig),
+        "--ca-bundle",
+        str(certs.ca),
+        *extra,
+    ]
     return runner.invoke(app, args)
 
 
@@ -67,6 +76,7 @@ def _cilium_config_edit(key: str, value: str, origin: str) -> Callable[[Emulated
     def edit(emulated: Emulated) -> list[Expected]:
         emulated.kube.get_object("v1", "ConfigMap", "cilium-config", "kube-system")["data"][key] = value
         return [Expected("cluster/prod", "change", "cilium/config", "kube-system/cilium-config", f"data.{key}", origin)]
+
     return edit
 
 
@@ -122,8 +132,8 @@ def test_tunnel_mac_on_the_device_differs_from_the_topology(tmp_path, bigip_env,
         result = _diff(emulated, "cilium-vxlan", certificates)
     assert result.exit_code == 2, result.output
     assert result.stdout.splitlines()[0] == (
-        'bigip/bigip-1: net/tunnels/tunnel/mac flannel_vxlan: mac: "00:50:56:aa:bb:cc" -> "00:50:56:a0:7d:d8"'
-        "  (from bigips[0].tunnel.mac)")
+        'bigip/bigip-1: net/tunnels/tunnel/mac flannel_vxlan: mac: "00:50:56:aa:bb:cc" -> "00:50:56:a0:7d:d8"  (from bigips[0].tunnel.mac)'
+    )
     assert "set bigips[0].tunnel.mac to the device's tunnel MAC" in result.stdout
     assert "tmsh save sys config" not in result.stdout  # nothing to change on the device
 
@@ -156,7 +166,7 @@ def test_faults_are_one_line_errors_and_exit_1(tmp_path, bigip_env, certificates
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.stderr
     if output_format == "json":
         doc = json.loads(result.stdout)
-        assert doc["complete"] is False and doc["changes"] == [] and doc["error"] == lines[0][len("error: "):]
+        assert doc["complete"] is False and doc["changes"] == [] and doc["error"] == lines[0][len("error: ") :]
     else:
         assert result.stdout == ""  # never a partial diff
     assert PASSWORD not in result.output + result.stderr and KUBE_TOKEN not in result.output + result.stderr
@@ -167,8 +177,9 @@ def test_no_credential_in_any_output(tmp_path, bigip_env, certificates, output_f
     with emulate(desired_example("cilium-vxlan-two-bigips"), tmp_path, certificates) as emulated:
         _fdb_edits(emulated)
         _node_joined(emulated)
-        outputs = [_diff(emulated, "cilium-vxlan-two-bigips", certificates, "--format", output_format, *flag)
-                   for flag in ((), ("--show-secrets",))]
+        outputs = [
+            _diff(emulated, "cilium-vxlan-two-bigips", certificates, "--format", output_format, *flag) for flag in ((), ("--show-secrets",))
+        ]
         emulated.bigips["bigip-2"].password = "rotated"  # the device's 401 body echoes the password sent
         outputs.append(_diff(emulated, "cilium-vxlan-two-bigips", certificates, "--format", output_format))
     assert [o.exit_code for o in outputs] == [2, 2, 1]

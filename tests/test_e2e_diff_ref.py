@@ -1,4 +1,5 @@
 """`vtepc diff --against-ref`: the topology at two git revisions, desired vs desired, no devices."""
+
 from __future__ import annotations
 
 import json
@@ -63,12 +64,23 @@ def test_second_bigip_shows_its_objects_and_the_vtep_keys(repo, monkeypatch):
     assert {c["action"] for c in bigip2} == {"add"}
     # profile, tunnel, two self IPs, the pod route, one FDB record per node (2)
     assert sorted(c["kind"] for c in bigip2) == [
-        "net/fdb/record", "net/fdb/record", "net/route", "net/self", "net/self", "net/tunnels/tunnel", "net/tunnels/vxlan"]
+        "net/fdb/record",
+        "net/fdb/record",
+        "net/route",
+        "net/self",
+        "net/self",
+        "net/tunnels/tunnel",
+        "net/tunnels/vxlan",
+    ]
     assert all(c["origin"].startswith(("bigips[1]", "cluster.")) for c in bigip2)
     cluster = {(c["kind"], c["field"]): c for c in doc["changes"] if c["target"] == "cluster/prod"}
     assert set(cluster) == {
-        ("cilium/config", "data.vtep-cidr"), ("cilium/config", "data.vtep-endpoint"), ("cilium/config", "data.vtep-mac"),
-        ("cilium/helm-values", "values.vtep.cidr"), ("cilium/helm-values", "values.vtep.endpoint"), ("cilium/helm-values", "values.vtep.mac"),
+        ("cilium/config", "data.vtep-cidr"),
+        ("cilium/config", "data.vtep-endpoint"),
+        ("cilium/config", "data.vtep-mac"),
+        ("cilium/helm-values", "values.vtep.cidr"),
+        ("cilium/helm-values", "values.vtep.endpoint"),
+        ("cilium/helm-values", "values.vtep.mac"),
     }
     mac = cluster[("cilium/config", "data.vtep-mac")]
     assert (mac["before"], mac["after"]) == ("00:50:56:a0:7d:d8", "00:50:56:a0:7d:d8 00:50:56:86:6b:28")
@@ -86,8 +98,10 @@ def test_node_ip_edit_shows_exactly_that_node(repo):
     assert result.exit_code == 2, result.output
     lines = result.stdout.splitlines()
     assert 'cluster/prod: cluster/node node2: ip: "10.169.72.233" -> "10.169.72.240"  (from cluster.nodes[1])' in lines
-    assert ("bigip/bigip-1: net/fdb/record flannel_vxlan/0a:0a:0a:a9:48:f0: (absent) -> "
-            '{"endpoint": "10.169.72.240%0", "mac": "0a:0a:0a:a9:48:f0", "tunnel": "flannel_vxlan"}  (from cluster.nodes[1])') in lines
+    assert (
+        "bigip/bigip-1: net/fdb/record flannel_vxlan/0a:0a:0a:a9:48:f0: (absent) -> "
+        '{"endpoint": "10.169.72.240%0", "mac": "0a:0a:0a:a9:48:f0", "tunnel": "flannel_vxlan"}  (from cluster.nodes[1])'
+    ) in lines
     assert lines[0].startswith("bigip/bigip-1: net/fdb/record flannel_vxlan/0a:0a:0a:a9:48:e9: {")  # the old record, removed
     assert lines[0].endswith("-> (absent)  (from cluster.nodes[1])")
     assert lines[3].startswith("3 changes (")
@@ -101,10 +115,13 @@ def test_same_revision_is_no_change(repo):
     assert result.stdout.startswith("no changes")
 
 
-@pytest.mark.parametrize("ref, message", [
-    ("no-such-ref", "--against-ref no-such-ref: git show no-such-ref:clusters/prod.yaml: fatal:"),
-    ("--output=/tmp/x", "invalid git revision"),
-])
+@pytest.mark.parametrize(
+    "ref, message",
+    [
+        ("no-such-ref", "--against-ref no-such-ref: git show no-such-ref:clusters/prod.yaml: fatal:"),
+        ("--output=/tmp/x", "invalid git revision"),
+    ],
+)
 def test_bad_ref_is_a_one_line_error(repo, ref, message):
     result = _diff(repo, "--against-ref", ref)
     assert result.exit_code == 1

@@ -1,4 +1,5 @@
 """The emulators serve the documented shapes (so reader tests exercise what a real device or API server sends)."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,9 @@ def test_icontrol_login_collection_object_and_paging_shapes():
         emulator.add_device_defaults()
         status, denied = fetch(emulator.url + "/mgmt/tm/net/self")
         assert status == 401 and denied["code"] == 401
-        status, login = fetch(emulator.url + "/mgmt/shared/authn/login", "POST",
-                              {"username": "admin", "password": "pw", "loginProviderName": "tmos"})
+        status, login = fetch(
+            emulator.url + "/mgmt/shared/authn/login", "POST", {"username": "admin", "password": "pw", "loginProviderName": "tmos"}
+        )
         token = {"X-F5-Auth-Token": login["token"]["token"]}
         status, collection = fetch(emulator.url + "/mgmt/tm/net/tunnels/tunnel?$top=1", headers=token)
         assert collection["kind"] == "tm:net:tunnels:tunnel:tunnelcollectionstate"

@@ -1,4 +1,5 @@
 """Argo CD plugin, Flux, pre-commit: each config run or checked the way its tool would use it."""
+
 from __future__ import annotations
 
 import os
@@ -46,9 +47,7 @@ def test_plugin_generate_prints_only_kubernetes_objects(example, tmp_path):
     # Argo CD runs generate in the Application's directory, user env prefixed with ARGOCD_ENV_.
     shutil.copy(example, tmp_path / "vtepc-topology.yaml")
     generate = PLUGIN["spec"]["generate"]
-    done = subprocess.run(
-        [*generate["command"], *generate["args"]], cwd=tmp_path, env=_env_with_vtepc(), capture_output=True, text=True
-    )
+    done = subprocess.run([*generate["command"], *generate["args"]], cwd=tmp_path, env=_env_with_vtepc(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert kubernetes_objects(done.stdout)
 
@@ -59,13 +58,20 @@ def test_plugin_generate_takes_the_file_from_the_application_env(tmp_path):
     env = {**_env_with_vtepc(), "ARGOCD_ENV_TOPOLOGY": "prod.vtepc.yaml"}
     done = subprocess.run([*generate["command"], *generate["args"]], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert [o["kind"] for o in kubernetes_objects(done.stdout)] == ["Node", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"]
+    assert [o["kind"] for o in kubernetes_objects(done.stdout)] == [
+        "Node",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+    ]
 
 
 def _generate(cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     generate = PLUGIN["spec"]["generate"]
-    return subprocess.run([*generate["command"], *generate["args"]], cwd=cwd, env={**_env_with_vtepc(), **(env or {})},
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [*generate["command"], *generate["args"]], cwd=cwd, env={**_env_with_vtepc(), **(env or {})}, capture_output=True, text=True
+    )
 
 
 def test_plugin_generate_renders_the_one_file_discovery_matched(tmp_path):

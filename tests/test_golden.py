@@ -2,6 +2,7 @@
 
 Goldens change only through `pytest tests/test_golden.py --update-goldens`; review the git diff.
 """
+
 import shutil
 
 import pytest

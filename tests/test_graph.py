@@ -1,4 +1,5 @@
 """vtepc graph: one model, three serializers; the SVG parses, the Mermaid passes a syntax check."""
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ _ID = r"[A-Za-z][A-Za-z0-9_]*"
 _LABEL = r'"([^"]*)"'
 _NODE = re.compile(rf"^\s*({_ID})\[{_LABEL}\]$")
 _SUBGRAPH = re.compile(rf"^\s*subgraph ({_ID})\[{_LABEL}\]$")
-_LINK = re.compile(rf'^\s*({_ID}) ---(?:\|{_LABEL}\|)? ({_ID})$')
+_LINK = re.compile(rf"^\s*({_ID}) ---(?:\|{_LABEL}\|)? ({_ID})$")
 _SAFE_LABEL = re.compile(r"^(?:[A-Za-z0-9 .,:/_-]|#\d+;|<br/>)*$")
 
 
@@ -114,11 +115,7 @@ def test_ha_example_shows_what_the_seed_diagram_shows():
 
 def _rects(svg: str, cls: str) -> list[tuple[float, float, float, float]]:
     root = ET.fromstring(svg)
-    return [
-        tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
-        for r in root.iter(f"{SVG_NS}rect")
-        if r.get("class") == cls
-    ]
+    return [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for r in root.iter(f"{SVG_NS}rect") if r.get("class") == cls]
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
@@ -146,9 +143,7 @@ def test_native_routing_draws_bgp_peers_and_the_route_to_the_gateway():
 
 
 def _many_nodes_topology(count: int):
-    nodes = "\n".join(
-        f"    - {{name: n{i}, ip: 10.1.{i // 250}.{i % 250 + 1}, podCIDR: 10.16.{i}.0/24}}" for i in range(count)
-    )
+    nodes = "\n".join(f"    - {{name: n{i}, ip: 10.1.{i // 250}.{i % 250 + 1}, podCIDR: 10.16.{i}.0/24}}" for i in range(count))
     text = (EXAMPLES / "cilium-native-bgp.yaml").read_text()
     start = text.index("  nodes:\n") + len("  nodes:\n")
     end = text.index("\nbigips:")

@@ -4,6 +4,7 @@ Validation refuses these values (tests/test_hostile_values.py); this is the rend
 line of defence: a value can end up inside a string, never start a YAML key, document or
 comment line of its own, and every BIRD file still parses with BIRD itself.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ HOSTILE = [
     "x\r\n# y",
     "x\u2028y",
     "$(touch PWNED)",
-    "it's \"quoted\" # not a comment",
+    'it\'s "quoted" # not a comment',
     "static",
     "}; protocol static {",
 ]

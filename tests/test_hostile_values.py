@@ -5,6 +5,7 @@ JSON (which is YAML) with one field per line, so the line a refusal must point a
 Free text that is only ever serialized as JSON or YAML strings (metadata.description, monitor
 send/receive) is not a name and is not in this list.
 """
+
 from __future__ import annotations
 
 import json

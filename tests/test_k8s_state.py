@@ -1,5 +1,6 @@
 """Cluster desired state and the artifacts built from it: consistency with the BIG-IP side,
 omission when a tunnel MAC is unknown, CIS flags, flannel Node, AS3 ConfigMaps, round-trip."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -207,7 +208,9 @@ def test_yaml_quoting_is_safe_for_yaml_1_1_readers():
     # PyYAML reads YAML 1.1 like go-yaml: 12:34:56 would be a base-60 integer, on/yes booleans.
     topology = _load("cilium-vxlan")
     bigip = topology.bigips[0]
-    topology = topology.model_copy(update={"bigips": [bigip.model_copy(update={"tunnel": bigip.tunnel.model_copy(update={"mac": "12:34:56:12:34:56"})})]})
+    topology = topology.model_copy(
+        update={"bigips": [bigip.model_copy(update={"tunnel": bigip.tunnel.model_copy(update={"mac": "12:34:56:12:34:56"})})]}
+    )
     values = yaml.safe_load(api.render(topology)["kubernetes/cilium-values.yaml"])
     assert values["vtep"]["mac"] == "12:34:56:12:34:56"
 

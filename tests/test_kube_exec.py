@@ -1,5 +1,6 @@
 """kubeconfig exec credential plugins (client.authentication.k8s.io/v1), as EKS, GKE and AKS use:
 a test plugin prints an ExecCredential and vtepc reads the emulated cluster with it."""
+
 from __future__ import annotations
 
 import json
@@ -35,11 +36,19 @@ def _setup(tmp_path: Path, server: str, exec_extra: dict | None = None, api_vers
     record = tmp_path / "record.json"
     plugin.write_text(PLUGIN.format(python=sys.executable, record=str(record)))
     plugin.chmod(0o755)
-    exec_config = {"apiVersion": api_version, "command": "./bin/get-token", "args": ["--cluster", "emulated"],
-                   "env": [{"name": "PLUGIN_TOKEN", "value": KUBE_TOKEN}], "provideClusterInfo": True,
-                   "interactiveMode": "IfAvailable", **(exec_extra or {})}
+    exec_config = {
+        "apiVersion": api_version,
+        "command": "./bin/get-token",
+        "args": ["--cluster", "emulated"],
+        "env": [{"name": "PLUGIN_TOKEN", "value": KUBE_TOKEN}],
+        "provideClusterInfo": True,
+        "interactiveMode": "IfAvailable",
+        **(exec_extra or {}),
+    }
     config = {
-        "apiVersion": "v1", "kind": "Config", "current-context": "eks",
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "eks",
         "clusters": [{"name": "eks", "cluster": {"server": server}}],
         "users": [{"name": "eks", "user": {"exec": exec_config}}],
         "contexts": [{"name": "eks", "context": {"cluster": "eks", "user": "eks"}}],
@@ -59,8 +68,11 @@ def test_exec_plugin_credential_reads_the_emulated_cluster(tmp_path):
     assert connection.token == KUBE_TOKEN and KUBE_TOKEN not in repr(connection)
     seen = json.loads(record.read_text())
     assert seen["args"] == ["--cluster", "emulated"] and seen["stdin_tty"] is False
-    assert seen["info"] == {"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
-                            "spec": {"interactive": False, "cluster": {"server": emulator.url}}}
+    assert seen["info"] == {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "spec": {"interactive": False, "cluster": {"server": emulator.url}},
+    }
 
 
 def test_v1beta1_plugins_work_too(tmp_path):
@@ -68,12 +80,23 @@ def test_v1beta1_plugins_work_too(tmp_path):
     assert resolve_kubeconfig(KubeOptions(kubeconfig=path), dict(os.environ)).token == KUBE_TOKEN
 
 
-@pytest.mark.parametrize("extra, env, message", [
-    ({"env": [{"name": "PLUGIN_TOKEN", "value": "x"}, {"name": "PLUGIN_FAIL", "value": "1"}]}, {}, r"exited 3: token expired; run the login"),
-    ({"command": "no-such-aws-cli", "installHint": "install the AWS CLI"}, {}, r"no-such-aws-cli is not on PATH \(install the AWS CLI\)"),
-    ({"interactiveMode": "Always"}, {}, "interactiveMode Always needs a terminal"),
-    ({"apiVersion": "client.authentication.k8s.io/v1alpha1"}, {}, "apiVersion 'client.authentication.k8s.io/v1alpha1' is not one of"),
-])
+@pytest.mark.parametrize(
+    "extra, env, message",
+    [
+        (
+            {"env": [{"name": "PLUGIN_TOKEN", "value": "x"}, {"name": "PLUGIN_FAIL", "value": "1"}]},
+            {},
+            r"exited 3: token expired; run the login",
+        ),
+        (
+            {"command": "no-such-aws-cli", "installHint": "install the AWS CLI"},
+            {},
+            r"no-such-aws-cli is not on PATH \(install the AWS CLI\)",
+        ),
+        ({"interactiveMode": "Always"}, {}, "interactiveMode Always needs a terminal"),
+        ({"apiVersion": "client.authentication.k8s.io/v1alpha1"}, {}, "apiVersion 'client.authentication.k8s.io/v1alpha1' is not one of"),
+    ],
+)
 def test_exec_plugin_problems_are_clear_errors(tmp_path, extra, env, message):
     path, _ = _setup(tmp_path, "https://c.example", extra)
     with pytest.raises(ConfigurationError, match=message):

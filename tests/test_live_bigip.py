@@ -1,4 +1,5 @@
 """The BIG-IP reader against the iControl REST emulator: round trip, drift, faults, credentials, TLS."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -5,6 +5,7 @@ The password and token are distinctive strings; every place vtepc writes to is g
 full-run test adds secrets vtepc never holds but live objects carry: a password in a CIS
 Deployment's args and an Authorization header in an AS3 monitor's send string.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,10 @@ def test_no_credential_anywhere(tmp_path, bigip_env, caplog):  # noqa: F811
     assert set(carrying) == {"/mgmt/shared/authn/login"}
 
 
-LIVE_CANARIES = [SHAPES[shape][1] for shape in ("cis --bigip-password=", "cis --bigip-token VALUE",
-                                                  "as3 monitor Authorization (CRLF)", "cis url userinfo")]
+LIVE_CANARIES = [
+    SHAPES[shape][1]
+    for shape in ("cis --bigip-password=", "cis --bigip-token VALUE", "as3 monitor Authorization (CRLF)", "cis url userinfo")
+]
 
 
 def test_no_canary_anywhere_in_a_full_run(tmp_path, bigip_env, caplog):  # noqa: F811

@@ -3,6 +3,7 @@
 Every fault must end in one line naming the target (a LiveError, exit 1 from the CLI), within
 the deadline, with no credential in it.
 """
+
 from __future__ import annotations
 
 import os
@@ -84,9 +85,19 @@ def test_cli_refuses_http_without_the_flag_and_sends_nothing(tmp_path, bigip_env
 
 
 def _git(cwd, *args):
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+        },
+    )
 
 
 def test_urls_from_ref_refuses_a_host_the_base_did_not_name(tmp_path, bigip_env, certificates):  # noqa: F811
@@ -204,8 +215,14 @@ def test_a_drip_feeding_server_is_cut_at_the_deadline_over_tls(certificates):  #
         emulator.drip = 0.2
         started = time.monotonic()
         with pytest.raises(RequestTimedOut):
-            BigipSession("bigip-1", emulator.url, CREDENTIALS, TlsOptions(ca_file=certificates.ca),
-                         HttpOptions(timeout=5.0, deadline=1.0, backoff=0.0), sleep=no_sleep).login()
+            BigipSession(
+                "bigip-1",
+                emulator.url,
+                CREDENTIALS,
+                TlsOptions(ca_file=certificates.ca),
+                HttpOptions(timeout=5.0, deadline=1.0, backoff=0.0),
+                sleep=no_sleep,
+            ).login()
         assert time.monotonic() - started < 3.0
 
 
@@ -310,8 +327,9 @@ def test_cli_diff_of_a_device_missing_a_collection_exits_1_not_2(tmp_path, bigip
     desired = desired_example("cilium-vxlan")
     with emulate(desired, tmp_path) as emulated:
         emulated.bigips["bigip-1"].missing_collections = {"net/self"}
-        result = runner.invoke(app, ["diff", str(EXAMPLES / "cilium-vxlan.yaml"), *emulated.bigip_args(),
-                                     "--kubeconfig", str(emulated.kubeconfig)])
+        result = runner.invoke(
+            app, ["diff", str(EXAMPLES / "cilium-vxlan.yaml"), *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig)]
+        )
     assert result.exit_code == 1
     assert "bigip-1 (http://127.0.0.1:" in result.output and "HTTP 404" in result.output
 
@@ -322,12 +340,16 @@ def _break_self_ip(emulator: BigipEmulator, change) -> None:
 
 BIGIP_SHAPES = {
     "item without name": (lambda e: _break_self_ip(e, lambda d: d.pop("name")), "an item without a name"),
-    "non-integer tunnel key": (lambda e: e.collections["net/tunnels/tunnel"]["/Common/flannel_vxlan"].update(key="abc"),
-                               "tunnel key 'abc' is not an integer"),
+    "non-integer tunnel key": (
+        lambda e: e.collections["net/tunnels/tunnel"]["/Common/flannel_vxlan"].update(key="abc"),
+        "tunnel key 'abc' is not an integer",
+    ),
     "address not a string": (lambda e: _break_self_ip(e, lambda d: d.update(address=["10.0.0.1/24"])), "unexpected shape"),
     "items not a list": (lambda e: setattr(e, "route", lambda r, o=e.route: _items_object(o(r), r)), "items are not a list"),
-    "list where an object belongs": (lambda e: setattr(e, "route", lambda r, o=e.route: _as_list(o(r), r)),
-                                     "a JSON list where an object belongs"),
+    "list where an object belongs": (
+        lambda e: setattr(e, "route", lambda r, o=e.route: _as_list(o(r), r)),
+        "a JSON list where an object belongs",
+    ),
 }
 
 
@@ -359,8 +381,10 @@ def test_bigip_documents_of_the_wrong_shape_are_one_line_errors(shape):
 KUBE_SHAPES = {
     "node without metadata": (lambda e: e.objects["/api/v1/nodes"]["a"].pop("metadata"), "an item without metadata"),
     "node without a name": (lambda e: e.objects["/api/v1/nodes"]["a"]["metadata"].pop("name"), "a node: no 'metadata.name'"),
-    "addresses not a list of objects": (lambda e: e.objects["/api/v1/nodes"]["a"]["status"].update(addresses=["10.0.0.1"]),
-                                        "node a: unexpected shape"),
+    "addresses not a list of objects": (
+        lambda e: e.objects["/api/v1/nodes"]["a"]["status"].update(addresses=["10.0.0.1"]),
+        "node a: unexpected shape",
+    ),
 }
 
 
@@ -437,8 +461,18 @@ def _run_snapshot(emulated, output, stderr_is_terminal: bool) -> tuple[int, str]
     """`vtepc snapshot` in a subprocess whose stderr is a pseudo-terminal, or a pipe."""
     import pty
 
-    command = [sys.executable, "-m", "vtepc", "snapshot", str(EXAMPLES / "cilium-vxlan-two-bigips.yaml"), "-o", str(output),
-               *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig)]
+    command = [
+        sys.executable,
+        "-m",
+        "vtepc",
+        "snapshot",
+        str(EXAMPLES / "cilium-vxlan-two-bigips.yaml"),
+        "-o",
+        str(output),
+        *emulated.bigip_args(),
+        "--kubeconfig",
+        str(emulated.kubeconfig),
+    ]
     env = {**os.environ, "VTEPC_BIGIP_USERNAME": USERNAME, "VTEPC_BIGIP_PASSWORD": PASSWORD}
     if not stderr_is_terminal:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
@@ -488,11 +522,15 @@ def _loop(emulated):
 
 
 @pytest.mark.parametrize("command", ["diff", "snapshot", "discover"])
-@pytest.mark.parametrize("fault, flags, expected", [
-    (_drip, ["--deadline", "1", "--timeout", "5"], "no complete answer within the 1 s deadline"),
-    (_stream, ["--max-response-mb", "1"], f"response larger than {2**20} bytes"),
-    (_loop, ["--max-pages", "3"], "more than 3 pages"),
-], ids=["deadline", "size", "pages"])
+@pytest.mark.parametrize(
+    "fault, flags, expected",
+    [
+        (_drip, ["--deadline", "1", "--timeout", "5"], "no complete answer within the 1 s deadline"),
+        (_stream, ["--max-response-mb", "1"], f"response larger than {2**20} bytes"),
+        (_loop, ["--max-pages", "3"], "more than 3 pages"),
+    ],
+    ids=["deadline", "size", "pages"],
+)
 def test_each_bound_has_a_flag_on_every_live_command(tmp_path, bigip_env, command, fault, flags, expected):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     topology = str(EXAMPLES / "cilium-vxlan.yaml")

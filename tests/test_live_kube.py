@@ -1,4 +1,5 @@
 """The Kubernetes reader against the API emulator: kubeconfig selection, round trip, paging, faults, Helm values."""
+
 from __future__ import annotations
 
 import base64
@@ -48,7 +49,9 @@ def test_cluster_loaded_with_desired_state_reads_back_equal(example):
         emulator.load_state(desired.cluster)
         reading = read_cluster_state(connect(emulator), desired.cluster, tuple(desired.bigips))
         methods = {r.method for r in emulator.requests}
-    expected = dataclasses.replace(desired.cluster, items=tuple(o for o in desired.cluster.items if not isinstance(o, BirdConfig)), omitted=())
+    expected = dataclasses.replace(
+        desired.cluster, items=tuple(o for o in desired.cluster.items if not isinstance(o, BirdConfig)), omitted=()
+    )
     assert reading.state == expected
     assert methods == {"GET"}
     assert (BirdConfig.kind in reading.unread_kinds) == bool(desired.cluster.of_kind(BirdConfig))
@@ -60,9 +63,15 @@ def test_node_list_paging_collects_every_node_and_pod_cidr_sources():
         emulator.add_node("a", "10.0.0.1", "10.244.0.0/24")
         emulator.add_node("b", "10.0.0.2", annotations={"network.cilium.io/ipv4-pod-cidr": "10.244.1.0/24"})
         emulator.add_node("c", "10.0.0.3", annotations={"io.cilium.network.ipv4-pod-cidr": "10.244.2.0/24"})
-        emulator.add_node("d", "10.0.0.4", "10.244.3.0/24", annotations={
-            "flannel.alpha.coreos.com/backend-data": '{"VNI":1,"VtepMAC":"98:BA:76:DC:54:FE"}',
-            "flannel.alpha.coreos.com/public-ip": "172.16.2.10"})
+        emulator.add_node(
+            "d",
+            "10.0.0.4",
+            "10.244.3.0/24",
+            annotations={
+                "flannel.alpha.coreos.com/backend-data": '{"VNI":1,"VtepMAC":"98:BA:76:DC:54:FE"}',
+                "flannel.alpha.coreos.com/public-ip": "172.16.2.10",
+            },
+        )
         emulator.add_node("e", "10.0.0.5")
         nodes = read_nodes(connect(emulator, page_size=3))
         continued = [r for r in emulator.requests if r.query.get("continue")]
@@ -139,7 +148,8 @@ def test_tls_with_kubeconfig_ca_data(tmp_path, certificates):  # noqa: F811
 
 def kubeconfig(path, contexts: dict[str, str], current: str | None, user: dict | None = None):
     config = {
-        "apiVersion": "v1", "kind": "Config",
+        "apiVersion": "v1",
+        "kind": "Config",
         "clusters": [{"name": name, "cluster": {"server": server}} for name, server in contexts.items()],
         "users": [{"name": "u", "user": user or {"token": "t"}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": "u"}} for name in contexts],
@@ -172,20 +182,26 @@ def test_token_file_and_cert_data_relative_to_the_kubeconfig(tmp_path):
     assert resolve_kubeconfig(KubeOptions(kubeconfig=path), {}).token == "file-token"
 
 
-@pytest.mark.parametrize("user, message", [
-    ({"auth-provider": {"name": "gcp"}}, "auth-provider credentials are not supported"),
-    ({"client-certificate-data": "not base64!"}, "client-certificate-data is not valid base64"),
-])
+@pytest.mark.parametrize(
+    "user, message",
+    [
+        ({"auth-provider": {"name": "gcp"}}, "auth-provider credentials are not supported"),
+        ({"client-certificate-data": "not base64!"}, "client-certificate-data is not valid base64"),
+    ],
+)
 def test_unsupported_or_broken_credentials_are_clear_errors(tmp_path, user, message):
     path = kubeconfig(tmp_path / "config", {"c": "https://c.example"}, "c", user)
     with pytest.raises(ConfigurationError, match=message):
         resolve_kubeconfig(KubeOptions(kubeconfig=path), {})
 
 
-@pytest.mark.parametrize("current, context, message", [
-    (None, None, "no current-context"),
-    ("c", "nope", "no context 'nope'"),
-])
+@pytest.mark.parametrize(
+    "current, context, message",
+    [
+        (None, None, "no current-context"),
+        ("c", "nope", "no context 'nope'"),
+    ],
+)
 def test_missing_context_is_a_clear_error(tmp_path, current, context, message):
     path = kubeconfig(tmp_path / "config", {"c": "https://c.example"}, current)
     with pytest.raises(ConfigurationError, match=message):
@@ -200,8 +216,7 @@ def test_no_kubeconfig_anywhere(tmp_path):
 def test_client_certificate_data_is_loaded(tmp_path, certificates):  # noqa: F811
     cert = base64.b64encode(certificates.certificate.read_bytes()).decode()
     key = base64.b64encode(certificates.key.read_bytes()).decode()
-    path = kubeconfig(tmp_path / "config", {"c": "https://c.example"}, "c",
-                      {"client-certificate-data": cert, "client-key-data": key})
+    path = kubeconfig(tmp_path / "config", {"c": "https://c.example"}, "c", {"client-certificate-data": cert, "client-key-data": key})
     tls = resolve_kubeconfig(KubeOptions(kubeconfig=path), {}).tls
     assert tls.client_cert_data.startswith(b"-----BEGIN CERTIFICATE")
     ssl_context(tls)  # loads without error (through private temporary files)

@@ -7,6 +7,7 @@
   raise only ConfigurationError / IgnoreFileInvalid / SnapshotError.
 Requests go straight to the emulators' route() (no sockets), so hypothesis can run many examples.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,13 +31,48 @@ DESIRED = desired_example("cilium-native-bgp")  # every cluster kind the readers
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 LIVE_SETTINGS = settings(SETTINGS, max_examples=300)
 
-KEYS = st.sampled_from(["name", "items", "metadata", "nextLink", "continue", "key", "address", "records", "endpoint",
-                        "spec", "status", "addresses", "annotations", "data", "template", "token", "entries", "id",
-                        "vlans", "labels", "containers", "args", "type", "release", "x"])
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
-                    st.sampled_from(["10.0.0.1", "10.0.0.0/24", "/Common/x", "-1", "abc", "00:11:22:33:44:55"]))
-JSON = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS | st.text(max_size=8), inner, max_size=4)),
-                    max_leaves=12)
+KEYS = st.sampled_from(
+    [
+        "name",
+        "items",
+        "metadata",
+        "nextLink",
+        "continue",
+        "key",
+        "address",
+        "records",
+        "endpoint",
+        "spec",
+        "status",
+        "addresses",
+        "annotations",
+        "data",
+        "template",
+        "token",
+        "entries",
+        "id",
+        "vlans",
+        "labels",
+        "containers",
+        "args",
+        "type",
+        "release",
+        "x",
+    ]
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["10.0.0.1", "10.0.0.0/24", "/Common/x", "-1", "abc", "00:11:22:33:44:55"]),
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS | st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 def _paths(value, path=()):
@@ -64,15 +100,22 @@ class Direct:
 
     def __call__(self, method, url_path, payload, headers, remaining):
         parts = urlsplit(url_path)
-        request = Request(method, parts.path, {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
-                          {k.lower(): v for k, v in headers.items()}, payload or b"")
+        request = Request(
+            method,
+            parts.path,
+            {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
+            {k.lower(): v for k, v in headers.items()},
+            payload or b"",
+        )
         reply = self.emulator.route(request)
         how = self.data.draw(st.sampled_from(["keep", "keep", "subtree", "subtree", "bytes", "status"]))
         if how == "bytes":
             return Response(reply.status, self.data.draw(st.binary(max_size=64)))
         if how == "status":
-            return Response(self.data.draw(st.sampled_from([200, 204, 301, 400, 401, 403, 404, 409, 410, 429, 500])),
-                            json.dumps(reply.document).encode())
+            return Response(
+                self.data.draw(st.sampled_from([200, 204, 301, 400, 401, 403, 404, 409, 410, 429, 500])),
+                json.dumps(reply.document).encode(),
+            )
         document = reply.document
         if how == "subtree" and document is not None:
             path = self.data.draw(st.sampled_from(list(_paths(document))))
@@ -128,12 +171,15 @@ def _yaml_text(value) -> str:
     return out.getvalue()
 
 
-KUBECONFIG_LIKE = st.fixed_dictionaries({}, optional={
-    "clusters": st.lists(st.fixed_dictionaries({}, optional={"name": JSON, "cluster": JSON}), max_size=2) | JSON,
-    "users": st.lists(st.fixed_dictionaries({}, optional={"name": JSON, "user": JSON}), max_size=2) | JSON,
-    "contexts": st.lists(st.fixed_dictionaries({}, optional={"name": JSON, "context": JSON}), max_size=2) | JSON,
-    "current-context": JSON,
-})
+KUBECONFIG_LIKE = st.fixed_dictionaries(
+    {},
+    optional={
+        "clusters": st.lists(st.fixed_dictionaries({}, optional={"name": JSON, "cluster": JSON}), max_size=2) | JSON,
+        "users": st.lists(st.fixed_dictionaries({}, optional={"name": JSON, "user": JSON}), max_size=2) | JSON,
+        "contexts": st.lists(st.fixed_dictionaries({}, optional={"name": JSON, "context": JSON}), max_size=2) | JSON,
+        "current-context": JSON,
+    },
+)
 TEXT = st.one_of(st.binary(max_size=200).map(lambda b: b.decode("latin-1")), JSON.map(_yaml_text), KUBECONFIG_LIKE.map(_yaml_text))
 
 
@@ -160,9 +206,10 @@ def test_random_yaml_as_ignore_file_raises_only_ignore_file_errors(tmp_path_fact
 
 
 @SETTINGS
-@given(JSON | st.fixed_dictionaries({"format_version": st.just(1), "targets": JSON, "unread_kinds": JSON}),
-       JSON | st.fixed_dictionaries({"format_version": st.just(1), "target": st.sampled_from(["bigip/b", "cluster/c", "x"]),
-                                     "state": JSON}))
+@given(
+    JSON | st.fixed_dictionaries({"format_version": st.just(1), "targets": JSON, "unread_kinds": JSON}),
+    JSON | st.fixed_dictionaries({"format_version": st.just(1), "target": st.sampled_from(["bigip/b", "cluster/c", "x"]), "state": JSON}),
+)
 def test_random_snapshot_files_raise_only_snapshot_errors(tmp_path_factory, index, target):
     directory = tmp_path_factory.mktemp("snap")
     if isinstance(index, dict) and isinstance(index.get("targets"), list):

@@ -4,6 +4,7 @@ vtepc never holds these values: a CIS Deployment whose args carry a password or 
 monitor whose `send` string carries an Authorization header, a URL with user:password (with or
 without a scheme). They must still never reach a diff or a snapshot file.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,17 +39,27 @@ def _monitor_send(kube, send: str) -> None:
 
 # shape -> (how the live object gets the secret, the secret)
 SHAPES = {
-    "cis --bigip-password=": (lambda k: _cis_args(k, lambda a: [x.replace("$(BIGIP_PASSWORD)", "Cis-Arg-S3cret") for x in a]),
-                              "Cis-Arg-S3cret"),
+    "cis --bigip-password=": (
+        lambda k: _cis_args(k, lambda a: [x.replace("$(BIGIP_PASSWORD)", "Cis-Arg-S3cret") for x in a]),
+        "Cis-Arg-S3cret",
+    ),
     "cis --bigip-token VALUE": (lambda k: _cis_args(k, lambda a: a + ["--bigip-token", "Cis-Tok-S3cret"]), "Cis-Tok-S3cret"),
-    "cis url userinfo": (lambda k: _cis_args(k, lambda a: [x.replace("https://10.1.0.100", "https://admin:Url-S3cret@10.1.0.100")
-                                                           for x in a]), "Url-S3cret"),
-    "cis userinfo without scheme": (lambda k: _cis_args(k, lambda a: a + ["--log-as3-response=ops:NoScheme-S3cret@10.9.9.9"]),
-                                    "NoScheme-S3cret"),
-    "as3 monitor Authorization (CRLF)": (lambda k: _monitor_send(k, "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic SGRyLVMzY3JldA==\r\n\r\n"),
-                                         "SGRyLVMzY3JldA=="),
-    "as3 monitor Authorization (written \\r\\n)": (lambda k: _monitor_send(k, "GET / HTTP/1.1\\r\\nAuthorization: Bearer Hdr2-S3cret\\r\\n\\r\\n"),
-                                                  "Hdr2-S3cret"),
+    "cis url userinfo": (
+        lambda k: _cis_args(k, lambda a: [x.replace("https://10.1.0.100", "https://admin:Url-S3cret@10.1.0.100") for x in a]),
+        "Url-S3cret",
+    ),
+    "cis userinfo without scheme": (
+        lambda k: _cis_args(k, lambda a: a + ["--log-as3-response=ops:NoScheme-S3cret@10.9.9.9"]),
+        "NoScheme-S3cret",
+    ),
+    "as3 monitor Authorization (CRLF)": (
+        lambda k: _monitor_send(k, "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic SGRyLVMzY3JldA==\r\n\r\n"),
+        "SGRyLVMzY3JldA==",
+    ),
+    "as3 monitor Authorization (written \\r\\n)": (
+        lambda k: _monitor_send(k, "GET / HTTP/1.1\\r\\nAuthorization: Bearer Hdr2-S3cret\\r\\n\\r\\n"),
+        "Hdr2-S3cret",
+    ),
 }
 
 
@@ -82,26 +93,29 @@ def test_masking_replaces_whole_tokens_only():
     assert scrub_text('{"password": "p\\"w"} p%22w', ['p"w']) == f'{{"password": "{MASK}"}} {MASK}'
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("--bigip-password=hunter2 --bigip-username=admin", f"--bigip-password={MASK} --bigip-username=admin"),
-    ("login as admin:hunter2@10.0.0.1 failed", f"login as {MASK}@10.0.0.1 failed"),
-    ("https://admin:hunter2@10.0.0.1/mgmt", f"https://{MASK}@10.0.0.1/mgmt"),
-    ("GET / HTTP/1.1\r\nAuthorization: Basic YTpi\r\nHost: x\r\n", f"GET / HTTP/1.1\r\nAuthorization: {MASK}\r\nHost: x\r\n"),
-    ("GET / HTTP/1.1\\r\\nX-F5-Auth-Token: ABC\\r\\n", f"GET / HTTP/1.1\\r\\nX-F5-Auth-Token: {MASK}\\r\\n"),
-    ('{"token":"abc","name":"x"}', f'{{"token":"{MASK}","name":"x"}}'),
-    # Not secrets: references, e-mail addresses, a "token" that is not a key, hosts and ports.
-    ("--bigip-password=$(BIGIP_PASSWORD)", "--bigip-password=$(BIGIP_PASSWORD)"),
-    ("ops@example.com", "ops@example.com"),
-    ("token rejected (HTTP 401)", "token rejected (HTTP 401)"),
-    ("https://[fd00::1]:8443/x", "https://[fd00::1]:8443/x"),
-    ("GET /health.html HTTP/1.1\r\nHost:1.1.1.1\r\n\r\n", "GET /health.html HTTP/1.1\r\nHost:1.1.1.1\r\n\r\n"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("--bigip-password=hunter2 --bigip-username=admin", f"--bigip-password={MASK} --bigip-username=admin"),
+        ("login as admin:hunter2@10.0.0.1 failed", f"login as {MASK}@10.0.0.1 failed"),
+        ("https://admin:hunter2@10.0.0.1/mgmt", f"https://{MASK}@10.0.0.1/mgmt"),
+        ("GET / HTTP/1.1\r\nAuthorization: Basic YTpi\r\nHost: x\r\n", f"GET / HTTP/1.1\r\nAuthorization: {MASK}\r\nHost: x\r\n"),
+        ("GET / HTTP/1.1\\r\\nX-F5-Auth-Token: ABC\\r\\n", f"GET / HTTP/1.1\\r\\nX-F5-Auth-Token: {MASK}\\r\\n"),
+        ('{"token":"abc","name":"x"}', f'{{"token":"{MASK}","name":"x"}}'),
+        # Not secrets: references, e-mail addresses, a "token" that is not a key, hosts and ports.
+        ("--bigip-password=$(BIGIP_PASSWORD)", "--bigip-password=$(BIGIP_PASSWORD)"),
+        ("ops@example.com", "ops@example.com"),
+        ("token rejected (HTTP 401)", "token rejected (HTTP 401)"),
+        ("https://[fd00::1]:8443/x", "https://[fd00::1]:8443/x"),
+        ("GET /health.html HTTP/1.1\r\nHost:1.1.1.1\r\n\r\n", "GET /health.html HTTP/1.1\r\nHost:1.1.1.1\r\n\r\n"),
+    ],
+)
 def test_secret_looking_values_are_found_by_shape(text, expected):
     assert scrub_text(text) == expected
     assert scrub_text(expected) == expected  # scrubbing twice changes nothing
 
 
 def test_scrub_value_masks_the_argument_after_a_secret_flag_and_secret_keys():
-    assert scrub_value({"args": ["--bigip-token", "t0k", "--bigip-password", "$(BIGIP_PASSWORD)", "--x", "y"],
-                        "password": "p", "token": ""}) == {
-        "args": ["--bigip-token", MASK, "--bigip-password", "$(BIGIP_PASSWORD)", "--x", "y"], "password": MASK, "token": ""}
+    assert scrub_value(
+        {"args": ["--bigip-token", "t0k", "--bigip-password", "$(BIGIP_PASSWORD)", "--x", "y"], "password": "p", "token": ""}
+    ) == {"args": ["--bigip-token", MASK, "--bigip-password", "$(BIGIP_PASSWORD)", "--x", "y"], "password": MASK, "token": ""}

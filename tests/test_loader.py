@@ -71,7 +71,8 @@ def test_rejected_input(code, raw, line, word, tmp_path):
 def test_every_duplicate_key_is_reported():
     diagnostics = rejected(b"a: 1\na: 2\nb:\n  c: 1\n  c: 2\n")
     assert [(d.code, d.position.line, d.path) for d in diagnostics] == [
-        ("VTEP005", 2, ("a",)), ("VTEP005", 5, ("b", "c")),
+        ("VTEP005", 2, ("a",)),
+        ("VTEP005", 5, ("b", "c")),
     ]
 
 
@@ -84,9 +85,24 @@ def test_unquoted_macs_and_cidrs_stay_strings():
 
 @pytest.mark.parametrize(
     "text,value",
-    [("no", "no"), ("on", "on"), ("yes", "yes"), ("true", True), ("False", False), ("~", None), ("null", None),
-     ("0x1F", 31), ("0o17", 15), ("017", 17), ("-3", -3), ("1e3", 1000.0), (".inf", float("inf")),
-     ("12:30", "12:30"), ("1_000", "1_000"), ("+.5", 0.5)],
+    [
+        ("no", "no"),
+        ("on", "on"),
+        ("yes", "yes"),
+        ("true", True),
+        ("False", False),
+        ("~", None),
+        ("null", None),
+        ("0x1F", 31),
+        ("0o17", 15),
+        ("017", 17),
+        ("-3", -3),
+        ("1e3", 1000.0),
+        (".inf", float("inf")),
+        ("12:30", "12:30"),
+        ("1_000", "1_000"),
+        ("+.5", 0.5),
+    ],
 )
 def test_yaml_1_2_core_schema(text, value):
     assert resolve_plain_scalar(text) == value

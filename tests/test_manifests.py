@@ -1,4 +1,5 @@
 """vtepc manifests: only Kubernetes objects on stdout, the same ones `kubectl kustomize` builds."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,6 +1,7 @@
 """Every BIG-IP object kind of the state is handled by every consumer: the tmsh and DO renderers,
 the live reader and the BIG-IP emulator. A new kind in vtepc.state.bigip.OBJECT_KINDS fails here
 until it has a sample below and each consumer handles it (or, for DO, says it cannot)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -76,7 +77,14 @@ def test_emulator_and_live_reader_round_trip_every_kind():
     state = _state()
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.load_state(state)
-        session = BigipSession(BIGIP, emulator.url, BigipCredentials(USERNAME, PASSWORD), TlsOptions(), HttpOptions(timeout=5, allow_insecure_http=True), sleep=no_sleep)
+        session = BigipSession(
+            BIGIP,
+            emulator.url,
+            BigipCredentials(USERNAME, PASSWORD),
+            TlsOptions(),
+            HttpOptions(timeout=5, allow_insecure_http=True),
+            sleep=no_sleep,
+        )
         live = read_bigip_state(session, state)
     assert {type(obj) for obj in live.objects()} == set(SAMPLES)
     assert live.objects() == state.objects()

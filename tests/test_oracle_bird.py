@@ -1,4 +1,5 @@
 """Every generated BIRD file parses with BIRD 2 itself (`bird -p -c FILE`, Debian bird2)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -9,12 +10,7 @@ from vtepc import api
 
 from .conftest import EXAMPLE_FILES, require_tool
 
-BIRD_FILES = [
-    (example, path)
-    for example in EXAMPLE_FILES
-    for path in sorted(api.build(example)[0])
-    if path.startswith("bgp/")
-]
+BIRD_FILES = [(example, path) for example in EXAMPLE_FILES for path in sorted(api.build(example)[0]) if path.startswith("bgp/")]
 
 
 def _parse(bird: str, path) -> subprocess.CompletedProcess:

@@ -5,6 +5,7 @@ formats and keywords, defined in F5's JavaScript (not copied). The stand-ins bel
 syntax those formats are documented to accept, so a malformed address still fails; the
 custom keywords drive F5's post-processing and validate nothing, so they are no-ops here.
 """
+
 from __future__ import annotations
 
 import base64
@@ -177,8 +178,15 @@ def test_tcp_service_with_route_domain_validates():
     from .conftest import EXAMPLES
 
     service = Service.model_validate(
-        {"name": "7web", "service": "websvc", "servicePort": 8080, "virtualAddress": "10.169.72.100", "virtualPort": 80,
-         "mode": "tcp", "monitor": {"type": "tcp", "interval": 5, "timeout": 16}}
+        {
+            "name": "7web",
+            "service": "websvc",
+            "servicePort": 8080,
+            "virtualAddress": "10.169.72.100",
+            "virtualPort": 80,
+            "mode": "tcp",
+            "monitor": {"type": "tcp", "interval": 5, "timeout": 16},
+        }
     )
     topology = load_topology(EXAMPLES / "cilium-native-bgp.yaml")
     declaration = as3_declaration(topology, [service], route_domain=3)

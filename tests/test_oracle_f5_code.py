@@ -12,6 +12,7 @@ schema validator and parser on every as3.json and every AS3 ConfigMap template.
 Each oracle runs once per session over every file (one node process), installed by
 scripts/oracles.sh into a writable cache; in CI a missing node/npm or a failed install fails.
 """
+
 from __future__ import annotations
 
 import copy
@@ -56,14 +57,20 @@ def _variant(name: str, *edits: tuple) -> str:
 SPEC_TOPOLOGY = SHARED / "spec" / "topology-v1.yaml"
 # Every example, the spec's own topology, and topologies for the cases this module is about.
 TOPOLOGIES: dict[str, str] = {p.stem: p.read_text() for p in EXAMPLE_FILES}
-TOPOLOGIES.update({
-    "vxlan-iana-port": _variant("cilium-vxlan", ("tunnelProtocol: vxlan", "tunnelProtocol: vxlan\n  tunnelPort: 4789")),
-    "vxlan-builtin-profile-named": _variant("cilium-vxlan", ("      selfIP: 10.1.6.34/24", "      profile: vxlan\n      selfIP: 10.1.6.34/24")),
-    "native-route-domain-3": _variant("cilium-native-bgp", ("    underlay:", "    routeDomain: 3\n    underlay:")),
-    "vxlan-route-domain-2": _variant("cilium-vxlan", ("    underlay:", "    routeDomain: 2\n    underlay:")),
-    "geneve-port-6082": _variant("cilium-geneve", ("tunnelProtocol: geneve", "tunnelProtocol: geneve\n  tunnelPort: 6082")),
-    "vxlan-own-profile-name": _variant("cilium-vxlan", ("      selfIP: 10.1.6.34/24", "      profile: fl-vxlan\n      selfIP: 10.1.6.34/24")),
-})
+TOPOLOGIES.update(
+    {
+        "vxlan-iana-port": _variant("cilium-vxlan", ("tunnelProtocol: vxlan", "tunnelProtocol: vxlan\n  tunnelPort: 4789")),
+        "vxlan-builtin-profile-named": _variant(
+            "cilium-vxlan", ("      selfIP: 10.1.6.34/24", "      profile: vxlan\n      selfIP: 10.1.6.34/24")
+        ),
+        "native-route-domain-3": _variant("cilium-native-bgp", ("    underlay:", "    routeDomain: 3\n    underlay:")),
+        "vxlan-route-domain-2": _variant("cilium-vxlan", ("    underlay:", "    routeDomain: 2\n    underlay:")),
+        "geneve-port-6082": _variant("cilium-geneve", ("tunnelProtocol: geneve", "tunnelProtocol: geneve\n  tunnelPort: 6082")),
+        "vxlan-own-profile-name": _variant(
+            "cilium-vxlan", ("      selfIP: 10.1.6.34/24", "      profile: fl-vxlan\n      selfIP: 10.1.6.34/24")
+        ),
+    }
+)
 # BIG-IPs DO cannot declare: {topology: {bigip: the text the VTEP950 warning points at}}.
 DO_GAPS = {
     "vxlan-route-domain-2": {"bigip-1": "routeDomain: 2"},
@@ -154,8 +161,12 @@ def as3_oracle() -> Path:
 
 
 def _declarations(built: dict[str, Built]) -> dict[str, dict]:
-    return {f"{b.name}/{path}": json.loads(text) for b in built.values() for path, text in b.artifacts.items()
-            if path.endswith("/declarative-onboarding.json")}
+    return {
+        f"{b.name}/{path}": json.loads(text)
+        for b in built.values()
+        for path, text in b.artifacts.items()
+        if path.endswith("/declarative-onboarding.json")
+    }
 
 
 def _negative_controls(built: dict[str, Built]) -> dict[str, dict]:
@@ -235,7 +246,7 @@ def test_do_rest_calls_create_exactly_the_desired_objects_and_the_device_diffs_c
         bigip = path.split("/")[1]
         state = b.desired.bigips[bigip]
         declaration = json.loads(b.artifacts[path])
-        created = {(c["path"][len("/tm/"):], c["body"]["name"]) for c in _owned(result.calls) if c["action"] != "delete"}
+        created = {(c["path"][len("/tm/") :], c["body"]["name"]) for c in _owned(result.calls) if c["action"] != "delete"}
         # vtepc's object kinds are the iControl REST collections (net/self, net/tunnels/tunnel, ...).
         expected = {(o.kind, o.name) for o in state.objects() if not isinstance(o, (FdbRecord, SysDb, RouteDomainVlan))}
         assert created == expected, key
@@ -271,7 +282,10 @@ def test_do_and_tmsh_give_the_same_vxlan_profile_flooding_multipoint_for_cilium(
         assert tunnel["profile"] == f"/Common/{tunnel['name']}_vxlan" == f"/Common/{profile['name']}"
         expected = "multipoint" if b.desired.topology.cluster.cni == "cilium" else "none"
         assert profile["floodingType"] == expected, key
-        assert f"create net tunnels vxlan {profile['name']} port {profile['port']} flooding-type {expected}" in b.artifacts[key.partition("/")[2].replace("declarative-onboarding.json", "network.tmsh")]
+        assert (
+            f"create net tunnels vxlan {profile['name']} port {profile['port']} flooding-type {expected}"
+            in b.artifacts[key.partition("/")[2].replace("declarative-onboarding.json", "network.tmsh")]
+        )
 
 
 def test_topologies_do_cannot_declare_say_why(built):
@@ -311,7 +325,8 @@ def test_a_tunnel_without_flooding_type_gets_a_multicast_profile_and_the_diff_sh
             device.apply_rest(call["action"], call["path"], call.get("body"))
         changes = _device_diff(state, device)
     assert [(c.kind, c.field.replace("_", "").lower(), c.before, c.after) for c in changes if c.kind == "net/tunnels/vxlan"] == [
-        ("net/tunnels/vxlan", "floodingtype", "multicast", "multipoint")]
+        ("net/tunnels/vxlan", "floodingtype", "multicast", "multipoint")
+    ]
 
 
 # --- AS3 --------------------------------------------------------------------------------------

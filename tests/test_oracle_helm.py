@@ -10,6 +10,7 @@ same thing and that the chart really renders what we claim (values.yaml alone ca
 helm is installed by scripts/test.sh into the oracle cache; renders are cached there by
 the hash of (helm, chart, values), so a repeated run costs nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,7 +70,8 @@ def _render(helm: str, chart: Path, values: str) -> dict:
         f.flush()
         result = subprocess.run(
             [helm, "template", "cilium", str(chart), "-n", "kube-system", "-f", f.name, "--show-only", CONFIGMAP_TEMPLATE],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
     if result.returncode != 0:
         return {"error": result.stderr.strip()}
@@ -140,11 +142,7 @@ def config_differences(ours: dict, rendered: dict) -> list[str]:
     if "error" in rendered:
         return [f"helm template failed: {rendered['error']}"]
     data = rendered["data"]
-    return [
-        f"{key}: ours {value!r}, chart {data.get(key, '<absent>')!r}"
-        for key, value in sorted(ours.items())
-        if data.get(key) != value
-    ]
+    return [f"{key}: ours {value!r}, chart {data.get(key, '<absent>')!r}" for key, value in sorted(ours.items()) if data.get(key) != value]
 
 
 # --- the tests ---------------------------------------------------------------------------
@@ -159,9 +157,7 @@ def test_chart_renders_our_cilium_config(version):
     refused = sorted(name for name, built in builds.items() if built is None)
     assert not refused, f"vtepc refuses {refused} with Cilium {version}"
     rendered = helm_cilium_configs([(version, values) for _, values in builds.values()])
-    problems = {
-        name: diff for (name, (ours, _)), render in zip(builds.items(), rendered) if (diff := config_differences(ours, render))
-    }
+    problems = {name: diff for (name, (ours, _)), render in zip(builds.items(), rendered) if (diff := config_differences(ours, render))}
     assert not problems, f"cilium {version}: the chart renders other cilium-config values than ours: {problems}"
 
 

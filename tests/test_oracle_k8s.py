@@ -5,6 +5,7 @@ Helm accepts any key, so "the chart knows this key" is checked against values.ya
 a key path is known when values.yaml has it as a key or as a documented commented-out key
 (`#kubeProxyReplacement: "false"`, `# ipv4NativeRoutingCIDR:`).
 """
+
 from __future__ import annotations
 
 import json
@@ -93,7 +94,7 @@ def minor_of(version: str) -> int:
 
 
 def test_parser_reads_keys_and_commented_keys():
-    text = "vtep:\n  # -- doc\n  enabled: false\n#kubeProxyReplacement: \"false\"\n# ipv4NativeRoutingCIDR:\negress:\n  # maxPolicyEntries: 16384\n# nodeSelector:\n#   foo: bar\n"
+    text = 'vtep:\n  # -- doc\n  enabled: false\n#kubeProxyReplacement: "false"\n# ipv4NativeRoutingCIDR:\negress:\n  # maxPolicyEntries: 16384\n# nodeSelector:\n#   foo: bar\n'
     paths = chart_key_paths(text)
     assert {("vtep",), ("vtep", "enabled"), ("kubeProxyReplacement",), ("ipv4NativeRoutingCIDR",)} <= paths
     assert ("egress", "maxPolicyEntries") in paths

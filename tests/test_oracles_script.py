@@ -1,4 +1,5 @@
 """scripts/oracles.sh: installs an oracle into a writable cache once, atomically."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,13 @@ from .conftest import ROOT, require_tool
 
 SCRIPT = ROOT / "scripts" / "oracles.sh"
 PACKAGE = {"name": "fake-oracle", "version": "1.0.0", "dependencies": {}}
-LOCK = {"name": "fake-oracle", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
-        "packages": {"": {"name": "fake-oracle", "version": "1.0.0"}}}
+LOCK = {
+    "name": "fake-oracle",
+    "version": "1.0.0",
+    "lockfileVersion": 3,
+    "requires": True,
+    "packages": {"": {"name": "fake-oracle", "version": "1.0.0"}},
+}
 
 
 def _oracle(directory, package=PACKAGE):

@@ -5,6 +5,7 @@ The fault injection patches the os module and open() in a forked child, not vtep
 and forces the fallback by hiding renameat2 from ctypes, so these tests also run against
 vtepc versions without vtepc.outdir.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -121,14 +122,17 @@ def test_a_hand_edited_generated_file_is_refused_unless_forced(tmp_path):
     assert "# my change" not in tmsh.read_text()
 
 
-@pytest.mark.parametrize("manifest", [
-    {"format_version": 1, "artifacts": [{"path": "../victim.txt", "sha256": "0" * 64}]},
-    {"format_version": 1, "artifacts": [{"path": "/etc/passwd", "sha256": "0" * 64}]},
-    {"format_version": 1, "artifacts": "everything"},
-    {"format_version": 1, "artifacts": [{"path": "a.txt", "sha256": 5}]},
-    {"format_version": 99, "artifacts": []},
-    "not json",
-])
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        {"format_version": 1, "artifacts": [{"path": "../victim.txt", "sha256": "0" * 64}]},
+        {"format_version": 1, "artifacts": [{"path": "/etc/passwd", "sha256": "0" * 64}]},
+        {"format_version": 1, "artifacts": "everything"},
+        {"format_version": 1, "artifacts": [{"path": "a.txt", "sha256": 5}]},
+        {"format_version": 99, "artifacts": []},
+        "not json",
+    ],
+)
 def test_a_tampered_or_foreign_manifest_is_refused(tmp_path, manifest):
     out = tmp_path / "out"
     write_tree(out, OLD)
@@ -211,6 +215,7 @@ def _arm(kill_at: int | None, after_aside: signal.Signals | None = None) -> None
             if after_aside and function is rename and Path(args[0]).name in ("out", "tree"):
                 os.kill(os.getpid(), after_aside)
             return result
+
         return call
 
     rename = os.rename
@@ -219,8 +224,7 @@ def _arm(kill_at: int | None, after_aside: signal.Signals | None = None) -> None
     builtins.open = counted(builtins.open)
 
 
-def _in_child(action, kill_at: int | None = None, after_aside: signal.Signals | None = None,
-              atomic: bool = True) -> int:
+def _in_child(action, kill_at: int | None = None, after_aside: signal.Signals | None = None, atomic: bool = True) -> int:
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child)
         code = 0

@@ -5,6 +5,7 @@ numbers) are written back as JSON, which is YAML 1.2, and go through the whole p
 byte mutations of the YAML text exercise the loader. The only exception the load functions
 may raise is TopologyInvalid; validate_text never raises.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,19 +26,51 @@ EXAMPLE_TEXTS = {path.stem: path.read_bytes() for path in EXAMPLE_FILES}
 EXAMPLE_DATA = {name: load_text(raw).data for name, raw in EXAMPLE_TEXTS.items()}
 
 DOMAIN_STRINGS = [
-    "10.0.0.0/16", "10.0.0.0/24", "10.1.6.34/24", "10.1.6.0/24", "10.169.72.34", "10.169.72.34/24", "fd00::1",
-    "fd00::/64", "0.0.0.0/0", "255.255.255.255", "00:50:56:a0:7d:d8", "01:50:56:A0:7D:D8", "1.15.1", "1.18.7",
-    "1.11.0", "2.0", "geneve", "vxlan", "native", "tunnel", "flannel", "cilium", "multipoint", "none", "bigip-1",
-    "bigip-2", "node1", "traffic-group-local-only", "nodeport", "ipv4", "ipv6", "", " ", "https://192.0.2.10",
+    "10.0.0.0/16",
+    "10.0.0.0/24",
+    "10.1.6.34/24",
+    "10.1.6.0/24",
+    "10.169.72.34",
+    "10.169.72.34/24",
+    "fd00::1",
+    "fd00::/64",
+    "0.0.0.0/0",
+    "255.255.255.255",
+    "00:50:56:a0:7d:d8",
+    "01:50:56:A0:7D:D8",
+    "1.15.1",
+    "1.18.7",
+    "1.11.0",
+    "2.0",
+    "geneve",
+    "vxlan",
+    "native",
+    "tunnel",
+    "flannel",
+    "cilium",
+    "multipoint",
+    "none",
+    "bigip-1",
+    "bigip-2",
+    "node1",
+    "traffic-group-local-only",
+    "nodeport",
+    "ipv4",
+    "ipv6",
+    "",
+    " ",
+    "https://192.0.2.10",
 ]
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-3, max_value=5_000_000_000), st.sampled_from(DOMAIN_STRINGS),
-    st.text(max_size=12), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=5_000_000_000),
+    st.sampled_from(DOMAIN_STRINGS),
+    st.text(max_size=12),
+    st.floats(allow_nan=False, allow_infinity=False),
 )
 KEYS = st.sampled_from(DOMAIN_STRINGS + ["name", "selfIP", "vni"])
-VALUES = st.recursive(
-    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)), max_leaves=6
-)
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=3)), max_leaves=6)
 YAML_PIECES = [b":", b"-", b"&a", b"*a", b"!t", b"<<", b"\t", b"{", b"[", b"\n  ", b"'", b"---\n", b"#"]
 SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -107,9 +140,9 @@ def mutated_bytes(draw) -> bytes:
         if action == "insert":
             raw[at:at] = chunk
         elif action == "replace":
-            raw[at:at + len(chunk)] = chunk
+            raw[at : at + len(chunk)] = chunk
         else:
-            del raw[at:at + len(chunk)]
+            del raw[at : at + len(chunk)]
     return bytes(raw)
 
 

@@ -1,4 +1,5 @@
 """Engineering habits, enforced by the test command: ruff clean, mypy --strict clean on vtepc/, py.typed shipped."""
+
 from __future__ import annotations
 
 import re
@@ -18,6 +19,11 @@ def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 def test_ruff_check_reports_nothing():
     done = _run("ruff", "check", "--no-cache", ".")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_leaves_every_file_as_it_is():
+    done = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert done.returncode == 0, "run `ruff format .`:\n" + done.stdout + done.stderr
 
 
 def test_mypy_strict_reports_nothing_outside_the_listed_exemptions():

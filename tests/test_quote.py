@@ -1,4 +1,5 @@
 """Property tests of the renderers' quoting and of the name rules that make it a formality."""
+
 from __future__ import annotations
 
 import shlex

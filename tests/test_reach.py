@@ -4,6 +4,7 @@ Failure classes that other checks refuse first are built directly in state (bypa
 validation), so the model itself is what is tested; each asserts the breaking hop and the
 topology field it names.
 """
+
 from __future__ import annotations
 
 import json
@@ -126,7 +127,9 @@ def test_vtep_cidr_over_node_ips_sends_the_encapsulated_packet_back_into_the_tun
     top = topology("cilium-vxlan")
     bigip = top.bigips[0]
     # 10.169.72.224/28 holds both nodes (.233, .239): longer than the underlay's /24.
-    top = top.model_copy(update={"bigips": [bigip.model_copy(update={"tunnel": bigip.tunnel.model_copy(update={"self_ip": "10.169.72.230/28"})})]})
+    top = top.model_copy(
+        update={"bigips": [bigip.model_copy(update={"tunnel": bigip.tunnel.model_copy(update={"self_ip": "10.169.72.230/28"})})]}
+    )
     found = only_failure(fabric_of(top))
     assert (found.hop.step, found.hop.origin) == ("encap", "bigips[0].tunnel.selfIP")
     assert found.nodes == ("node1", "node2")
@@ -183,7 +186,11 @@ def test_broken_cilium_releases_drop_at_the_node(version, step):
 def test_ha_failover_to_a_unit_with_another_mac():
     top = topology("cilium-vxlan-ha")
     second = top.bigips[1]
-    top = top.model_copy(update={"bigips": [top.bigips[0], second.model_copy(update={"tunnel": second.tunnel.model_copy(update={"mac": "00:50:56:86:6b:28"})})]})
+    top = top.model_copy(
+        update={
+            "bigips": [top.bigips[0], second.model_copy(update={"tunnel": second.tunnel.model_copy(update={"mac": "00:50:56:86:6b:28"})})]
+        }
+    )
     fabric = fabric_of(top)
     assert fabric.trace("bigip-1", "10.0.0.130").delivered  # before failover
     found = only_failure(fabric)  # after: bigip-2 active
@@ -222,7 +229,9 @@ def test_cli_trace_to_a_node_name_in_json():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["delivered"] is True and data["to"] == "10.244.1.1"
-    assert data["forward"][0]["origin"] == "bigips[0].tunnel.selfIP" and data["forward"][0]["line"] == line_of(EXAMPLES / "flannel.yaml", "selfIP: 10.244.30.15/16")
+    assert data["forward"][0]["origin"] == "bigips[0].tunnel.selfIP" and data["forward"][0]["line"] == line_of(
+        EXAMPLES / "flannel.yaml", "selfIP: 10.244.30.15/16"
+    )
 
 
 def test_cli_trace_dropped_names_the_first_failing_hop(tmp_path):
@@ -230,7 +239,7 @@ def test_cli_trace_dropped_names_the_first_failing_hop(tmp_path):
     first = text.index("mac: 00:50:56:a0:7d:d8")
     second = text.index("mac: 00:50:56:a0:7d:d8", first + 1)
     broken = tmp_path / "ha.yaml"
-    broken.write_text(text[:second] + "mac: 00:50:56:86:6b:28" + text[second + len("mac: 00:50:56:a0:7d:d8"):])
+    broken.write_text(text[:second] + "mac: 00:50:56:86:6b:28" + text[second + len("mac: 00:50:56:a0:7d:d8") :])
     ok = runner.invoke(app, ["trace", str(broken), "--from", "bigip-1", "--to", "node2"])
     assert ok.exit_code == 0, ok.output
     result = runner.invoke(app, ["trace", str(broken), "--from", "bigip-2", "--to", "node2"])
@@ -241,10 +250,13 @@ def test_cli_trace_dropped_names_the_first_failing_hop(tmp_path):
     assert data["failure"]["origin"] == "bigips[1].tunnel.mac" and data["delivered"] is False
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from", "bigip-9", "--to", "node1"], "--from 'bigip-9' is not a BIG-IP of the topology (bigip-1)"),
-    (["--from", "bigip-1", "--to", "nodeX"], "--to 'nodeX' is neither an IP address nor a node name"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from", "bigip-9", "--to", "node1"], "--from 'bigip-9' is not a BIG-IP of the topology (bigip-1)"),
+        (["--from", "bigip-1", "--to", "nodeX"], "--to 'nodeX' is neither an IP address nor a node name"),
+    ],
+)
 def test_cli_trace_bad_names_exit_1_without_traceback(args, message):
     result = runner.invoke(app, ["trace", str(EXAMPLES / "flannel.yaml"), *args])
     assert result.exit_code == 1
@@ -266,7 +278,9 @@ def test_cli_trace_on_a_snapshot_walks_the_observed_state(tmp_path):
     desired = compile_desired_state(topology("cilium-vxlan"))
     state = desired.bigips["bigip-1"]
     # Observed: the device lost node1's FDB record (and the reader recorded no tunnel MAC).
-    observed = replace(state, vtep=None, items=tuple(o for o in state.items if not (isinstance(o, FdbRecord) and "10.169.72.239" in o.endpoint)))
+    observed = replace(
+        state, vtep=None, items=tuple(o for o in state.items if not (isinstance(o, FdbRecord) and "10.169.72.239" in o.endpoint))
+    )
     write_snapshot(ObservedState({"bigip-1": observed}, desired.cluster), tmp_path / "snap", "cilium-vxlan")
     args = ["trace", str(EXAMPLES / "cilium-vxlan.yaml"), "--from", "bigip-1", "--snapshot", str(tmp_path / "snap")]
     assert runner.invoke(app, [*args, "--to", "node2"]).exit_code == 0

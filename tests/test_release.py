@@ -1,5 +1,6 @@
 """Releases a user can pin (docs/releasing.md): one version source, a changelog that matches the tags,
 and a wheel that installs and runs."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,11 @@ def test_the_version_has_one_source():
     assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "vtepc.__version__"}
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
-    others = [p for p in ROOT.rglob("*.py") if "tests" not in p.parts and p != ROOT / "vtepc" / "__init__.py"
-              and re.search(r"^__version__\s*=", p.read_text(), re.M)]
+    others = [
+        p
+        for p in ROOT.rglob("*.py")
+        if "tests" not in p.parts and p != ROOT / "vtepc" / "__init__.py" and re.search(r"^__version__\s*=", p.read_text(), re.M)
+    ]
     assert others == []
 
 
@@ -46,8 +50,23 @@ def test_wheel_installs_and_runs_vtepc_version(tmp_path):
     """`pip wheel .` then the wheel alone on the path (dependencies from this environment): the
     console script's module, the package data and the version all come from the wheel."""
     source = _repository_copy(tmp_path)  # setuptools writes build/ next to the sources
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "--disable-pip-version-check",
-                            "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "--disable-pip-version-check",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("vtepc-*.whl")
     assert wheel.name.startswith(f"vtepc-{__version__}-py3-none-any")
@@ -57,12 +76,22 @@ def test_wheel_installs_and_runs_vtepc_version(tmp_path):
     assert "vtepc = vtepc.cli:main" in entry_points
     assert not [n for n in names if n.startswith(("tests/", "examples/", "scripts/"))]
     target = tmp_path / "site"
-    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                               capture_output=True, text=True)
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], capture_output=True, text=True
+    )
     assert installed.returncode == 0, installed.stderr
     env = {**os.environ, "PYTHONPATH": str(target)}
-    run = subprocess.run([sys.executable, "-c", "import vtepc, sys; from vtepc.cli import main; print(vtepc.__file__); "
-                          "sys.argv = ['vtepc', '--version']; main()"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import vtepc, sys; from vtepc.cli import main; print(vtepc.__file__); sys.argv = ['vtepc', '--version']; main()",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     module_file, version_line = run.stdout.splitlines()
     assert module_file.startswith(str(target)) and version_line == f"vtepc {__version__}"

@@ -1,4 +1,5 @@
 """Recorded state: `vtepc snapshot` against the emulators, read back equal, stable bytes, and diffable offline."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,13 @@ runner = CliRunner()
 
 def observe(emulated, environ=None):
     return read_observed_state(
-        emulated.desired.topology, desired=emulated.desired, bigip_urls=emulated.bigip_urls,
-        kubeconfig=emulated.kubeconfig, http=FAST, environ=environ, sleep=no_sleep,
+        emulated.desired.topology,
+        desired=emulated.desired,
+        bigip_urls=emulated.bigip_urls,
+        kubeconfig=emulated.kubeconfig,
+        http=FAST,
+        environ=environ,
+        sleep=no_sleep,
     )
 
 
@@ -35,9 +41,7 @@ def test_snapshot_round_trip_is_exact_and_stable(tmp_path, bigip_env, example): 
     assert written == sorted([INDEX, "cluster.json", *(f"bigip/{n}.json" for n in desired.bigips)])
     recorded = read_snapshot(tmp_path / "snap")
     assert recorded == observed
-    assert snapshot_files(again, desired.topology.metadata.name) == {
-        path: (tmp_path / "snap" / path).read_text() for path in written
-    }
+    assert snapshot_files(again, desired.topology.metadata.name) == {path: (tmp_path / "snap" / path).read_text() for path in written}
     index = json.loads((tmp_path / "snap" / INDEX).read_text())
     assert index["format_version"] == 1 and index["unread_kinds"] == observed.unread_kinds
 
@@ -46,8 +50,9 @@ def test_cli_snapshot_then_diff_against_it_offline(tmp_path, bigip_env):  # noqa
     desired = desired_example("cilium-vxlan")
     topology = EXAMPLES / "cilium-vxlan.yaml"
     with emulate(desired, tmp_path) as emulated:
-        result = runner.invoke(app, ["snapshot", str(topology), "-o", str(tmp_path / "snap"),
-                                     *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig)])
+        result = runner.invoke(
+            app, ["snapshot", str(topology), "-o", str(tmp_path / "snap"), *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig)]
+        )
     assert result.exit_code == 0, result.output
     assert "recorded 2 target(s)" in result.output
     diff = runner.invoke(app, ["diff", str(topology), "--snapshot", str(tmp_path / "snap"), "--format", "json"])
@@ -58,8 +63,18 @@ def test_cli_snapshot_fault_writes_nothing_and_says_why_in_one_line(tmp_path, bi
     desired = desired_example("cilium-vxlan")
     with emulate(desired, tmp_path) as emulated:
         emulated.bigips["bigip-1"].password = "changed-on-the-device"
-        result = runner.invoke(app, ["snapshot", str(EXAMPLES / "cilium-vxlan.yaml"), "-o", str(tmp_path / "snap"),
-                                     *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig)])
+        result = runner.invoke(
+            app,
+            [
+                "snapshot",
+                str(EXAMPLES / "cilium-vxlan.yaml"),
+                "-o",
+                str(tmp_path / "snap"),
+                *emulated.bigip_args(),
+                "--kubeconfig",
+                str(emulated.kubeconfig),
+            ],
+        )
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [result.output.strip()]
     assert result.output.startswith("error: bigip-1 (http://127.0.0.1:") and "login rejected" in result.output
@@ -100,9 +115,13 @@ def test_unsupported_format_version_and_broken_files_are_clear_errors(tmp_path):
 
 
 def test_secret_values_are_stripped():
-    document = {"values": {"clustermesh": {"apiserver": {"password": "s3cret"}}, "url": "https://u:p@host/x"},
-                "token": "", "args": ["--bigip-password=$(BIGIP_PASSWORD)"]}
+    document = {
+        "values": {"clustermesh": {"apiserver": {"password": "s3cret"}}, "url": "https://u:p@host/x"},
+        "token": "",
+        "args": ["--bigip-password=$(BIGIP_PASSWORD)"],
+    }
     assert strip_secrets(document) == {
         "values": {"clustermesh": {"apiserver": {"password": "(stripped)"}}, "url": "https://(stripped)@host/x"},
-        "token": "", "args": ["--bigip-password=$(BIGIP_PASSWORD)"],
+        "token": "",
+        "args": ["--bigip-password=$(BIGIP_PASSWORD)"],
     }

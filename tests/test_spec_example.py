@@ -1,4 +1,5 @@
 """The product contract's own annotated topology (../shared/spec/topology-v1.yaml) validates and builds."""
+
 from vtepc import api
 
 from .conftest import SHARED, require_oracle

@@ -6,6 +6,7 @@ JSON line per call, to a log; the log must equal the commands the renderer meant
 with validation bypassed (model_copy does not validate, and a BigipState can be built
 directly), so the quoting alone has to keep them single words and inert.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,7 @@ HOSTILE = [
     "x\ntouch PWNED",
     "x\r\ntouch PWNED",
     "name\n",
-    "it's \"quoted\"",
+    'it\'s "quoted"',
     "two words",
     "{ touch PWNED; }",
     "}",
@@ -136,7 +137,7 @@ TMSH_FIELDS = {
 
 
 # The state test below runs every hostile value; through the compiler a few cover the fields.
-TOPOLOGY_HOSTILE = ["$(touch PWNED)", "x\ntouch PWNED", "it's \"quoted\"", "{ touch PWNED; }", "name\n", "a=$(touch PWNED)"]
+TOPOLOGY_HOSTILE = ["$(touch PWNED)", "x\ntouch PWNED", 'it\'s "quoted"', "{ touch PWNED; }", "name\n", "a=$(touch PWNED)"]
 
 
 @pytest.mark.parametrize("value", TOPOLOGY_HOSTILE, ids=repr)

@@ -7,6 +7,7 @@ conf/gen_keywords.m4, and the CF_ENUM/CF_ENUM_PX constants such as RTS_STATIC) i
 *.Y files of CZ-NIC/bird at tags v2.0.8, v2.0.12, v2.17.1, v3.1.0 and v3.2.0, so a name
 that works with one of those releases works with all of them.
 """
+
 from __future__ import annotations
 
 BIRD_KEYWORDS = frozenset(

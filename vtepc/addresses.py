@@ -1,4 +1,5 @@
 """Address parsing shared by checks and compilers: one definition of what a valid value is."""
+
 from __future__ import annotations
 
 import ipaddress

@@ -10,6 +10,7 @@ The CLI (vtepc.cli) and the GitHub Action only parse arguments, print these resu
 exit codes; everything a command decides lives here or below. Errors are typed (VtepcError,
 TopologyInvalid with every diagnostic); nothing here prints or exits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -5,6 +5,7 @@ DIR and swaps it in, so an interrupted or failed build leaves DIR as it was, and
 topology no longer produces disappear with the old tree. DIR must be empty or hold only what
 the previous build's manifest lists (see vtepc.outdir for the contract).
 """
+
 from __future__ import annotations
 
 import difflib

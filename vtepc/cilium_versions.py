@@ -22,6 +22,7 @@ values files are kept in ../shared/oracles/cilium):
 - `policyEnforcementMode: never` was required by VTEP before 1.12 only (cilium issue 17694);
   every supported release runs VTEP with the default policy mode, so it is never emitted.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Every check code is registered here once, with its severity and a default hint, so the
 CLI, the JSON output and the generated check reference all read the same table.
 """
+
 from __future__ import annotations
 
 import enum
@@ -124,12 +125,21 @@ class TopologyInvalid(VtepcError):
 YAML_SYNTAX = register_code("VTEP001", "error", "YAML syntax error", "fix the YAML syntax at the position shown")
 NOT_UTF8 = register_code("VTEP002", "error", "file is not UTF-8", "save the file as UTF-8")
 EMPTY_DOCUMENT = register_code("VTEP003", "error", "empty document", "start from one of the files in examples/")
-NOT_A_MAPPING = register_code("VTEP004", "error", "top level is not a mapping", "the file must be a YAML mapping with apiVersion, kind, metadata, cluster and bigips")
+NOT_A_MAPPING = register_code(
+    "VTEP004", "error", "top level is not a mapping", "the file must be a YAML mapping with apiVersion, kind, metadata, cluster and bigips"
+)
 DUPLICATE_KEY = register_code("VTEP005", "error", "duplicate key", "remove one of the two entries; YAML keeps only the last, silently")
-ALIAS_BOMB = register_code("VTEP006", "error", "aliases expand too far", "expand anchors/aliases by hand; a topology never needs deep alias nesting")
+ALIAS_BOMB = register_code(
+    "VTEP006", "error", "aliases expand too far", "expand anchors/aliases by hand; a topology never needs deep alias nesting"
+)
 UNREADABLE = register_code("VTEP007", "error", "file cannot be read", "check the path and its permissions")
 MULTIPLE_DOCUMENTS = register_code("VTEP008", "error", "more than one YAML document", "keep one topology per file")
-UNSUPPORTED_YAML = register_code("VTEP009", "error", "unsupported YAML construct", "use plain mappings, lists and scalars: no complex keys, no tags but the YAML core ones (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq)")
+UNSUPPORTED_YAML = register_code(
+    "VTEP009",
+    "error",
+    "unsupported YAML construct",
+    "use plain mappings, lists and scalars: no complex keys, no tags but the YAML core ones (!!str, !!int, !!float, !!bool, !!null, !!map, !!seq)",
+)
 UNKNOWN_KEY = register_code("VTEP010", "error", "unknown key", "")
 MISSING_KEY = register_code("VTEP011", "error", "required key missing", "")
 INVALID_VALUE = register_code("VTEP012", "error", "invalid value or type", "")

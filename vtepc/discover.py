@@ -11,6 +11,7 @@ block style and indentation stay as they were, so a text diff shows only the dis
 values. A file ruamel cannot reproduce byte for byte is refused rather than reformatted, and
 the edited text must still validate before it is written (temp file + rename).
 """
+
 from __future__ import annotations
 
 import difflib

@@ -4,6 +4,7 @@ Pure functions from registries to Markdown: the check codes (diagnostics.CODES p
 checks that emit each code) and every command's exit codes (the "Exit ..." sentence of its
 help). scripts/gen_docs.py writes them; tests/test_docs.py fails when docs/ is stale.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,6 +75,6 @@ def exit_codes_markdown(command_help: Mapping[str, str]) -> str:
     out += [
         "",
         "A usage error (an unknown option, a missing argument) exits 1 like any other error, with `Usage:`",
-        "and the problem on stderr, so exit 2 from `vtepc diff` always means \"changes\".",
+        'and the problem on stderr, so exit 2 from `vtepc diff` always means "changes".',
     ]
     return "\n".join(out) + "\n"

@@ -3,6 +3,7 @@
 Each is computed here only, so the checks, the compiler (vtepc.state), the graph and the diff
 can never disagree about which BIG-IPs form a pair or which services a BIG-IP serves.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

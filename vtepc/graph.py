@@ -6,6 +6,7 @@ tunnel, the BGP peers with native routing, and the cluster's nodes with their po
 Long lists are cut (first N, then one "... N more" box) so the picture stays readable.
 Every serializer is a pure function of the model; output is stable from run to run.
 """
+
 from __future__ import annotations
 
 import math
@@ -87,7 +88,7 @@ def _more_box(box_id: str, hidden: int, what: str, tier: int) -> Box:
 def _plain(address: str) -> str:
     """An address as drawn: the route domain shows once per BIG-IP, not on every address."""
     address, _, suffix = address.partition("%")
-    return address + suffix[suffix.index("/"):] if "/" in suffix else address
+    return address + suffix[suffix.index("/") :] if "/" in suffix else address
 
 
 def _bigip_lines(topology: Topology, bigip: Bigip, state: BigipState) -> tuple[str, ...]:
@@ -429,9 +430,7 @@ def _layout(graph: Graph) -> tuple[dict[str, _Rect], dict[str, _Rect], float, fl
             row_width += (GAP if rows[-1] else 0) + w
             rows[-1].append((unit, w, h))
         planned.append((box_w, box_h, rows))
-    content_width = max(
-        sum(w for _, w, _ in row) + GAP * (len(row) - 1) for _, _, rows in planned for row in rows
-    )
+    content_width = max(sum(w for _, w, _ in row) + GAP * (len(row) - 1) for _, _, rows in planned for row in rows)
     canvas_w = max(content_width, _text_width(graph.title)) + 2 * MARGIN
     box_rects: dict[str, _Rect] = {}
     group_rects: dict[str, _Rect] = {}

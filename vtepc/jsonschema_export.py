@@ -1,4 +1,5 @@
 """The topology JSON Schema, generated from the pydantic model (schemas/topology.schema.json)."""
+
 from __future__ import annotations
 
 import json

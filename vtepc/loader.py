@@ -13,6 +13,7 @@ load of a 5,000-node topology cheap, and owning construction is what lets us
 Values reached through an alias share the anchored object; their positions are those of
 the alias itself (the place in the file where the value is used).
 """
+
 from __future__ import annotations
 
 import re
@@ -155,7 +156,7 @@ class _Builder:
         self.diagnostics.append(Diagnostic(code, message, path=path, hint=hint, file=self.file, position=_pos(mark)))
 
     def _refuse_tag(self, tag: str, mark: Any, path: Path) -> None:
-        shown = "!!" + tag[len(_YAML_TAG_PREFIX):] if tag.startswith(_YAML_TAG_PREFIX) else tag
+        shown = "!!" + tag[len(_YAML_TAG_PREFIX) :] if tag.startswith(_YAML_TAG_PREFIX) else tag
         self._diag(UNSUPPORTED_YAML, f"tag {shown} is not supported", mark, path)
 
     def node(self, event: Any, path: Path, depth: int) -> Any:
@@ -202,15 +203,19 @@ class _Builder:
         value = self._plain(text, event.start_mark, path)
         what, types = expected
         if type(value) not in types:
-            self._diag(UNSUPPORTED_YAML, f"{tag.replace(_YAML_TAG_PREFIX, '!!')} value '{text}' is not {what}",
-                       event.start_mark, path)
+            self._diag(UNSUPPORTED_YAML, f"{tag.replace(_YAML_TAG_PREFIX, '!!')} value '{text}' is not {what}", event.start_mark, path)
             return text
         return float(value) if tag == _YAML_TAG_PREFIX + "float" else value
 
     def _plain(self, text: str, mark: Any, path: Path) -> Any:
         if len(text) > MAX_NUMBER_LITERAL and text[:1] in _SCALAR_STARTS and _NUMBER.fullmatch(text):
-            self._diag(INVALID_VALUE, f"a number of {len(text)} characters is too large for any topology field",
-                       mark, path, hint="the largest number in a topology is an ASN, at most 4294967295")
+            self._diag(
+                INVALID_VALUE,
+                f"a number of {len(text)} characters is too large for any topology field",
+                mark,
+                path,
+                hint="the largest number in a topology is an ASN, at most 4294967295",
+            )
             return None
         return resolve_plain_scalar(text)
 
@@ -223,9 +228,7 @@ class _Builder:
         self._nodes += size
         self._expanded += size
         if self._expanded > MAX_ALIAS_EXPANDED_NODES:
-            self._diag(
-                ALIAS_BOMB, f"aliases expand to more than {MAX_ALIAS_EXPANDED_NODES} nodes", event.start_mark, path
-            )
+            self._diag(ALIAS_BOMB, f"aliases expand to more than {MAX_ALIAS_EXPANDED_NODES} nodes", event.start_mark, path)
             raise _Abort
         return value
 
@@ -263,9 +266,7 @@ class _Builder:
             if key == _MERGE_KEY and not key_event.style:
                 merged.append((self.node(value_event, path, child_depth), mark))
             elif key in first_seen:
-                self._diag(
-                    DUPLICATE_KEY, f"duplicate key '{key}' (first defined at line {first_seen[key]})", mark, path + (key,)
-                )
+                self._diag(DUPLICATE_KEY, f"duplicate key '{key}' (first defined at line {first_seen[key]})", mark, path + (key,))
                 self.node(value_event, path + (key,), child_depth)  # still checked for its own problems
             else:
                 first_seen[key] = mark.line + 1
@@ -317,8 +318,7 @@ def _parse(text: str, file: str) -> Document:
         if type(root_event) is not events.MappingStartEvent:
             kind = {events.ScalarEvent: "scalar", events.SequenceStartEvent: "sequence"}.get(type(root_event), "alias")
             raise TopologyInvalid(
-                [Diagnostic(NOT_A_MAPPING, f"the top level is a {kind}, not a mapping", file=file,
-                            position=_pos(root_event.start_mark))]
+                [Diagnostic(NOT_A_MAPPING, f"the top level is a {kind}, not a mapping", file=file, position=_pos(root_event.start_mark))]
             )
         builder = _Builder(parser, file)
         try:
@@ -329,8 +329,7 @@ def _parse(text: str, file: str) -> Document:
         after = parser.get_event()
         if type(after) is events.DocumentStartEvent:
             builder.diagnostics.append(
-                Diagnostic(MULTIPLE_DOCUMENTS, "more than one YAML document in the file", file=file,
-                           position=_pos(after.start_mark))
+                Diagnostic(MULTIPLE_DOCUMENTS, "more than one YAML document in the file", file=file, position=_pos(after.start_mark))
             )
     finally:
         parser.dispose()
@@ -359,20 +358,30 @@ def load_text(raw: bytes | str, file: str = "<topology>") -> Document:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        raise TopologyInvalid(
-            [Diagnostic(YAML_SYNTAX, message, file=file, position=_pos(mark) if mark else None)]
-        ) from None
+        raise TopologyInvalid([Diagnostic(YAML_SYNTAX, message, file=file, position=_pos(mark) if mark else None)]) from None
     except ReaderError as exc:
         raise TopologyInvalid(
-            [Diagnostic(YAML_SYNTAX, f"character {_describe(exc.character)} is not allowed in YAML ({exc.reason})",
-                        file=file, position=_position_of_offset(text, exc.position))]
+            [
+                Diagnostic(
+                    YAML_SYNTAX,
+                    f"character {_describe(exc.character)} is not allowed in YAML ({exc.reason})",
+                    file=file,
+                    position=_position_of_offset(text, exc.position),
+                )
+            ]
         ) from None
     except YAMLError as exc:
         raise TopologyInvalid([Diagnostic(YAML_SYNTAX, str(exc).splitlines()[0], file=file)]) from None
     except UnicodeEncodeError as exc:  # a str argument holding lone surrogates
         raise TopologyInvalid(
-            [Diagnostic(NOT_UTF8, "the text holds characters that cannot be encoded as UTF-8", file=file,
-                        position=_position_of_offset(text, exc.start))]
+            [
+                Diagnostic(
+                    NOT_UTF8,
+                    "the text holds characters that cannot be encoded as UTF-8",
+                    file=file,
+                    position=_position_of_offset(text, exc.start),
+                )
+            ]
         ) from None
 
 
@@ -381,7 +390,5 @@ def load_file(path: str | FsPath) -> Document:
     try:
         raw = FsPath(path).read_bytes()
     except OSError as exc:
-        raise TopologyInvalid(
-            [Diagnostic(UNREADABLE, f"cannot read {display}: {exc.strerror or exc}", file=display)]
-        ) from None
+        raise TopologyInvalid([Diagnostic(UNREADABLE, f"cannot read {display}: {exc.strerror or exc}", file=display)]) from None
     return load_text(raw, display)

@@ -5,6 +5,7 @@ bad value with its own code and line, which pydantic's generic errors could not 
 Mode-dependent defaults are None here and filled in by `resolve_defaults`, the one place
 that knows them.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -51,7 +52,10 @@ Asn = Annotated[int, Field(ge=1, le=4294967295)]
 
 
 class Metadata(_Model):
-    name: str = Field(description="[a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters; used in output paths", json_schema_extra=METADATA_NAME.json_schema())
+    name: str = Field(
+        description="[a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters; used in output paths",
+        json_schema_extra=METADATA_NAME.json_schema(),
+    )
     description: str | None = None
 
 
@@ -66,7 +70,7 @@ class Node(_Model):
 class Cluster(_Model):
     name: str = Field(json_schema_extra=CLUSTER_NAME.json_schema())
     cni: Literal["cilium", "flannel"]
-    cilium_version: str | None = Field(None, alias="ciliumVersion", description="required for cilium, e.g. \"1.16.19\"")
+    cilium_version: str | None = Field(None, alias="ciliumVersion", description='required for cilium, e.g. "1.16.19"')
     ip_families: list[Literal["ipv4", "ipv6"]] = Field(default_factory=lambda: ["ipv4"], alias="ipFamilies")
     ipam: Literal["kubernetes", "cluster-pool"] | None = Field(
         None,
@@ -137,7 +141,9 @@ class Cis(_Model):
     image: str = Field("f5networks/k8s-bigip-ctlr:2.20.2", json_schema_extra=IMAGE_REFERENCE.json_schema())
     namespace: str = Field("kube-system", json_schema_extra=DNS1123_LABEL.json_schema())
     partition: str = Field(json_schema_extra=F5_NAME.json_schema())
-    credentials_secret: str = Field(alias="credentialsSecret", description="a Secret name (DNS-1123 subdomain)", json_schema_extra=DNS1123_SUBDOMAIN.json_schema())
+    credentials_secret: str = Field(
+        alias="credentialsSecret", description="a Secret name (DNS-1123 subdomain)", json_schema_extra=DNS1123_SUBDOMAIN.json_schema()
+    )
     pool_member_type: Literal["cluster", "nodeport", "nodeportlocal"] = Field("cluster", alias="poolMemberType")
     trusted_certs_config_map: str | None = Field(
         None,

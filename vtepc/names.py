@@ -6,6 +6,7 @@ typed). Patterns are anchored and written in the subset of regex syntax that Pyt
 ECMAScript (JSON Schema) read alike; `matches` applies them with re.fullmatch, because `$`
 alone also matches before a trailing newline ("vlan\\n" would pass `re.match`).
 """
+
 from __future__ import annotations
 
 import re

@@ -32,6 +32,7 @@ removes the workspaces of earlier runs for the same DIR, recognised by name and 
 only when it can take the marker's lock: a live run holds it (the kernel drops it when the
 process dies, however it dies), so another running build's workspace is never touched.
 """
+
 from __future__ import annotations
 
 import ctypes

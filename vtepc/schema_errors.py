@@ -1,6 +1,7 @@
 """Pydantic validation errors -> positioned diagnostics with 'did you mean' hints, and the
 part of the data that is still valid, so the semantic checks can run on it in the same pass.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -57,9 +58,7 @@ def _yaml_type(value: Any) -> str:
     )
 
 
-def diagnostics_from_validation_error(
-    exc: ValidationError, root: type[BaseModel], document: Document
-) -> list[Diagnostic]:
+def diagnostics_from_validation_error(exc: ValidationError, root: type[BaseModel], document: Document) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
         # The model has no tagged unions, so every part of loc is a data key or index.
@@ -79,13 +78,25 @@ def diagnostics_from_validation_error(
             else:
                 hint = "allowed keys here: " + ", ".join(known) if known else ""
             out.append(
-                Diagnostic(UNKNOWN_KEY, f"unknown key '{key}' in {path_to_str(loc[:-1]) or 'the top level'}", loc, hint,
-                           document.file, document.key_position(loc))
+                Diagnostic(
+                    UNKNOWN_KEY,
+                    f"unknown key '{key}' in {path_to_str(loc[:-1]) or 'the top level'}",
+                    loc,
+                    hint,
+                    document.file,
+                    document.key_position(loc),
+                )
             )
         elif kind == "missing":
             out.append(
-                Diagnostic(MISSING_KEY, f"required key '{loc[-1]}' is missing from {path_to_str(loc[:-1]) or 'the top level'}",
-                           loc, f"add '{loc[-1]}:' here", document.file, document.position(loc[:-1]))
+                Diagnostic(
+                    MISSING_KEY,
+                    f"required key '{loc[-1]}' is missing from {path_to_str(loc[:-1]) or 'the top level'}",
+                    loc,
+                    f"add '{loc[-1]}:' here",
+                    document.file,
+                    document.position(loc[:-1]),
+                )
             )
         else:
             message, hint = _invalid_value(where, kind, err)
@@ -130,7 +141,7 @@ def _invalid_value(where: str, kind: str, err: dict) -> tuple[str, str]:
         return f"{where}: expected true or false, got {got}", "write true or false, unquoted"
     hint = ""
     if kind == "string_type" and isinstance(value, (int, float)):
-        hint = f"quote the value: \"{value}\" (YAML read it as a number)"
+        hint = f'quote the value: "{value}" (YAML read it as a number)'
     return f"{where}: {err['msg']} (got {got})", hint
 
 

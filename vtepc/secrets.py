@@ -13,6 +13,7 @@ a secret-looking value is replaced from its first character to the end of its to
     scrub_text("login as admin:hunter2@10.0.0.1 failed", known=("hunter2",)) -> "login as ***@10.0.0.1 failed"
     scrub_value({"args": ["--bigip-password", "x"], "password": "y"}) -> {"args": ["--bigip-password", "***"], "password": "***"}
 """
+
 from __future__ import annotations
 
 import json
@@ -71,7 +72,7 @@ def _masked(match: re.Match, mask: str) -> str:
     """The match with its value replaced; an empty value, or one already masked, is left alone."""
     span = _value_span(match)
     whole = match.group(0)
-    value = match.string[span[0]:span[1]] if span else ""
+    value = match.string[span[0] : span[1]] if span else ""
     if not value or value == mask or _REFERENCE.fullmatch(value):
         return whole
     start, end = span[0] - match.start(), span[1] - match.start()
@@ -95,8 +96,9 @@ def is_secret_flag(text: str) -> bool:
 def _secret_argument(values: list | tuple, index: int) -> bool:
     """The argument after a secret flag (["--bigip-password", "x"]), unless it is a $(VAR) reference."""
     item, previous = values[index], values[index - 1] if index else None
-    return (isinstance(item, str) and bool(item) and isinstance(previous, str) and is_secret_flag(previous)
-            and not _REFERENCE.fullmatch(item))
+    return (
+        isinstance(item, str) and bool(item) and isinstance(previous, str) and is_secret_flag(previous) and not _REFERENCE.fullmatch(item)
+    )
 
 
 def is_secret_key(key: str) -> bool:
@@ -112,11 +114,9 @@ def scrub_value(value: Any, mask: str = MASK, *, known: Iterable[str] = ()) -> A
     """
     known = tuple(known)
     if isinstance(value, dict):
-        return {k: mask if is_secret_key(str(k)) and v not in (None, "") else scrub_value(v, mask, known=known)
-                for k, v in value.items()}
+        return {k: mask if is_secret_key(str(k)) and v not in (None, "") else scrub_value(v, mask, known=known) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [mask if _secret_argument(value, index) else scrub_value(item, mask, known=known)
-                for index, item in enumerate(value)]
+        return [mask if _secret_argument(value, index) else scrub_value(item, mask, known=known) for index, item in enumerate(value)]
     if isinstance(value, str):
         return scrub_text(value, known, mask)
     return value

@@ -16,6 +16,7 @@ the argument after a secret flag, `Authorization:` headers, URL user:password). 
     write_snapshot(observed, DIR, topology_name)   # refuses an incomplete ObservedState
     read_snapshot(DIR) -> ObservedState
 """
+
 from __future__ import annotations
 
 import json
@@ -75,15 +76,20 @@ def snapshot_files(observed: ObservedState, topology_name: str) -> dict[str, str
         )
     if observed.cluster is not None:
         files["cluster.json"] = _dumps(
-            {"format_version": FORMAT_VERSION, "target": f"cluster/{observed.cluster.name}",
-             "state": _strip_state(observed.cluster.to_jsonable())}
+            {
+                "format_version": FORMAT_VERSION,
+                "target": f"cluster/{observed.cluster.name}",
+                "state": _strip_state(observed.cluster.to_jsonable()),
+            }
         )
-    files[INDEX] = _dumps({
-        "format_version": FORMAT_VERSION,
-        "topology": topology_name,
-        "targets": list(files),
-        "unread_kinds": dict(observed.unread_kinds),
-    })
+    files[INDEX] = _dumps(
+        {
+            "format_version": FORMAT_VERSION,
+            "topology": topology_name,
+            "targets": list(files),
+            "unread_kinds": dict(observed.unread_kinds),
+        }
+    )
     return files
 
 

@@ -1,4 +1,5 @@
 """Values shown inside one line of text: a comment line in an artifact, a diagnostic on a terminal."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """validate: YAML -> typed, defaults-resolved topology -> every check, all problems at once."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

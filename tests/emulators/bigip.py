@@ -27,6 +27,7 @@ Faults beyond the base server's: wrong credentials (401), `token_lifetime` (a to
 page's nextLink is the first page again; "endless": a new $skip every time, never a last page),
 `missing_collections` (collection paths answering 404, as a device answers an unknown URI).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -141,16 +142,29 @@ class BigipEmulator(EmulatorServer):
         # The built-in vxlan profile floods multicast; vxlan-multipoint is a separate built-in
         # (REST listing in CiscoTestAutomation genieparser tests/test_get_net_tunnelsvxlan.py).
         self.put("net/tunnels/vxlan", "vxlan", port=4789, floodingType="multicast", encapsulationType="vxlan")
-        self.put("net/tunnels/vxlan", "vxlan-multipoint", port=4789, floodingType="multipoint",
-                 defaultsFrom="/Common/vxlan", encapsulationType="vxlan")
+        self.put(
+            "net/tunnels/vxlan",
+            "vxlan-multipoint",
+            port=4789,
+            floodingType="multipoint",
+            defaultsFrom="/Common/vxlan",
+            encapsulationType="vxlan",
+        )
         self.put("net/tunnels/geneve", "geneve", port=6081)
         for name in ("http-tunnel", "socks-tunnel"):
             self.put(TUNNELS, name, profile="/Common/tcp-forward", key=0, localAddress="any6", remoteAddress="any6")
         self.collections.setdefault("net/route-domain", {})
         if "/Common/0" not in self.collections["net/route-domain"]:
             self.put("net/route-domain", "0", id=0, vlans=["/Common/http-tunnel", "/Common/socks-tunnel"])
-        self.put("net/self", "admin-external", address="192.0.2.245/24", vlan="/Common/external",
-                 trafficGroup="/Common/traffic-group-local-only", floating="disabled", allowService="all")
+        self.put(
+            "net/self",
+            "admin-external",
+            address="192.0.2.245/24",
+            vlan="/Common/external",
+            trafficGroup="/Common/traffic-group-local-only",
+            floating="disabled",
+            allowService="all",
+        )
         self.put("net/route", "default", network="default", gw="192.0.2.1")
         self.put("sys/db", "iptunnel.configsync", partition=None, value="enable", defaultValue="enable")
 
@@ -158,7 +172,7 @@ class BigipEmulator(EmulatorServer):
         """What the device stores for one iControl REST call as DO makes it (path /tm/..., the
         oracle's calls). The device lists a route's `interface` as `tmInterface` and leaves a
         tunnel's trafficGroup "none" out: DO's src/lib/configItems.json reads them back so."""
-        collection = path[len("/tm/"):]
+        collection = path[len("/tm/") :]
         if action == "delete":
             collection, _, segment = collection.rpartition("/")
             self.collections.get(collection, {}).pop(segment.replace("~", "/"), None)
@@ -172,21 +186,38 @@ class BigipEmulator(EmulatorServer):
 
     def _load_object(self, obj) -> None:
         if isinstance(obj, VxlanProfile):
-            self.put("net/tunnels/vxlan", obj.name, port=obj.port, floodingType=obj.flooding_type,
-                     defaultsFrom=f"/Common/{obj.defaults_from}", encapsulationType="vxlan")
+            self.put(
+                "net/tunnels/vxlan",
+                obj.name,
+                port=obj.port,
+                floodingType=obj.flooding_type,
+                defaultsFrom=f"/Common/{obj.defaults_from}",
+                encapsulationType="vxlan",
+            )
         elif isinstance(obj, GeneveProfile):
             self.put("net/tunnels/geneve", obj.name, port=obj.port, defaultsFrom=f"/Common/{obj.defaults_from}")
         elif isinstance(obj, Tunnel):
-            fields = dict(profile=f"/Common/{obj.profile}", key=obj.key, localAddress=display_address(obj.local_address),
-                          remoteAddress=obj.remote_address, mode="bidirectional", mtu=0, autoLasthop="default",
-                          secondaryAddress=display_address(obj.secondary_address) if obj.secondary_address else "any6")
+            fields = dict(
+                profile=f"/Common/{obj.profile}",
+                key=obj.key,
+                localAddress=display_address(obj.local_address),
+                remoteAddress=obj.remote_address,
+                mode="bidirectional",
+                mtu=0,
+                autoLasthop="default",
+                secondaryAddress=display_address(obj.secondary_address) if obj.secondary_address else "any6",
+            )
             if obj.traffic_group:
                 fields["trafficGroup"] = f"/Common/{obj.traffic_group}"
             self.put(TUNNELS, obj.name, **fields)
         elif isinstance(obj, SelfIp):
-            fields = dict(address=display_address(obj.address), vlan=f"/Common/{obj.vlan}",
-                          trafficGroup=f"/Common/{obj.traffic_group}",
-                          floating="disabled" if obj.traffic_group == LOCAL_ONLY else "enabled", unit=0)
+            fields = dict(
+                address=display_address(obj.address),
+                vlan=f"/Common/{obj.vlan}",
+                trafficGroup=f"/Common/{obj.traffic_group}",
+                floating="disabled" if obj.traffic_group == LOCAL_ONLY else "enabled",
+                unit=0,
+            )
             # REST shows allow-service none by leaving the field out, and all as the string "all".
             if obj.allow_service == ("all",):
                 fields["allowService"] = "all"
@@ -224,7 +255,7 @@ class BigipEmulator(EmulatorServer):
             return Reply(405, {"code": 405, "message": f"{request.method} is not emulated (vtepc only reads)"})
         if not request.path.startswith("/mgmt/tm/"):
             return _not_found(request.path)
-        segments = request.path[len("/mgmt/tm/"):].strip("/").split("/")
+        segments = request.path[len("/mgmt/tm/") :].strip("/").split("/")
         for split in range(len(segments), 0, -1):
             collection = "/".join(segments[:split])
             if collection in self.collections or collection in (TUNNELS, FDB_TUNNELS):
@@ -239,28 +270,34 @@ class BigipEmulator(EmulatorServer):
         except ValueError:
             body = {}
         if body.get("username") != self.username or body.get("password") != self.password:
-            return Reply(401, {
-                "code": 401,
-                "message": "Authentication failed.",
-                "originalRequestBody": request.body.decode(errors="replace"),
-                "referer": "127.0.0.1",
-                "restOperationId": 1,
-                "kind": ":resterrorresponse",
-            })
+            return Reply(
+                401,
+                {
+                    "code": 401,
+                    "message": "Authentication failed.",
+                    "originalRequestBody": request.body.decode(errors="replace"),
+                    "referer": "127.0.0.1",
+                    "restOperationId": 1,
+                    "kind": ":resterrorresponse",
+                },
+            )
         self.logins += 1
         token = f"EMULATORTOKEN{next(self._token_numbers):04d}"
         self._tokens[token] = -1 if self.token_lifetime is None else self.token_lifetime
-        return Reply(200, {
-            "username": self.username,
-            "loginProviderName": body.get("loginProviderName", "tmos"),
-            "token": {
-                "token": token,
-                "name": token,
-                "userName": self.username,
-                "timeout": 1200,
-                "selfLink": f"https://localhost/mgmt/shared/authz/tokens/{token}",
+        return Reply(
+            200,
+            {
+                "username": self.username,
+                "loginProviderName": body.get("loginProviderName", "tmos"),
+                "token": {
+                    "token": token,
+                    "name": token,
+                    "userName": self.username,
+                    "timeout": 1200,
+                    "selfLink": f"https://localhost/mgmt/shared/authz/tokens/{token}",
+                },
             },
-        })
+        )
 
     def _check_token(self, request: Request) -> Reply | None:
         token = request.headers.get("x-f5-auth-token")
@@ -291,9 +328,7 @@ class BigipEmulator(EmulatorServer):
 
     def _fdb(self, request: Request, collection: str, document: dict, rest: list[str]) -> Reply:
         link = f"{LOCAL}{collection}/{_segment(collection, document['fullPath'])}/records?ver={VERSION}"
-        records = [
-            {"kind": "tm:net:fdb:tunnel:records:recordsstate", **record} for record in document.get("records", [])
-        ]
+        records = [{"kind": "tm:net:fdb:tunnel:records:recordsstate", **record} for record in document.get("records", [])]
         if rest == ["records"]:
             path = f"{collection}/{_segment(collection, document['fullPath'])}/records"
             return self._page(request, path, records, collection_kind="tm:net:fdb:tunnel:records:recordscollectionstate")

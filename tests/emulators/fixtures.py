@@ -2,6 +2,7 @@
 
 Test modules import the fixtures they use by name (pytest finds fixtures imported into a module).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,7 +23,7 @@ from .tls import Certificates, make_certificates
 
 USERNAME = "vtepc-reader"
 # Distinctive, so a leak test can grep for it anywhere; also contains characters that need escaping.
-PASSWORD = "Zq7-LEAKCHECK-p@ss/w0rd%\"x"
+PASSWORD = 'Zq7-LEAKCHECK-p@ss/w0rd%"x'
 KUBE_TOKEN = "kube-LEAKCHECK-token-8f3c1e"
 # No waiting between retries in tests; attempts stay bounded at 3. The emulators serve plain
 # http unless a test gives them a certificate: the explicit opt-in a user would have to give.
@@ -68,8 +69,7 @@ def emulate(desired: DesiredState, directory: Path, certificates: Certificates |
             bigips[name] = emulator
         kube = stack.enter_context(KubeEmulator(KUBE_TOKEN, certificate=pair))
         kube.load_state(desired.cluster)
-        kubeconfig = write_kubeconfig(directory / "kubeconfig", kube.url, KUBE_TOKEN,
-                                      ca_file=certificates.ca if certificates else None)
+        kubeconfig = write_kubeconfig(directory / "kubeconfig", kube.url, KUBE_TOKEN, ca_file=certificates.ca if certificates else None)
         yield Emulated(desired, bigips, kube, kubeconfig)
 
 

@@ -12,6 +12,7 @@ Helm release Secrets follow helm's storage driver (pkg/storage/driver/secrets.go
 type helm.sh/release.v1, labels name/owner=helm/status/version, and data.release =
 base64(gzip(release JSON)) -- which the API then base64-encodes again as Secret data.
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,9 +38,17 @@ from vtepc.state.cluster import (
 from .server import EmulatorServer, Reply, Request, page_bounds
 
 CLUSTER_SCOPED = {"Node", "Namespace", "ClusterRole", "ClusterRoleBinding"}
-PLURALS = {"Node": "nodes", "ConfigMap": "configmaps", "Secret": "secrets", "ServiceAccount": "serviceaccounts",
-           "Deployment": "deployments", "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
-           "Namespace": "namespaces", "Service": "services"}
+PLURALS = {
+    "Node": "nodes",
+    "ConfigMap": "configmaps",
+    "Secret": "secrets",
+    "ServiceAccount": "serviceaccounts",
+    "Deployment": "deployments",
+    "ClusterRole": "clusterroles",
+    "ClusterRoleBinding": "clusterrolebindings",
+    "Namespace": "namespaces",
+    "Service": "services",
+}
 KINDS = {plural: kind for kind, plural in PLURALS.items()}
 
 
@@ -50,8 +59,10 @@ def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
 
 
 def _status(code: int, reason: str, message: str) -> Reply:
-    return Reply(code, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                        "message": message, "reason": reason, "code": code})
+    return Reply(
+        code,
+        {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code},
+    )
 
 
 class KubeEmulator(EmulatorServer):
@@ -90,16 +101,19 @@ class KubeEmulator(EmulatorServer):
 
     def add_node(self, name: str, ip: str, pod_cidr: str | None = None, annotations: dict[str, str] | None = None) -> dict:
         spec = {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]} if pod_cidr else {}
-        return self.put({
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}, "annotations": dict(annotations or {})},
-            "spec": spec,
-            "status": {"addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}]},
-        })
+        return self.put(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}, "annotations": dict(annotations or {})},
+                "spec": spec,
+                "status": {"addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}]},
+            }
+        )
 
-    def add_helm_release(self, release: str, namespace: str, revision: int, values: dict, chart_version: str,
-                         status: str = "deployed") -> dict:
+    def add_helm_release(
+        self, release: str, namespace: str, revision: int, values: dict, chart_version: str, status: str = "deployed"
+    ) -> dict:
         body = {
             "name": release,
             "namespace": namespace,
@@ -110,14 +124,19 @@ class KubeEmulator(EmulatorServer):
             "manifest": "---\n# rendered manifests, including Secrets the reader must never keep\n",
         }
         encoded = base64.b64encode(gzip.compress(json.dumps(body).encode()))
-        return self.put({
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "type": "helm.sh/release.v1",
-            "metadata": {"name": f"sh.helm.release.v1.{release}.v{revision}", "namespace": namespace,
-                         "labels": {"name": release, "owner": "helm", "status": status, "version": str(revision)}},
-            "data": {"release": base64.b64encode(encoded).decode()},
-        })
+        return self.put(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "helm.sh/release.v1",
+                "metadata": {
+                    "name": f"sh.helm.release.v1.{release}.v{revision}",
+                    "namespace": namespace,
+                    "labels": {"name": release, "owner": "helm", "status": status, "version": str(revision)},
+                },
+                "data": {"release": base64.b64encode(encoded).decode()},
+            }
+        )
 
     def load_state(self, state: ClusterState, chart_version: str = "1.16.19") -> None:
         """Make the cluster what `state` says, among the settings a real cluster also has.
@@ -140,25 +159,50 @@ class KubeEmulator(EmulatorServer):
             self.add_helm_release(name, namespace, 1, {"debug": {"enabled": True}}, chart_version, status="superseded")
             self.add_helm_release(name, namespace, 2, values, chart_version)
         elif isinstance(obj, BigipNode):
-            self.put({"apiVersion": "v1", "kind": "Node",
-                      "metadata": {"name": obj.name, "annotations": {"node.alpha.kubernetes.io/ttl": "0", **obj.annotations}},
-                      "spec": {"podCIDR": obj.pod_cidr, "podCIDRs": [obj.pod_cidr]}})
+            self.put(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Node",
+                    "metadata": {"name": obj.name, "annotations": {"node.alpha.kubernetes.io/ttl": "0", **obj.annotations}},
+                    "spec": {"podCIDR": obj.pod_cidr, "podCIDRs": [obj.pod_cidr]},
+                }
+            )
         elif isinstance(obj, CisController):
-            env = [{"name": var, "valueFrom": {"secretKeyRef": {"name": obj.credentials_secret, "key": key}}}
-                   for var, key in ((CIS_USERNAME_ENV, "username"), (CIS_PASSWORD_ENV, "password"))]
+            env = [
+                {"name": var, "valueFrom": {"secretKeyRef": {"name": obj.credentials_secret, "key": key}}}
+                for var, key in ((CIS_USERNAME_ENV, "username"), (CIS_PASSWORD_ENV, "password"))
+            ]
             container = {"name": "k8s-bigip-ctlr", "image": obj.image, "command": [CIS_BINARY], "args": list(obj.args), "env": env}
-            self.put({"apiVersion": "apps/v1", "kind": "Deployment",
-                      "metadata": {"name": name, "namespace": namespace, "generation": 3,
-                                   "annotations": {"deployment.kubernetes.io/revision": "3"}},
-                      "spec": {"replicas": obj.replicas, "selector": {"matchLabels": {"app": name}},
-                               "template": {"metadata": {"labels": {"app": name}},
-                                            "spec": {"serviceAccountName": obj.service_account, "containers": [container]}}},
-                      "status": {"observedGeneration": 3, "replicas": obj.replicas}})
+            self.put(
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "metadata": {
+                        "name": name,
+                        "namespace": namespace,
+                        "generation": 3,
+                        "annotations": {"deployment.kubernetes.io/revision": "3"},
+                    },
+                    "spec": {
+                        "replicas": obj.replicas,
+                        "selector": {"matchLabels": {"app": name}},
+                        "template": {
+                            "metadata": {"labels": {"app": name}},
+                            "spec": {"serviceAccountName": obj.service_account, "containers": [container]},
+                        },
+                    },
+                    "status": {"observedGeneration": 3, "replicas": obj.replicas},
+                }
+            )
         elif isinstance(obj, As3ConfigMap):
-            self.put({"apiVersion": "v1", "kind": "ConfigMap",
-                      "metadata": {"name": name, "namespace": namespace,
-                                   "labels": {**obj.labels, "app.kubernetes.io/managed-by": "argocd"}},
-                      "data": {"template": json.dumps(obj.declaration)}})
+            self.put(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": name, "namespace": namespace, "labels": {**obj.labels, "app.kubernetes.io/managed-by": "argocd"}},
+                    "data": {"template": json.dumps(obj.declaration)},
+                }
+            )
         # BirdConfig lives on the nodes, outside the API: nothing to load.
 
     # --- HTTP -----------------------------------------------------------------------------

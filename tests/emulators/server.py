@@ -12,6 +12,7 @@ every emulator fails the same ways:
 and records every request (method, path, headers) so tests can assert read-only access and
 grep what a client sent.
 """
+
 from __future__ import annotations
 
 import json
@@ -162,7 +163,7 @@ class EmulatorServer:
             handler.end_headers()
             if self.drip:
                 for index in range(len(body)):
-                    handler.wfile.write(body[index:index + 1])
+                    handler.wfile.write(body[index : index + 1])
                     handler.wfile.flush()
                     if self._released.wait(self.drip):
                         return

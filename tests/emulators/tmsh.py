@@ -7,6 +7,7 @@ camelCase, names get their /Common/ partition, a profile not given `defaults-fro
 from the built-in of its kind). Only the commands vtepc writes are understood; anything else
 fails the test, so a new command cannot slip past unmodelled.
 """
+
 from __future__ import annotations
 
 import shlex
@@ -68,7 +69,9 @@ def apply_tmsh(device: BigipEmulator, argv: list[str]) -> None:
     elif verb == "create" and rest[:2] == ["net", "self"]:
         a = _attributes(rest[3:])
         allow = a["allow-service"]
-        fields = dict(address=a["address"], vlan=_common(a["vlan"]), trafficGroup=_common(a.get("traffic-group", "traffic-group-local-only")))
+        fields = dict(
+            address=a["address"], vlan=_common(a["vlan"]), trafficGroup=_common(a.get("traffic-group", "traffic-group-local-only"))
+        )
         if allow == "all":
             fields["allowService"] = "all"
         elif allow != "none":  # REST leaves allowService out for none
@@ -76,15 +79,26 @@ def apply_tmsh(device: BigipEmulator, argv: list[str]) -> None:
         device.put("net/self", rest[2], **fields)
     elif verb == "create" and rest[:3] == ["net", "tunnels", "vxlan"]:
         a = _attributes(rest[4:])
-        device.put("net/tunnels/vxlan", rest[3], port=int(a["port"]), floodingType=a["flooding-type"],
-                   defaultsFrom=_common(a.get("defaults-from", "vxlan")), encapsulationType="vxlan")
+        device.put(
+            "net/tunnels/vxlan",
+            rest[3],
+            port=int(a["port"]),
+            floodingType=a["flooding-type"],
+            defaultsFrom=_common(a.get("defaults-from", "vxlan")),
+            encapsulationType="vxlan",
+        )
     elif verb == "create" and rest[:3] == ["net", "tunnels", "geneve"]:
         a = _attributes(rest[4:])
         device.put("net/tunnels/geneve", rest[3], port=int(a["port"]), defaultsFrom=_common(a.get("defaults-from", "geneve")))
     elif verb == "create" and rest[:3] == ["net", "tunnels", "tunnel"]:
         a = _attributes(rest[4:])
-        fields = dict(profile=_common(a["profile"]), key=int(a["key"]), localAddress=a["local-address"],
-                      remoteAddress=a.get("remote-address", "any6"), secondaryAddress=a.get("secondary-address", "any6"))
+        fields = dict(
+            profile=_common(a["profile"]),
+            key=int(a["key"]),
+            localAddress=a["local-address"],
+            remoteAddress=a.get("remote-address", "any6"),
+            secondaryAddress=a.get("secondary-address", "any6"),
+        )
         if "traffic-group" in a:
             fields["trafficGroup"] = _common(a["traffic-group"])
         device.put(TUNNELS, rest[3], **fields)

@@ -6,6 +6,7 @@ raises for a user's mistake; it yields a Finding and moves on, so one run report
 Checks that need parsed addresses take them from the Context, which parses each value
 once and hands back None for values the syntax checks already reported.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ class Partial:
         for list_path, kept in self.original_indices.items():
             n = len(list_path)
             if path[:n] == list_path and len(path) > n and isinstance(path[n], int) and path[n] < len(kept):
-                return list_path + (kept[path[n]],) + tuple(path[n + 1:])
+                return list_path + (kept[path[n]],) + tuple(path[n + 1 :])
         return path
 
 

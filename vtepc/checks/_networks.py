@@ -10,6 +10,7 @@ Two CIDRs overlap exactly when each starts no later than the other ends, so with
 networks sorted by first address and a running maximum of last addresses, "does anything
 overlap X" is one bisect, and "which networks overlap an earlier one" is one sweep.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Every check here is linear or n log n in the number of nodes: duplicates by dict, CIDR
 overlaps by one sort (see _networks.py).
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -14,27 +15,39 @@ from . import Context, Finding, check, self_ips
 from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span, span_of
 
 DUPLICATE_NAME = register_code(
-    "VTEP201", "error", "duplicate name",
+    "VTEP201",
+    "error",
+    "duplicate name",
     "names identify objects in output paths and on the devices: give each entry its own",
 )
 DUPLICATE_ADDRESS = register_code(
-    "VTEP202", "error", "address used twice",
+    "VTEP202",
+    "error",
+    "address used twice",
     "every node IP, self IP and floating IP must be unique (only the members of one HA pair share floating IPs)",
 )
 POD_CIDR_OUTSIDE = register_code(
-    "VTEP203", "error", "node pod CIDR outside cluster.podCIDR",
+    "VTEP203",
+    "error",
+    "node pod CIDR outside cluster.podCIDR",
     "a node's pod CIDR is a slice of cluster.podCIDR: fix the node's podCIDR or widen cluster.podCIDR",
 )
 POD_CIDR_OVERLAP = register_code(
-    "VTEP204", "error", "node pod CIDRs overlap",
+    "VTEP204",
+    "error",
+    "node pod CIDRs overlap",
     "each node owns its pod CIDR alone: give every node a disjoint slice of cluster.podCIDR",
 )
 RESERVED_HOST = register_code(
-    "VTEP205", "error", "self IP is a network or broadcast address",
+    "VTEP205",
+    "error",
+    "self IP is a network or broadcast address",
     "pick a host address inside the subnet, e.g. .1 to .254 of a /24",
 )
 IPV4_REQUIRED = register_code(
-    "VTEP206", "error", "IPv6 where IPv4 is required",
+    "VTEP206",
+    "error",
+    "IPv6 where IPv4 is required",
     "use an IPv4 address here; dual-stack pods are fine, but this address feeds IPv4-only settings",
 )
 
@@ -55,7 +68,8 @@ def unique_names(ctx: Context) -> Iterator[Finding]:
             j = first.setdefault(entry.name, i)
             if j != i:
                 yield Finding(
-                    DUPLICATE_NAME, base + (i, "name"),
+                    DUPLICATE_NAME,
+                    base + (i, "name"),
                     f"{kind} name '{entry.name}' is already used by {path_to_str(base + (j,))}",
                 )
 
@@ -87,7 +101,8 @@ def unique_addresses(ctx: Context) -> Iterator[Finding]:
         if floating and seen_floating and ctx.same_pair(bigip, seen_bigip):
             continue  # the members of an HA pair share their floating addresses
         yield Finding(
-            DUPLICATE_ADDRESS, path,
+            DUPLICATE_ADDRESS,
+            path,
             f"{what} {address} is already the {seen_what} ({path_to_str(seen_path)})",
         )
 
@@ -100,14 +115,15 @@ def node_pod_cidrs(ctx: Context) -> Iterator[Finding]:
         for i, span in enumerate(ctx.node_pod_spans):
             if span is not None and not cluster_span.contains(span):
                 yield Finding(
-                    POD_CIDR_OUTSIDE, ("cluster", "nodes", i, "podCIDR"),
-                    f"node '{nodes[i].name}' pod CIDR {nodes[i].pod_cidr} is not inside cluster.podCIDR "
-                    f"{ctx.topology.cluster.pod_cidr}",
+                    POD_CIDR_OUTSIDE,
+                    ("cluster", "nodes", i, "podCIDR"),
+                    f"node '{nodes[i].name}' pod CIDR {nodes[i].pod_cidr} is not inside cluster.podCIDR {ctx.topology.cluster.pod_cidr}",
                 )
     for pair in ctx.node_pod_networks.overlapping_pairs():
         first, second = sorted(pair)  # report on the entry further down the file
         yield Finding(
-            POD_CIDR_OVERLAP, ("cluster", "nodes", second, "podCIDR"),
+            POD_CIDR_OVERLAP,
+            ("cluster", "nodes", second, "podCIDR"),
             f"node '{nodes[second].name}' pod CIDR {nodes[second].pod_cidr} overlaps node "
             f"'{nodes[first].name}' pod CIDR {nodes[first].pod_cidr}",
         )
@@ -135,7 +151,8 @@ def self_ip_hosts(ctx: Context) -> Iterator[Finding]:
             reserved = _reserved_host(interface) if interface is not None else None
             if reserved is not None:
                 yield Finding(
-                    RESERVED_HOST, ("bigips", i) + self_ip.path,
+                    RESERVED_HOST,
+                    ("bigips", i) + self_ip.path,
                     f"{self_ip.text} is the {reserved} address of {interface.network}, not a usable self IP",
                 )
 
@@ -146,7 +163,8 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
     pod_net = ctx.cluster_pod_network
     if pod_net is not None and pod_net.version != 4:
         yield Finding(
-            IPV4_REQUIRED, ("cluster", "podCIDR"),
+            IPV4_REQUIRED,
+            ("cluster", "podCIDR"),
             f"cluster.podCIDR {pod_net} is IPv6: it is Cilium's IPv4 cluster-pool / native-routing CIDR "
             "or flannel's Network, and the BIG-IP's route to the pods",
         )
@@ -159,7 +177,8 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
         for value, text, key in ((ip, node.ip, "ip"), (public_ip, node.public_ip, "publicIP")):
             if value is not None and value.version != 4:
                 yield Finding(
-                    IPV4_REQUIRED, ("cluster", "nodes", i, key),
+                    IPV4_REQUIRED,
+                    ("cluster", "nodes", i, key),
                     f"node '{node.name}' {key} {text} is IPv6, but BIG-IP tunnels reach nodes over IPv4",
                 )
     if ctx.is_flannel:
@@ -167,41 +186,55 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
             interface = ctx.interface(bigip.underlay.self_ip)
             if interface is not None and interface.version != 4:
                 yield Finding(
-                    IPV4_REQUIRED, ("bigips", i, "underlay", "selfIP"),
-                    f"BIG-IP '{bigip.name}' underlay self IP {interface} is IPv6, but it is the flannel "
-                    "public-ip of an IPv4 VXLAN network",
+                    IPV4_REQUIRED,
+                    ("bigips", i, "underlay", "selfIP"),
+                    f"BIG-IP '{bigip.name}' underlay self IP {interface} is IPv6, but it is the flannel public-ip of an IPv4 VXLAN network",
                 )
 
 
 NOT_UNICAST = register_code(
-    "VTEP207", "error", "address is not a unicast host address",
+    "VTEP207",
+    "error",
+    "address is not a unicast host address",
     "use the host's own unicast address: not 0.0.0.0 or ::, loopback, multicast, broadcast or 240.0.0.0/4",
 )
 UNDERLAY_IN_POD_NETWORK = register_code(
-    "VTEP208", "error", "underlay address inside the pod network",
+    "VTEP208",
+    "error",
+    "underlay address inside the pod network",
     "node IPs, the BIG-IPs' underlay addresses, gateways and BGP peers must lie outside cluster.podCIDR and every "
     "node's podCIDR: the BIG-IP and the nodes route the pod network into the cluster, so these would be unreachable",
 )
 POD_CIDR_DEFAULT_ROUTE = register_code(
-    "VTEP209", "error", "pod CIDR would replace the default route",
+    "VTEP209",
+    "error",
+    "pod CIDR would replace the default route",
     "give the pods a network of their own (e.g. 10.0.0.0/16): the BIG-IP and the nodes install a route to every "
     "pod CIDR, which must not take over their default route",
 )
 VTEP_CIDR_HOLDS_UNDERLAY = register_code(
-    "VTEP210", "error", "VTEP CIDR contains the underlay",
+    "VTEP210",
+    "error",
+    "VTEP CIDR contains the underlay",
     "pick the tunnel subnet outside the underlay: every node routes the VTEP CIDR into its tunnel, so an underlay "
     "network, a VTEP endpoint or a node IP inside it becomes unreachable (e.g. underlay 10.169.72.0/24, tunnel 10.1.6.0/24)",
 )
 ZERO_MAC = register_code(
-    "VTEP211", "error", "all-zero MAC",
+    "VTEP211",
+    "error",
+    "all-zero MAC",
     "00:00:00:00:00:00 is no interface's MAC: copy the real one (`vtepc discover` fills tunnel.mac)",
 )
 DUPLICATE_MAC = register_code(
-    "VTEP212", "error", "MAC used twice",
+    "VTEP212",
+    "error",
+    "MAC used twice",
     "every tunnel and node interface has its own MAC; only the two units of an HA pair may share one",
 )
 BIGIP_NAMED_LIKE_NODE = register_code(
-    "VTEP213", "error", "BIG-IP has a node's name",
+    "VTEP213",
+    "error",
+    "BIG-IP has a node's name",
     "rename the BIG-IP: with flannel it joins the cluster as a Node of its name, and `vtepc discover` leaves out "
     "every cluster node named like a BIG-IP",
 )
@@ -209,8 +242,12 @@ BIGIP_NAMED_LIKE_NODE = register_code(
 ZERO_MAC_TEXT = "00:00:00:00:00:00"
 # The self IPs that live on the underlay (the tunnel ones live in the VTEP / pod network).
 UNDERLAY_SELF_IPS = {("underlay", "selfIP"), ("ha", "floatingUnderlayIP")}
-_NON_UNICAST_V4 = ((0, 8, "in 0.0.0.0/8 ('this network', never a host)"), (127 << 24, 8, "a loopback address"),
-                   (224 << 24, 4, "a multicast address"), (240 << 24, 4, "in 240.0.0.0/4 (reserved)"))
+_NON_UNICAST_V4 = (
+    (0, 8, "in 0.0.0.0/8 ('this network', never a host)"),
+    (127 << 24, 8, "a loopback address"),
+    (224 << 24, 4, "a multicast address"),
+    (240 << 24, 4, "in 240.0.0.0/4 (reserved)"),
+)
 
 
 def _non_unicast(value: IpValue) -> str | None:
@@ -293,14 +330,13 @@ def underlay_outside_pods(ctx: Context) -> Iterator[Finding]:
     for value, text, path, what in _underlay_addresses(ctx):
         point = _point(value)
         if cluster_span is not None and cluster_span.contains(point):
-            yield Finding(
-                UNDERLAY_IN_POD_NETWORK, path, f"{what} {text} is inside cluster.podCIDR {ctx.topology.cluster.pod_cidr}"
-            )
+            yield Finding(UNDERLAY_IN_POD_NETWORK, path, f"{what} {text} is inside cluster.podCIDR {ctx.topology.cluster.pod_cidr}")
             continue
         node = ctx.node_pod_networks.overlapping(point)
         if node is not None:
             yield Finding(
-                UNDERLAY_IN_POD_NETWORK, path,
+                UNDERLAY_IN_POD_NETWORK,
+                path,
                 f"{what} {text} is inside node '{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
             )
 
@@ -321,7 +357,8 @@ def pod_cidr_routes(ctx: Context) -> Iterator[Finding]:
             continue
         effect = "is a default route" if span.prefixlen == 0 else "covers half of every address (half a default route)"
         yield Finding(
-            POD_CIDR_DEFAULT_ROUTE, path,
+            POD_CIDR_DEFAULT_ROUTE,
+            path,
             f"{what} {text} {effect}: the route to it would take over the BIG-IP's and the nodes' default route",
         )
 
@@ -332,14 +369,8 @@ def vtep_cidr_outside_underlay(ctx: Context) -> Iterator[Finding]:
     if not ctx.uses_vtep:
         return
     bigips = ctx.topology.bigips
-    underlay_nets = [
-        (interface.network, i) for i, b in enumerate(bigips)
-        if (interface := ctx.interface(b.underlay.self_ip)) is not None
-    ]
-    addresses = NetworkIndex(
-        (_point(value), (text, what))
-        for value, text, _, what in _underlay_addresses(ctx)
-    )
+    underlay_nets = [(interface.network, i) for i, b in enumerate(bigips) if (interface := ctx.interface(b.underlay.self_ip)) is not None]
+    addresses = NetworkIndex((_point(value), (text, what)) for value, text, _, what in _underlay_addresses(ctx))
     for i, bigip in enumerate(bigips):
         interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
         if interface is None:
@@ -349,7 +380,8 @@ def vtep_cidr_outside_underlay(ctx: Context) -> Iterator[Finding]:
         held = next((j for net, j in underlay_nets if net.version == cidr.version and net.subnet_of(cidr)), None)
         if held is not None:
             yield Finding(
-                VTEP_CIDR_HOLDS_UNDERLAY, path,
+                VTEP_CIDR_HOLDS_UNDERLAY,
+                path,
                 f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains BIG-IP '{bigips[held].name}''s underlay network "
                 f"{ctx.interface(bigips[held].underlay.self_ip).network}",
             )
@@ -392,6 +424,7 @@ def bigip_node_names(ctx: Context) -> Iterator[Finding]:
         j = nodes.get(bigip.name)
         if j is not None:
             yield Finding(
-                BIGIP_NAMED_LIKE_NODE, ("bigips", i, "name"),
+                BIGIP_NAMED_LIKE_NODE,
+                ("bigips", i, "name"),
                 f"BIG-IP name '{bigip.name}' is also the name of node {path_to_str(('cluster', 'nodes', j))}",
             )

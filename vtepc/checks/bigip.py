@@ -7,6 +7,7 @@ entry CIS creates per pod (k8s-bigip-ctlr v2.20.2 pkg/vxlan/vxlanMgr.go addArpFo
 F5's flannel guide (seed 003) sets `flooding-type none`; flooded ARP reaches nodes that do not
 answer for pods.
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -16,11 +17,15 @@ from ..state.bigip import do_gaps
 from . import Context, Finding, check
 
 NO_DO_DECLARATION = register_code(
-    "VTEP950", "warning", "no Declarative Onboarding declaration for this BIG-IP",
+    "VTEP950",
+    "warning",
+    "no Declarative Onboarding declaration for this BIG-IP",
     "set this BIG-IP up with network.tmsh, or change the topology so DO can declare it (the message says how DO differs)",
 )
 FLANNEL_FLOODING = register_code(
-    "VTEP951", "warning", "flannel tunnel flooding is not none",
+    "VTEP951",
+    "warning",
+    "flannel tunnel flooding is not none",
     "set tunnel.floodingType to none (the default for flannel): pods are reached through CIS's static ARP entries",
 )
 
@@ -30,7 +35,8 @@ def do_declaration(ctx: Context) -> Iterator[Finding]:
     for i in range(len(ctx.topology.bigips)):
         for gap in do_gaps(ctx.topology, i):
             yield Finding(
-                NO_DO_DECLARATION, gap.path,
+                NO_DO_DECLARATION,
+                gap.path,
                 f"BIG-IP '{ctx.topology.bigips[i].name}' gets no declarative-onboarding.json: {gap.reason}",
             )
 
@@ -42,7 +48,8 @@ def flannel_flooding(ctx: Context) -> Iterator[Finding]:
     for i, bigip in enumerate(ctx.topology.bigips):
         if bigip.tunnel is not None and bigip.tunnel.flooding_type != "none":
             yield Finding(
-                FLANNEL_FLOODING, ("bigips", i, "tunnel", "floodingType"),
+                FLANNEL_FLOODING,
+                ("bigips", i, "tunnel", "floodingType"),
                 f"BIG-IP '{bigip.name}' tunnel floodingType is {bigip.tunnel.flooding_type}; with flannel no node "
                 "answers flooded ARP for a pod, CIS's static ARP entries do",
             )

@@ -6,6 +6,7 @@ VNI 2 = the reserved world identity (bpf/lib/identity.h; WORLD_IPV4_ID, 9, on du
 clusters from 1.15: cilium_versions.vtep_vni). The seeds' 01:50:56:A0:7D:D8 has the group bit
 set. pkg/datapath/vtep/vtep_manager.go deletes every VTEP route when the L7 proxy is off.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,68 +28,95 @@ VTEP_ROLES = {
 }
 
 WRONG_VNI = register_code(
-    "VTEP301", "error", "VNI is not Cilium's world identity",
+    "VTEP301",
+    "error",
+    "VNI is not Cilium's world identity",
     f"remove tunnel.vni (the default is the world identity: {CILIUM_VNI}, or {CILIUM_DUAL_STACK_VNI} on a "
     f"dual-stack cluster from Cilium 1.{WORLD_IPV4_SPLIT_FROM_MINOR}) or set it to that value",
 )
 DUAL_STACK_VNI_UNKNOWN = register_code(
-    "VTEP302", "error", "dual-stack VTEP on a Cilium release whose VTEP VNI is not proven",
+    "VTEP302",
+    "error",
+    "dual-stack VTEP on a Cilium release whose VTEP VNI is not proven",
     f"from Cilium 1.{WORLD_IPV4_SPLIT_FROM_MINOR} a dual-stack agent tags VTEP traffic with WORLD_IPV4_ID "
     f"({CILIUM_DUAL_STACK_VNI}, cilium PR 22625); for older releases vtepc cannot tell which patch releases "
     f"carry that change: upgrade to 1.{WORLD_IPV4_SPLIT_FROM_MINOR} or later, or use ipFamilies: [ipv4]",
 )
 NATIVE_IPAM_UNSTATED = register_code(
-    "VTEP320", "warning", "native routing without cluster.ipam",
+    "VTEP320",
+    "warning",
+    "native routing without cluster.ipam",
     "vtepc leaves ipam.mode to the cluster (never change it on a live cluster: Cilium's IPAM docs), so every "
     "cluster.nodes[].podCIDR must be the CIDR Cilium really gives that node (Node.spec.podCIDR with ipam "
     "kubernetes, CiliumNode spec.ipam.podCIDRs with cluster-pool): state the cluster's mode as cluster.ipam "
     "(kubernetes | cluster-pool) and vtepc sets exactly that",
 )
 L7_PROXY_OFF = register_code(
-    "VTEP321", "error", "l7Proxy: false with VTEP",
+    "VTEP321",
+    "error",
+    "l7Proxy: false with VTEP",
     "remove cluster.l7Proxy or set it to true: with the L7 proxy off the Cilium agent deletes every VTEP route "
     "(pkg/datapath/vtep/vtep_manager.go) and pods cannot reach the BIG-IP",
 )
 VTEP_CIDR_IN_POD_NETWORK = register_code(
-    "VTEP303", "error", "VTEP CIDR overlaps the pod network",
+    "VTEP303",
+    "error",
+    "VTEP CIDR overlaps the pod network",
     "the BIG-IP tunnel subnet must lie outside cluster.podCIDR and every node's pod CIDR "
     "(pod network 10.0.0.0/16 -> tunnel subnet such as 10.1.6.0/24)",
 )
 VTEP_CIDRS_OVERLAP = register_code(
-    "VTEP304", "error", "VTEP CIDRs of two BIG-IPs overlap",
+    "VTEP304",
+    "error",
+    "VTEP CIDRs of two BIG-IPs overlap",
     "give every BIG-IP (or HA pair) its own tunnel subnet; Cilium routes each VTEP CIDR to one endpoint",
 )
 VTEP_MASK_MISMATCH = register_code(
-    "VTEP305", "error", "VTEP CIDRs have different prefix lengths",
+    "VTEP305",
+    "error",
+    "VTEP CIDRs have different prefix lengths",
     "Cilium has a single vtep-mask for all VTEP CIDRs: use the same prefix length on every tunnel self IP",
 )
 TOO_MANY_VTEPS = register_code(
-    "VTEP306", "error", "more than 8 VTEPs",
+    "VTEP306",
+    "error",
+    "more than 8 VTEPs",
     f"Cilium's VTEP map holds {MAX_VTEPS} entries (an HA pair is one): split the BIG-IPs across clusters",
 )
 VTEP_NOT_IPV4 = register_code(
-    "VTEP307", "error", "VTEP endpoint or CIDR is not IPv4",
+    "VTEP307",
+    "error",
+    "VTEP endpoint or CIDR is not IPv4",
     "Cilium accepts only IPv4 vtep-endpoint and vtep-cidr values: use IPv4 underlay and tunnel self IPs",
 )
 FLOODING_NOT_MULTIPOINT = register_code(
-    "VTEP308", "error", "tunnel flooding is not multipoint",
+    "VTEP308",
+    "error",
+    "tunnel flooding is not multipoint",
     "set tunnel.floodingType to multipoint (the default for cilium) so ARP for pod addresses reaches every node",
 )
 VTEP_MAC_GROUP = register_code(
-    "VTEP309", "warning", "VTEP MAC has the group (multicast) bit set",
-    "no interface has a multicast MAC: copy the tunnel's MAC again (the docs' 01:50:56:A0:7D:D8 is a typo "
-    "for 00:50:56:a0:7d:d8)",
+    "VTEP309",
+    "warning",
+    "VTEP MAC has the group (multicast) bit set",
+    "no interface has a multicast MAC: copy the tunnel's MAC again (the docs' 01:50:56:A0:7D:D8 is a typo for 00:50:56:a0:7d:d8)",
 )
 CILIUM_VERSION_MISSING = register_code(
-    "VTEP310", "error", "cluster.ciliumVersion is missing",
-    "add ciliumVersion: \"1.16.19\" (your release): it selects the Helm/ConfigMap keys and the version lints",
+    "VTEP310",
+    "error",
+    "cluster.ciliumVersion is missing",
+    'add ciliumVersion: "1.16.19" (your release): it selects the Helm/ConfigMap keys and the version lints',
 )
 PORT_OF_OTHER_PROTOCOL = register_code(
-    "VTEP312", "warning", "tunnelPort is the other protocol's port",
+    "VTEP312",
+    "warning",
+    "tunnelPort is the other protocol's port",
     f"vxlan uses {VXLAN_PORT} and geneve {GENEVE_PORT}: check tunnelProtocol and tunnelPort agree with Cilium's",
 )
 TUNNEL_MAC_UNKNOWN = register_code(
-    "VTEP313", "warning", "tunnel MAC not known yet",
+    "VTEP313",
+    "warning",
+    "tunnel MAC not known yet",
     "run `vtepc discover` once the tunnel exists, or copy it from `tmsh show net tunnels tunnel NAME all-properties`",
 )
 
@@ -133,7 +161,8 @@ def tunnel_settings(ctx: Context) -> Iterator[Finding]:
     expected = vtep_vni(cluster)
     if expected is None and cluster.cilium_version is not None and any(b.tunnel is not None for b in ctx.topology.bigips):
         yield Finding(
-            DUAL_STACK_VNI_UNKNOWN, ("cluster", "ipFamilies"),
+            DUAL_STACK_VNI_UNKNOWN,
+            ("cluster", "ipFamilies"),
             f"ipFamilies is dual-stack with Cilium {cluster.cilium_version}: which VNI its agent sends to a VTEP "
             f"({CILIUM_VNI} or WORLD_IPV4_ID {CILIUM_DUAL_STACK_VNI}) is proven only from 1.{WORLD_IPV4_SPLIT_FROM_MINOR}",
         )
@@ -145,21 +174,23 @@ def tunnel_settings(ctx: Context) -> Iterator[Finding]:
         if expected is not None and tunnel.vni != expected:
             why = "WORLD_IPV4_ID on a dual-stack cluster" if expected == CILIUM_DUAL_STACK_VNI else "the world identity"
             yield Finding(
-                WRONG_VNI, base + ("vni",),
+                WRONG_VNI,
+                base + ("vni",),
                 f"BIG-IP '{bigip.name}' tunnel VNI is {tunnel.vni}; Cilium {cluster.cilium_version} sends VTEP "
                 f"traffic with VNI {expected} ({why})",
             )
         if tunnel.flooding_type != "multipoint":
             yield Finding(
-                FLOODING_NOT_MULTIPOINT, base + ("floodingType",),
+                FLOODING_NOT_MULTIPOINT,
+                base + ("floodingType",),
                 f"BIG-IP '{bigip.name}' tunnel floodingType is {tunnel.flooding_type}; Cilium VTEP needs multipoint",
             )
         mac = ctx.mac(tunnel.mac)
         if mac is not None and mac_is_group(mac):
             yield Finding(
-                VTEP_MAC_GROUP, base + ("mac",),
-                f"BIG-IP '{bigip.name}' tunnel MAC {tunnel.mac} has the group bit set; Cilium would send "
-                "pod traffic to a multicast MAC",
+                VTEP_MAC_GROUP,
+                base + ("mac",),
+                f"BIG-IP '{bigip.name}' tunnel MAC {tunnel.mac} has the group bit set; Cilium would send pod traffic to a multicast MAC",
             )
 
 
@@ -170,13 +201,15 @@ def cluster_values(ctx: Context) -> Iterator[Finding]:
         return
     if cluster.routing == "native" and cluster.ipam is None:
         yield Finding(
-            NATIVE_IPAM_UNSTATED, ("cluster", "routing"),
+            NATIVE_IPAM_UNSTATED,
+            ("cluster", "routing"),
             "routing: native announces each node's cluster.nodes[].podCIDR, but the topology does not say "
             "which IPAM mode gives the nodes their pod CIDRs; vtepc does not set ipam.mode",
         )
     if ctx.uses_vtep and cluster.l7_proxy is False:
         yield Finding(
-            L7_PROXY_OFF, ("cluster", "l7Proxy"),
+            L7_PROXY_OFF,
+            ("cluster", "l7Proxy"),
             "l7Proxy is false, but the Cilium agent keeps VTEP routes only while the L7 proxy is enabled",
         )
 
@@ -207,21 +240,24 @@ def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
         name = bigips[vtep.bigip].name
         if pod_net is not None and cidr.version == pod_net.version and cidr.overlaps(pod_net):
             yield Finding(
-                VTEP_CIDR_IN_POD_NETWORK, path,
+                VTEP_CIDR_IN_POD_NETWORK,
+                path,
                 f"BIG-IP '{name}' VTEP CIDR {cidr} overlaps cluster.podCIDR {pod_net}",
             )
             continue
         node = ctx.node_pod_networks.overlapping(span_of(cidr))
         if node is not None:
             yield Finding(
-                VTEP_CIDR_IN_POD_NETWORK, path,
+                VTEP_CIDR_IN_POD_NETWORK,
+                path,
                 f"BIG-IP '{name}' VTEP CIDR {cidr} overlaps node '{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
             )
     index = NetworkIndex((span_of(vtep.cidr_source.network), vtep) for vtep in vteps)
     for pair in index.overlapping_pairs():
         earlier, later = sorted(pair, key=lambda vtep: vtep.bigip)
         yield Finding(
-            VTEP_CIDRS_OVERLAP, ("bigips", later.bigip, "tunnel", "selfIP"),
+            VTEP_CIDRS_OVERLAP,
+            ("bigips", later.bigip, "tunnel", "selfIP"),
             f"BIG-IP '{bigips[later.bigip].name}' VTEP CIDR {later.cidr_source.network} overlaps BIG-IP "
             f"'{bigips[earlier.bigip].name}' VTEP CIDR {earlier.cidr_source.network}",
         )
@@ -230,7 +266,8 @@ def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
         for vtep in vteps[1:]:
             if vtep.cidr_source.network.prefixlen != reference.cidr_source.network.prefixlen:
                 yield Finding(
-                    VTEP_MASK_MISMATCH, ("bigips", vtep.bigip, "tunnel", "selfIP"),
+                    VTEP_MASK_MISMATCH,
+                    ("bigips", vtep.bigip, "tunnel", "selfIP"),
                     f"BIG-IP '{bigips[vtep.bigip].name}' VTEP CIDR {vtep.cidr_source.network} is a "
                     f"/{vtep.cidr_source.network.prefixlen}, but BIG-IP '{bigips[reference.bigip].name}' has "
                     f"{reference.cidr_source.network} (/{reference.cidr_source.network.prefixlen})",
@@ -238,9 +275,9 @@ def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
     if len(vteps) > MAX_VTEPS:
         extra = vteps[MAX_VTEPS]
         yield Finding(
-            TOO_MANY_VTEPS, ("bigips", extra.bigip),
-            f"{len(vteps)} VTEPs (BIG-IP '{bigips[extra.bigip].name}' is number {MAX_VTEPS + 1}); "
-            f"Cilium supports at most {MAX_VTEPS}",
+            TOO_MANY_VTEPS,
+            ("bigips", extra.bigip),
+            f"{len(vteps)} VTEPs (BIG-IP '{bigips[extra.bigip].name}' is number {MAX_VTEPS + 1}); Cilium supports at most {MAX_VTEPS}",
         )
 
 
@@ -255,7 +292,8 @@ def tunnel_port(ctx: Context) -> Iterator[Finding]:
     other = {"vxlan": GENEVE_PORT, "geneve": VXLAN_PORT}[cluster.tunnel_protocol]
     if port == other:
         yield Finding(
-            PORT_OF_OTHER_PROTOCOL, ("cluster", "tunnelPort"),
+            PORT_OF_OTHER_PROTOCOL,
+            ("cluster", "tunnelPort"),
             f"tunnelPort {port} is the {'geneve' if other == GENEVE_PORT else 'vxlan'} port, "
             f"but tunnelProtocol is {cluster.tunnel_protocol}",
         )
@@ -270,7 +308,8 @@ def tunnel_mac_known(ctx: Context) -> Iterator[Finding]:
     for i, bigip in enumerate(ctx.topology.bigips):
         if bigip.tunnel is not None and bigip.tunnel.mac is None:
             yield Finding(
-                TUNNEL_MAC_UNKNOWN, ("bigips", i, "tunnel"),
+                TUNNEL_MAC_UNKNOWN,
+                ("bigips", i, "tunnel"),
                 f"BIG-IP '{bigip.name}' tunnel MAC is not known yet: the {need} cannot be built until "
                 "`vtepc discover` fills tunnel.mac or you set it",
                 at_key=True,

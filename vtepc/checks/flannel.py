@@ -5,6 +5,7 @@ the BIG-IP's own node-sized subnet, written with the flannel Network's mask
 (10.244.30.15/16); that subnet becomes the BIG-IP Node's spec.podCIDR, so it must not
 collide with any real node's; FDB records carry each node's flannel.1 MAC (VtepMAC).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -16,36 +17,52 @@ from . import Context, Finding, check
 from ._networks import NetworkIndex, span_of
 
 NOT_VXLAN = register_code(
-    "VTEP401", "error", "flannel integration is VXLAN only",
+    "VTEP401",
+    "error",
+    "flannel integration is VXLAN only",
     "use routing: tunnel and tunnelProtocol: vxlan with cni: flannel",
 )
 TUNNEL_OUTSIDE_NETWORK = register_code(
-    "VTEP402", "error", "flannel tunnel self IP outside cluster.podCIDR",
+    "VTEP402",
+    "error",
+    "flannel tunnel self IP outside cluster.podCIDR",
     "pick the tunnel self IP from the flannel Network (cluster.podCIDR), e.g. 10.244.30.15 in 10.244.0.0/16",
 )
 TUNNEL_MASK = register_code(
-    "VTEP403", "error", "flannel tunnel self IP does not carry the Network's mask",
+    "VTEP403",
+    "error",
+    "flannel tunnel self IP does not carry the Network's mask",
     "write the tunnel self IP with cluster.podCIDR's prefix length, e.g. 10.244.30.15/16",
 )
 SUBNET_COLLISION = register_code(
-    "VTEP404", "error", "the BIG-IP's flannel subnet collides with a node's",
+    "VTEP404",
+    "error",
+    "the BIG-IP's flannel subnet collides with a node's",
     "move the tunnel self IP into a node-sized subnet of cluster.podCIDR that no node (or other BIG-IP) uses",
 )
 NODE_VTEP_MAC_MISSING = register_code(
-    "VTEP405", "error", "node vtepMAC missing with staticFDB",
+    "VTEP405",
+    "error",
+    "node vtepMAC missing with staticFDB",
     "add the node's flannel.1 MAC (`kubectl get node NAME -o jsonpath='{.metadata.annotations.flannel\\.alpha"
     "\\.coreos\\.com/backend-data}'`), or set staticFDB: false on every BIG-IP when CIS keeps the FDB",
 )
 CILIUM_VERSION_IGNORED = register_code(
-    "VTEP406", "warning", "Cilium setting (ciliumVersion, ipam, l7Proxy) set with cni: flannel",
+    "VTEP406",
+    "warning",
+    "Cilium setting (ciliumVersion, ipam, l7Proxy) set with cni: flannel",
     "remove the cluster's Cilium settings, or set cni: cilium if the cluster runs Cilium",
 )
 NODE_SUBNET_SIZES = register_code(
-    "VTEP408", "error", "flannel node pod CIDRs of different sizes",
+    "VTEP408",
+    "error",
+    "flannel node pod CIDRs of different sizes",
     "flannel gives every node a subnet of one size (SubnetLen): give every node's podCIDR the same prefix length",
 )
 FLANNEL_MAC_GROUP = register_code(
-    "VTEP407", "warning", "MAC has the group (multicast) bit set",
+    "VTEP407",
+    "warning",
+    "MAC has the group (multicast) bit set",
     "no interface has a multicast MAC: copy the MAC again from the interface",
 )
 
@@ -82,13 +99,15 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
         path = ("bigips", i, "tunnel", "selfIP")
         if interface.version != network.version or interface.ip not in network:
             yield Finding(
-                TUNNEL_OUTSIDE_NETWORK, path,
+                TUNNEL_OUTSIDE_NETWORK,
+                path,
                 f"BIG-IP '{bigip.name}' tunnel self IP {interface.ip} is not inside the flannel Network {network}",
             )
             continue
         if interface.network.prefixlen != network.prefixlen:
             yield Finding(
-                TUNNEL_MASK, path,
+                TUNNEL_MASK,
+                path,
                 f"BIG-IP '{bigip.name}' tunnel self IP is a /{interface.network.prefixlen}; flannel needs the "
                 f"Network's /{network.prefixlen} ({interface.ip}/{network.prefixlen})",
             )
@@ -98,7 +117,8 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
         node = ctx.node_pod_networks.overlapping(span_of(subnet))
         if node is not None:
             yield Finding(
-                SUBNET_COLLISION, path,
+                SUBNET_COLLISION,
+                path,
                 f"BIG-IP '{bigip.name}' flannel subnet {subnet} (from {interface.ip}) collides with node "
                 f"'{nodes[node].name}' pod CIDR {nodes[node].pod_cidr}",
             )
@@ -107,7 +127,8 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
         earlier, later = sorted(pair)
         if not ctx.same_pair(earlier, later):
             yield Finding(
-                SUBNET_COLLISION, ("bigips", later, "tunnel", "selfIP"),
+                SUBNET_COLLISION,
+                ("bigips", later, "tunnel", "selfIP"),
                 f"BIG-IP '{bigips[later].name}' flannel subnet collides with BIG-IP '{bigips[earlier].name}''s: "
                 "each BIG-IP node needs its own subnet",
             )
@@ -123,7 +144,8 @@ def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
         if span is not None and span.prefixlen != size:
             node = ctx.topology.cluster.nodes[i]
             yield Finding(
-                NODE_SUBNET_SIZES, ("cluster", "nodes", i, "podCIDR"),
+                NODE_SUBNET_SIZES,
+                ("cluster", "nodes", i, "podCIDR"),
                 f"node '{node.name}' pod CIDR {node.pod_cidr} is a /{span.prefixlen}, other nodes' are /{size}",
             )
 
@@ -138,7 +160,8 @@ def flannel_macs(ctx: Context) -> Iterator[Finding]:
         if node.vtep_mac is None:
             if static:
                 yield Finding(
-                    NODE_VTEP_MAC_MISSING, ("cluster", "nodes", i),
+                    NODE_VTEP_MAC_MISSING,
+                    ("cluster", "nodes", i),
                     f"node '{node.name}' has no vtepMAC, but BIG-IP '{static[0]}' compiles static FDB records for it",
                 )
             continue
@@ -151,6 +174,7 @@ def flannel_macs(ctx: Context) -> Iterator[Finding]:
         mac = ctx.mac(bigip.tunnel.mac) if bigip.tunnel is not None else None
         if mac is not None and mac_is_group(mac):
             yield Finding(
-                FLANNEL_MAC_GROUP, ("bigips", i, "tunnel", "mac"),
+                FLANNEL_MAC_GROUP,
+                ("bigips", i, "tunnel", "mac"),
                 f"BIG-IP '{bigip.name}' tunnel MAC {bigip.tunnel.mac} is a multicast MAC; nodes would send pod traffic to it",
             )

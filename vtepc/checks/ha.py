@@ -12,6 +12,7 @@ Because the synced objects are one set, both units must declare them alike (VTEP
 keeps one MAC per VTEP: after a failover pods reach the new active unit only if its tunnel has
 the MAC Cilium was given (VTEP707).
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -22,28 +23,40 @@ from . import Context, Finding, check
 LOCAL_ONLY_GROUP = "traffic-group-local-only"
 
 FLOATING_UNDERLAY_OUTSIDE = register_code(
-    "VTEP701", "error", "floating underlay IP outside the underlay subnet",
+    "VTEP701",
+    "error",
+    "floating underlay IP outside the underlay subnet",
     "pick ha.floatingUnderlayIP from the underlay self IP's subnet, with the same prefix length",
 )
 FLOATING_TUNNEL_OUTSIDE = register_code(
-    "VTEP702", "error", "floating tunnel IP outside the tunnel subnet",
+    "VTEP702",
+    "error",
+    "floating tunnel IP outside the tunnel subnet",
     "pick ha.floatingTunnelIP from the tunnel self IP's subnet, with the same prefix length",
 )
 FLOATING_IS_UNIT_ADDRESS = register_code(
-    "VTEP703", "error", "floating IP equals the unit's own self IP",
+    "VTEP703",
+    "error",
+    "floating IP equals the unit's own self IP",
     "a floating self IP is a third address shared by the pair, besides each unit's own self IP",
 )
 PAIR_DISAGREES = register_code(
-    "VTEP704", "error", "HA pair members disagree",
+    "VTEP704",
+    "error",
+    "HA pair members disagree",
     "give both units of the pair the same ha section (trafficGroup, floatingUnderlayIP, floatingTunnelIP), routeDomain "
     "and tunnel settings (name, vni, profile, floodingType): config sync keeps one tunnel for the pair",
 )
 NO_FLOATING_TUNNEL_IP = register_code(
-    "VTEP705", "warning", "HA without a floating tunnel IP",
+    "VTEP705",
+    "warning",
+    "HA without a floating tunnel IP",
     "add ha.floatingTunnelIP so the tunnel address pods answer to moves with the active unit",
 )
 LOCAL_ONLY_FLOATING = register_code(
-    "VTEP706", "error", "floating addresses in traffic-group-local-only",
+    "VTEP706",
+    "error",
+    "floating addresses in traffic-group-local-only",
     "floating self IPs belong to a floating traffic group such as traffic-group-1",
 )
 
@@ -57,7 +70,8 @@ def floating_addresses(ctx: Context) -> Iterator[Finding]:
         base = ("bigips", i, "ha")
         if ha.traffic_group == LOCAL_ONLY_GROUP:
             yield Finding(
-                LOCAL_ONLY_FLOATING, base + ("trafficGroup",),
+                LOCAL_ONLY_FLOATING,
+                base + ("trafficGroup",),
                 f"BIG-IP '{bigip.name}' trafficGroup is {LOCAL_ONLY_GROUP}, which never floats",
             )
         pairs = [(ha.floating_underlay_ip, bigip.underlay.self_ip, "floatingUnderlayIP", "underlay", FLOATING_UNDERLAY_OUTSIDE)]
@@ -66,7 +80,8 @@ def floating_addresses(ctx: Context) -> Iterator[Finding]:
             pairs.append((ha.floating_tunnel_ip, unit, "floatingTunnelIP", "tunnel", FLOATING_TUNNEL_OUTSIDE))
         elif bigip.tunnel is not None and ctx.is_tunnel:
             yield Finding(
-                NO_FLOATING_TUNNEL_IP, base,
+                NO_FLOATING_TUNNEL_IP,
+                base,
                 f"BIG-IP '{bigip.name}' is in an HA pair but has no floatingTunnelIP: after a failover the "
                 "tunnel self IP pods reply to stays on the old unit",
                 at_key=True,
@@ -83,18 +98,22 @@ def floating_addresses(ctx: Context) -> Iterator[Finding]:
                 continue
             if floating.ip == unit.ip:
                 yield Finding(
-                    FLOATING_IS_UNIT_ADDRESS, base + (key,),
+                    FLOATING_IS_UNIT_ADDRESS,
+                    base + (key,),
                     f"BIG-IP '{bigip.name}' {key} {floating.ip} is its own {what} self IP",
                 )
             elif floating.network != unit.network:
                 yield Finding(
-                    outside_code, base + (key,),
+                    outside_code,
+                    base + (key,),
                     f"BIG-IP '{bigip.name}' {key} {floating_text} is not in the {what} self IP's subnet {unit.network}",
                 )
 
 
 PAIR_MACS_DIFFER = register_code(
-    "VTEP707", "warning", "HA pair tunnels have different MACs (Cilium keeps one per VTEP)",
+    "VTEP707",
+    "warning",
+    "HA pair tunnels have different MACs (Cilium keeps one per VTEP)",
     "give both units' tunnels the same MAC (e.g. MAC masquerade on the traffic group) and test a failover; "
     "otherwise update the pair's tunnel mac in the topology and rebuild after each failover",
 )
@@ -115,7 +134,8 @@ def pair_tunnel_macs(ctx: Context) -> Iterator[Finding]:
             for i in others:
                 if known[i] != known[first]:
                     yield Finding(
-                        PAIR_MACS_DIFFER, ("bigips", i, "tunnel", "mac"),
+                        PAIR_MACS_DIFFER,
+                        ("bigips", i, "tunnel", "mac"),
                         f"BIG-IP '{bigips[i].name}' tunnel MAC {known[i]} differs from its pair member "
                         f"'{bigips[first].name}''s {known[first]}; Cilium's vtep-mac for the pair is {known[first]}",
                     )
@@ -132,14 +152,14 @@ def pair_agreement(ctx: Context) -> Iterator[Finding]:
                 (("ha", "trafficGroup"), bigip.ha.traffic_group, first.ha.traffic_group),
                 (("routeDomain",), bigip.route_domain, first.route_domain),
                 *_synced_tunnel_settings(bigip, first),
-                (("ha", "floatingTunnelIP"), _normalized(ctx, bigip.ha.floating_tunnel_ip),
-                 _normalized(ctx, first.ha.floating_tunnel_ip)),
+                (("ha", "floatingTunnelIP"), _normalized(ctx, bigip.ha.floating_tunnel_ip), _normalized(ctx, first.ha.floating_tunnel_ip)),
                 (("tunnel", "selfIP"), _tunnel_subnet(ctx, bigip), _tunnel_subnet(ctx, first)),
             ):
                 if mine != theirs:
                     what = "tunnel subnet" if path == ("tunnel", "selfIP") else ".".join(path)
                     yield Finding(
-                        PAIR_DISAGREES, ("bigips", i) + (path if mine is not None else path[:1]),
+                        PAIR_DISAGREES,
+                        ("bigips", i) + (path if mine is not None else path[:1]),
                         f"BIG-IP '{bigip.name}' {what} is {mine}, but its pair member '{first.name}' has {theirs}",
                     )
 
@@ -166,11 +186,15 @@ def _tunnel_subnet(ctx: Context, bigip):
 
 
 GROUP_NOT_A_PAIR = register_code(
-    "VTEP708", "error", "more than two BIG-IPs share one HA pair's floating address",
+    "VTEP708",
+    "error",
+    "more than two BIG-IPs share one HA pair's floating address",
     "vtepc builds HA as active/standby pairs: give exactly the two units of each pair the same ha.floatingUnderlayIP",
 )
 PAIR_OF_ONE = register_code(
-    "VTEP709", "warning", "HA pair with one unit listed",
+    "VTEP709",
+    "warning",
+    "HA pair with one unit listed",
     "list the pair's other unit with the same ha section, so vtepc builds it too and checks the pair together "
     "(shared floating addresses, one tunnel subnet, one MAC); or drop the ha section of a standalone BIG-IP",
 )
@@ -187,13 +211,15 @@ def pair_sizes(ctx: Context) -> Iterator[Finding]:
         if len(members) == 1 and not ctx.partial.lost_entries(("bigips",)):
             (i,) = members
             yield Finding(
-                PAIR_OF_ONE, ("bigips", i, "ha", "floatingUnderlayIP"),
+                PAIR_OF_ONE,
+                ("bigips", i, "ha", "floatingUnderlayIP"),
                 f"BIG-IP '{bigips[i].name}' has an ha section, but no other BIG-IP here shares its floatingUnderlayIP "
                 f"{key}: its peer is neither built nor checked",
             )
         for i in members[2:]:
             yield Finding(
-                GROUP_NOT_A_PAIR, ("bigips", i, "ha", "floatingUnderlayIP"),
+                GROUP_NOT_A_PAIR,
+                ("bigips", i, "ha", "floatingUnderlayIP"),
                 f"BIG-IP '{bigips[i].name}' is unit {members.index(i) + 1} with floatingUnderlayIP {key} (with "
                 f"'{bigips[members[0]].name}' and '{bigips[members[1]].name}'); an HA pair has two",
             )

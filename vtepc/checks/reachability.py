@@ -6,6 +6,7 @@ state, and a drop that an earlier error already explains would only repeat it. D
 the Cilium release alone (zero-MAC ARP, "Incorrect VNI from VTEP") stay the version check's
 warnings (VTEP604, VTEP605); `vtepc trace` still shows them as drops.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,9 @@ from ..diagnostics import VtepcError, register_code
 from . import Context, Finding, check
 
 UNREACHABLE = register_code(
-    "VTEP1001", "error", "a BIG-IP cannot reach a node's pods, or the reply does not come back",
+    "VTEP1001",
+    "error",
+    "a BIG-IP cannot reach a node's pods, or the reply does not come back",
     "`vtepc trace TOPOLOGY --from BIGIP --to NODE` walks the flow hop by hop",
 )
 
@@ -45,7 +48,8 @@ def reachability(ctx: Context) -> Iterator[Finding]:
             continue  # a known-broken release: VTEP604/VTEP605 report it, as warnings by choice
         more = f" and {len(found.nodes) - 1} more node(s)" if len(found.nodes) > 1 else ""
         yield Finding(
-            UNREACHABLE, origin_path(hop.origin),
+            UNREACHABLE,
+            origin_path(hop.origin),
             f"{found.scenario.label} -> pods on {found.nodes[0]}{more}: dropped at {hop.where} {hop.step}: {hop.decision}",
             "trace (vtepc trace):\n" + found.trace.format_text().rstrip("\n"),
         )

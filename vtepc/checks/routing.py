@@ -1,4 +1,5 @@
 """routing: tunnel (a BIG-IP tunnel per device) versus native (BIRD/BGP on the nodes, seed 004)."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -11,39 +12,57 @@ from ._networks import IpValue, ip_value
 RESERVED_ASNS = {23456: "AS_TRANS (RFC 6793)", 65535: "reserved (RFC 7300)", 4294967295: "reserved (RFC 7300)"}
 
 NATIVE_WITHOUT_BGP = register_code(
-    "VTEP501", "error", "routing: native without bgp",
+    "VTEP501",
+    "error",
+    "routing: native without bgp",
     "add a bgp section (asn and peers): with native routing the switches learn every node's pod CIDR over BGP",
 )
 BGP_WITHOUT_PEERS = register_code(
-    "VTEP502", "error", "bgp has no peers",
+    "VTEP502",
+    "error",
+    "bgp has no peers",
     "list the switches the nodes peer with under bgp.peers (name, address, optional asn)",
 )
 RESERVED_ASN = register_code(
-    "VTEP503", "error", "reserved ASN",
+    "VTEP503",
+    "error",
+    "reserved ASN",
     "use a private ASN (64512-65534 or 4200000000-4294967294) or the one your network assigns",
 )
 NATIVE_WITHOUT_GATEWAY = register_code(
-    "VTEP504", "warning", "routing: native and no underlay.gateway",
+    "VTEP504",
+    "warning",
+    "routing: native and no underlay.gateway",
     "set underlay.gateway to the BGP-fed switch so vtepc routes cluster.podCIDR through it",
 )
 TUNNEL_MISSING = register_code(
-    "VTEP505", "error", "routing: tunnel and a BIG-IP has no tunnel",
+    "VTEP505",
+    "error",
+    "routing: tunnel and a BIG-IP has no tunnel",
     "add a tunnel section (at least selfIP) to every BIG-IP, or use routing: native",
 )
 BGP_IGNORED = register_code(
-    "VTEP506", "warning", "bgp given with routing: tunnel",
+    "VTEP506",
+    "warning",
+    "bgp given with routing: tunnel",
     "remove the bgp section, or set routing: native if the nodes announce their pod CIDRs",
 )
 TUNNEL_IGNORED = register_code(
-    "VTEP507", "warning", "tunnel given with routing: native",
+    "VTEP507",
+    "warning",
+    "tunnel given with routing: native",
     "remove the tunnel section, or set routing: tunnel",
 )
 NATIVE_NODE_WITHOUT_POD_CIDR = register_code(
-    "VTEP508", "error", "routing: native and a node has no podCIDR",
+    "VTEP508",
+    "error",
+    "routing: native and a node has no podCIDR",
     "give every node its podCIDR: it is the route its BIRD announces",
 )
 NO_FDB_SOURCE = register_code(
-    "VTEP509", "warning", "static FDB on, but no nodes and no CIS",
+    "VTEP509",
+    "warning",
+    "static FDB on, but no nodes and no CIS",
     "list the nodes under cluster.nodes (`vtepc discover` fills them from the cluster), "
     "or deploy CIS (cis section, staticFDB: false) to keep the FDB",
 )
@@ -59,7 +78,8 @@ def fdb_source(ctx: Context) -> Iterator[Finding]:
         if bigip.tunnel is not None and bigip.static_fdb:
             yield Finding(
                 # Points at staticFDB when written, else at the BIG-IP (positions fall back to the parent).
-                NO_FDB_SOURCE, ("bigips", i, "staticFDB"),
+                NO_FDB_SOURCE,
+                ("bigips", i, "staticFDB"),
                 f"BIG-IP '{bigip.name}' compiles static FDB records, but cluster.nodes is empty and no CIS "
                 "keeps them: its tunnel FDB stays empty and no pod is reachable",
             )
@@ -81,9 +101,7 @@ def bgp(ctx: Context) -> Iterator[Finding]:
         yield Finding(RESERVED_ASN, ("bgp", "asn"), f"bgp.asn {topo.bgp.asn} is {RESERVED_ASNS[topo.bgp.asn]}")
     for i, peer in enumerate(topo.bgp.peers):
         if peer.asn in RESERVED_ASNS:
-            yield Finding(
-                RESERVED_ASN, ("bgp", "peers", i, "asn"), f"peer '{peer.name}' asn {peer.asn} is {RESERVED_ASNS[peer.asn]}"
-            )
+            yield Finding(RESERVED_ASN, ("bgp", "peers", i, "asn"), f"peer '{peer.name}' asn {peer.asn} is {RESERVED_ASNS[peer.asn]}")
 
 
 @check(NATIVE_WITHOUT_GATEWAY, TUNNEL_MISSING, TUNNEL_IGNORED, NATIVE_NODE_WITHOUT_POD_CIDR)
@@ -96,7 +114,9 @@ def bigip_routing(ctx: Context) -> Iterator[Finding]:
             continue
         if bigip.tunnel is not None:
             yield Finding(
-                TUNNEL_IGNORED, ("bigips", i, "tunnel"), f"BIG-IP '{bigip.name}' tunnel is ignored with routing: native",
+                TUNNEL_IGNORED,
+                ("bigips", i, "tunnel"),
+                f"BIG-IP '{bigip.name}' tunnel is ignored with routing: native",
                 at_key=True,
             )
         # A warning, not an error: without a gateway vtepc builds no pod route, yet the BIG-IP may
@@ -104,7 +124,8 @@ def bigip_routing(ctx: Context) -> Iterator[Finding]:
         # is given outside vtepc (its own BGP); vtepc cannot tell, so it says what it leaves out.
         if bigip.underlay.gateway is None:
             yield Finding(
-                NATIVE_WITHOUT_GATEWAY, ("bigips", i, "underlay"),
+                NATIVE_WITHOUT_GATEWAY,
+                ("bigips", i, "underlay"),
                 f"BIG-IP '{bigip.name}' has no underlay.gateway: no route to cluster.podCIDR "
                 f"{topo.cluster.pod_cidr} is built, so pods are reachable only if its existing routes lead there",
                 at_key=True,
@@ -113,18 +134,23 @@ def bigip_routing(ctx: Context) -> Iterator[Finding]:
         for i, node in enumerate(topo.cluster.nodes):
             if node.pod_cidr is None:
                 yield Finding(
-                    NATIVE_NODE_WITHOUT_POD_CIDR, ("cluster", "nodes", i),
+                    NATIVE_NODE_WITHOUT_POD_CIDR,
+                    ("cluster", "nodes", i),
                     f"node '{node.name}' has no podCIDR, so its BIRD has nothing to announce",
                 )
 
 
 PEER_IS_NODE = register_code(
-    "VTEP510", "error", "BGP peer is a node",
+    "VTEP510",
+    "error",
+    "BGP peer is a node",
     "list the switches (or route reflectors outside the cluster) the nodes peer with: every node's BIRD opens a "
     "session to every bgp.peers address",
 )
 GATEWAY_OUTSIDE_SUBNET = register_code(
-    "VTEP511", "error", "gateway outside the underlay subnet",
+    "VTEP511",
+    "error",
+    "gateway outside the underlay subnet",
     "set underlay.gateway to a router on the underlay self IP's subnet (not the BIG-IP's own address): "
     "a next hop must be directly reachable",
 )
@@ -142,7 +168,8 @@ def peers_not_nodes(ctx: Context) -> Iterator[Finding]:
         j = nodes.get(ip_value(peer.address))
         if j is not None:
             yield Finding(
-                PEER_IS_NODE, ("bgp", "peers", i, "address"),
+                PEER_IS_NODE,
+                ("bgp", "peers", i, "address"),
                 f"BGP peer '{peer.name}' address {peer.address} is node '{topo.cluster.nodes[j].name}''s IP",
             )
 
@@ -162,22 +189,28 @@ def gateways(ctx: Context) -> Iterator[Finding]:
             continue  # IPv6 routers are commonly reached at their link-local address, off the self IP's subnet
         if gateway.version != interface.version or gateway not in interface.network:
             yield Finding(
-                GATEWAY_OUTSIDE_SUBNET, path,
+                GATEWAY_OUTSIDE_SUBNET,
+                path,
                 f"BIG-IP '{bigip.name}' gateway {gateway} is not in its underlay subnet {interface.network}",
             )
         elif gateway in own:
             yield Finding(GATEWAY_OUTSIDE_SUBNET, path, f"BIG-IP '{bigip.name}' gateway {gateway} is its own underlay address")
-        elif gateway.version == 4 and interface.network.prefixlen < 31 and gateway in (
-            interface.network.network_address, interface.network.broadcast_address
+        elif (
+            gateway.version == 4
+            and interface.network.prefixlen < 31
+            and gateway in (interface.network.network_address, interface.network.broadcast_address)
         ):
             yield Finding(
-                GATEWAY_OUTSIDE_SUBNET, path,
+                GATEWAY_OUTSIDE_SUBNET,
+                path,
                 f"BIG-IP '{bigip.name}' gateway {gateway} is the network or broadcast address of {interface.network}",
             )
 
 
 PEER_IS_BIGIP = register_code(
-    "VTEP512", "warning", "BGP peer is a BIG-IP self IP",
+    "VTEP512",
+    "warning",
+    "BGP peer is a BIG-IP self IP",
     "configure BGP on the BIG-IP yourself (vtepc builds none there), or peer the nodes with the switches and "
     "let the BIG-IP route cluster.podCIDR through underlay.gateway",
 )
@@ -200,7 +233,8 @@ def peers_on_bigips(ctx: Context) -> Iterator[Finding]:
         owner = owners.get(ip_value(peer.address))
         if owner is not None:
             yield Finding(
-                PEER_IS_BIGIP, ("bgp", "peers", i, "address"),
+                PEER_IS_BIGIP,
+                ("bgp", "peers", i, "address"),
                 f"BGP peer '{peer.name}' address {peer.address} is the {owner}: the nodes' BIRD would peer with the "
                 "BIG-IP, whose BGP vtepc does not configure",
             )

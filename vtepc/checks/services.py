@@ -1,4 +1,5 @@
 """Services (AS3 virtual servers) and the CIS deployment that fills their pools."""
+
 from __future__ import annotations
 
 import difflib
@@ -17,36 +18,52 @@ from ._networks import IpValue, ip_value
 AS3_MAX_PATH = 195
 
 UNKNOWN_BIGIP = register_code(
-    "VTEP801", "error", "service names an unknown BIG-IP",
+    "VTEP801",
+    "error",
+    "service names an unknown BIG-IP",
     "set service.bigip to the name of one of the bigips entries, or remove it to deploy on every BIG-IP",
 )
 DUPLICATE_VIRTUAL = register_code(
-    "VTEP802", "error", "two services listen on the same address and port",
+    "VTEP802",
+    "error",
+    "two services listen on the same address and port",
     "give each virtual server on a BIG-IP its own virtualAddress:virtualPort",
 )
 MONITOR_TIMEOUT = register_code(
-    "VTEP803", "warning", "monitor timeout not longer than its interval",
+    "VTEP803",
+    "warning",
+    "monitor timeout not longer than its interval",
     "F5 recommends timeout = 3 x interval + 1 (interval 5 -> timeout 16), so one lost probe does not mark a member down",
 )
 CIS_WITHOUT_MANAGEMENT_URL = register_code(
-    "VTEP804", "warning", "BIG-IP without managementURL gets no CIS",
+    "VTEP804",
+    "warning",
+    "BIG-IP without managementURL gets no CIS",
     "add managementURL (e.g. https://192.0.2.10) if CIS should manage this BIG-IP: CIS is started with --bigip-url",
 )
 SERVICES_WITHOUT_CIS = register_code(
-    "VTEP805", "warning", "services without cis",
+    "VTEP805",
+    "warning",
+    "services without cis",
     "add a cis section: CIS is what fills the virtual servers' pools with pod addresses",
 )
 NODEPORT_WITH_TUNNEL = register_code(
-    "VTEP806", "warning", "cis.poolMemberType nodeport with a tunnel",
+    "VTEP806",
+    "warning",
+    "cis.poolMemberType nodeport with a tunnel",
     "use poolMemberType: cluster to send traffic to pod addresses through the tunnel",
 )
 SERVICE_ROUTE_DOMAINS = register_code(
-    "VTEP807", "error", "service spans BIG-IPs in different route domains",
+    "VTEP807",
+    "error",
+    "service spans BIG-IPs in different route domains",
     "pin the service to one BIG-IP with service.bigip, or put its BIG-IPs in one route domain: "
     "the service's one CIS ConfigMap carries one virtual address (IP%RD)",
 )
 PINNED_SERVICE_EVERYWHERE = register_code(
-    "VTEP808", "warning", "service pinned to one BIG-IP, but every CIS deploys every AS3 ConfigMap",
+    "VTEP808",
+    "warning",
+    "service pinned to one BIG-IP, but every CIS deploys every AS3 ConfigMap",
     "CIS has no ConfigMap filter (only --namespace/--namespace-label): put such services in a namespace only "
     "that BIG-IP's CIS watches, or drop service.bigip",
 )
@@ -62,9 +79,9 @@ def pinned_services(ctx: Context) -> Iterator[Finding]:
         others = ", ".join(sorted(with_cis - {service.bigip}))
         if service.bigip is not None and others:
             yield Finding(
-                PINNED_SERVICE_EVERYWHERE, ("services", i, "bigip"),
-                f"service '{service.name}' targets BIG-IP '{service.bigip}', but the CIS of {others} will also "
-                "deploy its AS3 ConfigMap",
+                PINNED_SERVICE_EVERYWHERE,
+                ("services", i, "bigip"),
+                f"service '{service.name}' targets BIG-IP '{service.bigip}', but the CIS of {others} will also deploy its AS3 ConfigMap",
             )
 
 
@@ -76,7 +93,8 @@ def service_route_domains(ctx: Context) -> Iterator[Finding]:
         domains = sorted({b.route_domain for b in targets})
         if len(domains) > 1:
             yield Finding(
-                SERVICE_ROUTE_DOMAINS, ("services", i),
+                SERVICE_ROUTE_DOMAINS,
+                ("services", i),
                 f"service '{service.name}' is deployed on BIG-IPs in route domains {', '.join(map(str, domains))}",
             )
 
@@ -92,7 +110,8 @@ def service_targets(ctx: Context) -> Iterator[Finding]:
             close = difflib.get_close_matches(service.bigip, names, n=1)
             suggestion = f"; did you mean '{close[0]}'?" if close else f"; BIG-IPs: {', '.join(names)}"
             yield Finding(
-                UNKNOWN_BIGIP, ("services", i, "bigip"),
+                UNKNOWN_BIGIP,
+                ("services", i, "bigip"),
                 f"service '{service.name}' names BIG-IP '{service.bigip}', which is not defined{suggestion}",
             )
             continue
@@ -103,7 +122,8 @@ def service_targets(ctx: Context) -> Iterator[Finding]:
             j = listeners.setdefault((target, address, service.virtual_port), i)
             if j != i:
                 yield Finding(
-                    DUPLICATE_VIRTUAL, ("services", i, "virtualAddress"),
+                    DUPLICATE_VIRTUAL,
+                    ("services", i, "virtualAddress"),
                     f"service '{service.name}' listens on {address}:{service.virtual_port} on BIG-IP '{target}', "
                     f"like service '{topo.services[j].name}' ({path_to_str(('services', j))})",
                 )
@@ -116,7 +136,8 @@ def monitors(ctx: Context) -> Iterator[Finding]:
         monitor = service.monitor
         if monitor is not None and monitor.timeout <= monitor.interval:
             yield Finding(
-                MONITOR_TIMEOUT, ("services", i, "monitor", "timeout"),
+                MONITOR_TIMEOUT,
+                ("services", i, "monitor", "timeout"),
                 f"service '{service.name}' monitor timeout {monitor.timeout} is not longer than its interval "
                 f"{monitor.interval} (suggested: {3 * monitor.interval + 1})",
             )
@@ -128,40 +149,54 @@ def cis(ctx: Context) -> Iterator[Finding]:
     if topo.cis is None:
         if topo.services:
             yield Finding(
-                SERVICES_WITHOUT_CIS, ("services",),
-                f"{len(topo.services)} service(s) but no cis section: nothing would fill their pools", at_key=True,
+                SERVICES_WITHOUT_CIS,
+                ("services",),
+                f"{len(topo.services)} service(s) but no cis section: nothing would fill their pools",
+                at_key=True,
             )
         return
     for i, bigip in enumerate(topo.bigips):
         if bigip.management_url is None:
             yield Finding(
-                CIS_WITHOUT_MANAGEMENT_URL, ("bigips", i),
+                CIS_WITHOUT_MANAGEMENT_URL,
+                ("bigips", i),
                 f"BIG-IP '{bigip.name}' has no managementURL, which CIS needs as its --bigip-url: no CIS is "
                 "deployed for it, so nothing fills the pools of its services",
             )
     if topo.cis.pool_member_type == "nodeport" and ctx.is_tunnel:
         yield Finding(
-            NODEPORT_WITH_TUNNEL, ("cis", "poolMemberType"),
+            NODEPORT_WITH_TUNNEL,
+            ("cis", "poolMemberType"),
             "cis.poolMemberType is nodeport, so pools hold node ports and the tunnel carries no service traffic "
             "(CIS also rejects nodeport together with --flannel-name/--cilium-name)",
         )
+
+
 VIP_IS_HOST_ADDRESS = register_code(
-    "VTEP809", "error", "virtual address is a node IP or a BIG-IP self IP",
+    "VTEP809",
+    "error",
+    "virtual address is a node IP or a BIG-IP self IP",
     "give the virtual server an address of its own: the BIG-IP answers ARP for a virtual address, so it would "
     "take a node's IP away from the node, or clash with its own self IP",
 )
 SERVICE_SELECTED_TWICE = register_code(
-    "VTEP810", "error", "two services use one Kubernetes Service",
+    "VTEP810",
+    "error",
+    "two services use one Kubernetes Service",
     "point each service at its own Kubernetes Service (namespace/service): CIS finds a pool's pods through the "
     "cis.f5.com/as3-tenant/-app/-pool labels, and one Service carries one value of each",
 )
 AS3_PATH_TOO_LONG = register_code(
-    "VTEP811", "error", "AS3 object path longer than AS3 allows",
+    "VTEP811",
+    "error",
+    "AS3 object path longer than AS3 allows",
     f"shorten the service name (or metadata.name): AS3 refuses an object path /tenant/application/object longer than "
     f"{AS3_MAX_PATH} characters, and vtepc's tenant is vtepc_<metadata.name>_<service name> (at most 63 characters)",
 )
 BAD_MANAGEMENT_URL = register_code(
-    "VTEP812", "error", "managementURL is not a plain https URL",
+    "VTEP812",
+    "error",
+    "managementURL is not a plain https URL",
     "write https://HOST or https://HOST:PORT and nothing else; credentials come from the environment "
     "(VTEPC_BIGIP_USERNAME / VTEPC_BIGIP_PASSWORD) and, for CIS, from cis.credentialsSecret",
 )
@@ -185,7 +220,8 @@ def virtual_addresses(ctx: Context) -> Iterator[Finding]:
         owner = hosts.get(ip_value(service.virtual_address))
         if owner is not None:
             yield Finding(
-                VIP_IS_HOST_ADDRESS, ("services", i, "virtualAddress"),
+                VIP_IS_HOST_ADDRESS,
+                ("services", i, "virtualAddress"),
                 f"service '{service.name}' virtualAddress {service.virtual_address} is the {owner}",
             )
 
@@ -199,7 +235,8 @@ def kubernetes_services(ctx: Context) -> Iterator[Finding]:
         j = first.setdefault((service.namespace, service.service), i)
         if j != i:
             yield Finding(
-                SERVICE_SELECTED_TWICE, ("services", i, "service"),
+                SERVICE_SELECTED_TWICE,
+                ("services", i, "service"),
                 f"service '{service.name}' uses Kubernetes Service {service.namespace}/{service.service}, like service "
                 f"'{services[j].name}' ({path_to_str(('services', j))}): CIS fills only the pool the Service's labels name",
             )
@@ -226,7 +263,8 @@ def as3_path_lengths(ctx: Context) -> Iterator[Finding]:
         longest = max(as3_paths(as3_declaration(topo, [service])["declaration"]), key=len)
         if len(longest) > AS3_MAX_PATH:
             yield Finding(
-                AS3_PATH_TOO_LONG, ("services", i, "name"),
+                AS3_PATH_TOO_LONG,
+                ("services", i, "name"),
                 f"service '{service.name}' becomes the AS3 object {longest} ({len(longest)} characters); "
                 f"AS3 refuses paths longer than {AS3_MAX_PATH}",
             )

@@ -1,4 +1,5 @@
 """Syntax of names, addresses, CIDRs and MACs: every later check relies on these parses."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -21,26 +22,37 @@ from ..names import (
 from . import Context, Finding, check
 
 BAD_NAME = register_code(
-    "VTEP101", "error", "name not safe for file paths",
+    "VTEP101",
+    "error",
+    "name not safe for file paths",
     f"use lower-case letters, digits and '-', starting and ending with a letter or digit, at most {METADATA_NAME.max_length} "
     f"characters ({BIGIP_NAME.max_length} for a BIG-IP, {SERVICE_NAME.max_length} for a service: Kubernetes labels carry them)",
 )
 BAD_IP = register_code(
-    "VTEP102", "error", "invalid IP address",
+    "VTEP102",
+    "error",
+    "invalid IP address",
     "write a plain address such as 10.169.72.239 (no prefix, no %zone suffix)",
 )
 BAD_CIDR = register_code(
-    "VTEP103", "error", "invalid CIDR",
+    "VTEP103",
+    "error",
+    "invalid CIDR",
     "write network/prefix with no host bits set, such as 10.0.0.0/16",
 )
 BAD_INTERFACE = register_code(
-    "VTEP104", "error", "invalid interface address", "write address/prefix, such as 10.1.6.34/24",
+    "VTEP104",
+    "error",
+    "invalid interface address",
+    "write address/prefix, such as 10.1.6.34/24",
 )
 BAD_MAC = register_code("VTEP105", "error", "invalid MAC address", "write six hex octets separated by colons, such as 00:50:56:a0:7d:d8")
 BAD_NODE_NAME = register_code("VTEP106", "error", "invalid Kubernetes node name", DNS1123_SUBDOMAIN.hint)
 BAD_F5_NAME = register_code("VTEP107", "error", "invalid BIG-IP object name", F5_NAME.hint)
 BAD_K8S_NAME = register_code(
-    "VTEP108", "error", "invalid Kubernetes name",
+    "VTEP108",
+    "error",
+    "invalid Kubernetes name",
     "namespaces are DNS-1123 labels, Service names DNS-1035 labels, Secret names DNS-1123 subdomains: "
     "lower-case letters, digits and '-' ('.' too in a subdomain)",
 )

@@ -8,6 +8,7 @@ Cilium 1.18.7 and 1.19.0-1.19.1 answer a VTEP's ARP requests with 00:00:00:00:00
 44453, fixed by PR 44513 in 1.18.8 and 1.19.2, released 2026-03-23; 1.20.0 carries the fix;
 ../shared/spec/domain-facts.md).
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -20,24 +21,33 @@ VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
 ARP_ZERO_MAC_BROKEN = (((1, 18, 7), (1, 18, 8)), ((1, 19, 0), (1, 19, 2)))  # each [first broken, first fixed)
 
 BAD_VERSION = register_code(
-    "VTEP601", "error", "ciliumVersion is not a version",
-    "write the release as MAJOR.MINOR.PATCH in quotes, such as \"1.16.19\"",
+    "VTEP601",
+    "error",
+    "ciliumVersion is not a version",
+    'write the release as MAJOR.MINOR.PATCH in quotes, such as "1.16.19"',
 )
 UNSUPPORTED_VERSION = register_code(
-    "VTEP602", "error", "Cilium older than 1.12 is not supported",
+    "VTEP602",
+    "error",
+    "Cilium older than 1.12 is not supported",
     "upgrade Cilium to 1.12 or later; older releases also need policyEnforcementMode: never for VTEP (cilium issue 17694)",
 )
 NEWER_THAN_KNOWN = register_code(
-    "VTEP603", "warning", "Cilium newer than vtepc knows",
-    f"vtepc knows the Helm and ConfigMap keys up to 1.{NEWEST_MINOR}; "
-    "check the generated values against your chart",
+    "VTEP603",
+    "warning",
+    "Cilium newer than vtepc knows",
+    f"vtepc knows the Helm and ConfigMap keys up to 1.{NEWEST_MINOR}; check the generated values against your chart",
 )
 VNI_DROP_RELEASE = register_code(
-    "VTEP604", "warning", "Cilium release drops all VTEP traffic",
+    "VTEP604",
+    "warning",
+    "Cilium release drops all VTEP traffic",
     "upgrade to 1.15.2 or later (cilium PR 31039 fixes issue 31023)",
 )
 ARP_ZERO_MAC_RELEASE = register_code(
-    "VTEP605", "warning", "Cilium release answers VTEP ARP with a zero MAC",
+    "VTEP605",
+    "warning",
+    "Cilium release answers VTEP ARP with a zero MAC",
     "upgrade to 1.18.8, 1.19.2 or later (cilium PR 44513 fixes issue 44453); 1.17 and 1.18.0-1.18.6 are not affected",
 )
 
@@ -56,28 +66,29 @@ def cilium_version(ctx: Context) -> Iterator[Finding]:
     release = (version.major, version.minor, version.patch)
     if minor < (1, OLDEST_MINOR):
         yield Finding(
-            UNSUPPORTED_VERSION, path,
+            UNSUPPORTED_VERSION,
+            path,
             f"Cilium {text} is older than 1.12: vtepc supports 1.12 and later; before 1.12 VTEP was beta and "
             "required policyEnforcementMode: never (no network policy at all, cilium issue 17694)",
         )
         return
     if minor > (1, NEWEST_MINOR):
         yield Finding(
-            NEWER_THAN_KNOWN, path,
-            f"Cilium {text} is newer than 1.{NEWEST_MINOR}, the newest minor vtepc "
-            "knows; the generated values follow that release",
+            NEWER_THAN_KNOWN,
+            path,
+            f"Cilium {text} is newer than 1.{NEWEST_MINOR}, the newest minor vtepc knows; the generated values follow that release",
         )
     if not ctx.uses_vtep:
         return
     if VNI_DROP_BROKEN[0] <= release < VNI_DROP_BROKEN[1]:
         yield Finding(
-            VNI_DROP_RELEASE, path,
-            f"Cilium {text} drops all traffic from a VTEP as \"Incorrect VNI from VTEP\" (cilium issue 31023, "
-            "fixed in 1.15.2)",
+            VNI_DROP_RELEASE,
+            path,
+            f'Cilium {text} drops all traffic from a VTEP as "Incorrect VNI from VTEP" (cilium issue 31023, fixed in 1.15.2)',
         )
     if any(first_broken <= release < first_fixed for first_broken, first_fixed in ARP_ZERO_MAC_BROKEN):
         yield Finding(
-            ARP_ZERO_MAC_RELEASE, path,
-            f"Cilium {text} answers VTEP ARP requests with 00:00:00:00:00:00 (cilium issue 44453): the BIG-IP "
-            "cannot reach any pod",
+            ARP_ZERO_MAC_RELEASE,
+            path,
+            f"Cilium {text} answers VTEP ARP requests with 00:00:00:00:00:00 (cilium issue 44453): the BIG-IP cannot reach any pod",
         )

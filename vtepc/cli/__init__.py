@@ -1,4 +1,5 @@
 """Command-line interface: a thin layer over the library. Only this package prints or exits."""
+
 import os
 import re
 from typing import Any

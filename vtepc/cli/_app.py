@@ -3,6 +3,7 @@
 Command modules import only typer at module level and the library inside the command
 body, so `vtepc --help` stays fast.
 """
+
 import typer
 
 app = typer.Typer(

@@ -1,4 +1,5 @@
 """The live-source options `vtepc diff`, `vtepc snapshot` and `vtepc discover` share."""
+
 from __future__ import annotations
 
 import sys
@@ -16,24 +17,41 @@ CONTEXT = typer.Option(None, "--context", help="kubeconfig context (default: its
 CA_BUNDLE = typer.Option(None, "--ca-bundle", help="PEM CA bundle to verify the BIG-IPs' TLS certificates.")
 INSECURE = typer.Option(False, "--insecure", help="Do not verify BIG-IP TLS certificates (explicit opt-out).")
 ALLOW_INSECURE_HTTP = typer.Option(
-    False, "--allow-insecure-http",
-    help="Allow plain http:// to a BIG-IP or the API server, which sends the credentials in clear text (refused by default).")
+    False,
+    "--allow-insecure-http",
+    help="Allow plain http:// to a BIG-IP or the API server, which sends the credentials in clear text (refused by default).",
+)
 URLS_FROM_REF = typer.Option(
-    None, "--urls-from-ref", metavar="GITREF",
+    None,
+    "--urls-from-ref",
+    metavar="GITREF",
     help="Take each BIG-IP's URL from the topology at GITREF (a pull request's base) and refuse one the working copy "
-         "changed or added, so a pull request cannot send credentials elsewhere; --bigip still wins.")
-TIMEOUT = typer.Option(None, "--timeout", min=0.1, metavar="SECONDS",
-                       help="Seconds to wait for a connection or for bytes of a live answer [10].")
-DEADLINE = typer.Option(None, "--deadline", min=0.1, metavar="SECONDS",
-                        help="Longest one live request may take as a whole, retries included [60].")
-MAX_RESPONSE_MB = typer.Option(None, "--max-response-mb", min=1, metavar="MB",
-                               help="Largest live response body read, in MiB [16].")
+    "changed or added, so a pull request cannot send credentials elsewhere; --bigip still wins.",
+)
+TIMEOUT = typer.Option(
+    None, "--timeout", min=0.1, metavar="SECONDS", help="Seconds to wait for a connection or for bytes of a live answer [10]."
+)
+DEADLINE = typer.Option(
+    None, "--deadline", min=0.1, metavar="SECONDS", help="Longest one live request may take as a whole, retries included [60]."
+)
+MAX_RESPONSE_MB = typer.Option(None, "--max-response-mb", min=1, metavar="MB", help="Largest live response body read, in MiB [16].")
 MAX_PAGES = typer.Option(None, "--max-pages", min=1, metavar="N", help="Most pages read of one paged live collection [1000].")
 
 
-def live_source(bigip: list[str], kubeconfig: Optional[Path], context: Optional[str], ca_bundle: Optional[Path], insecure: bool,
-                *, allow_insecure_http: bool = False, deadline: Optional[float] = None, max_response_mb: Optional[int] = None,
-                max_pages: Optional[int] = None, timeout: Optional[float] = None, urls_from_ref: Optional[str] = None) -> "LiveSource":
+def live_source(
+    bigip: list[str],
+    kubeconfig: Optional[Path],
+    context: Optional[str],
+    ca_bundle: Optional[Path],
+    insecure: bool,
+    *,
+    allow_insecure_http: bool = False,
+    deadline: Optional[float] = None,
+    max_response_mb: Optional[int] = None,
+    max_pages: Optional[int] = None,
+    timeout: Optional[float] = None,
+    urls_from_ref: Optional[str] = None,
+) -> "LiveSource":
     """The live side the flags name, for vtepc.api.diff / snapshot / discover."""
     from ..api import LiveSource
     from ..live.http import MIB, HttpOptions, TlsOptions

@@ -1,4 +1,5 @@
 """vtepc build."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,12 +13,16 @@ from ._app import app
 def build(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
     output: Path = typer.Option(
-        ..., "--output", "-o",
+        ...,
+        "--output",
+        "-o",
         help="Output directory, replaced as a whole: missing, empty, or holding only what the last build wrote.",
     ),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when OUTPUT is stale."),
     force: bool = typer.Option(
-        False, "--force", help="Overwrite generated files edited by hand (files vtepc did not write are never removed).",
+        False,
+        "--force",
+        help="Overwrite generated files edited by hand (files vtepc did not write are never removed).",
     ),
 ) -> None:
     """Validate, then write every artifact into OUTPUT (or check that OUTPUT is up to date).

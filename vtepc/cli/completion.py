@@ -1,4 +1,5 @@
 """vtepc completion: the shell completion script, to source or install by hand."""
+
 from __future__ import annotations
 
 import enum

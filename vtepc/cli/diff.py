@@ -1,4 +1,5 @@
 """vtepc diff."""
+
 from __future__ import annotations
 
 import enum
@@ -51,12 +52,20 @@ def diff(
     max_pages: Optional[int] = _live_options.MAX_PAGES,
     allow_insecure_http: bool = _live_options.ALLOW_INSECURE_HTTP,
     urls_from_ref: Optional[str] = _live_options.URLS_FROM_REF,
-    snapshot: Optional[Path] = typer.Option(None, "--snapshot", metavar="DIR", help="Diff against recorded state (vtepc snapshot) instead of live."),
-    against_ref: Optional[str] = typer.Option(None, "--against-ref", metavar="GITREF", help="Diff against this topology file at a git revision (no device access)."),
+    snapshot: Optional[Path] = typer.Option(
+        None, "--snapshot", metavar="DIR", help="Diff against recorded state (vtepc snapshot) instead of live."
+    ),
+    against_ref: Optional[str] = typer.Option(
+        None, "--against-ref", metavar="GITREF", help="Diff against this topology file at a git revision (no device access)."
+    ),
     output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, markdown (pull-request comment) or json."),
-    no_color: bool = typer.Option(False, "--no-color", help="No ANSI colour (text is coloured only on a terminal, and never with NO_COLOR set)."),
+    no_color: bool = typer.Option(
+        False, "--no-color", help="No ANSI colour (text is coloured only on a terminal, and never with NO_COLOR set)."
+    ),
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Show secret values instead of masking them."),
-    ignore_file: Optional[Path] = typer.Option(None, "--ignore-file", help="YAML list of ignore rules (target, kind, name, field globs); see docs."),
+    ignore_file: Optional[Path] = typer.Option(
+        None, "--ignore-file", help="YAML list of ignore rules (target, kind, name, field globs); see docs."
+    ),
 ) -> None:
     """Compare the topology's desired state with the live (or recorded, or base-revision) state.
 
@@ -70,17 +79,30 @@ def diff(
     from .output import format_text as format_diagnostics
     from .output import summary
 
-    live_options = [flag for flag, given in (("--bigip", bool(bigip)), ("--kubeconfig", kubeconfig is not None),
-                                             ("--context", context is not None), ("--ca-bundle", ca_bundle is not None),
-                                             ("--insecure", insecure), ("--timeout", timeout is not None),
-                                             ("--deadline", deadline is not None), ("--max-response-mb", max_response_mb is not None),
-                                             ("--max-pages", max_pages is not None), ("--allow-insecure-http", allow_insecure_http),
-                                             ("--urls-from-ref", urls_from_ref is not None)) if given]
+    live_options = [
+        flag
+        for flag, given in (
+            ("--bigip", bool(bigip)),
+            ("--kubeconfig", kubeconfig is not None),
+            ("--context", context is not None),
+            ("--ca-bundle", ca_bundle is not None),
+            ("--insecure", insecure),
+            ("--timeout", timeout is not None),
+            ("--deadline", deadline is not None),
+            ("--max-response-mb", max_response_mb is not None),
+            ("--max-pages", max_pages is not None),
+            ("--allow-insecure-http", allow_insecure_http),
+            ("--urls-from-ref", urls_from_ref is not None),
+        )
+        if given
+    ]
     try:
         if snapshot is not None and against_ref is not None:
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
         if (snapshot is not None or against_ref is not None) and live_options:
-            raise VtepcError(f"{', '.join(live_options)} only apply to live state, not with {'--snapshot' if snapshot else '--against-ref'}")
+            raise VtepcError(
+                f"{', '.join(live_options)} only apply to live state, not with {'--snapshot' if snapshot else '--against-ref'}"
+            )
         against: api.Source
         if against_ref is not None:
             against = api.GitRefSource(against_ref)
@@ -89,8 +111,18 @@ def diff(
         else:
             # strict: any target that cannot be read raises, so no partial diff is ever shown.
             against = _live_options.live_source(
-                bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http, deadline=deadline,
-                max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout, urls_from_ref=urls_from_ref)
+                bigip,
+                kubeconfig,
+                context,
+                ca_bundle,
+                insecure,
+                allow_insecure_http=allow_insecure_http,
+                deadline=deadline,
+                max_response_mb=max_response_mb,
+                max_pages=max_pages,
+                timeout=timeout,
+                urls_from_ref=urls_from_ref,
+            )
         result = api.diff(topology, against, ignore_file=ignore_file, show_secrets=show_secrets)
     except TopologyInvalid as exc:
         typer.echo(format_diagnostics(exc.diagnostics), err=True)

@@ -1,4 +1,5 @@
 """vtepc discover."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,9 +39,19 @@ def discover(
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "nothing discovered"):
-        source = live_source(bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http,
-                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout,
-                             urls_from_ref=urls_from_ref)
+        source = live_source(
+            bigip,
+            kubeconfig,
+            context,
+            ca_bundle,
+            insecure,
+            allow_insecure_http=allow_insecure_http,
+            deadline=deadline,
+            max_response_mb=max_response_mb,
+            max_pages=max_pages,
+            timeout=timeout,
+            urls_from_ref=urls_from_ref,
+        )
         result = api.discover(topology, source, prune=prune, write=not dry_run)
     for note in result.facts.notes:
         typer.echo(f"note: {note}", err=True)

@@ -1,4 +1,5 @@
 """vtepc graph."""
+
 from __future__ import annotations
 
 import enum
@@ -19,7 +20,9 @@ class GraphFormat(str, enum.Enum):
 def graph(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
     format: GraphFormat = typer.Option(GraphFormat.mermaid, "--format", "-f", help="mermaid, dot (Graphviz) or svg."),
-    max_nodes: int = typer.Option(20, "--max-nodes", min=1, help="Draw at most this many of each list (nodes, BIG-IPs, peers); the rest become one '... N more' box."),
+    max_nodes: int = typer.Option(
+        20, "--max-nodes", min=1, help="Draw at most this many of each list (nodes, BIG-IPs, peers); the rest become one '... N more' box."
+    ),
 ) -> None:
     """Print the topology as a picture: client, BIG-IPs, tunnel, BGP peers, nodes.
 

@@ -1,4 +1,5 @@
 """vtepc manifests: the Kubernetes side of a build as one YAML stream (the Argo CD plugin's generate)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Printing diagnostics: text, JSON, and GitHub workflow annotations."""
+
 from __future__ import annotations
 
 import json
@@ -77,23 +78,33 @@ def format_sarif(diagnostics: list[Diagnostic], version: str) -> str:
     for d in diagnostics:
         line = d.position.line if d.position else 1
         column = d.position.column if d.position else 1
-        results.append({
-            "ruleId": d.code,
-            "ruleIndex": codes.index(d.code),
-            "level": "error" if d.is_error else "warning",
-            "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": Path(d.file).as_posix()},
-                "region": {"startLine": line, "startColumn": column},
-            }}],
-        })
+        results.append(
+            {
+                "ruleId": d.code,
+                "ruleIndex": codes.index(d.code),
+                "level": "error" if d.is_error else "warning",
+                "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": Path(d.file).as_posix()},
+                            "region": {"startLine": line, "startColumn": column},
+                        }
+                    }
+                ],
+            }
+        )
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "vtepc", "version": version, "informationUri": "https://github.com/vtepc/vtepc", "rules": rules}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "vtepc", "version": version, "informationUri": "https://github.com/vtepc/vtepc", "rules": rules}
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, sort_keys=True)
 

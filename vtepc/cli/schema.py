@@ -1,4 +1,5 @@
 """vtepc schema."""
+
 from __future__ import annotations
 
 import typer

@@ -1,4 +1,5 @@
 """vtepc snapshot."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,9 @@ from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live
 @app.command()
 def snapshot(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
-    output: Path = typer.Option(..., "--output", "-o", help="Snapshot directory, replaced as a whole: missing, empty, or an earlier snapshot."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Snapshot directory, replaced as a whole: missing, empty, or an earlier snapshot."
+    ),
     bigip: list[str] = BIGIP,
     kubeconfig: Optional[Path] = KUBECONFIG,
     context: Optional[str] = CONTEXT,
@@ -37,9 +40,19 @@ def snapshot(
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "nothing recorded"):
-        source = live_source(bigip, kubeconfig, context, ca_bundle, insecure, allow_insecure_http=allow_insecure_http,
-                             deadline=deadline, max_response_mb=max_response_mb, max_pages=max_pages, timeout=timeout,
-                             urls_from_ref=urls_from_ref)
+        source = live_source(
+            bigip,
+            kubeconfig,
+            context,
+            ca_bundle,
+            insecure,
+            allow_insecure_http=allow_insecure_http,
+            deadline=deadline,
+            max_response_mb=max_response_mb,
+            max_pages=max_pages,
+            timeout=timeout,
+            urls_from_ref=urls_from_ref,
+        )
         result = api.snapshot(topology, output, source)
     for kind, why in sorted(result.observed.unread_kinds.items()):
         typer.echo(f"note: {kind} not recorded: {why}", err=True)

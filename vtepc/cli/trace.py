@@ -1,4 +1,5 @@
 """vtepc trace."""
+
 from __future__ import annotations
 
 import enum
@@ -20,7 +21,9 @@ def trace(
     topology: Path = typer.Argument(..., help="The topology YAML file."),
     source: str = typer.Option(..., "--from", help="The BIG-IP the flow leaves (it is the active unit of its HA pair)."),
     to: str = typer.Option(..., "--to", help="A pod address, or a node name (its pod CIDR's first address)."),
-    snapshot: Path | None = typer.Option(None, "--snapshot", help="Walk the state recorded by `vtepc snapshot` instead of the desired state."),
+    snapshot: Path | None = typer.Option(
+        None, "--snapshot", help="Walk the state recorded by `vtepc snapshot` instead of the desired state."
+    ),
     format: TraceFormat = typer.Option(TraceFormat.text, "--format", "-f", help="text or json."),
 ) -> None:
     """Walk one flow from a BIG-IP to a pod and its reply, hop by hop, through the packet model.

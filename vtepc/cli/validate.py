@@ -1,4 +1,5 @@
 """vtepc validate."""
+
 from __future__ import annotations
 
 import enum
@@ -22,7 +23,12 @@ STDIN = "-"
 @app.command()
 def validate(
     topologies: list[str] = typer.Argument(..., metavar="TOPOLOGY...", help="Topology YAML files; - reads one from stdin."),
-    format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="text (stderr), or on stdout: json, github (workflow annotations) or sarif (GitHub code scanning)."),
+    format: ValidateFormat = typer.Option(
+        ValidateFormat.text,
+        "--format",
+        "-f",
+        help="text (stderr), or on stdout: json, github (workflow annotations) or sarif (GitHub code scanning).",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
 ) -> None:
     """Parse each topology and run every check; report all problems at once.

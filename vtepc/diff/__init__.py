@@ -8,6 +8,7 @@ Pieces: engine (states -> DiffResult), records (Change, TargetDiff, FollowUp, Di
 ignore (user ignore rules), secrets (masking), followups (what to do after applying),
 formats (text, markdown, json), sources (the topology at another git revision).
 """
+
 from .engine import SERVER_MANAGED_FIELDS, diff_states
 from .formats import format_json, format_json_error, format_markdown, format_text
 from .ignore import IgnoreFileInvalid, IgnoreRule, load_ignore_rules

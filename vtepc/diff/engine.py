@@ -10,6 +10,7 @@ Objects are matched by (kind, name) per target. Object equality is the dataclass
 free-form Kubernetes documents (dict fields) are walked key by key, so a changed ConfigMap
 key is one change, not a whole-document rewrite.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,18 +42,20 @@ from .secrets import mask_change
 # Fields the server sets and changes on its own (iControl REST and the Kubernetes API).
 # The readers drop them; the engine ignores them too, at any depth, so a reader that
 # forgets one cannot produce a phantom change.
-SERVER_MANAGED_FIELDS = frozenset({
-    "generation",
-    "selfLink",
-    "fullPath",
-    "resourceVersion",
-    "uid",
-    "creationTimestamp",
-    "managedFields",
-    "observedGeneration",
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-})
+SERVER_MANAGED_FIELDS = frozenset(
+    {
+        "generation",
+        "selfLink",
+        "fullPath",
+        "resourceVersion",
+        "uid",
+        "creationTimestamp",
+        "managedFields",
+        "observedGeneration",
+        "kubectl.kubernetes.io/last-applied-configuration",
+        "deployment.kubernetes.io/revision",
+    }
+)
 
 # ---- converting field values to plain JSON-able data ------------------------------------
 
@@ -81,10 +84,7 @@ def _compared_fields(cls: type) -> tuple[str, ...]:
     """The fields that take part in equality, minus the identity (name) and server-managed ones."""
     names = _FIELDS_CACHE.get(cls)
     if names is None:
-        names = tuple(
-            f.name for f in dataclasses.fields(cls)
-            if f.compare and f.name != "name" and f.name not in SERVER_MANAGED_FIELDS
-        )
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.compare and f.name != "name" and f.name not in SERVER_MANAGED_FIELDS)
         _FIELDS_CACHE[cls] = names
     return names
 
@@ -265,11 +265,13 @@ def diff_states(
         after, before = _bigip_objects(desired.bigips.get(name), observed.bigips.get(name), against_device)
         target_diffs.append(diff_target(target_label(BIGIP_TARGET, name), before, after))
     cluster_name = (desired.cluster or observed.cluster).name
-    target_diffs.append(diff_target(
-        target_label(CLUSTER_TARGET, cluster_name),
-        _cluster_objects(observed.cluster, unread_kinds),
-        _cluster_objects(desired.cluster, unread_kinds),
-    ))
+    target_diffs.append(
+        diff_target(
+            target_label(CLUSTER_TARGET, cluster_name),
+            _cluster_objects(observed.cluster, unread_kinds),
+            _cluster_objects(desired.cluster, unread_kinds),
+        )
+    )
 
     kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
     topology = getattr(desired, "topology", None)

@@ -5,6 +5,7 @@ yet: each BIG-IP first (tunnel profile and tunnel before the self IP, routes and
 that use it) and its configuration saved, then the cluster side (the cilium-config VTEP keys
 name the BIG-IP's tunnel endpoint and MAC), then the restarts that make Cilium read it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,15 +33,34 @@ def _node_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
     changed = list({c.name: c for c in by_action[Action.CHANGE]}.values())  # one per node, not per field
     steps = []
     if by_action[Action.REMOVE]:
-        steps.append(FollowUp(0, target, f"add node(s) {_names(by_action[Action.REMOVE])} to cluster.nodes in the topology",
-                              "they joined the cluster but not the topology, so no BIG-IP has an FDB record or route for them",
-                              "vtepc discover TOPOLOGY"))
+        steps.append(
+            FollowUp(
+                0,
+                target,
+                f"add node(s) {_names(by_action[Action.REMOVE])} to cluster.nodes in the topology",
+                "they joined the cluster but not the topology, so no BIG-IP has an FDB record or route for them",
+                "vtepc discover TOPOLOGY",
+            )
+        )
     if by_action[Action.ADD]:
-        steps.append(FollowUp(0, target, f"remove node(s) {_names(by_action[Action.ADD])} from cluster.nodes, or join them to the cluster",
-                              "the topology lists nodes the cluster does not have"))
+        steps.append(
+            FollowUp(
+                0,
+                target,
+                f"remove node(s) {_names(by_action[Action.ADD])} from cluster.nodes, or join them to the cluster",
+                "the topology lists nodes the cluster does not have",
+            )
+        )
     if changed:
-        steps.append(FollowUp(0, target, f"update node(s) {_names(changed)} in cluster.nodes to match the cluster",
-                              "their addresses differ between the topology and the cluster", "vtepc discover TOPOLOGY"))
+        steps.append(
+            FollowUp(
+                0,
+                target,
+                f"update node(s) {_names(changed)} in cluster.nodes to match the cluster",
+                "their addresses differ between the topology and the cluster",
+                "vtepc discover TOPOLOGY",
+            )
+        )
     return steps
 
 
@@ -58,25 +78,43 @@ def _cilium_follow_ups(target: str, changes: list[Change], chart_version: str | 
         # The chart owns every cilium-config key it renders: a server-side apply of
         # cilium-config.yaml conflicts with field manager helm, and forced, the next
         # `helm upgrade` puts the chart's values back. The values are the one durable path.
-        steps.append(FollowUp(0, target, "upgrade the Cilium release with the new values (same chart version)",
-                              "the chart owns cilium-config and renders it from its values; a ConfigMap edit conflicts "
-                              "with field manager helm and the next upgrade undoes it",
-                              helm_upgrade_command(_namespace(changed), chart_version, "kubernetes/cilium-values.yaml")))
-        steps.append(FollowUp(0, target, "restart the Cilium agents", "they read cilium-config only when they start",
-                              f"kubectl -n {_namespace(changed)} rollout restart ds/cilium"))
+        steps.append(
+            FollowUp(
+                0,
+                target,
+                "upgrade the Cilium release with the new values (same chart version)",
+                "the chart owns cilium-config and renders it from its values; a ConfigMap edit conflicts "
+                "with field manager helm and the next upgrade undoes it",
+                helm_upgrade_command(_namespace(changed), chart_version, "kubernetes/cilium-values.yaml"),
+            )
+        )
+        steps.append(
+            FollowUp(
+                0,
+                target,
+                "restart the Cilium agents",
+                "they read cilium-config only when they start",
+                f"kubectl -n {_namespace(changed)} rollout restart ds/cilium",
+            )
+        )
     return steps
 
 
 def _tunnel_mac_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
-    return [FollowUp(0, target, f"set {c.origin} to the device's tunnel MAC {c.before}",
-                     "the topology states a MAC the tunnel does not have, so Cilium or flannel would send to the wrong MAC",
-                     "vtepc discover TOPOLOGY")
-            for c in changes if c.kind == TUNNEL_MAC_KIND]
+    return [
+        FollowUp(
+            0,
+            target,
+            f"set {c.origin} to the device's tunnel MAC {c.before}",
+            "the topology states a MAC the tunnel does not have, so Cilium or flannel would send to the wrong MAC",
+            "vtepc discover TOPOLOGY",
+        )
+        for c in changes
+        if c.kind == TUNNEL_MAC_KIND
+    ]
 
 
-def derive_follow_ups(
-    targets: list[TargetDiff], *, against_device: bool = True, cilium_version: str | None = None
-) -> list[FollowUp]:
+def derive_follow_ups(targets: list[TargetDiff], *, against_device: bool = True, cilium_version: str | None = None) -> list[FollowUp]:
     """`against_device` False (the topology at another revision): node and MAC differences are
     edits someone made on purpose, not drift to fix in the topology. `cilium_version` (the
     topology's cluster.ciliumVersion) pins the helm upgrade to the chart the values are for."""
@@ -87,17 +125,30 @@ def derive_follow_ups(
         if against_device:
             steps.extend(_tunnel_mac_follow_ups(target.target, list(target.changes)))
         if any(c.kind not in TOPOLOGY_SIDE_KINDS for c in target.changes):
-            steps.append(FollowUp(0, target.target, "apply the BIG-IP changes in order: tunnel profile, tunnel, self IPs, routes, FDB records",
-                                  "the self IPs, routes and FDB records use the tunnel, which must exist first"))
-            steps.append(FollowUp(0, target.target, "save the running configuration",
-                                  "so the change survives a reload", "tmsh save sys config"))
+            steps.append(
+                FollowUp(
+                    0,
+                    target.target,
+                    "apply the BIG-IP changes in order: tunnel profile, tunnel, self IPs, routes, FDB records",
+                    "the self IPs, routes and FDB records use the tunnel, which must exist first",
+                )
+            )
+            steps.append(
+                FollowUp(0, target.target, "save the running configuration", "so the change survives a reload", "tmsh save sys config")
+            )
     for target in targets:
         if not target.target.startswith(CLUSTER_TARGET + "/"):
             continue
         applied = [c for c in target.changes if c.kind not in TOPOLOGY_SIDE_KINDS]
         if applied:
-            steps.append(FollowUp(0, target.target, "apply the Kubernetes changes (the kubernetes/ directory `vtepc build` writes)",
-                                  "after the BIG-IPs, so Cilium and CIS never point at a tunnel that is not configured yet"))
+            steps.append(
+                FollowUp(
+                    0,
+                    target.target,
+                    "apply the Kubernetes changes (the kubernetes/ directory `vtepc build` writes)",
+                    "after the BIG-IPs, so Cilium and CIS never point at a tunnel that is not configured yet",
+                )
+            )
         steps.extend(_cilium_follow_ups(target.target, applied, cilium_version))
         if against_device:
             steps.extend(_node_follow_ups(target.target, [c for c in target.changes if c.kind == ExpectedNode.kind]))

@@ -8,6 +8,7 @@ markdown  for a pull-request comment: a summary table, one collapsible <details>
 json      a versioned document (`format_version`) with targets, changes, follow_ups and
           `complete`, so a consumer can tell a full diff from an aborted one.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,10 @@ def _notes(result: DiffResult) -> list[str]:
 
 def change_line(change: Change) -> str:
     field = f"{change.field}: " if change.field else ""
-    return (f"{change.target}: {change.kind} {change.name}: {field}"
-            f"{render_value(change.before)} -> {render_value(change.after)}  {_origin_note(change.origin)}")
+    return (
+        f"{change.target}: {change.kind} {change.name}: {field}"
+        f"{render_value(change.before)} -> {render_value(change.after)}  {_origin_note(change.origin)}"
+    )
 
 
 def follow_up_line(follow_up: FollowUp) -> str:
@@ -111,8 +114,10 @@ def _code(text: str, limit: int | None = None) -> str:
 def _markdown_row(change: Change) -> str:
     origin = "drift" if change.origin == DRIFT_ORIGIN else _code(change.origin)
     mark = _DRIFT_MARK if _is_drift(change) else _MARKS[change.action]
-    return (f"| {mark} | {_code(change.kind + ' ' + change.name)} | {_code(change.field)} "
-            f"| {_code(render_value(change.before), MARKDOWN_CELL_MAX)} | {_code(render_value(change.after), MARKDOWN_CELL_MAX)} | {origin} |\n")
+    return (
+        f"| {mark} | {_code(change.kind + ' ' + change.name)} | {_code(change.field)} "
+        f"| {_code(render_value(change.before), MARKDOWN_CELL_MAX)} | {_code(render_value(change.after), MARKDOWN_CELL_MAX)} | {origin} |\n"
+    )
 
 
 _SECTION_TABLE_HEAD = "| | object | field | before | after | from |\n|---|---|---|---|---|---|\n"
@@ -124,8 +129,10 @@ def _section_open(target: TargetDiff) -> str:
 
 
 def _truncation_note(hidden: int) -> str:
-    return (f"\n_{_plural(hidden, 'more change')} in this target not shown (GitHub comment size limit); "
-            f"`vtepc diff --format json` lists every change._\n")
+    return (
+        f"\n_{_plural(hidden, 'more change')} in this target not shown (GitHub comment size limit); "
+        f"`vtepc diff --format json` lists every change._\n"
+    )
 
 
 def _section(target: TargetDiff, budget: int) -> str:
@@ -208,23 +215,36 @@ def _change_json(change: Change) -> dict[str, Any]:
 
 
 def _json_document(*, complete: bool, targets: list, changes: list, follow_ups: list, extra: dict) -> str:
-    doc = {"format_version": JSON_FORMAT_VERSION, "complete": complete, "targets": targets,
-           "changes": changes, "follow_ups": follow_ups, **extra}
+    doc = {
+        "format_version": JSON_FORMAT_VERSION,
+        "complete": complete,
+        "targets": targets,
+        "changes": changes,
+        "follow_ups": follow_ups,
+        **extra,
+    }
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def format_json(result: DiffResult) -> str:
-    targets = [{
-        "target": t.target,
-        "objects_compared": t.objects_compared,
-        **{_VERBS[action]: t.count(action) for action in Action},
-    } for t in result.targets]
-    follow_ups = [{"step": f.step, "target": f.target, "action": f.action, "command": f.command, "reason": f.reason}
-                  for f in result.follow_ups]
-    return _json_document(complete=True, targets=targets, changes=[_change_json(c) for c in result.changes],
-                          follow_ups=follow_ups,
-                          extra={"ignored": result.ignored, "masked": result.masked, "notes": list(result.notes),
-                                 "has_changes": result.has_changes})
+    targets = [
+        {
+            "target": t.target,
+            "objects_compared": t.objects_compared,
+            **{_VERBS[action]: t.count(action) for action in Action},
+        }
+        for t in result.targets
+    ]
+    follow_ups = [
+        {"step": f.step, "target": f.target, "action": f.action, "command": f.command, "reason": f.reason} for f in result.follow_ups
+    ]
+    return _json_document(
+        complete=True,
+        targets=targets,
+        changes=[_change_json(c) for c in result.changes],
+        follow_ups=follow_ups,
+        extra={"ignored": result.ignored, "masked": result.masked, "notes": list(result.notes), "has_changes": result.has_changes},
+    )
 
 
 def format_json_error(message: str) -> str:

@@ -13,6 +13,7 @@ The file is a YAML list of rules; a change is dropped when every key a rule give
 Keys left out match anything; a rule must give at least one key. A rule with `field` only
 drops field-level changes, never a whole object being added or removed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -53,8 +54,7 @@ def _field_matches(path: str, pattern: str) -> bool:
     """The field itself, or anything below it (data matches data.vtep-mac and data["a/b"])."""
     if fnmatchcase(path, pattern):
         return True
-    return any(path.startswith(prefix) and fnmatchcase(path[: len(prefix) - 1], pattern)
-               for prefix in _parent_prefixes(path))
+    return any(path.startswith(prefix) and fnmatchcase(path[: len(prefix) - 1], pattern) for prefix in _parent_prefixes(path))
 
 
 def _parent_prefixes(path: str) -> list[str]:

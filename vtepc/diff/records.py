@@ -2,6 +2,7 @@
 
 Plain frozen dataclasses, so formatters and callers read the same data; the engine makes them.
 """
+
 from __future__ import annotations
 
 import enum

@@ -7,6 +7,7 @@ of the argument after a `--*token*` flag, an `Authorization:` header in a string
 monitor's `send`), the user:password of a URL with or without a scheme. Masked values keep
 their presence (an added secret still shows as added), never their content.
 """
+
 from __future__ import annotations
 
 import dataclasses

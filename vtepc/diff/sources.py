@@ -3,6 +3,7 @@
 For pull requests: the same file, at REF, read with `git show REF:<path from the repo root>`;
 no device is contacted. Its desired state plays the part of the observed side.
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -33,6 +33,7 @@ Errors are LiveError subclasses (vtepc.live.http): CredentialsMissing, Configura
 ConnectionFailed, TlsVerifyFailed, RequestTimedOut, AuthFailed, Forbidden, HttpStatusError,
 BadResponse; every message is one line naming the target.
 """
+
 from __future__ import annotations
 
 import time
@@ -133,9 +134,7 @@ def bigip_url(topology: "Topology", name: str, bigip_urls: Mapping[str, str] | N
     return url
 
 
-def pinned_bigip_urls(
-    topology: "Topology", topology_file: Path, ref: str, bigip_urls: Mapping[str, str] | None = None
-) -> dict[str, str]:
+def pinned_bigip_urls(topology: "Topology", topology_file: Path, ref: str, bigip_urls: Mapping[str, str] | None = None) -> dict[str, str]:
     """{name: URL} for every BIG-IP: --bigip first, else the managementURL the topology at `ref` gives it.
 
     The working copy's managementURL must be the one at `ref`: a pull request that points a
@@ -219,9 +218,7 @@ def read_observed_state(
     target = f"cluster/{desired.cluster.name}"
     try:
         report.start(target)
-        reading = read_cluster(
-            KubeOptions(kubeconfig, context, http), desired.cluster, tuple(desired.bigips), environ=environ, sleep=sleep
-        )
+        reading = read_cluster(KubeOptions(kubeconfig, context, http), desired.cluster, tuple(desired.bigips), environ=environ, sleep=sleep)
         cluster, unread = reading.state, reading.unread_kinds
         report.done(target, len(reading.state.items) + len(reading.nodes))
     except LiveError as exc:

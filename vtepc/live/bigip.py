@@ -24,6 +24,7 @@ Credentials come from the environment only: VTEPC_BIGIP_<NAME>_USERNAME / _PASSW
 _PASSWORD_FILE for one device (NAME upper-cased, '-' -> '_'), else VTEPC_BIGIP_USERNAME /
 VTEPC_BIGIP_PASSWORD / VTEPC_BIGIP_PASSWORD_FILE.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -187,9 +188,7 @@ class BigipSession:
             if not link.path.startswith("/mgmt/"):
                 raise self.client.error(BadResponse, f"GET {path}: nextLink outside /mgmt/")
             path, params = link.path, _query(link.query)
-        raise self.client.error(
-            BadResponse, f"GET {first}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)"
-        )
+        raise self.client.error(BadResponse, f"GET {first}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)")
 
     def tunnel_mac(self, tunnel: str, partition: str = "Common") -> str | None:
         """The tunnel interface's MAC from its stats (macAddr), lower case; None when the tunnel is absent."""
@@ -218,7 +217,7 @@ def _short(path: str | None) -> str | None:
     """'/Common/fl-vxlan' -> 'fl-vxlan'; objects in other partitions keep their full path."""
     if path is None:
         return None
-    return path[len("/Common/"):] if path.startswith("/Common/") else path
+    return path[len("/Common/") :] if path.startswith("/Common/") else path
 
 
 def _address(text: str | None) -> str | None:
@@ -268,7 +267,9 @@ def _route(doc: dict) -> Route:
 
 
 def _vxlan(doc: dict) -> VxlanProfile:
-    return VxlanProfile(doc["name"], expect_integer(doc.get("port", 0), "port"), doc.get("floodingType", ""), _short(doc.get("defaultsFrom")) or "")
+    return VxlanProfile(
+        doc["name"], expect_integer(doc.get("port", 0), "port"), doc.get("floodingType", ""), _short(doc.get("defaultsFrom")) or ""
+    )
 
 
 def _geneve(doc: dict) -> GeneveProfile:
@@ -317,8 +318,12 @@ def _route_domain_members(session: BigipSession, wanted: list[RouteDomainVlan]) 
     members = []
     path = "/mgmt/tm/net/route-domain"
     for domain in session.collection(path):
-        domain_id, vlans = _convert(session, f"GET {path}: a route domain",
-                                    lambda d: (expect_integer(d["id"], "route domain id"), {_short(expect_text(v)) for v in d.get("vlans", [])}), domain)
+        domain_id, vlans = _convert(
+            session,
+            f"GET {path}: a route domain",
+            lambda d: (expect_integer(d["id"], "route domain id"), {_short(expect_text(v)) for v in d.get("vlans", [])}),
+            domain,
+        )
         members.extend(m for m in wanted if domain_id == m.route_domain and m.vlan in vlans)
     return members
 
@@ -358,7 +363,9 @@ def _vtep(session: BigipSession, items: list, desired: BigipState) -> VtepEntry 
     tunnel = next((o for o in items if isinstance(o, Tunnel)), None)
     if tunnel is None or desired.vtep is None:
         return None
-    tunnel_self = next((o for o in items if isinstance(o, SelfIp) and o.vlan == tunnel.name and o.traffic_group == "traffic-group-local-only"), None)
+    tunnel_self = next(
+        (o for o in items if isinstance(o, SelfIp) and o.vlan == tunnel.name and o.traffic_group == "traffic-group-local-only"), None
+    )
     cidr = ""
     if tunnel_self is not None:
         address, _, prefix = tunnel_self.address.partition("/")

@@ -13,6 +13,7 @@
   message before anything quoted is shortened (vtepc.secrets), and no header or body is ever
   logged.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -142,9 +143,7 @@ def _load_client_certificate(context: ssl.SSLContext, tls: TlsOptions) -> None:
     # files (0600, removed at once) rather than keeping key material anywhere on disk.
     with tempfile.TemporaryDirectory(prefix="vtepc-tls-") as tmp:
         cert = tls.client_cert_file or _private_file(Path(tmp) / "cert.pem", tls.client_cert_data or b"")
-        key = tls.client_key_file or (
-            _private_file(Path(tmp) / "key.pem", tls.client_key_data) if tls.client_key_data else None
-        )
+        key = tls.client_key_file or (_private_file(Path(tmp) / "key.pem", tls.client_key_data) if tls.client_key_data else None)
         context.load_cert_chain(str(cert), str(key) if key else None)
 
 
@@ -235,9 +234,7 @@ class JsonClient:
             # Quoted scrubbed: "admin:pw@host" (no scheme) is not a URL but still holds a password.
             raise ConfigurationError(f"{target}: {scrub_text(base_url)!r} is not an http(s) URL with a host and a valid port")
         if parts.username is not None or parts.password is not None:
-            raise ConfigurationError(
-                f"{target}: credentials in the URL are refused; use the environment variables instead"
-            )
+            raise ConfigurationError(f"{target}: credentials in the URL are refused; use the environment variables instead")
         if parts.query or parts.fragment:
             raise ConfigurationError(f"{target}: the URL must not have a query or fragment")
         if parts.scheme == "http" and not options.allow_insecure_http:
@@ -388,9 +385,7 @@ class JsonClient:
                         f"{method} {path}: no answer within {self.options.timeout:g} s ({attempts} attempt(s))",
                     ) from None
             except http.client.IncompleteRead as exc:
-                raise self.error(
-                    BadResponse, f"{method} {path}: response cut off after {len(exc.partial)} bytes"
-                ) from None
+                raise self.error(BadResponse, f"{method} {path}: response cut off after {len(exc.partial)} bytes") from None
             except ValueError as exc:
                 # http.client refuses what it cannot send (a non-ASCII path): not transient, and never quoted.
                 raise self.error(ConfigurationError, f"{method} {path}: the request cannot be sent ({type(exc).__name__})") from None

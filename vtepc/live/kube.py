@@ -21,6 +21,7 @@ What is read, each projected onto what vtepc manages so other settings never sho
   * every Node, as LiveNode (name, InternalIP, pod CIDR from spec.podCIDR or Cilium's
     annotations, flannel VtepMAC and public-ip) and as ExpectedNode for drift.
 """
+
 from __future__ import annotations
 
 import base64
@@ -196,12 +197,16 @@ def _connection(name: str, merged: dict, origin: dict[str, Path], env: Mapping[s
         user = {**user, **exec_credential(user["exec"], cluster, name, user_file, env)}
     tls = TlsOptions(
         ca_file=_relative(cluster_file, cluster["certificate-authority"]) if cluster.get("certificate-authority") else None,
-        ca_data=_decode_data(cluster["certificate-authority-data"], "certificate-authority-data") if cluster.get("certificate-authority-data") else None,
+        ca_data=_decode_data(cluster["certificate-authority-data"], "certificate-authority-data")
+        if cluster.get("certificate-authority-data")
+        else None,
         insecure=bool(cluster.get("insecure-skip-tls-verify", False)),
         server_name=cluster.get("tls-server-name"),
         client_cert_file=_relative(user_file, user["client-certificate"]) if user.get("client-certificate") else None,
         client_key_file=_relative(user_file, user["client-key"]) if user.get("client-key") else None,
-        client_cert_data=_decode_data(user["client-certificate-data"], "client-certificate-data") if user.get("client-certificate-data") else None,
+        client_cert_data=_decode_data(user["client-certificate-data"], "client-certificate-data")
+        if user.get("client-certificate-data")
+        else None,
         client_key_data=_decode_data(user["client-key-data"], "client-key-data") if user.get("client-key-data") else None,
     )
     token = user.get("token")
@@ -219,8 +224,9 @@ EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k
 EXEC_TIMEOUT = 60.0  # seconds; a plugin that opens a browser login never finishes here
 
 
-def exec_credential(config: Mapping[str, Any], cluster: Mapping[str, Any], context: str, kubeconfig: Path,
-                    environ: Mapping[str, str]) -> dict[str, Any]:
+def exec_credential(
+    config: Mapping[str, Any], cluster: Mapping[str, Any], context: str, kubeconfig: Path, environ: Mapping[str, str]
+) -> dict[str, Any]:
     """Run the kubeconfig's exec plugin as kubectl does; its credential as kubeconfig user fields.
 
     As client-go's exec authenticator (k8s.io/client-go/plugin/pkg/client/auth/exec/exec.go):
@@ -249,13 +255,22 @@ def exec_credential(config: Mapping[str, Any], cluster: Mapping[str, Any], conte
         raise ConfigurationError(f"{where}: {command} is not on PATH{hint}")
     spec: dict[str, Any] = {"interactive": False}
     if config.get("provideClusterInfo"):
-        spec["cluster"] = {key: value for key, value in (
-            ("server", cluster.get("server")),
-            ("tls-server-name", cluster.get("tls-server-name")),
-            ("insecure-skip-tls-verify", cluster.get("insecure-skip-tls-verify")),
-            ("certificate-authority-data", cluster.get("certificate-authority-data")),
-            ("config", (cluster.get("extensions") or {}).get("client.authentication.k8s.io/exec") if isinstance(cluster.get("extensions"), dict) else None),
-        ) if value is not None}
+        spec["cluster"] = {
+            key: value
+            for key, value in (
+                ("server", cluster.get("server")),
+                ("tls-server-name", cluster.get("tls-server-name")),
+                ("insecure-skip-tls-verify", cluster.get("insecure-skip-tls-verify")),
+                ("certificate-authority-data", cluster.get("certificate-authority-data")),
+                (
+                    "config",
+                    (cluster.get("extensions") or {}).get("client.authentication.k8s.io/exec")
+                    if isinstance(cluster.get("extensions"), dict)
+                    else None,
+                ),
+            )
+            if value is not None
+        }
     env = {**environ, "KUBERNETES_EXEC_INFO": json.dumps({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec})}
     for entry in config.get("env") or []:
         if isinstance(entry, dict) and entry.get("name"):
@@ -281,8 +296,10 @@ def exec_credential(config: Mapping[str, Any], cluster: Mapping[str, Any], conte
         return {"token": str(status["token"])}
     if status.get("clientCertificateData") and status.get("clientKeyData"):
         # PEM text here, base64 in a kubeconfig: hand it over the way the kubeconfig fields are read.
-        return {"client-certificate-data": base64.b64encode(str(status["clientCertificateData"]).encode()).decode(),
-                "client-key-data": base64.b64encode(str(status["clientKeyData"]).encode()).decode()}
+        return {
+            "client-certificate-data": base64.b64encode(str(status["clientCertificateData"]).encode()).decode(),
+            "client-key-data": base64.b64encode(str(status["clientKeyData"]).encode()).decode(),
+        }
     raise ConfigurationError(f"{where}: {command}'s ExecCredential has neither status.token nor a client certificate and key")
 
 
@@ -290,11 +307,16 @@ def exec_credential(config: Mapping[str, Any], cluster: Mapping[str, Any], conte
 
 
 class KubeSession:
-    def __init__(self, connection: KubeConnection, options: HttpOptions = HttpOptions(), *,
-                 page_size: int = PAGE_SIZE, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        connection: KubeConnection,
+        options: HttpOptions = HttpOptions(),
+        *,
+        page_size: int = PAGE_SIZE,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         target = f"cluster (context {connection.context})"
-        self.client = JsonClient(target, connection.server, connection.tls, options,
-                                 secrets=[connection.token or ""], sleep=sleep)
+        self.client = JsonClient(target, connection.server, connection.tls, options, secrets=[connection.token or ""], sleep=sleep)
         if connection.token:
             self.client.set_header("Authorization", f"Bearer {connection.token}", ConfigurationError, "the kubeconfig's token")
         self.page_size = page_size
@@ -329,9 +351,7 @@ class KubeSession:
                 raise self.client.error(BadResponse, f"GET {path}: the continue token repeats an earlier page (a paging loop)")
             seen.add(token)
             query = {**query, "continue": token}
-        raise self.client.error(
-            BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)"
-        )
+        raise self.client.error(BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)")
 
     def convert(self, what: str, convert: Callable[..., Any], *args: Any) -> Any:
         """convert(*args), with a document of the wrong shape reported as BadResponse naming `what`."""
@@ -407,8 +427,9 @@ def helm_release_values(session: KubeSession, namespace: str, release: str) -> d
     Only `config` is kept from the decoded release: the chart, manifest and hooks may hold secrets.
     """
     path = f"/api/v1/namespaces/{namespace}/secrets"
-    secrets = [s for s in session.list(path, {"labelSelector": f"owner=helm,name={release},status=deployed"})
-               if s.get("type") == HELM_RELEASE_TYPE]
+    secrets = [
+        s for s in session.list(path, {"labelSelector": f"owner=helm,name={release},status=deployed"}) if s.get("type") == HELM_RELEASE_TYPE
+    ]
     if not secrets:
         return None
     newest = max(secrets, key=lambda s: session.convert(f"GET {path}: a release Secret's version label", _revision, s))

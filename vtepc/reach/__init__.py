@@ -6,6 +6,7 @@ grouping nodes whose decisions are the same so the check stays cheap at thousand
 The model reads BigipState and ClusterState (vtepc.state), so desired and observed state are
 walked the same way; docs/trace.md lists its sources and what it does not model.
 """
+
 from .model import Fabric, Hop, Scenario, Trace, unreachable
 
 __all__ = ["Fabric", "Hop", "Scenario", "Trace", "unreachable"]

@@ -35,6 +35,7 @@ Native routing (seed 004)
 - Each node's BIRD exports its pod CIDR to its peers; the BIG-IP's route for the pod network
   points at the gateway, which reaches a pod only if the node peers with it.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -51,8 +52,17 @@ from ..diagnostics import VtepcError
 from ..cilium_versions import match_cilium_version, vtep_vni
 from ..model import FLANNEL_VNI, GENEVE_PORT, VXLAN_PORT
 from ..state.bigip import (
-    BUILTIN_GENEVE, BUILTIN_GENEVE_PORT, BUILTIN_VXLAN, BUILTIN_VXLAN_PORT, LOCAL_ONLY,
-    FdbRecord, GeneveProfile, Route, SelfIp, Tunnel, VxlanProfile,
+    BUILTIN_GENEVE,
+    BUILTIN_GENEVE_PORT,
+    BUILTIN_VXLAN,
+    BUILTIN_VXLAN_PORT,
+    LOCAL_ONLY,
+    FdbRecord,
+    GeneveProfile,
+    Route,
+    SelfIp,
+    Tunnel,
+    VxlanProfile,
 )
 from ..state.cluster import FLANNEL_ANNOTATION_PREFIX, BigipNode, BirdConfig, CiliumConfig, cis_tunnel
 
@@ -67,6 +77,8 @@ OK, DROP, UNKNOWN = "ok", "drop", "unknown"
 
 class TraceError(VtepcError):
     """--from or --to names nothing the topology has."""
+
+
 BUILTIN_VXLAN_FLOODING = "multicast"  # tmsh list net tunnels vxlan vxlan (domain facts, "Further facts")
 BUILTIN_VXLAN_MULTIPOINT = "vxlan-multipoint"
 ZERO_MAC = "00:00:00:00:00:00"
@@ -82,7 +94,14 @@ class Hop:
     line: int | None = None  # the origin's line in the topology file, once located
 
     def to_jsonable(self) -> dict:
-        return {"where": self.where, "step": self.step, "decision": self.decision, "origin": self.origin, "line": self.line, "status": self.status}
+        return {
+            "where": self.where,
+            "step": self.step,
+            "decision": self.decision,
+            "origin": self.origin,
+            "line": self.line,
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,7 @@ class Trace:
 
     def located(self, line_of: Callable[[str], int | None]) -> "Trace":
         """The same trace with each hop's origin line filled in by `line_of(origin)`."""
+
         def one(hops: tuple[Hop, ...]) -> tuple[Hop, ...]:
             return tuple(replace(h, line=line_of(h.origin)) if h.origin else h for h in hops)
 
@@ -130,7 +150,11 @@ class Trace:
                 origin = f"  [{hop.origin}{line}]" if hop.origin else ""
                 lines.append(f"  {n:>2}. {mark:<7} {hop.where} {hop.step}: {hop.decision}{origin}")
         failure = self.failure
-        lines.append("delivered, and the reply returns" if failure is None else f"{'dropped' if failure.status == DROP else 'undecided'} at {failure.where} {failure.step}")
+        lines.append(
+            "delivered, and the reply returns"
+            if failure is None
+            else f"{'dropped' if failure.status == DROP else 'undecided'} at {failure.where} {failure.step}"
+        )
         return "\n".join(lines) + "\n"
 
 
@@ -289,8 +313,14 @@ def _nth_origin(origins: Mapping[str, str], key: str, index: int, count: int) ->
 class Fabric:
     """Both sides of one topology's datapath, from state (desired, or observed by a reader)."""
 
-    def __init__(self, topology: "Topology", bigips: Mapping[str, "BigipState"], cluster: "ClusterState",
-                 tunnel_macs: Mapping[str, str | None] | None = None, cis_writes: bool = True):
+    def __init__(
+        self,
+        topology: "Topology",
+        bigips: Mapping[str, "BigipState"],
+        cluster: "ClusterState",
+        tunnel_macs: Mapping[str, str | None] | None = None,
+        cis_writes: bool = True,
+    ):
         """`tunnel_macs` overrides the BIG-IPs' tunnel MACs (observed state may not carry them);
         `cis_writes` adds the FDB records CIS will write (desired state: CIS has not run yet)."""
         self.topology = topology
@@ -311,7 +341,10 @@ class Fabric:
             spec = spec_nodes.get(expected.name)
             self.nodes.append(
                 _Node.build(
-                    index, expected.name, expected.ip, expected.pod_cidr,
+                    index,
+                    expected.name,
+                    expected.ip,
+                    expected.pod_cidr,
                     spec.vtep_mac.lower() if spec is not None and spec.vtep_mac else None,
                     spec.public_ip if spec is not None and spec.public_ip else expected.ip,
                 )
@@ -461,7 +494,9 @@ class Fabric:
         try:
             return ipaddress.ip_address(destination)
         except ValueError:
-            raise TraceError(f"--to {destination!r} is neither an IP address nor a node name ({', '.join(n.name for n in self.nodes)})") from None
+            raise TraceError(
+                f"--to {destination!r} is neither an IP address nor a node name ({', '.join(n.name for n in self.nodes)})"
+            ) from None
 
     # --- the walk ---------------------------------------------------------------------------
 
@@ -475,7 +510,15 @@ class Fabric:
         reply: list[Hop] = []
         if forward[-1].status == OK and node is not None:
             if source is None:
-                reply.append(Hop(scenario.active, "snat", "no self IP on the egress VLAN or tunnel to take the reply", self.units[scenario.active].path, UNKNOWN))
+                reply.append(
+                    Hop(
+                        scenario.active,
+                        "snat",
+                        "no self IP on the egress VLAN or tunnel to take the reply",
+                        self.units[scenario.active].path,
+                        UNKNOWN,
+                    )
+                )
             else:
                 self._walk_reply(scenario, pod, node, source, reply)
         return Trace(scenario.label, str(pod), tuple(forward), tuple(reply))
@@ -492,7 +535,15 @@ class Fabric:
             return self._forward_native(unit, table, entry, pod, node, hops)
         tunnel = unit.tunnels.get(entry.interface or "")
         if tunnel is None:
-            hops.append(Hop(unit.name, "route", f"{pod} matches {entry.what}, which leads to VLAN {entry.interface}, not a tunnel", entry.origin, DROP))
+            hops.append(
+                Hop(
+                    unit.name,
+                    "route",
+                    f"{pod} matches {entry.what}, which leads to VLAN {entry.interface}, not a tunnel",
+                    entry.origin,
+                    DROP,
+                )
+            )
             return None
         hops.append(Hop(unit.name, "route", f"{pod} matches {entry.what} -> tunnel {tunnel.name}", entry.origin))
         source = self._source_self(unit, tunnel.name)
@@ -507,25 +558,39 @@ class Fabric:
             return None
         endpoint = _addr(record.endpoint)
         if endpoint.rd != local.rd:
-            hops.append(Hop(
-                unit.name, "fdb",
-                f"FDB record {record.mac} endpoint {record.endpoint} is in route domain {endpoint.rd}, the tunnel's local address "
-                f"{tunnel.local_address} in {local.rd}: the device refuses the record (01070734)",
-                record.origin or f"{unit.path}.routeDomain", DROP,
-            ))
+            hops.append(
+                Hop(
+                    unit.name,
+                    "fdb",
+                    f"FDB record {record.mac} endpoint {record.endpoint} is in route domain {endpoint.rd}, the tunnel's local address "
+                    f"{tunnel.local_address} in {local.rd}: the device refuses the record (01070734)",
+                    record.origin or f"{unit.path}.routeDomain",
+                    DROP,
+                )
+            )
             return None
         under = _lookup(table, endpoint.ip, endpoint.rd)
         if under is None or under.interface in unit.tunnels:
             why = "no route" if under is None else f"it matches {under.what}, back into the tunnel"
-            hops.append(Hop(unit.name, "encap", f"cannot send the encapsulated packet to {record.endpoint}: {why}",
-                            under.origin if under else f"{unit.path}.underlay", DROP))
+            hops.append(
+                Hop(
+                    unit.name,
+                    "encap",
+                    f"cannot send the encapsulated packet to {record.endpoint}: {why}",
+                    under.origin if under else f"{unit.path}.underlay",
+                    DROP,
+                )
+            )
             return None
-        hops.append(Hop(
-            unit.name, "encap",
-            f"{'geneve' if tunnel.profile in unit.geneve_profiles or tunnel.profile == BUILTIN_GENEVE else 'vxlan'} "
-            f"key {tunnel.key} udp/{port} {tunnel.local_address} -> {record.endpoint} out {under.interface} ({under.what})",
-            tunnel.origin,
-        ))
+        hops.append(
+            Hop(
+                unit.name,
+                "encap",
+                f"{'geneve' if tunnel.profile in unit.geneve_profiles or tunnel.profile == BUILTIN_GENEVE else 'vxlan'} "
+                f"key {tunnel.key} udp/{port} {tunnel.local_address} -> {record.endpoint} out {under.interface} ({under.what})",
+                tunnel.origin,
+            )
+        )
         if node is None or endpoint.text not in (node.ip_text, node.public_ip):
             hops.append(Hop(endpoint.text, "accept", f"{endpoint.text} is not the node that hosts {pod}", record.origin, DROP))
             return None
@@ -541,29 +606,62 @@ class Fabric:
 
     def _arp_cilium(self, unit, tunnel, pod, node, flooding, flooding_origin, by_endpoint, hops) -> FdbRecord | None:
         if flooding != "multipoint":
-            hops.append(Hop(unit.name, "arp",
-                            f"flooding-type {flooding}: the ARP request for {pod} does not go to the FDB endpoints, so no node answers",
-                            flooding_origin, DROP))
+            hops.append(
+                Hop(
+                    unit.name,
+                    "arp",
+                    f"flooding-type {flooding}: the ARP request for {pod} does not go to the FDB endpoints, so no node answers",
+                    flooding_origin,
+                    DROP,
+                )
+            )
             return None
         if node is None:
-            hops.append(Hop(unit.name, "arp", f"ARP for {pod} flooded to {len(by_endpoint)} FDB endpoints; no node has it in its podCIDR",
-                            "cluster.nodes", DROP))
+            hops.append(
+                Hop(
+                    unit.name,
+                    "arp",
+                    f"ARP for {pod} flooded to {len(by_endpoint)} FDB endpoints; no node has it in its podCIDR",
+                    "cluster.nodes",
+                    DROP,
+                )
+            )
             return None
         record = by_endpoint.get(node.ip_text)
         if record is None:
-            hops.append(Hop(unit.name, "arp", f"no FDB record on {tunnel.name} has endpoint {node.ip_text}: the ARP request never reaches {node.name}",
-                            f"{unit.path}.staticFDB", DROP))
+            hops.append(
+                Hop(
+                    unit.name,
+                    "arp",
+                    f"no FDB record on {tunnel.name} has endpoint {node.ip_text}: the ARP request never reaches {node.name}",
+                    f"{unit.path}.staticFDB",
+                    DROP,
+                )
+            )
             return None
-        hops.append(Hop(unit.name, "arp", f"who-has {pod} flooded (multipoint) to {len(by_endpoint)} FDB endpoints, "
-                                          f"{node.name} via FDB {record.mac} endpoint {record.endpoint}", flooding_origin))
+        hops.append(
+            Hop(
+                unit.name,
+                "arp",
+                f"who-has {pod} flooded (multipoint) to {len(by_endpoint)} FDB endpoints, "
+                f"{node.name} via FDB {record.mac} endpoint {record.endpoint}",
+                flooding_origin,
+            )
+        )
         return record
 
     def _arp_flannel(self, unit, tunnel, pod, node, flooding, flooding_origin, by_mac, hops) -> FdbRecord | None:
         if cis_tunnel(self.topology, unit.index) != f"/Common/{tunnel.name}":
-            hops.append(Hop(unit.name, "arp",
-                            f"no ARP entry for {pod}: flannel answers no ARP over the tunnel (flooding-type {flooding}) "
-                            "and no CIS writes the static k8s-<podIP> entries for this tunnel",
-                            "cis" if self.topology.cis is not None else f"{unit.path}.managementURL", DROP))
+            hops.append(
+                Hop(
+                    unit.name,
+                    "arp",
+                    f"no ARP entry for {pod}: flannel answers no ARP over the tunnel (flooding-type {flooding}) "
+                    "and no CIS writes the static k8s-<podIP> entries for this tunnel",
+                    "cis" if self.topology.cis is not None else f"{unit.path}.managementURL",
+                    DROP,
+                )
+            )
             return None
         if node is None:
             hops.append(Hop(unit.name, "arp", f"CIS writes no ARP entry for {pod}: no node has it in its podCIDR", "cluster.nodes", DROP))
@@ -582,35 +680,82 @@ class Fabric:
     def _node_accepts(self, unit, tunnel, port, local: _Addr, source: SelfIp | None, node: _Node, hops) -> bool:
         cluster_path = "cluster"
         if port != self.node_port:
-            hops.append(Hop(node.name, "accept", f"listens on udp/{self.node_port}, the tunnel sends to udp/{port}",
-                            f"{cluster_path}.tunnelPort", DROP))
+            hops.append(
+                Hop(
+                    node.name,
+                    "accept",
+                    f"listens on udp/{self.node_port}, the tunnel sends to udp/{port}",
+                    f"{cluster_path}.tunnelPort",
+                    DROP,
+                )
+            )
             return False
         if self.node_vni is None:
-            hops.append(Hop(node.name, "accept", "the VNI this Cilium release sends on dual stack is not known", f"{cluster_path}.ipFamilies", UNKNOWN))
+            hops.append(
+                Hop(
+                    node.name,
+                    "accept",
+                    "the VNI this Cilium release sends on dual stack is not known",
+                    f"{cluster_path}.ipFamilies",
+                    UNKNOWN,
+                )
+            )
             return False
         if tunnel.key != self.node_vni:
-            hops.append(Hop(node.name, "accept", f"expects VNI {self.node_vni}, the tunnel's key is {tunnel.key}", f"{unit.path}.tunnel.vni", DROP))
+            hops.append(
+                Hop(node.name, "accept", f"expects VNI {self.node_vni}, the tunnel's key is {tunnel.key}", f"{unit.path}.tunnel.vni", DROP)
+            )
             return False
         if self.cni == "cilium":
             if self._release_in((VNI_DROP_BROKEN,)):
-                hops.append(Hop(node.name, "accept", f"Cilium {self.version} drops every VTEP packet (\"Incorrect VNI from VTEP\", issue 31023)",
-                                f"{cluster_path}.ciliumVersion", DROP))
+                hops.append(
+                    Hop(
+                        node.name,
+                        "accept",
+                        f'Cilium {self.version} drops every VTEP packet ("Incorrect VNI from VTEP", issue 31023)',
+                        f"{cluster_path}.ciliumVersion",
+                        DROP,
+                    )
+                )
                 return False
             vtep = self._vtep_for(_addr(source.address).ip) if source is not None else None
             if vtep is not None and vtep[1] != local.text:
-                hops.append(Hop(node.name, "accept", f"the inner source {source.address} belongs to VTEP {vtep[1]}, the outer source is {local.ip}",
-                                vtep[4], DROP))
+                hops.append(
+                    Hop(
+                        node.name,
+                        "accept",
+                        f"the inner source {source.address} belongs to VTEP {vtep[1]}, the outer source is {local.ip}",
+                        vtep[4],
+                        DROP,
+                    )
+                )
                 return False
             if self._release_in(ARP_ZERO_MAC_BROKEN):
-                hops.append(Hop(node.name, "arp", f"Cilium {self.version} answers the BIG-IP's ARP with {ZERO_MAC} (issue 44453)",
-                                f"{cluster_path}.ciliumVersion", DROP))
+                hops.append(
+                    Hop(
+                        node.name,
+                        "arp",
+                        f"Cilium {self.version} answers the BIG-IP's ARP with {ZERO_MAC} (issue 44453)",
+                        f"{cluster_path}.ciliumVersion",
+                        DROP,
+                    )
+                )
                 return False
-            hops.append(Hop(node.name, "accept", f"udp/{port} VNI {tunnel.key} from VTEP {local.ip}; answers ARP for its pods", f"{unit.path}.tunnel.vni"))
+            hops.append(
+                Hop(
+                    node.name,
+                    "accept",
+                    f"udp/{port} VNI {tunnel.key} from VTEP {local.ip}; answers ARP for its pods",
+                    f"{unit.path}.tunnel.vni",
+                )
+            )
         else:
             hops.append(Hop(node.name, "accept", f"flannel.1 udp/{port} VNI {tunnel.key}", f"{unit.path}.tunnel.vni"))
         return True
 
-    def _forward_native(self, unit: _Unit, table: list[_RouteEntry], entry: _RouteEntry, pod, node: _Node | None, hops: list[Hop]) -> SelfIp | None:
+    def _forward_native(
+        self, unit: _Unit, table: list[_RouteEntry], entry: _RouteEntry, pod, node: _Node | None, hops: list[Hop]
+    ) -> SelfIp | None:
         gw = entry.gw
         hops.append(Hop(unit.name, "route", f"{pod} matches {entry.what}", entry.origin))
         via = _lookup(table, gw.ip, gw.rd)
@@ -624,10 +769,24 @@ class Fabric:
         peers = {p["address"]: p["name"] for p in bird.peers} if bird is not None else {}
         if bird is None or str(gw.ip) not in peers:
             names = ", ".join(sorted(peers.values())) or "none"
-            hops.append(Hop(str(gw.ip), "bgp", f"gateway {gw.ip} learns no route to {node.pod_text}: {node.name}'s BIRD peers are {names}",
-                            "bgp.peers", DROP))
+            hops.append(
+                Hop(
+                    str(gw.ip),
+                    "bgp",
+                    f"gateway {gw.ip} learns no route to {node.pod_text}: {node.name}'s BIRD peers are {names}",
+                    "bgp.peers",
+                    DROP,
+                )
+            )
             return None
-        hops.append(Hop(str(gw.ip), "bgp", f"learned {bird.pod_cidr} from {node.name} ({node.ip_text}) over BGP (peer {peers[str(gw.ip)]})", "bgp.peers"))
+        hops.append(
+            Hop(
+                str(gw.ip),
+                "bgp",
+                f"learned {bird.pod_cidr} from {node.name} ({node.ip_text}) over BGP (peer {peers[str(gw.ip)]})",
+                "bgp.peers",
+            )
+        )
         hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
         return self._source_self(unit, via.interface)
 
@@ -649,8 +808,16 @@ class Fabric:
         rows = []
         for i, (cidr, endpoint, mac) in enumerate(zip(cidrs, data["vtep-endpoint"].split(), macs)):
             net = ipaddress.ip_network(cidr, strict=False)
-            rows.append((cidr, endpoint, mac.lower(), int(net.network_address), _nth_origin(origins, "vtep-cidr", i, len(cidrs)),
-                         _nth_origin(origins, "vtep-mac", i, len(macs))))
+            rows.append(
+                (
+                    cidr,
+                    endpoint,
+                    mac.lower(),
+                    int(net.network_address),
+                    _nth_origin(origins, "vtep-cidr", i, len(cidrs)),
+                    _nth_origin(origins, "vtep-mac", i, len(macs)),
+                )
+            )
         return rows, mask, data.get("enable-l7-proxy") != "false"
 
     def _vtep_for(self, ip) -> tuple | None:
@@ -687,18 +854,39 @@ class Fabric:
             return None
         rows, mask, l7 = self._vteps
         if not l7:
-            hops.append(Hop(node.name, "vtep", "enable-l7-proxy is false: the agent deletes every VTEP route",
-                            config.key_origins.get("enable-l7-proxy", "cluster.l7Proxy"), DROP))
+            hops.append(
+                Hop(
+                    node.name,
+                    "vtep",
+                    "enable-l7-proxy is false: the agent deletes every VTEP route",
+                    config.key_origins.get("enable-l7-proxy", "cluster.l7Proxy"),
+                    DROP,
+                )
+            )
             return None
         row = self._vtep_for(daddr)
         mask_text = str(ipaddress.IPv4Address(mask))
         if row is None:
-            hops.append(Hop(node.name, "vtep", f"{daddr} & {mask_text} matches no vtep-cidr ({', '.join(r[0] for r in rows)}): "
-                                               "the reply never reaches a VTEP", config.key_origins.get("vtep-cidr", "bigips"), DROP))
+            hops.append(
+                Hop(
+                    node.name,
+                    "vtep",
+                    f"{daddr} & {mask_text} matches no vtep-cidr ({', '.join(r[0] for r in rows)}): the reply never reaches a VTEP",
+                    config.key_origins.get("vtep-cidr", "bigips"),
+                    DROP,
+                )
+            )
             return None
         cidr, endpoint, mac, _, origin, mac_origin = row
-        hops.append(Hop(node.name, "vtep", f"pod {pod} -> {daddr}: {daddr} & {mask_text} = {cidr} -> VTEP {endpoint}, "
-                                           f"VNI {self.node_vni}, udp/{self.node_port}, inner MAC {mac}", origin))
+        hops.append(
+            Hop(
+                node.name,
+                "vtep",
+                f"pod {pod} -> {daddr}: {daddr} & {mask_text} = {cidr} -> VTEP {endpoint}, "
+                f"VNI {self.node_vni}, udp/{self.node_port}, inner MAC {mac}",
+                origin,
+            )
+        )
         return endpoint, mac, mac_origin
 
     def _flannel_route(self, daddr, node: _Node, hops) -> tuple[str, str, str] | None:
@@ -706,14 +894,28 @@ class Fabric:
         match = next((b for b in bigip_nodes if daddr in ipaddress.ip_network(b.pod_cidr, strict=False)), None)
         if match is None:
             omitted = [str(o) for o in self.cluster.omitted if o.artifact == "flannel-node"]
-            hops.append(Hop(node.name, "route", f"no flannel Node subnet holds {daddr}" + (f" ({'; '.join(omitted)})" if omitted else ""),
-                            "bigips", UNKNOWN if omitted else DROP))
+            hops.append(
+                Hop(
+                    node.name,
+                    "route",
+                    f"no flannel Node subnet holds {daddr}" + (f" ({'; '.join(omitted)})" if omitted else ""),
+                    "bigips",
+                    UNKNOWN if omitted else DROP,
+                )
+            )
             return None
         data = json.loads(match.annotations.get(FLANNEL_ANNOTATION_PREFIX + "backend-data", "{}"))
         mac = str(data.get("VtepMAC", "")).lower()
         public = match.annotations.get(FLANNEL_ANNOTATION_PREFIX + "public-ip", "")
-        hops.append(Hop(node.name, "route", f"{daddr} in Node {match.name} subnet {match.pod_cidr} -> flannel.1, VtepMAC {mac}, "
-                                            f"public-ip {public}, VNI {FLANNEL_VNI}, udp/{self.node_port}", match.origin))
+        hops.append(
+            Hop(
+                node.name,
+                "route",
+                f"{daddr} in Node {match.name} subnet {match.pod_cidr} -> flannel.1, VtepMAC {mac}, "
+                f"public-ip {public}, VNI {FLANNEL_VNI}, udp/{self.node_port}",
+                match.origin,
+            )
+        )
         return public, mac, match.origin
 
     def _owner(self, scenario: Scenario, holds) -> _Unit | None:
@@ -728,25 +930,55 @@ class Fabric:
             hops.append(Hop(endpoint, "accept", f"no BIG-IP tunnel has local address {endpoint}", mac_origin, DROP))
             return
         if receiver.name != scenario.active:
-            hops.append(Hop(receiver.name, "accept", f"the reply reaches {receiver.name}, not {scenario.active} where the flow began", mac_origin, DROP))
+            hops.append(
+                Hop(
+                    receiver.name,
+                    "accept",
+                    f"the reply reaches {receiver.name}, not {scenario.active} where the flow began",
+                    mac_origin,
+                    DROP,
+                )
+            )
             return
         tunnels = [t for t in receiver.tunnels.values() if _addr(t.local_address).text == endpoint]
         ports = {t.name: self._flooding(receiver, t)[1] for t in tunnels}
         tunnel = next((t for t in tunnels if t.key == self.node_vni and ports[t.name] == self.node_port), None)
         if tunnel is None:
             have = ", ".join(f"{t.name} key {t.key} udp/{ports[t.name]}" for t in tunnels)
-            hops.append(Hop(receiver.name, "accept", f"VNI {self.node_vni} udp/{self.node_port} to {endpoint} matches no tunnel ({have})",
-                            f"{receiver.path}.tunnel.vni", DROP))
+            hops.append(
+                Hop(
+                    receiver.name,
+                    "accept",
+                    f"VNI {self.node_vni} udp/{self.node_port} to {endpoint} matches no tunnel ({have})",
+                    f"{receiver.path}.tunnel.vni",
+                    DROP,
+                )
+            )
             return
         if receiver.tunnel_mac is not None and mac != receiver.tunnel_mac:
-            hops.append(Hop(receiver.name, "accept", f"inner destination MAC {mac} is not {receiver.name}'s tunnel MAC {receiver.tunnel_mac}",
-                            f"{receiver.path}.tunnel.mac", DROP))
+            hops.append(
+                Hop(
+                    receiver.name,
+                    "accept",
+                    f"inner destination MAC {mac} is not {receiver.name}'s tunnel MAC {receiver.tunnel_mac}",
+                    f"{receiver.path}.tunnel.mac",
+                    DROP,
+                )
+            )
             return
         if not any(s.address == source.address and s.vlan == tunnel.name for s in receiver.owned_selfs(True)):
-            hops.append(Hop(receiver.name, "accept", f"{receiver.name} holds no self IP {source.address} on {tunnel.name}", source.origin, DROP))
+            hops.append(
+                Hop(receiver.name, "accept", f"{receiver.name} holds no self IP {source.address} on {tunnel.name}", source.origin, DROP)
+            )
             return
-        hops.append(Hop(receiver.name, "accept", f"tunnel {tunnel.name} key {tunnel.key} on {tunnel.local_address}, MAC {mac}, "
-                                                 f"self IP {source.address}: delivered", tunnel.origin))
+        hops.append(
+            Hop(
+                receiver.name,
+                "accept",
+                f"tunnel {tunnel.name} key {tunnel.key} on {tunnel.local_address}, MAC {mac}, self IP {source.address}: delivered",
+                tunnel.origin,
+            )
+        )
 
     # --- all pairs --------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ A renderer takes the whole DesiredState and returns {relative path: text}. It do
 reads no clock and uses no randomness; it builds a structure and serializes it once,
 sorted and stable. Output paths are built only from validated names.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -18,6 +19,7 @@ IndexFn = Callable[["DesiredState", frozenset[str]], Mapping[str, str]]
 
 RENDERERS: dict[str, RendererFn] = {}
 INDEXES: dict[str, IndexFn] = {}
+
 
 def renderer(name: str) -> Callable[[RendererFn], RendererFn]:
     def decorate(fn: RendererFn) -> RendererFn:

@@ -7,6 +7,7 @@ string. Helm and kubectl parse with go-yaml, which follows YAML 1.1 in places (y
 are booleans, 12:34:56 is a base-60 integer), so MACs, addresses and "true" are quoted.
 Mappings keep the order the renderer built them in; renderers build them in a fixed order.
 """
+
 from __future__ import annotations
 
 import io

@@ -5,6 +5,7 @@ Validation keeps every name to the strictest rule of each target it reaches, so 
 validated topology shell_word changes nothing; it is the second line of defence for
 a model built without validation: a value can then still not leave a shell word.
 """
+
 from __future__ import annotations
 
 import shlex
@@ -19,4 +20,3 @@ _LITERAL_WORDS = frozenset({"{", "}"})
 def shell_word(word: str) -> str:
     """`word` as one bash word that expands to exactly `word`; plain names stay unquoted."""
     return word if word in _LITERAL_WORDS else shlex.quote(word)
-

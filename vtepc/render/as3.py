@@ -3,6 +3,7 @@
 The declaration itself is built in state/as3.py (shared with the CIS ConfigMap); this module
 only serializes it, and writes nothing for a BIG-IP without services.
 """
+
 from __future__ import annotations
 
 import json

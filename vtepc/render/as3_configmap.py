@@ -5,6 +5,7 @@ request from data.template (k8s-bigip-ctlr pkg/agent/as3/as3ConfigMap.go). It fi
 pool with the endpoints of the Services in the ConfigMap's own namespace that carry the
 cis.f5.com/as3-tenant/-app/-pool labels (README, "Service labels for CIS discovery").
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ The static route via "cilium_host" gives BIRD the pod CIDR to export; every BGP 
 imports nothing (the node keeps Cilium's routes) and exports that route, so the switches
 learn each node's pods and the BIG-IP reaches them through its gateway.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -11,6 +11,7 @@ annotation); that holds only while the Helm release's values carry the same keys
 may prune the Helm-owned object. The agent reads the ConfigMap at start only, hence the
 rollout restart note.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -8,6 +8,7 @@ the cluster's own, so the file is meant for `--reuse-values`, pinned to the topo
 version. Every key path exists in that chart (tests/test_oracle_k8s.py), and the chart
 renders from it exactly our cilium-config.yaml (tests/test_oracle_helm.py).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -6,6 +6,7 @@ Credentials come from the named Secret through env vars; TLS to the BIG-IP is ve
 the system CAs plus the BIG-IP CA in cis.trustedCertsConfigMap (--trusted-certs-cfgmap), unless
 the topology sets cis.insecure (validation warns, VTEP901).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -6,6 +6,7 @@ label and the tunnel's remark point to network.tmsh for them). Where DO would se
 device (vtepc.state.bigip.do_gaps: a route domain other than 0 with a tunnel, geneve on another
 port, a VXLAN profile not named as DO names it) no declaration is written.
 """
+
 from __future__ import annotations
 
 import json
@@ -109,9 +110,11 @@ def declaration(topology_name: str, underlay_vlan: str, state: BigipState) -> di
     # this function anyway, it names the objects instead of dropping them silently.
     undeclared = [*state.of_kind(GeneveProfile), *state.of_kind(RouteDomainVlan)]
     if undeclared:
-        label += " Not declared here (DO would set them up differently; see network.tmsh): " + ", ".join(
-            f"{obj.kind} {obj.name}" for obj in undeclared
-        ) + "."
+        label += (
+            " Not declared here (DO would set them up differently; see network.tmsh): "
+            + ", ".join(f"{obj.kind} {obj.name}" for obj in undeclared)
+            + "."
+        )
     return {"schemaVersion": DO_SCHEMA_VERSION, "class": "Device", "label": label, "Common": common}
 
 

@@ -4,6 +4,7 @@ flannel on every node reads the four annotations and spec.podCIDR of each Node t
 its VXLAN FDB/ARP/route for that subnet, so the BIG-IP becomes a peer without running
 flannel (k8s-bigip-ctlr docs, "Use BIG-IP as a flannel VXLAN node").
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

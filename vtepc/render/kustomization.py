@@ -4,6 +4,7 @@ Flux and Argo CD take the directory as it is.
 The list is what the other renderers wrote under kubernetes/ (Helm values excluded), so a
 new manifest can never be missing from it.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -11,6 +11,7 @@ each command as the argv `tmsh` must receive, and only then is every word quoted
 parses its arguments again with its own syntax (braces, quotes), so keeping each value one
 tmsh token is validation's job: F5 object names follow DO's name rule (checks/syntax.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,7 +83,18 @@ def _tmsh(*words: object) -> Command:
 
 
 def _self_ip(obj: SelfIp) -> Command:
-    words = ["create", "net", "self", obj.name, "address", display_address(obj.address), "allow-service", *_allow_service(obj.allow_service), "vlan", obj.vlan]
+    words = [
+        "create",
+        "net",
+        "self",
+        obj.name,
+        "address",
+        display_address(obj.address),
+        "allow-service",
+        *_allow_service(obj.allow_service),
+        "vlan",
+        obj.vlan,
+    ]
     if obj.traffic_group != LOCAL_ONLY:
         words += ["traffic-group", obj.traffic_group]
     return _tmsh(*words)
@@ -90,8 +102,19 @@ def _self_ip(obj: SelfIp) -> Command:
 
 def _tunnel(obj: Tunnel) -> Command:
     words = [
-        "create", "net", "tunnels", "tunnel", obj.name, "key", obj.key, "profile", obj.profile,
-        "local-address", display_address(obj.local_address), "remote-address", obj.remote_address,
+        "create",
+        "net",
+        "tunnels",
+        "tunnel",
+        obj.name,
+        "key",
+        obj.key,
+        "profile",
+        obj.profile,
+        "local-address",
+        display_address(obj.local_address),
+        "remote-address",
+        obj.remote_address,
     ]
     if obj.traffic_group:
         words += ["traffic-group", obj.traffic_group]
@@ -143,7 +166,10 @@ def network_commands(state: BigipState) -> list[tuple[str, list[Command]]]:
         ("Underlay self IPs (on the VLAN that faces the nodes).", [_self_ip(s) for s in selfs if s.vlan not in tunnel_names]),
         (
             "Tunnel profile of its own (the built-in vxlan profile floods multicast; the built-in geneve one keeps port 6081).",
-            [_tmsh("create", "net", "tunnels", "vxlan", p.name, "port", p.port, "flooding-type", p.flooding_type) for p in state.of_kind(VxlanProfile)]
+            [
+                _tmsh("create", "net", "tunnels", "vxlan", p.name, "port", p.port, "flooding-type", p.flooding_type)
+                for p in state.of_kind(VxlanProfile)
+            ]
             + [_tmsh("create", "net", "tunnels", "geneve", p.name, "port", p.port) for p in state.of_kind(GeneveProfile)],
         ),
         (
@@ -152,7 +178,10 @@ def network_commands(state: BigipState) -> list[tuple[str, list[Command]]]:
         ),
         (
             "Route domain membership of the tunnel.",
-            [_tmsh("modify", "net", "route-domain", m.route_domain, "vlans", "add", "{", m.vlan, "}") for m in state.of_kind(RouteDomainVlan)],
+            [
+                _tmsh("modify", "net", "route-domain", m.route_domain, "vlans", "add", "{", m.vlan, "}")
+                for m in state.of_kind(RouteDomainVlan)
+            ],
         ),
         ("Self IPs on the tunnel.", [_self_ip(s) for s in selfs if s.vlan in tunnel_names]),
         ("Route to the pod network.", [_route(r) for r in state.of_kind(Route)]),

@@ -3,6 +3,7 @@
 The compiler (topology -> state) and the live readers (device/cluster -> state) produce the
 same types, so `vtepc diff` compares states, never text. Renderers read only this.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -21,6 +21,7 @@ Pool members are CIS service-discovery placeholders: servicePort with empty serv
 shareNodes, which CIS replaces with pod addresses (clouddocs.f5.com/containers/latest/userguide/
 config-map.html; k8s-bigip-ctlr docs/config_examples/configmap/user-defined-configmap).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -130,9 +131,7 @@ def _application(service: "Service", route_domain: int) -> dict:
     return app
 
 
-def as3_declaration(
-    topology: "Topology", services: Iterable["Service"], *, route_domain: int = 0, label: str = ""
-) -> dict:
+def as3_declaration(topology: "Topology", services: Iterable["Service"], *, route_domain: int = 0, label: str = "") -> dict:
     """The AS3 request declaring each service as one Application in its own Tenant (see the module docstring)."""
     adc: dict = {"class": "ADC", "schemaVersion": AS3_SCHEMA_VERSION}
     for service in services:

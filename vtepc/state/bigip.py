@@ -17,6 +17,7 @@ compares objects, never text. Normalized forms, which readers must produce too:
 Objects vtepc creates itself are named "vtepc-...", so the diff can tell them from the admin's;
 tunnel and profile names come from the topology because CIS is told them (--flannel-name).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -143,7 +144,9 @@ class SysDb:
     origin: str = field(default="", compare=False)
 
 
-OBJECT_KINDS: dict[str, type] = {cls.kind: cls for cls in (VxlanProfile, GeneveProfile, Tunnel, RouteDomainVlan, SelfIp, Route, FdbRecord, SysDb)}
+OBJECT_KINDS: dict[str, type] = {
+    cls.kind: cls for cls in (VxlanProfile, GeneveProfile, Tunnel, RouteDomainVlan, SelfIp, Route, FdbRecord, SysDb)
+}
 
 
 def fdb_record(tunnel: str, mac: str, endpoint: str, origin: str = "") -> FdbRecord:
@@ -274,24 +277,30 @@ def do_gaps(topology: "Topology", index: int) -> list[DoGap]:
         return []
     gaps = []
     if bigip.route_domain:
-        gaps.append(DoGap(
-            ("bigips", index, "routeDomain"),
-            f"DO creates route domains before tunnels and drops a route domain's VLAN that does not exist yet "
-            f"(applyRouteDomainVlansFix), so route domain {bigip.route_domain} cannot take the tunnel DO creates "
-            f"and the tunnel self IP %{bigip.route_domain} fails",
-        ))
+        gaps.append(
+            DoGap(
+                ("bigips", index, "routeDomain"),
+                f"DO creates route domains before tunnels and drops a route domain's VLAN that does not exist yet "
+                f"(applyRouteDomainVlansFix), so route domain {bigip.route_domain} cannot take the tunnel DO creates "
+                f"and the tunnel self IP %{bigip.route_domain} fails",
+            )
+        )
     port = topology.cluster.tunnel_port
     if topology.cluster.tunnel_protocol == "geneve":
         if port != BUILTIN_GENEVE_PORT:
-            gaps.append(DoGap(
-                ("cluster", "tunnelPort"),
-                f"a DO geneve Tunnel always uses the built-in geneve profile (UDP {BUILTIN_GENEVE_PORT}); port {port} needs a profile DO cannot declare",
-            ))
+            gaps.append(
+                DoGap(
+                    ("cluster", "tunnelPort"),
+                    f"a DO geneve Tunnel always uses the built-in geneve profile (UDP {BUILTIN_GENEVE_PORT}); port {port} needs a profile DO cannot declare",
+                )
+            )
     elif tunnel.profile not in BUILTIN_VXLAN_PROFILES and tunnel.profile != do_vxlan_profile_name(tunnel.name):
-        gaps.append(DoGap(
-            ("bigips", index, "tunnel", "profile"),
-            f"DO names the tunnel's VXLAN profile {do_vxlan_profile_name(tunnel.name)}, not {tunnel.profile}",
-        ))
+        gaps.append(
+            DoGap(
+                ("bigips", index, "tunnel", "profile"),
+                f"DO names the tunnel's VXLAN profile {do_vxlan_profile_name(tunnel.name)}, not {tunnel.profile}",
+            )
+        )
     return gaps
 
 
@@ -400,7 +409,12 @@ def compile_bigip(topology: "Topology", index: int) -> BigipState:
         # not manage (validation warns, VTEP504); vtepc then owns no route.
         if underlay.gateway is not None:
             objects.append(
-                Route(POD_ROUTE, with_route_domain(topology.cluster.pod_cidr, rd), gw=with_route_domain(underlay.gateway, rd), origin=f"{path}.underlay.gateway")
+                Route(
+                    POD_ROUTE,
+                    with_route_domain(topology.cluster.pod_cidr, rd),
+                    gw=with_route_domain(underlay.gateway, rd),
+                    origin=f"{path}.underlay.gateway",
+                )
             )
     else:
         if bigip.tunnel is None:

@@ -15,6 +15,7 @@ classes from the cluster with origin "", so fields stay what the live objects ca
 `ClusterState.nodes` are the cluster nodes the topology expects, for drift detection
 (a live Node's name, InternalIP and spec.podCIDR).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -256,9 +257,7 @@ def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -
             + ", ".join(f"/{p}" for p in sorted(prefixes))
         )
     mask = str(ipaddress.ip_network(vteps[0][0].cidr).netmask)
-    endpoint_paths = [
-        f"bigips[{i}].ha.floatingUnderlayIP" if topology.bigips[i].ha else f"bigips[{i}].underlay.selfIP" for _, i in vteps
-    ]
+    endpoint_paths = [f"bigips[{i}].ha.floatingUnderlayIP" if topology.bigips[i].ha else f"bigips[{i}].underlay.selfIP" for _, i in vteps]
     cidr_paths = [f"bigips[{i}].tunnel.selfIP" for _, i in vteps]
     # Single spaces, never commas: 1.19+ splits list options on commas first.
     return [
@@ -269,7 +268,9 @@ def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -
         ChartSetting(("vtep", "endpoint"), " ".join(v.endpoint for v, _ in vteps), "vtep-endpoint", _joined_origin(endpoint_paths)),
         ChartSetting(("vtep", "cidr"), " ".join(v.cidr for v, _ in vteps), "vtep-cidr", _joined_origin(cidr_paths)),
         ChartSetting(("vtep", "mask"), mask, "vtep-mask", _joined_origin(cidr_paths)),
-        ChartSetting(("vtep", "mac"), " ".join(v.mac for v, _ in vteps), "vtep-mac", _joined_origin([f"bigips[{i}].tunnel.mac" for _, i in vteps])),
+        ChartSetting(
+            ("vtep", "mac"), " ".join(v.mac for v, _ in vteps), "vtep-mac", _joined_origin([f"bigips[{i}].tunnel.mac" for _, i in vteps])
+        ),
     ]
 
 
@@ -339,7 +340,6 @@ def _flannel_nodes(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> 
         }
         nodes.append(BigipNode(bigip.name, str(subnet), annotations, origin=f"{path}.tunnel"))
     return nodes, omitted
-
 
 
 def _node_subnet_prefix(topology: "Topology") -> int:
@@ -491,7 +491,5 @@ def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
     items += _as3_configmaps(topology)
     if cluster.routing == "native":
         items += _bird_configs(topology)
-    expected = tuple(
-        ExpectedNode(n.name, n.ip, n.pod_cidr, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes)
-    )
+    expected = tuple(ExpectedNode(n.name, n.ip, n.pod_cidr, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes))
     return ClusterState(cluster.name, tuple(items), expected, tuple(omitted))
