@@ -75,9 +75,34 @@ def test_a_service_naming_a_broken_bigip_is_not_also_unknown():
     assert "VTEP012" in codes and "VTEP801" not in codes
 
 
-def test_schema_errors_outside_lists_skip_the_semantic_checks():
-    text = example("cilium-vxlan").replace("  routing: tunnel\n", "  routing: natvie\n").replace("10.169.72.233", "10.169.72.333")
+@pytest.mark.parametrize(
+    "old,new,code,needle",
+    [
+        ("  routing: tunnel\n", "  routing: natvie\n", "VTEP012", "natvie"),
+        ("  cni: cilium\n", "  cni: cilum\n", "VTEP012", "cilum"),
+        ("  cni: cilium\n", "", "VTEP011", "name: prod"),  # missing: the checks run for each value the key may take
+    ],
+    ids=["routing-typo", "cni-typo", "cni-missing"],
+)
+def test_a_bad_choice_outside_lists_still_runs_the_network_checks(old, new, code, needle):
+    """A misspelt (or missing) choice such as cluster.routing is reported, and so is what is wrong
+    whatever its value: the checks run once per allowed value and report what every run finds."""
+    text = example("cilium-vxlan").replace(old, new, 1).replace("10.169.72.233", "10.169.72.333")
+    got = [(d.code, d.position.line) for d in validate(text).diagnostics]
+    assert got == [(code, line_of(text, needle)), ("VTEP102", line_of(text, "10.169.72.333"))]
+
+
+def test_a_finding_that_depends_on_the_broken_choice_is_not_guessed():
+    # routing: native without bgp is an error (VTEP3xx) and routing: tunnel is fine: with the value
+    # misspelt, neither is reported, only the typo and the address every value shares.
+    text = example("cilium-vxlan").replace("  routing: tunnel\n", "  routing: natvie\n", 1)
     assert [d.code for d in validate(text).diagnostics] == ["VTEP012"]
+
+
+def test_a_bad_number_outside_lists_still_skips_the_semantic_checks():
+    # bgp.asn has no list of values to try: guessing one would report problems that are not in the file.
+    text = example("cilium-native-bgp").replace("asn: 64512", "asn: 6.4512e4", 1).replace("10.0.0.0/16", "10.0.0.0/33", 1)
+    assert {d.code for d in validate(text).diagnostics} <= {"VTEP012"}
 
 
 def test_load_topology_raises_with_every_error():

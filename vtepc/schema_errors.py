@@ -153,17 +153,35 @@ class Salvage:
     original_indices: dict[Path, list[int]]  # per trimmed list: the file index of each kept entry
     unknown_keys: tuple[Path, ...]  # file paths of the keys left out
     dropped_names: dict[Path, frozenset[str]]  # per trimmed list: the names of the entries left out
+    choices: tuple[tuple[Path, tuple[Any, ...]], ...] = ()  # a bad or missing choice outside the lists: its values
 
 
-def salvage(data: Any, exc: ValidationError) -> Salvage | None:
+def _choices(root: type[BaseModel], loc: tuple) -> tuple[Any, ...] | None:
+    """Every value the field at loc may take, when they are few (a Literal, a boolean); else None."""
+    parent = _model_at(root, loc[:-1])
+    field = _aliases(parent).get(loc[-1]) if parent is not None and loc else None
+    annotation = field.annotation if field is not None else None
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if annotation is bool:
+        return (False, True)
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    return None
+
+
+def salvage(data: Any, exc: ValidationError, root: type[BaseModel]) -> Salvage | None:
     """What is left to check once unknown keys and broken list entries are set aside.
 
-    None when an error lies outside every entry list (a bad cluster.routing, a missing
-    bigips): guessing a value there would make the checks report problems that are not in
-    the file, so only the schema diagnostics are reported then.
+    A bad or missing choice outside the lists (`routing: natvie`) comes back in `choices` with
+    every value it may take: the caller checks each and keeps what all of them find. None when
+    another error lies outside every entry list (a bad bgp.asn, a missing bigips): guessing a
+    value there would make the checks report problems that are not in the file, so only the
+    schema diagnostics are reported then.
     """
     unknown: list[tuple] = []
     broken: dict[Path, set[int]] = {}
+    choices: dict[Path, tuple[Any, ...]] = {}
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         if err["type"] == "extra_forbidden":
@@ -171,7 +189,11 @@ def salvage(data: Any, exc: ValidationError) -> Salvage | None:
             continue
         entry = _entry_of(loc)
         if entry is None:
-            return None
+            values = _choices(root, loc)
+            if values is None:
+                return None
+            choices[loc] = values
+            continue
         broken.setdefault(entry[0], set()).add(entry[1])
     for loc in unknown:
         data = _without(data, loc)
@@ -185,7 +207,15 @@ def salvage(data: Any, exc: ValidationError) -> Salvage | None:
         dropped_names[list_path] = frozenset(
             entries[i]["name"] for i in indices if isinstance(entries[i], dict) and isinstance(entries[i].get("name"), str)
         )
-    return Salvage(data, original_indices, tuple(unknown), dropped_names)
+    return Salvage(data, original_indices, tuple(unknown), dropped_names, tuple(sorted(choices.items(), key=lambda c: str(c[0]))))
+
+
+def with_value(data: dict, path: Path, value: Any) -> dict:
+    """A copy of data with value at path (a mapping key; mappings on the way are copied)."""
+    head, rest = path[0], path[1:]
+    copy = dict(data)
+    copy[head] = value if not rest else with_value(data.get(head) if isinstance(data.get(head), dict) else {}, rest, value)
+    return copy
 
 
 def _entry_of(loc: tuple) -> tuple[Path, int] | None:

@@ -56,25 +56,37 @@ def validate_document(document: Document) -> ValidationReport:
 
 
 def _checks_on_valid_part(document: Document, exc: "ValidationError") -> list[Diagnostic]:
+    """The checks on what the schema accepted. A bad choice outside the lists (`routing: natvie`)
+    is tried with each value it may take, and only what every try finds is reported: that holds
+    whatever the user meant, a finding of one value only would be a guess."""
+    import itertools
+
     from pydantic import ValidationError
 
     from .checks import Partial, run_checks
     from .model import resolve_defaults
-    from .schema_errors import salvage
+    from .schema_errors import salvage, with_value
 
-    rest = salvage(document.data, exc)
+    rest = salvage(document.data, exc, Topology)
     if rest is None:
         return []
-    try:
-        topology = resolve_defaults(Topology.model_validate(rest.data))
-    except ValidationError:
-        return []  # e.g. every BIG-IP was broken: nothing sound left to check
     partial = Partial(
         original_indices=rest.original_indices,
         dropped_bigip_names=rest.dropped_names.get(("bigips",), frozenset()),
         typo_parents=frozenset(key[:-1] for key in rest.unknown_keys),
     )
-    return run_checks(topology, document, partial)
+    found: set[Diagnostic] | None = None
+    for values in itertools.product(*(values for _, values in rest.choices)):
+        data = rest.data
+        for (path, _), value in zip(rest.choices, values):
+            data = with_value(data, path, value)
+        try:
+            topology = resolve_defaults(Topology.model_validate(data))
+        except ValidationError:
+            continue  # this value does not fit the rest of the file (or every BIG-IP was broken)
+        these = set(run_checks(topology, document, partial))
+        found = these if found is None else found & these
+    return list(found or ())
 
 
 def _report_from(load: Callable[[], Document]) -> ValidationReport:
