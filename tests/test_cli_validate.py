@@ -151,8 +151,8 @@ def test_several_files_and_stdin_in_one_run_with_diagnostics_on_stderr_only():
     lines = done.stderr.splitlines()
     assert lines[0].startswith("<stdin>:21:11: VTEP102 error:")
     assert lines[-2:] == ["<stdin>: invalid: 1 error(s), 0 warning(s)", f"{flannel}: ok: 0 error(s), 0 warning(s)"]
-    clean = _vtepc("validate", flannel, flannel)
-    assert clean.returncode == 0 and clean.stdout == "" and clean.stderr.count(": ok:") == 2
+    clean = _vtepc("validate", flannel, flannel)  # several files are a fleet (docs/fleet.md): a file named twice counts once
+    assert clean.returncode == 0 and clean.stdout == "" and clean.stderr.count(": ok:") == 1
     assert _vtepc("validate", "-", "-", stdin="").returncode == 1
 
 

@@ -13,7 +13,7 @@ TopologyInvalid with every diagnostic); nothing here prints or exits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -25,6 +25,7 @@ from .validate import ValidationReport, validate_file, validate_text
 if TYPE_CHECKING:
     from .diff import DiffResult
     from .discover import DiscoveredFacts, Edit
+    from .fleet import FleetReport
     from .live import HttpOptions, ObservedState, Progress, TlsOptions
     from .reach.model import Trace
     from .state import DesiredState
@@ -37,10 +38,12 @@ __all__ = [
     "SnapshotSource",
     "Source",
     "build",
+    "build_fleet",
     "build_from_bytes",
     "desired_state",
     "diff",
     "discover",
+    "fleet",
     "graph",
     "manifests",
     "render",
@@ -157,6 +160,26 @@ def build(path: str | Path) -> tuple[dict[str, str], ValidationReport]:
         report = validate_file(path)  # yields the positioned "cannot read" diagnostic
         raise TopologyInvalid(report.diagnostics)
     return build_from_bytes(source, str(path))
+
+
+def fleet(paths: Sequence[str | Path]) -> "FleetReport":
+    """Several topologies (a directory, or files) checked together: each file alone, then what the
+    topologies that share a BIG-IP put on it together (vtepc.fleet). Returns the report; raises
+    FleetError only when the input names no topology file."""
+    from .fleet import validate_fleet
+
+    return validate_fleet(paths)
+
+
+def build_fleet(paths: Sequence[str | Path]) -> tuple[dict[str, str], "FleetReport"]:
+    """The fleet's whole output tree (one tree per topology, one per shared device, one manifest);
+    raises TopologyInvalid with every file's and every cross-topology diagnostic on errors."""
+    from .fleet.render import fleet_tree
+
+    report = fleet(paths)
+    if not report.ok:
+        raise TopologyInvalid(report.all_diagnostics)
+    return fleet_tree(report, {m.file: Path(m.file).read_bytes() for m in report.members}), report
 
 
 def trace(path: str | Path, source: str, destination: str, snapshot: str | Path | None = None) -> "Trace":

@@ -46,6 +46,24 @@ class Position:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place a diagnostic concerns, possibly in another file (a fleet's cross-topology checks)."""
+
+    file: str
+    position: Position | None
+    message: str
+
+    @property
+    def location(self) -> str:
+        position = self.position or Position(1, 1)
+        return f"{self.file}:{position.line}:{position.column}"
+
+    def to_json(self) -> dict[str, object]:
+        position = self.position or Position(1, 1)
+        return {"file": self.file, "line": position.line, "column": position.column, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
     message: str
@@ -54,6 +72,7 @@ class Diagnostic:
     file: str = "<topology>"
     position: Position | None = None
     severity: Severity = field(default=None)  # type: ignore[assignment]
+    related: tuple[Related, ...] = ()  # the other places involved (the other topology of a collision)
 
     def __post_init__(self) -> None:
         if self.severity is None:
@@ -75,12 +94,14 @@ class Diagnostic:
         # Messages quote the user's values: one_line keeps a newline or a terminal escape in
         # one of them from forging lines of their own.
         text = f"{one_line(self.location)}: {self.code} {self.severity.value}: {one_line(self.message)}"
+        for other in self.related:
+            text += f"\n  related: {one_line(other.location)}: {one_line(other.message)}"
         if self.hint:
             text += f"\n  hint: {one_line(self.hint)}"
         return text
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "file": self.file,
             "line": self.position.line if self.position else 1,
             "column": self.position.column if self.position else 1,
@@ -90,6 +111,9 @@ class Diagnostic:
             "hint": self.hint,
             "path": path_to_str(self.path),
         }
+        if self.related:  # only cross-topology findings have them; other reports keep their shape
+            out["related"] = [other.to_json() for other in self.related]
+        return out
 
 
 def path_to_str(path: Path) -> str:

@@ -11,7 +11,11 @@ from ._app import app
 
 @app.command()
 def build(
-    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    topologies: list[Path] = typer.Argument(
+        ...,
+        metavar="TOPOLOGY...",
+        help="The topology YAML file; or several files, or a directory of them: a fleet (docs/fleet.md), built as one tree.",
+    ),
     output: Path = typer.Option(
         ...,
         "--output",
@@ -27,27 +31,35 @@ def build(
 ) -> None:
     """Validate, then write every artifact into OUTPUT (or check that OUTPUT is up to date).
 
+    A fleet writes topologies/<name>/ per topology and devices/<BIG-IP>/ per shared BIG-IP, in one swap.
     Exit 0 ok, 1 invalid topology, an OUTPUT vtepc may not replace, or (with --check) a stale OUTPUT.
     """
     from .. import api
     from ..build import compare_tree, write_tree
+    from ..fleet import is_fleet
     from .output import echo_warnings, exit_on_failure
 
-    with exit_on_failure(topology, "nothing written"):
-        artifacts, report = api.build(topology)
-    echo_warnings(report.warnings)
+    label = Path(" ".join(str(t) for t in topologies))
+    with exit_on_failure(label, "nothing written"):
+        if is_fleet(topologies):
+            artifacts, fleet = api.build_fleet(topologies)
+            warnings = [d for d in fleet.all_diagnostics if not d.is_error]
+        else:
+            artifacts, report = api.build(topologies[0])
+            warnings = report.warnings
+    echo_warnings(warnings)
     if check:
         difference = compare_tree(output, artifacts)
         if difference.stale:
             typer.echo(difference.diff, nl=False)
             typer.echo(
                 f"{output} is stale: {len(difference.changed)} changed, {len(difference.added)} missing, "
-                f"{len(difference.removed)} extra; run: vtepc build {topology} -o {output}",
+                f"{len(difference.removed)} extra; run: vtepc build {label} -o {output}",
                 err=True,
             )
             raise typer.Exit(1)
         typer.echo(f"{output} is up to date ({len(artifacts)} files)", err=True)
         return
-    with exit_on_failure(topology, f"{output} left as it was"):
+    with exit_on_failure(label, f"{output} left as it was"):
         write_tree(output, artifacts, force=force)
     typer.echo(f"wrote {len(artifacts)} files to {output}", err=True)

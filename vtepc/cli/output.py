@@ -46,7 +46,7 @@ def format_github(diagnostics: Iterable[Diagnostic]) -> str:
         line = d.position.line if d.position else 1
         col = d.position.column if d.position else 1
         props = f"file={_escape_property(d.file)},line={line},col={col},title={_escape_property(d.code)}"
-        body = d.message + (f"\n{d.hint}" if d.hint else "")
+        body = d.message + "".join(f"\nrelated: {r.location}: {r.message}" for r in d.related) + (f"\n{d.hint}" if d.hint else "")
         lines.append(f"::{level} {props}::{_escape_data(body)}")
     return "\n".join(lines)
 
@@ -78,22 +78,36 @@ def format_sarif(diagnostics: list[Diagnostic], version: str) -> str:
     for d in diagnostics:
         line = d.position.line if d.position else 1
         column = d.position.column if d.position else 1
-        results.append(
-            {
-                "ruleId": d.code,
-                "ruleIndex": codes.index(d.code),
-                "level": "error" if d.is_error else "warning",
-                "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": Path(d.file).as_posix()},
-                            "region": {"startLine": line, "startColumn": column},
-                        }
+        result = {
+            "ruleId": d.code,
+            "ruleIndex": codes.index(d.code),
+            "level": "error" if d.is_error else "warning",
+            "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": Path(d.file).as_posix()},
+                        "region": {"startLine": line, "startColumn": column},
                     }
-                ],
-            }
-        )
+                }
+            ],
+        }
+        if d.related:  # the other topology of a fleet finding
+            result["relatedLocations"] = [
+                {
+                    "id": number,
+                    "message": {"text": r.message},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": Path(r.file).as_posix()},
+                        "region": {
+                            "startLine": r.position.line if r.position else 1,
+                            "startColumn": r.position.column if r.position else 1,
+                        },
+                    },
+                }
+                for number, r in enumerate(d.related)
+            ]
+        results.append(result)
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

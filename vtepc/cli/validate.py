@@ -22,7 +22,12 @@ STDIN = "-"
 
 @app.command()
 def validate(
-    topologies: list[str] = typer.Argument(..., metavar="TOPOLOGY...", help="Topology YAML files; - reads one from stdin."),
+    topologies: list[str] = typer.Argument(
+        ...,
+        metavar="TOPOLOGY...",
+        help="Topology YAML files, or a directory of them; - reads one from stdin. Several files or a directory are a "
+        "fleet: topologies that name the same BIG-IP are also checked together (docs/fleet.md).",
+    ),
     format: ValidateFormat = typer.Option(
         ValidateFormat.text,
         "--format",
@@ -40,12 +45,23 @@ def validate(
     import sys
 
     from .. import __version__
+    from ..fleet import is_fleet
     from ..validate import validate_file, validate_text
     from .output import format_github, format_json, format_sarif, format_text, summary
 
     if topologies.count(STDIN) > 1:
         raise typer.BadParameter("- (stdin) can be given once", param_hint="TOPOLOGY")
-    reports = [validate_text(sys.stdin.buffer.read(), "<stdin>") if t == STDIN else validate_file(t) for t in topologies]
+    if STDIN not in topologies and is_fleet(topologies):
+        from .. import api
+        from ..fleet import FleetError
+
+        try:
+            reports = api.fleet(topologies).reports()
+        except FleetError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    else:
+        reports = [validate_text(sys.stdin.buffer.read(), "<stdin>") if t == STDIN else validate_file(t) for t in topologies]
     everything = [d for report in reports for d in report.diagnostics]
     if format is ValidateFormat.json:
         documents = [json.loads(format_json(report.file, report.diagnostics)) for report in reports]
@@ -56,10 +72,10 @@ def validate(
     elif format is ValidateFormat.sarif:
         typer.echo(format_sarif(everything, __version__))
     else:
-        for name, report in zip(topologies, reports):
+        for report in reports:
             if report.diagnostics:
                 typer.echo(format_text(report.diagnostics), err=True)
-            label = "<stdin>" if name == STDIN else name
+            label = report.file
             typer.echo(f"{label}: {'ok' if report.ok else 'invalid'}: {summary(report.diagnostics)}", err=True)
     failed = any(not report.ok for report in reports) or (strict and bool(everything))
     raise typer.Exit(1 if failed else 0)
