@@ -28,10 +28,12 @@ def generated_docs() -> dict[str, str]:
     from vtepc.graph import render_graph
     from vtepc.validate import load_topology
 
+    from vtepc.fleet.checks import FLEET_CHECKS
+
     codes = [CODES[code] for code in all_codes()]
     commands = typer.main.get_command(app).commands
     return {
-        "docs/check-codes.md": check_codes_markdown(codes, CHECKS),
+        "docs/check-codes.md": check_codes_markdown(codes, [*CHECKS, *FLEET_CHECKS]),
         "docs/exit-codes.md": exit_codes_markdown({name: command.help or "" for name, command in commands.items()}),
         "docs/images/cilium-vxlan-ha.svg": render_graph(load_topology(HA_EXAMPLE), "svg"),
     }

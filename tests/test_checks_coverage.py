@@ -1,6 +1,7 @@
 """Every registered code has a test that makes the validator report it."""
 
 from vtepc.checks import CHECKS, all_codes
+from vtepc.fleet.checks import FLEET_CHECKS
 
 from . import (
     test_checks_addressing,
@@ -14,6 +15,7 @@ from . import (
     test_checks_services,
     test_checks_syntax,
     test_checks_versions,
+    test_fleet,
 )
 from .test_loader import LOADER_CASES
 from .test_validate_all_at_once import SCHEMA_CASES
@@ -37,6 +39,7 @@ def codes_with_cases() -> set[str]:
     codes = {case.code for module in CASE_MODULES for case in module.CASES}
     codes |= {case[0] for case in LOADER_CASES}
     codes |= {case[0] for case in SCHEMA_CASES}
+    codes |= test_fleet.COVERED
     return codes
 
 
@@ -53,5 +56,5 @@ def test_each_check_module_tests_its_own_codes():
 
 
 def test_every_code_is_declared_by_a_check_or_the_loader():
-    declared = {code for c in CHECKS for code in c.codes}
+    declared = {code for c in [*CHECKS, *FLEET_CHECKS] for code in c.codes}
     assert {c for c in all_codes() if c >= "VTEP100"} == declared

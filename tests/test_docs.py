@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import ROOT
 from vtepc.checks import CHECKS, all_codes
 from vtepc.docs_gen import check_codes_markdown, exit_codes_of
+from vtepc.fleet.checks import fleet_codes
 
 _spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
 gen_docs = sys.modules["gen_docs"] = importlib.util.module_from_spec(_spec)
@@ -30,10 +31,10 @@ def _documented_codes() -> list[str]:
 def test_check_codes_reference_lists_every_code_the_validator_can_emit():
     documented = _documented_codes()
     assert documented == sorted(documented) and len(documented) == len(set(documented))
-    assert set(documented) == set(all_codes())
+    assert set(documented) == set(all_codes()) and set(fleet_codes()) <= set(documented)
     # Independently of the import machinery: every code registered in the loader, schema and check
     # modules' source (a check module nobody imports would be missing from all_codes()).
-    sources = [ROOT / "vtepc" / "diagnostics.py", *sorted((ROOT / "vtepc" / "checks").glob("*.py"))]
+    sources = [ROOT / "vtepc" / "diagnostics.py", *sorted((ROOT / "vtepc" / "checks").glob("*.py")), ROOT / "vtepc" / "fleet" / "checks.py"]
     in_source = {code for path in sources for code in re.findall(r'register_code\(\s*"(VTEP\d+)"', path.read_text())}
     assert len(in_source) > 12 and in_source <= set(documented)
     assert {code for check in CHECKS for code in check.codes} <= set(documented)

@@ -214,8 +214,10 @@ def run_checks(topology: Topology, document: Document, partial: Partial | None =
 
 
 def all_codes() -> list[str]:
-    """Every code the validator can emit (loader, schema and semantic checks)."""
+    """Every code the validator can emit (loader, schema and semantic checks, and a fleet's cross-topology checks)."""
     _load_check_modules()
+    from ..fleet import checks as fleet_checks  # noqa: F401 (registers the fleet's codes)
+
     return sorted(CODES)
 
 

@@ -117,5 +117,5 @@ def fleet_tree(report: FleetReport, sources: Mapping[str, bytes]) -> dict[str, s
     for device in merged:
         if len(device.device.members) > 1:
             tree.update({f"{DEVICES_DIR}/{device.device.name}/{path}": text for path, text in device_artifacts(device).items()})
-    inputs = "".join(f"{sha256_hex(sources[m.file])}  {m.file}\n" for m in report.members)
+    inputs = "".join(f"{sha256_hex(sources[m.file])}  {m.name}\n" for m in report.members)
     return with_manifest(tree, inputs.encode())
