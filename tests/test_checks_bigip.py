@@ -20,6 +20,13 @@ CASES = [
         at="profile: fl-vxlan",
         id="VTEP950-profile-name",
     ),
+    Case(
+        "VTEP950",
+        "cilium-geneve",
+        (("      selfIP: 10.1.6.34/24", "      profile: own-geneve\n      selfIP: 10.1.6.34/24"),),
+        at="profile: own-geneve",
+        id="VTEP950-geneve-own-profile",
+    ),
     Case("VTEP951", "flannel", (("    tunnel:\n", "    tunnel:\n      floodingType: multipoint\n"),), at="floodingType: multipoint"),
 ]
 

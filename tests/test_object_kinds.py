@@ -1,6 +1,7 @@
 """Every BIG-IP object kind of the state is handled by every consumer: the tmsh and DO renderers,
 the live reader and the BIG-IP emulator. A new kind in vtepc.state.bigip.OBJECT_KINDS fails here
-until it has a sample below and each consumer handles it (or, for DO, says it cannot)."""
+until it has a sample below and each target's table (vtepc/emitters.py) has an entry for it:
+a handler, or NotExpressible saying why the target cannot carry it."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import json
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.emulators.bigip import BigipEmulator
+from tests.emulators.bigip import LOADERS, BigipEmulator
 from tests.emulators.fixtures import PASSWORD, USERNAME, no_sleep
-from vtepc.live.bigip import BigipCredentials, BigipSession, read_bigip_state
+from vtepc.emitters import STAGES, NotExpressible, missing_kinds
+from vtepc.live.bigip import READERS, BigipCredentials, BigipSession, read_bigip_state
 from vtepc.live.http import HttpOptions, TlsOptions
-from vtepc.render.declarative_onboarding import declaration
-from vtepc.render.tmsh import render_network_tmsh
+from vtepc.render.declarative_onboarding import DO, declaration, do_gaps
+from vtepc.render.tmsh import TMSH, render_network_tmsh
 from vtepc.state.bigip import (
     OBJECT_KINDS,
     BigipState,
@@ -59,6 +61,42 @@ def _without(kind: type) -> BigipState:
 def test_the_samples_cover_every_object_kind():
     assert {cls.kind for cls in SAMPLES} == set(OBJECT_KINDS)
     assert all(type(obj) is cls for cls, obj in SAMPLES.items())
+
+
+# Every target's table, by the name a failure shows.
+TABLES = {
+    "network.tmsh (vtepc.render.tmsh.TMSH)": TMSH,
+    "DO declaration (vtepc.render.declarative_onboarding.DO)": DO,
+    "live reader (vtepc.live.bigip.READERS)": READERS,
+    "emulator (tests.emulators.bigip.LOADERS)": LOADERS,
+    "creation order (vtepc.emitters.STAGES)": {kind: name for name, kinds in STAGES for kind in kinds},
+}
+
+
+@pytest.mark.parametrize("target", list(TABLES))
+def test_every_target_has_an_entry_for_every_kind(target):
+    """Handled, or explicitly NotExpressible: a new kind without an entry fails here, per target."""
+    assert missing_kinds(TABLES[target], OBJECT_KINDS.values()) == []
+
+
+def test_a_kind_without_an_entry_is_named():
+    class NewKind:
+        kind = "net/new"
+
+    assert missing_kinds(TMSH, [*OBJECT_KINDS.values(), NewKind]) == ["NewKind"]
+
+
+def test_what_do_cannot_declare_gates_its_declaration():
+    """The DO table's NotExpressible entries are the VTEP950 gaps: blocking ones stop the declaration
+    (each named at its object's topology field), FDB records (DO has no FDB class) do not."""
+    assert isinstance(DO[FdbRecord], NotExpressible) and not DO[FdbRecord].blocking
+    only_fdb = BigipState(BIGIP, 0, (SAMPLES[FdbRecord], SAMPLES[SelfIp]))
+    assert do_gaps(only_fdb) == []
+    gaps = do_gaps(_state())
+    assert len(gaps) == 3
+    assert any("route domain 2" in gap.reason for gap in gaps)
+    assert any("vtepc-geneve" in gap.reason for gap in gaps)
+    assert any("DO names the tunnel's VXLAN profile flannel_vxlan_vxlan, not vtepc-vxlan" in gap.reason for gap in gaps)
 
 
 @pytest.mark.parametrize("kind", list(SAMPLES), ids=lambda cls: cls.kind)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .. import facts
 from ..addresses import IPAddress, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
@@ -19,6 +19,9 @@ from ..diagnostics import CODES, Diagnostic, Path
 from ..loader import Document
 from ..model import Topology
 from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span
+
+if TYPE_CHECKING:
+    from ..state import DesiredState
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,18 @@ class Context:
     @cached_property
     def cluster_pod_network(self) -> IPNetwork | None:
         return self.network(self.topology.cluster.pod_cidr)
+
+    @cached_property
+    def desired_state(self) -> "DesiredState | None":
+        """The compiled state, once for every check that judges it (ask only when no check reported
+        an error); None when it does not compile (a problem the checks do not cover; build reports it)."""
+        from ..diagnostics import VtepcError
+        from ..state import compile_desired_state
+
+        try:
+            return compile_desired_state(self.topology)
+        except VtepcError:
+            return None
 
 
 @dataclass(frozen=True, slots=True)

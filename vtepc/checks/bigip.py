@@ -1,7 +1,8 @@
 """The BIG-IP device itself: what its consumers (DO, tmsh) do with the objects vtepc compiles.
 
-VTEP950 names each reason a BIG-IP gets no Declarative Onboarding declaration (the reasons are
-vtepc.state.bigip.do_gaps, which the DO renderer and network.tmsh's header use too). VTEP951 is
+VTEP950 names each reason a BIG-IP gets no Declarative Onboarding declaration: the objects of
+its compiled state that the DO renderer's table cannot declare (vtepc.render.declarative_onboarding
+.do_gaps, which the DO renderer and network.tmsh's header use too), each at its topology field. VTEP951 is
 the flannel rule on flooding: with flannel the BIG-IP reaches a pod only through the static ARP
 entry CIS creates per pod (k8s-bigip-ctlr v2.20.2 pkg/vxlan/vxlanMgr.go addArpForPods), and
 F5's flannel guide (seed 003) sets `flooding-type none`; flooded ARP reaches nodes that do not
@@ -13,7 +14,6 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..diagnostics import register_code
-from ..state.bigip import do_gaps
 from . import Context, Finding, check
 
 NO_DO_DECLARATION = register_code(
@@ -30,14 +30,20 @@ FLANNEL_FLOODING = register_code(
 )
 
 
-@check(NO_DO_DECLARATION)
+@check(NO_DO_DECLARATION, after_others=True)
 def do_declaration(ctx: Context) -> Iterator[Finding]:
-    for i in range(len(ctx.topology.bigips)):
-        for gap in do_gaps(ctx.topology, i):
+    # Judged on the compiled state, so it runs on a topology no other check refused (the
+    # reachability check, which needs no state of its own, runs after it).
+    from ..render.declarative_onboarding import do_gaps
+    from .reachability import origin_path
+
+    desired = ctx.desired_state if not ctx.errors_reported else None
+    if desired is None:
+        return
+    for bigip in ctx.topology.bigips:
+        for gap in do_gaps(desired.bigips[bigip.name]):
             yield Finding(
-                NO_DO_DECLARATION,
-                gap.path,
-                f"BIG-IP '{ctx.topology.bigips[i].name}' gets no declarative-onboarding.json: {gap.reason}",
+                NO_DO_DECLARATION, origin_path(gap.origin), f"BIG-IP '{bigip.name}' gets no declarative-onboarding.json: {gap.reason}"
             )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..diagnostics import VtepcError, register_code
+from ..diagnostics import register_code
 from . import Context, Finding, check
 
 UNREACHABLE = register_code(
@@ -36,12 +36,10 @@ def origin_path(origin: str) -> tuple[str | int, ...]:
 def reachability(ctx: Context) -> Iterator[Finding]:
     from ..reach import Fabric, unreachable
 
-    if ctx.errors_reported:
-        return
-    try:
-        fabric = Fabric.from_topology(ctx.topology)
-    except VtepcError:
-        return  # a compile problem the checks do not cover yet; build reports it
+    desired = ctx.desired_state if not ctx.errors_reported else None
+    if desired is None:
+        return  # refused by another check, or a compile problem the checks do not cover yet (build reports it)
+    fabric = Fabric(ctx.topology, desired.bigips, desired.cluster)
     for found in unreachable(fabric):
         hop = found.hop
         if hop.origin == VERSION_PATH:

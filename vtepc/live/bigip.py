@@ -276,23 +276,63 @@ def _geneve(doc: dict) -> GeneveProfile:
     return GeneveProfile(doc["name"], expect_integer(doc.get("port", 0), "port"), _short(doc.get("defaultsFrom")) or "")
 
 
-_BY_NAME: dict[type, tuple[str, Callable[[dict], Any]]] = {
-    VxlanProfile: ("/mgmt/tm/net/tunnels/vxlan", _vxlan),
-    GeneveProfile: ("/mgmt/tm/net/tunnels/geneve", _geneve),
-    Tunnel: ("/mgmt/tm/net/tunnels/tunnel", _tunnel),
-}
-_LISTED: dict[type, tuple[str, Callable[[dict], Any]]] = {
-    SelfIp: ("/mgmt/tm/net/self", _self_ip),
-    Route: ("/mgmt/tm/net/route", _route),
-}
-
-
 def _convert(session: BigipSession, what: str, convert: Callable[[dict], Any], document: dict) -> Any:
     """convert(document), with a document of the wrong shape reported as BadResponse naming `what`."""
     try:
         return convert(document)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise session.client.shape_error(what, exc) from None
+
+
+@dataclass(frozen=True)
+class LiveObject:
+    """One object as read, with the device's description of it (vtepc's ownership marker; None
+    for kinds that have no description of their own: FDB records, route-domain membership, db keys)."""
+
+    obj: Any
+    description: str | None = None
+
+
+def _description(document: dict) -> str | None:
+    value = document.get("description")
+    return value if isinstance(value, str) else ""
+
+
+Reader = Callable[[BigipSession, BigipState], list[LiveObject]]
+
+
+def _by_name(collection: str, cls: type, convert: Callable[[dict], Any]) -> Reader:
+    """Each object of this kind the desired state names, read by name (404: absent)."""
+
+    def read(session: BigipSession, desired: BigipState) -> list[LiveObject]:
+        out = []
+        for wanted in desired.of_kind(cls):
+            path = f"{collection}/{_segment(wanted.name)}"
+            document = session.get(path, missing_ok=True)
+            if document is not None:
+                out.append(LiveObject(_convert(session, f"GET {path}", convert, document), _description(document)))
+        return out
+
+    return read
+
+
+def _listed(collection: str, cls: type, convert: Callable[[dict], Any]) -> Reader:
+    """Every object of this kind in /Common that the desired state names or that is named vtepc-*."""
+
+    def read(session: BigipSession, desired: BigipState) -> list[LiveObject]:
+        wanted_names = {o.name for o in desired.of_kind(cls)}
+        out = []
+        for document in session.collection(collection):
+            name = document.get("name")
+            if not isinstance(name, str):
+                raise session.client.error(BadResponse, f"GET {collection}: an item without a name")
+            if document.get("partition", "Common") != "Common":
+                continue
+            if name in wanted_names or name.startswith(OWNED_PREFIX):
+                out.append(LiveObject(_convert(session, f"GET {collection}: {name}", convert, document), _description(document)))
+        return out
+
+    return read
 
 
 def _fdb_record(tunnel: str, record: dict) -> FdbRecord:
@@ -312,8 +352,16 @@ def _fdb_records(session: BigipSession, tunnel: str) -> list[FdbRecord]:
     return [_convert(session, f"GET {path}: an FDB record", lambda r: _fdb_record(tunnel, r), r) for r in records or ()]
 
 
-def _route_domain_members(session: BigipSession, wanted: list[RouteDomainVlan]) -> list[RouteDomainVlan]:
-    if not wanted:
+def _read_fdb(session: BigipSession, desired: BigipState) -> list[LiveObject]:
+    """Every FDB record of each desired tunnel, so records added by hand show up too."""
+    return [LiveObject(record) for tunnel in desired.of_kind(Tunnel) for record in _fdb_records(session, tunnel.name)]
+
+
+def _read_route_domain_members(session: BigipSession, desired: BigipState) -> list[LiveObject]:
+    """The route domain(s) each desired tunnel is a member of, whichever they are (so a tunnel
+    left in another route domain shows up as such, not only the wanted membership as missing)."""
+    tunnels = {t.name for t in desired.of_kind(Tunnel)}
+    if not tunnels:
         return []
     members = []
     path = "/mgmt/tm/net/route-domain"
@@ -324,37 +372,47 @@ def _route_domain_members(session: BigipSession, wanted: list[RouteDomainVlan]) 
             lambda d: (expect_integer(d["id"], "route domain id"), {_short(expect_text(v)) for v in d.get("vlans", [])}),
             domain,
         )
-        members.extend(m for m in wanted if domain_id == m.route_domain and m.vlan in vlans)
+        if domain_id == 0:
+            continue  # every VLAN not in another route domain is in 0: no membership vtepc states
+        members.extend(LiveObject(RouteDomainVlan(f"{domain_id}/{name}", domain_id, name)) for name in sorted(tunnels & vlans))
     return members
+
+
+def _read_db(session: BigipSession, desired: BigipState) -> list[LiveObject]:
+    out = []
+    for wanted in desired.of_kind(SysDb):
+        document = session.get(f"/mgmt/tm/sys/db/{wanted.name}", missing_ok=True)
+        if document is not None:
+            out.append(LiveObject(SysDb(wanted.name, str(document.get("value", "")))))
+    return out
+
+
+# How the live reader reads each object kind, in reading order. Every kind is readable, so no
+# entry is NotExpressible (tests/test_object_kinds.py).
+READERS: dict[type, Reader] = {
+    VxlanProfile: _by_name("/mgmt/tm/net/tunnels/vxlan", VxlanProfile, _vxlan),
+    GeneveProfile: _by_name("/mgmt/tm/net/tunnels/geneve", GeneveProfile, _geneve),
+    Tunnel: _by_name("/mgmt/tm/net/tunnels/tunnel", Tunnel, _tunnel),
+    SelfIp: _listed("/mgmt/tm/net/self", SelfIp, _self_ip),
+    Route: _listed("/mgmt/tm/net/route", Route, _route),
+    FdbRecord: _read_fdb,
+    RouteDomainVlan: _read_route_domain_members,
+    SysDb: _read_db,
+}
+
+
+def read_bigip_objects(session: BigipSession, desired: BigipState) -> list[LiveObject]:
+    """Every object the live counterpart of `desired` has, with its description."""
+    return [found for reader in READERS.values() for found in reader(session, desired)]
 
 
 def read_bigip_state(session: BigipSession, desired: BigipState) -> BigipState:
     """The live counterpart of `desired`: the same kinds and names as found on the device."""
-    items: list = []
-    for cls, (collection, convert) in _BY_NAME.items():
-        for wanted in desired.of_kind(cls):
-            path = f"{collection}/{_segment(wanted.name)}"
-            document = session.get(path, missing_ok=True)  # 404: this object is absent
-            if document is not None:
-                items.append(_convert(session, f"GET {path}", convert, document))
-    for cls, (collection, convert) in _LISTED.items():
-        wanted_names = {o.name for o in desired.of_kind(cls)}
-        for document in session.collection(collection):
-            name = document.get("name")
-            if not isinstance(name, str):
-                raise session.client.error(BadResponse, f"GET {collection}: an item without a name")
-            if document.get("partition", "Common") != "Common":
-                continue
-            if name in wanted_names or name.startswith(OWNED_PREFIX):
-                items.append(_convert(session, f"GET {collection}: {name}", convert, document))
-    tunnels = [o.name for o in desired.of_kind(Tunnel)]
-    for tunnel in tunnels:
-        items.extend(_fdb_records(session, tunnel))
-    items.extend(_route_domain_members(session, desired.of_kind(RouteDomainVlan)))
-    for wanted in desired.of_kind(SysDb):
-        document = session.get(f"/mgmt/tm/sys/db/{wanted.name}", missing_ok=True)
-        if document is not None:
-            items.append(SysDb(wanted.name, str(document.get("value", ""))))
+    return state_of(session, desired, read_bigip_objects(session, desired))
+
+
+def state_of(session: BigipSession, desired: BigipState, found: list[LiveObject]) -> BigipState:
+    items = [live.obj for live in found]
     return BigipState(desired.name, desired.route_domain, tuple(items), _vtep(session, items, desired), None)
 
 

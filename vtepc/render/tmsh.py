@@ -15,7 +15,7 @@ tmsh token is validation's job: F5 object names follow DO's name rule (checks/sy
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..state.bigip import (
     LOCAL_ONLY,
@@ -29,11 +29,12 @@ from ..state.bigip import (
     Tunnel,
     VxlanProfile,
     display_address,
-    do_gaps,
 )
+from ..emitters import entry, staged
 from ..text import one_line
 from . import renderer
 from ._quote import shell_word
+from .declarative_onboarding import do_gaps
 
 if TYPE_CHECKING:
     from ..model import Topology
@@ -158,41 +159,50 @@ def mode_summary(topology: "Topology", state: BigipState) -> str:
     return f"{cluster.cni} over {cluster.tunnel_protocol}, UDP port {cluster.tunnel_port}, VNI {key}"
 
 
+# What each stage's section of the script says (vtepc.emitters.STAGES gives the order).
+SECTION_TITLES = {
+    "db": "Tunnels are config-synced (the BIG-IP default, needed by the HA design above).",
+    "underlay-self": "Underlay self IPs (on the VLAN that faces the nodes).",
+    "profile": "Tunnel profile of its own (the built-in vxlan profile floods multicast; the built-in geneve one keeps port 6081).",
+    "tunnel": "Tunnel: the key is the VNI; local-address is the VTEP endpoint the nodes encapsulate to.",
+    "route-domain": "Route domain membership of the tunnel.",
+    "tunnel-self": "Self IPs on the tunnel.",
+    "route": "Route to the pod network.",
+    "fdb": "Static FDB records, one per node ({count}): node MAC -> node IP.",
+}
+
+
+def _each(command: Callable[[Any], Command]) -> Callable[[list[Any]], list[Command]]:
+    return lambda objects: [command(obj) for obj in objects]
+
+
+# How network.tmsh creates each object kind: the commands for a list of objects of that kind.
+# tmsh can express every kind, so no entry is NotExpressible (tests/test_object_kinds.py).
+TMSH: dict[type, Callable[[list[Any]], list[Command]]] = {
+    SysDb: _each(lambda d: _tmsh("modify", "sys", "db", d.name, "value", d.value)),
+    SelfIp: _each(_self_ip),
+    VxlanProfile: _each(lambda p: _tmsh("create", "net", "tunnels", "vxlan", p.name, "port", p.port, "flooding-type", p.flooding_type)),
+    GeneveProfile: _each(lambda p: _tmsh("create", "net", "tunnels", "geneve", p.name, "port", p.port)),
+    Tunnel: _each(_tunnel),
+    RouteDomainVlan: _each(lambda m: _tmsh("modify", "net", "route-domain", m.route_domain, "vlans", "add", "{", m.vlan, "}")),
+    Route: _each(_route),
+    FdbRecord: lambda records: _fdb_commands(sorted(records, key=lambda r: r.name)),
+}
+
+
+def create_commands(objects: list[Any]) -> list[Command]:
+    """The commands creating `objects`, kind by kind in the order the kinds first appear."""
+    kinds = dict.fromkeys(type(obj) for obj in objects)
+    return [command for kind in kinds for command in entry(TMSH, kind, "network.tmsh")([o for o in objects if type(o) is kind])]
+
+
 def network_commands(state: BigipState) -> list[tuple[str, list[Command]]]:
     """The script's commands in run order, as (section comment, commands); empty sections left out."""
-    selfs = state.of_kind(SelfIp)
-    tunnel_names = {t.name for t in state.of_kind(Tunnel)}
-    fdb = sorted(state.of_kind(FdbRecord), key=lambda r: r.name)
-    sections = [
-        (
-            "Tunnels are config-synced (the BIG-IP default, needed by the HA design above).",
-            [_tmsh("modify", "sys", "db", d.name, "value", d.value) for d in state.of_kind(SysDb)],
-        ),
-        ("Underlay self IPs (on the VLAN that faces the nodes).", [_self_ip(s) for s in selfs if s.vlan not in tunnel_names]),
-        (
-            "Tunnel profile of its own (the built-in vxlan profile floods multicast; the built-in geneve one keeps port 6081).",
-            [
-                _tmsh("create", "net", "tunnels", "vxlan", p.name, "port", p.port, "flooding-type", p.flooding_type)
-                for p in state.of_kind(VxlanProfile)
-            ]
-            + [_tmsh("create", "net", "tunnels", "geneve", p.name, "port", p.port) for p in state.of_kind(GeneveProfile)],
-        ),
-        (
-            "Tunnel: the key is the VNI; local-address is the VTEP endpoint the nodes encapsulate to.",
-            [_tunnel(t) for t in state.of_kind(Tunnel)],
-        ),
-        (
-            "Route domain membership of the tunnel.",
-            [
-                _tmsh("modify", "net", "route-domain", m.route_domain, "vlans", "add", "{", m.vlan, "}")
-                for m in state.of_kind(RouteDomainVlan)
-            ],
-        ),
-        ("Self IPs on the tunnel.", [_self_ip(s) for s in selfs if s.vlan in tunnel_names]),
-        ("Route to the pod network.", [_route(r) for r in state.of_kind(Route)]),
-        (f"Static FDB records, one per node ({len(fdb)}): node MAC -> node IP.", _fdb_commands(fdb)),
-        ("Persist the running configuration.", [_tmsh("save", "sys", "config")]),
-    ]
+    tunnel_names = [t.name for t in state.of_kind(Tunnel)]
+    sections = []
+    for stage, objects in staged(state.objects(), tunnel_names):
+        sections.append((SECTION_TITLES[stage].format(count=len(objects)), create_commands(objects)))
+    sections.append(("Persist the running configuration.", [_tmsh("save", "sys", "config")]))
     return [(title, commands) for title, commands in sections if commands]
 
 
@@ -214,7 +224,7 @@ def render_network_tmsh(topology: "Topology", state: BigipState) -> str:
     allow = [x.allow_service for x in selfs if x.vlan not in tunnel_names]
     if allow and allow[0]:
         header.append(f"Port lockdown: the underlay self IPs accept only the tunnel's {', '.join(allow[0])} (F5 K17333).")
-    gaps = do_gaps(topology, topology.bigips.index(bigip))
+    gaps = do_gaps(state)
     if gaps:
         header.append("No declarative-onboarding.json for this BIG-IP: " + "; ".join(g.reason for g in gaps) + ".")
     if bigip.ha:

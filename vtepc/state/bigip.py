@@ -251,57 +251,11 @@ def _profile(topology: "Topology", bigip: "Bigip", path: str):
         if tunnel.profile == BUILTIN_GENEVE and port == BUILTIN_GENEVE_PORT:
             return BUILTIN_GENEVE, None
         # The built-in geneve profile's port cannot change; another port needs a profile of our own.
-        name = f"{tunnel.name}_geneve" if tunnel.profile == BUILTIN_GENEVE else tunnel.profile
-        return name, GeneveProfile(name, port, origin=origin)
+        if tunnel.profile == BUILTIN_GENEVE:
+            return f"{tunnel.name}_geneve", GeneveProfile(f"{tunnel.name}_geneve", port, origin="cluster.tunnelPort")
+        return tunnel.profile, GeneveProfile(tunnel.profile, port, origin=origin)
     name = do_vxlan_profile_name(tunnel.name) if tunnel.profile in BUILTIN_VXLAN_PROFILES else tunnel.profile
     return name, VxlanProfile(name, port, tunnel.flooding_type, origin=origin)
-
-
-@dataclass(frozen=True)
-class DoGap:
-    """Why this BIG-IP gets no Declarative Onboarding declaration: DO would set up another device."""
-
-    path: tuple  # the topology field that causes it
-    reason: str
-
-
-def do_gaps(topology: "Topology", index: int) -> list[DoGap]:
-    """What DO v1.45 cannot declare for topology.bigips[index] (defaults resolved); [] when it can.
-
-    Read off DO's own code (../shared/oracles/f5/do-1.45.0, src/lib/networkHandler.js and
-    declarationHandler.js) and checked by running it (tests/test_oracle_f5_code.py).
-    """
-    bigip = topology.bigips[index]
-    tunnel = bigip.tunnel
-    if topology.cluster.routing != "tunnel" or tunnel is None:
-        return []
-    gaps = []
-    if bigip.route_domain:
-        gaps.append(
-            DoGap(
-                ("bigips", index, "routeDomain"),
-                f"DO creates route domains before tunnels and drops a route domain's VLAN that does not exist yet "
-                f"(applyRouteDomainVlansFix), so route domain {bigip.route_domain} cannot take the tunnel DO creates "
-                f"and the tunnel self IP %{bigip.route_domain} fails",
-            )
-        )
-    port = topology.cluster.tunnel_port
-    if topology.cluster.tunnel_protocol == "geneve":
-        if port != BUILTIN_GENEVE_PORT:
-            gaps.append(
-                DoGap(
-                    ("cluster", "tunnelPort"),
-                    f"a DO geneve Tunnel always uses the built-in geneve profile (UDP {BUILTIN_GENEVE_PORT}); port {port} needs a profile DO cannot declare",
-                )
-            )
-    elif tunnel.profile not in BUILTIN_VXLAN_PROFILES and tunnel.profile != do_vxlan_profile_name(tunnel.name):
-        gaps.append(
-            DoGap(
-                ("bigips", index, "tunnel", "profile"),
-                f"DO names the tunnel's VXLAN profile {do_vxlan_profile_name(tunnel.name)}, not {tunnel.profile}",
-            )
-        )
-    return gaps
 
 
 def _fdb_records(topology: "Topology", bigip: "Bigip") -> list[FdbRecord]:
