@@ -18,9 +18,9 @@ from collections.abc import Mapping
 
 from ..build import with_manifest, sha256_hex
 from ..render import render_all
-from ..render.declarative_onboarding import declaration
+from ..render.declarative_onboarding import declaration, do_gaps
 from ..render.tmsh import mode_summary, network_script
-from ..state.bigip import LOCAL_ONLY, SelfIp, Tunnel, do_gaps
+from ..state.bigip import LOCAL_ONLY, SelfIp, Tunnel
 from .merge import MergedDevice
 from .model import FleetReport, Member
 
@@ -79,8 +79,7 @@ def _do_gaps(merged: MergedDevice) -> list[str]:
     """Why DO cannot declare some member's part of the device (each member's own do_gaps)."""
     reasons = []
     for attachment in merged.device.attachments:
-        assert attachment.member.topology is not None
-        reasons += [f"{attachment.member.name}: {gap.reason}" for gap in do_gaps(attachment.member.topology, attachment.index)]
+        reasons += [f"{attachment.member.name}: {gap.reason}" for gap in do_gaps(attachment.state)]
     return reasons
 
 
