@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
+from typing import TypeGuard
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -13,7 +14,7 @@ IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 _MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
 
 
-def _plain(text: object) -> bool:
+def _plain(text: object) -> TypeGuard[str]:
     """A string without an IPv6 zone (fe80::1%eth0): ipaddress accepts zones since Python 3.9,
     but BIG-IP reads `%` as its route domain separator and no config file vtepc writes takes one."""
     return isinstance(text, str) and "%" not in text

@@ -71,12 +71,11 @@ class Diagnostic:
     hint: str = ""
     file: str = "<topology>"
     position: Position | None = None
-    severity: Severity = field(default=None)  # type: ignore[assignment]
+    severity: Severity = field(init=False)  # the code's, from CODES
     related: tuple[Related, ...] = ()  # the other places involved (the other topology of a collision)
 
     def __post_init__(self) -> None:
-        if self.severity is None:
-            object.__setattr__(self, "severity", CODES[self.code].severity)
+        object.__setattr__(self, "severity", CODES[self.code].severity)
         if not self.hint and self.code in CODES:
             object.__setattr__(self, "hint", CODES[self.code].hint)
 
@@ -100,8 +99,8 @@ class Diagnostic:
             text += f"\n  hint: {one_line(self.hint)}"
         return text
 
-    def to_json(self) -> dict:
-        out = {
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
             "file": self.file,
             "line": self.position.line if self.position else 1,
             "column": self.position.column if self.position else 1,
@@ -127,7 +126,7 @@ def path_to_str(path: Path) -> str:
     return out
 
 
-def sort_key(diag: Diagnostic) -> tuple:
+def sort_key(diag: Diagnostic) -> tuple[str, int, int, str, str]:
     pos = diag.position or Position(1, 1)
     return (diag.file, pos.line, pos.column, diag.code, diag.message)
 

@@ -28,6 +28,8 @@ from .diagnostics import VtepcError
 from .live.http import HttpOptions, TlsOptions, display_url
 
 if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
     from .live import Progress
     from .live.kube import LiveNode
     from .model import Topology
@@ -123,7 +125,7 @@ def discover_facts(
 _KEY_LINE = re.compile(r"^( +)[^\s#\-][^:]*:")
 
 
-def _yaml_for(text: str):
+def _yaml_for(text: str) -> "YAML":
     """A round-trip YAML instance set up with the file's own indentation."""
     from ruamel.yaml import YAML
     from ruamel.yaml.util import load_yaml_guess_indent
@@ -137,7 +139,7 @@ def _yaml_for(text: str):
     return yaml
 
 
-def _dump(yaml, data) -> str:
+def _dump(yaml: "YAML", data: Any) -> str:
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
@@ -217,7 +219,9 @@ def _set(container: Any, key: str, value: Any, path: str, changes: list[str]) ->
 
 
 def _node_fields(node: "LiveNode", flannel: bool) -> dict[str, str]:
-    fields = {"name": node.name, "ip": node.ip}
+    fields = {"name": node.name}
+    if node.ip:  # always: discover_facts leaves out nodes without an InternalIP
+        fields["ip"] = node.ip
     if node.pod_cidr:
         fields["podCIDR"] = node.pod_cidr
     if flannel and node.vtep_mac:

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ._bird_keywords import BIRD_KEYWORDS
+
+if TYPE_CHECKING:
+    from pydantic import JsonValue
 
 # Path-safe names (metadata.name, BIG-IP and service names): a DNS-1123 label, which is
 # also what the Kubernetes objects named after them need.
@@ -27,7 +31,7 @@ class NameRule:
     max_length: int
     hint: str
     reserved: frozenset[str] = field(default=frozenset(), repr=False)
-    _regex: re.Pattern = field(init=False, repr=False, compare=False)
+    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_regex", re.compile(self.pattern, re.ASCII))
@@ -40,7 +44,7 @@ class NameRule:
             and value not in self.reserved
         )
 
-    def json_schema(self) -> dict:
+    def json_schema(self) -> dict[str, JsonValue]:
         return {"pattern": self.pattern, "maxLength": self.max_length}
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 MASK = "***"
@@ -61,19 +62,19 @@ def _known_pattern(secret: str) -> str:
     return head + re.escape(secret) + tail
 
 
-def _value_span(match: re.Match) -> tuple[int, int] | None:
+def _value_span(match: re.Match[str]) -> tuple[int, int] | None:
     for group in ("dq", "sq", "bare"):
         if group in match.re.groupindex and match.group(group) is not None:
             return match.span(group)
     return None
 
 
-def _masked(match: re.Match, mask: str) -> str:
+def _masked(match: re.Match[str], mask: str) -> str:
     """The match with its value replaced; an empty value, or one already masked, is left alone."""
     span = _value_span(match)
-    whole = match.group(0)
+    whole: str = match.group(0)
     value = match.string[span[0] : span[1]] if span else ""
-    if not value or value == mask or _REFERENCE.fullmatch(value):
+    if span is None or not value or value == mask or _REFERENCE.fullmatch(value):
         return whole
     start, end = span[0] - match.start(), span[1] - match.start()
     return whole[:start] + mask + whole[end:]
@@ -93,7 +94,7 @@ def is_secret_flag(text: str) -> bool:
     return bool(_SECRET_FLAG.match(text))
 
 
-def _secret_argument(values: list | tuple, index: int) -> bool:
+def _secret_argument(values: Sequence[object], index: int) -> bool:
     """The argument after a secret flag (["--bigip-password", "x"]), unless it is a $(VAR) reference."""
     item, previous = values[index], values[index - 1] if index else None
     return (

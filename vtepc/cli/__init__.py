@@ -2,7 +2,7 @@
 
 import os
 import re
-from typing import Any
+from typing import Any, Callable
 
 import typer
 
@@ -42,12 +42,12 @@ def usage_message(exc: Exception) -> str:
     """
     message = re.sub(r"^Value error, ", "", getattr(exc, "message", "") or str(exc)).rstrip(".")
     param = getattr(exc, "param", None)
-    if type(exc).__name__ == "MissingParameter":
-        message = exc.format_message().rstrip(".")
-    elif isinstance(exc, _click_exception("BadParameter")) and param is not None and param.opts:
+    format_message: Callable[[], str] | None = getattr(exc, "format_message", None)  # click's exceptions have it
+    missing = type(exc).__name__ == "MissingParameter"  # a BadParameter whose own message already names the option
+    if not missing and isinstance(exc, _click_exception("BadParameter")) and param is not None and param.opts:
         message = f"invalid {param.opts[0]}: {message}"
-    elif hasattr(exc, "format_message"):
-        message = exc.format_message().rstrip(".")
+    elif format_message is not None:
+        message = format_message().rstrip(".")
     ctx = getattr(exc, "ctx", None)
     command = ctx.command.name if ctx is not None and ctx.parent is not None else None
     where = f"vtepc {command}" if command else "vtepc"
@@ -60,7 +60,8 @@ def main() -> None:
     if COMPLETE_VAR in os.environ:
         # The shell asks for completions (the script of `vtepc completion SHELL`): typer answers
         # once its completion classes are registered, which add_completion=False leaves undone.
-        from typer.completion import completion_init
+        # typer.completion imports it from the private typer._completion_classes without listing it in __all__.
+        from typer.completion import completion_init  # type: ignore[attr-defined]
 
         completion_init()
     try:

@@ -125,7 +125,7 @@ def join_path(path: tuple[str | int, ...]) -> str:
     return out
 
 
-def _walk(path: tuple[str | int, ...], before: Any, after: Any) -> Iterator[tuple[tuple, Any, Any]]:
+def _walk(path: tuple[str | int, ...], before: Any, after: Any) -> Iterator[tuple[tuple[str | int, ...], Any, Any]]:
     """Leaf-level differences between two values; `before != after` is known by the caller."""
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         for key in sorted(before.keys() | after.keys(), key=str):
@@ -155,17 +155,18 @@ def _has_documents(values: Iterable[Any]) -> bool:
     return any(isinstance(v, (Mapping, list, tuple)) for v in values)
 
 
-def _field_origin(obj: Any, path: tuple[str | int, ...]) -> str:
+def _field_origin(obj: Any, path: tuple[str | int, ...]) -> str | None:
     """The most specific origin of a field: objects such as cilium-config attribute each key
     (`key_origins`, by key or dotted value path), so vtep-mac says bigips[1].tunnel.mac."""
-    key_origins = getattr(obj, "key_origins", None)
+    key_origins: Mapping[str, str] | None = getattr(obj, "key_origins", None)
     keys = [str(part) for part in path[1:]]
     if key_origins:
         for length in range(len(keys), 0, -1):
             origin = key_origins.get(".".join(keys[:length]))
             if origin:
                 return origin
-    return obj.origin
+    whole: str | None = obj.origin
+    return whole
 
 
 def _object_changes(target: str, before: Any, after: Any) -> list[Change]:
@@ -188,12 +189,13 @@ def diff_target(target: str, before_objects: Iterable[Any], after_objects: Itera
     changes: list[Change] = []
     for key in sorted(before.keys() | after.keys()):
         b, a = before.get(key), after.get(key)
-        if b is None:
+        if b is not None and a is not None:
+            if type(a) is not type(b) or a != b:
+                changes.extend(_object_changes(target, b, a))
+        elif a is not None:
             changes.append(Change(target, Action.ADD, a.kind, a.name, "", ABSENT, object_fields(a), a.origin or DRIFT_ORIGIN))
-        elif a is None:
+        elif b is not None:
             changes.append(Change(target, Action.REMOVE, b.kind, b.name, "", object_fields(b), ABSENT, b.origin or DRIFT_ORIGIN))
-        elif type(a) is not type(b) or a != b:
-            changes.extend(_object_changes(target, b, a))
     return TargetDiff(target, tuple(changes), len(before.keys() | after.keys()))
 
 

@@ -149,8 +149,8 @@ def _section(target: TargetDiff, budget: int) -> str:
         used += len(row)
         shown += 1
     body = "".join(rows[:shown])
-    note = _truncation_note(len(rows) - shown) if shown < len(rows) else ""
-    return head + body + note + _SECTION_CLOSE
+    tail = _truncation_note(len(rows) - shown) if shown < len(rows) else ""
+    return head + body + tail + _SECTION_CLOSE
 
 
 def _markdown_header(result: DiffResult) -> str:
@@ -214,7 +214,9 @@ def _change_json(change: Change) -> dict[str, Any]:
     return doc
 
 
-def _json_document(*, complete: bool, targets: list, changes: list, follow_ups: list, extra: dict) -> str:
+def _json_document(
+    *, complete: bool, targets: list[dict[str, Any]], changes: list[dict[str, Any]], follow_ups: list[dict[str, Any]], extra: dict[str, Any]
+) -> str:
     doc = {
         "format_version": JSON_FORMAT_VERSION,
         "complete": complete,

@@ -245,7 +245,6 @@ class JsonClient:
             )
         self.target = target
         self.where = f"{target} ({display_url(base_url)})"
-        self._scheme = parts.scheme
         self._host = parts.hostname
         self._port = port
         self._prefix = parts.path.rstrip("/")
@@ -403,7 +402,7 @@ class JsonClient:
 
     def _once(self, method: str, url_path: str, payload: bytes | None, headers: dict[str, str], remaining: float) -> Response:
         timeout = min(self.options.timeout, remaining)
-        if self._scheme == "https":
+        if self._context is not None:  # https
             connection: http.client.HTTPConnection = _HTTPSConnection(
                 self._host, self._port, timeout=timeout, context=self._context, server_name=self._server_name
             )
@@ -468,12 +467,13 @@ def _cut(connection: http.client.HTTPConnection, expired: threading.Event) -> No
 class _HTTPSConnection(http.client.HTTPSConnection):
     """HTTPSConnection that can verify a name other than the host it connects to (kubeconfig tls-server-name)."""
 
-    def __init__(self, host, port, *, timeout, context, server_name):
+    def __init__(self, host: str, port: int | None, *, timeout: float, context: ssl.SSLContext, server_name: str | None) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
+        self._tls_context = context
         self._server_name = server_name
 
     def connect(self) -> None:
         if not self._server_name:
             return super().connect()
         http.client.HTTPConnection.connect(self)
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)
+        self.sock = self._tls_context.wrap_socket(self.sock, server_hostname=self._server_name)

@@ -32,7 +32,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, ParamSpec, TypeVar
 
 from ..state.cluster import (
     CIS_PASSWORD_ENV,
@@ -55,6 +55,9 @@ FLANNEL_BACKEND_DATA = FLANNEL_ANNOTATION_PREFIX + "backend-data"
 FLANNEL_PUBLIC_IP = FLANNEL_ANNOTATION_PREFIX + "public-ip"
 HELM_RELEASE_TYPE = "helm.sh/release.v1"
 GZIP_MAGIC = b"\x1f\x8b\x08"
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,9 @@ def _kubeconfig_files(options: KubeOptions, environ: Mapping[str, str]) -> list[
     return [Path(home) / ".kube" / "config"]
 
 
-def _load_yaml(path: Path) -> dict:
-    from ruamel.yaml import YAML, YAMLError
+def _load_yaml(path: Path) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
@@ -120,7 +124,7 @@ def _load_yaml(path: Path) -> dict:
     return data
 
 
-def _merged_kubeconfig(files: list[Path], explicit: bool) -> tuple[dict, dict[str, Path]]:
+def _merged_kubeconfig(files: list[Path], explicit: bool) -> tuple[dict[str, Any], dict[str, Path]]:
     """kubectl's merge: per section, the first file that names an entry wins; returns each entry's file."""
     merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": None}
     origin: dict[str, Path] = {}
@@ -178,7 +182,7 @@ def resolve_kubeconfig(options: KubeOptions = KubeOptions(), environ: Mapping[st
         raise ConfigurationError(f"kubeconfig: context {name!r}: a cluster or user field has the wrong type") from None
 
 
-def _connection(name: str, merged: dict, origin: dict[str, Path], env: Mapping[str, str]) -> KubeConnection:
+def _connection(name: str, merged: dict[str, Any], origin: dict[str, Path], env: Mapping[str, str]) -> KubeConnection:
     context = merged["contexts"].get(name)
     if context is None:
         raise ConfigurationError(f"kubeconfig has no context {name!r}")
@@ -324,7 +328,7 @@ class KubeSession:
     def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
         return self.client.get(path, params, missing_ok=missing_ok)
 
-    def list(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict]:
+    def list(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a list, page by page, following `continue` tokens (limit per page).
 
         A generator: the caller keeps what it needs of a page before the next is fetched. A
@@ -353,10 +357,10 @@ class KubeSession:
             query = {**query, "continue": token}
         raise self.client.error(BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)")
 
-    def convert(self, what: str, convert: Callable[..., Any], *args: Any) -> Any:
-        """convert(*args), with a document of the wrong shape reported as BadResponse naming `what`."""
+    def convert(self, what: str, convert: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """convert(*args, **kwargs), with a document of the wrong shape reported as BadResponse naming `what`."""
         try:
-            return convert(*args)
+            return convert(*args, **kwargs)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise self.client.shape_error(what, exc) from None
 
@@ -376,7 +380,7 @@ def _project(live: Any, desired: Any) -> Any:
     return {key: _project(live[key], value) for key, value in desired.items() if key in live}
 
 
-def live_node(document: dict) -> LiveNode:
+def live_node(document: dict[str, Any]) -> LiveNode:
     """A Node object as discover needs it; KeyError/TypeError/AttributeError when it lacks the shape (KubeSession.convert)."""
     metadata = document["metadata"]
     annotations = metadata.get("annotations") or {}
@@ -395,7 +399,7 @@ def live_node(document: dict) -> LiveNode:
     return LiveNode(_name(document), ip, pod_cidr, vtep_mac, annotations.get(FLANNEL_PUBLIC_IP))
 
 
-def _name(document: dict) -> str:
+def _name(document: dict[str, Any]) -> str:
     name = document["metadata"].get("name")
     if not isinstance(name, str) or not name:
         raise KeyError("metadata.name")
@@ -416,12 +420,12 @@ def _cilium_config(session: KubeSession, desired: CiliumConfig) -> CiliumConfig 
     return session.convert(f"GET {path}", _cilium_from_configmap, document, desired)
 
 
-def _cilium_from_configmap(document: dict, desired: CiliumConfig) -> CiliumConfig:
+def _cilium_from_configmap(document: dict[str, Any], desired: CiliumConfig) -> CiliumConfig:
     data = document.get("data") or {}
     return CiliumConfig(desired.name, {k: data[k] for k in desired.data if k in data})
 
 
-def helm_release_values(session: KubeSession, namespace: str, release: str) -> dict | None:
+def helm_release_values(session: KubeSession, namespace: str, release: str) -> dict[str, Any] | None:
     """The user-supplied values (`helm get values`) of the newest deployed revision; None if no release.
 
     Only `config` is kept from the decoded release: the chart, manifest and hooks may hold secrets.
@@ -446,7 +450,7 @@ def helm_release_values(session: KubeSession, namespace: str, release: str) -> d
     return values if isinstance(values, dict) else {}
 
 
-def _revision(secret: dict) -> int:
+def _revision(secret: dict[str, Any]) -> int:
     return int((secret["metadata"].get("labels") or {}).get("version", "0"))
 
 
@@ -458,7 +462,7 @@ def _helm_values(session: KubeSession, desired: CiliumHelmValues) -> CiliumHelmV
     return CiliumHelmValues(desired.name, _project(values, desired.values))
 
 
-def _bigip_node(document: dict, desired: BigipNode) -> BigipNode:
+def _bigip_node(document: dict[str, Any], desired: BigipNode) -> BigipNode:
     annotations = (document.get("metadata") or {}).get("annotations") or {}
     return BigipNode(
         desired.name,
@@ -467,7 +471,7 @@ def _bigip_node(document: dict, desired: BigipNode) -> BigipNode:
     )
 
 
-def _secret_of(container: dict, variable: str) -> str | None:
+def _secret_of(container: dict[str, Any], variable: str) -> str | None:
     for env in container.get("env") or []:
         if env.get("name") == variable:
             return ((env.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name")
@@ -483,7 +487,7 @@ def _cis_controller(session: KubeSession, desired: CisController) -> CisControll
     return session.convert(f"GET {path}", _cis_from_deployment, document, desired)
 
 
-def _cis_from_deployment(document: dict, desired: CisController) -> CisController:
+def _cis_from_deployment(document: dict[str, Any], desired: CisController) -> CisController:
     spec = document.get("spec") or {}
     pod = (spec.get("template") or {}).get("spec") or {}
     containers = pod.get("containers") or [{}]
@@ -507,7 +511,7 @@ def _as3_configmap(session: KubeSession, desired: As3ConfigMap) -> As3ConfigMap 
     return session.convert(f"GET {path}", _as3_from_configmap, document, desired)
 
 
-def _as3_from_configmap(document: dict, desired: As3ConfigMap) -> As3ConfigMap:
+def _as3_from_configmap(document: dict[str, Any], desired: As3ConfigMap) -> As3ConfigMap:
     labels = (document.get("metadata") or {}).get("labels") or {}
     template = expect_text((document.get("data") or {}).get("template", ""))
     try:
@@ -526,24 +530,24 @@ class ClusterReading:
 
 def read_cluster_state(session: KubeSession, desired: ClusterState, bigip_names: tuple[str, ...] = ()) -> ClusterReading:
     """The live counterpart of `desired`; `bigip_names` are Node objects that stand for BIG-IPs, not nodes."""
-    items: list = []
+    items: list[object] = []  # ClusterState.items: objects of the kinds in OBJECT_KINDS
     unread: dict[str, str] = {}
     for config in desired.of_kind(CiliumConfig):
-        found = _cilium_config(session, config)
-        items += [found] if found else []
+        config_found = _cilium_config(session, config)
+        items += [config_found] if config_found else []
     for values in desired.of_kind(CiliumHelmValues):
         try:
-            found = _helm_values(session, values)
+            values_found = _helm_values(session, values)
         except Forbidden:  # RBAC denies reading Secrets: say so, do not fail the whole diff
             unread[CiliumHelmValues.kind] = "the Helm release Secrets are not readable with these credentials"
             continue
-        items += [found] if found else []
+        items += [values_found] if values_found else []
     for controller in desired.of_kind(CisController):
-        found = _cis_controller(session, controller)
-        items += [found] if found else []
+        controller_found = _cis_controller(session, controller)
+        items += [controller_found] if controller_found else []
     for configmap in desired.of_kind(As3ConfigMap):
-        found = _as3_configmap(session, configmap)
-        items += [found] if found else []
+        configmap_found = _as3_configmap(session, configmap)
+        items += [configmap_found] if configmap_found else []
     if desired.of_kind(BirdConfig):
         unread[BirdConfig.kind] = "BIRD configuration lives on each node; it is not readable through the Kubernetes API"
     path = "/api/v1/nodes"

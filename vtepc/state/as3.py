@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..addresses import with_route_domain
 
@@ -89,10 +89,10 @@ def service_discovery_labels(service: "Service", tenant: str) -> dict[str, str]:
     }
 
 
-def _monitor(service: "Service") -> dict:
+def _monitor(service: "Service") -> dict[str, Any]:
     monitor = service.monitor
     assert monitor is not None
-    out: dict = {
+    out: dict[str, Any] = {
         "class": "Monitor",
         "monitorType": monitor.type,
         "interval": monitor.interval,
@@ -105,16 +105,16 @@ def _monitor(service: "Service") -> dict:
     return out
 
 
-def _application(service: "Service", route_domain: int) -> dict:
+def _application(service: "Service", route_domain: int) -> dict[str, Any]:
     address = service.virtual_address
     if route_domain:
         address = with_route_domain(address, route_domain)
-    pool: dict = {
+    pool: dict[str, Any] = {
         "class": "Pool",
         "loadBalancingMode": service.balance,
         "members": [{"servicePort": service.service_port, "serverAddresses": [], "shareNodes": True}],
     }
-    app: dict = {
+    app: dict[str, Any] = {
         "class": "Application",
         "template": service.mode,
         "serviceMain": {
@@ -131,9 +131,9 @@ def _application(service: "Service", route_domain: int) -> dict:
     return app
 
 
-def as3_declaration(topology: "Topology", services: Iterable["Service"], *, route_domain: int = 0, label: str = "") -> dict:
+def as3_declaration(topology: "Topology", services: Iterable["Service"], *, route_domain: int = 0, label: str = "") -> dict[str, Any]:
     """The AS3 request declaring each service as one Application in its own Tenant (see the module docstring)."""
-    adc: dict = {"class": "ADC", "schemaVersion": AS3_SCHEMA_VERSION}
+    adc: dict[str, Any] = {"class": "ADC", "schemaVersion": AS3_SCHEMA_VERSION}
     for service in services:
         adc[as3_tenant(topology, service)] = {
             "class": "Tenant",
