@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -41,6 +44,8 @@ def require_oracle(path: Path) -> Path:
 
 GOLDEN = ROOT / "tests" / "golden"
 
+pytest_plugins = ["pytester"]  # tests/test_fast_marker.py runs pytest on tests of its own
+
 
 def pytest_addoption(parser):
     parser.addoption(
@@ -56,45 +61,109 @@ def update_goldens(request) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
-# The `fast` selection (`pytest -m fast`) for the inner loop: no subprocesses, no emulated
-# devices, no oracles, no network. These modules start processes (the CLI in a child, git,
-# bird, kubectl, helm, graphviz, mypy, ruff), serve emulated BIG-IP/Kubernetes APIs on local
-# sockets, or run hypothesis' long property searches, so they stay out of it; every other test
-# is fast. The full suite (scripts/test.sh) still runs everything.
-NOT_FAST_MODULES = frozenset(
-    {
-        "test_action",
-        "test_action_pr",
-        "test_build",
-        "test_cli_validate",
-        "test_discover",
-        "test_e2e_diff_live",
-        "test_e2e_diff_ref",
-        "test_gitops",
-        "test_graph",
-        "test_live_bigip",
-        "test_live_credentials_leak",
-        "test_live_kube",
-        "test_manifests",
-        "test_object_kinds",
-        "test_oracle_bird",
-        "test_oracle_f5",
-        "test_oracle_helm",
-        "test_oracle_k8s",
-        "test_outdir",
-        "test_properties",
-        "test_quality",
-        "test_snapshot",
-        "test_spec_example",
-    }
-)
+# The `fast` selection (`pytest -m fast`) for the inner loop: every test not marked `slow` or
+# `oracle`. A test is slow when it starts a process (the CLI in a child, git, bird, kubectl,
+# helm, graphviz, mypy, ruff), serves or reaches a socket (the emulated BIG-IP and Kubernetes
+# APIs), or searches long with hypothesis (more than FAST_MAX_EXAMPLES examples: marked slow
+# here, from its own @settings). The marker cannot lie: while a fast test runs (fixtures
+# included), starting a process or binding/connecting a socket fails it, and so does spending
+# more than FAST_CPU_BUDGET seconds of CPU in the test itself. The full suite (scripts/test.sh)
+# runs every test, with the same guard on the fast ones.
+FAST_CPU_BUDGET = 2.0
+FAST_MAX_EXAMPLES = 100
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "fast: no subprocess, emulator, oracle or network (pytest -m fast, under 20 s)")
+    config.addinivalue_line("markers", "fast: no subprocess, socket, oracle or long search (pytest -m fast, under 20 s); set automatically")
+    config.addinivalue_line("markers", "slow: starts a process, serves or reaches a socket, or searches long (outside pytest -m fast)")
+
+
+def _long_search(item: pytest.Item) -> bool:
+    """A hypothesis test asking for more than the default number of examples (100)."""
+    test = getattr(item, "obj", None)
+    if not getattr(test, "is_hypothesis_test", False):
+        return False
+    # @settings records itself on the test under this name (hypothesis has no public getter).
+    chosen = getattr(test, "_hypothesis_internal_use_settings", None)
+    return chosen is not None and chosen.max_examples > FAST_MAX_EXAMPLES
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.module.__name__.rpartition(".")[2] not in NOT_FAST_MODULES and item.get_closest_marker("oracle") is None:
+        if _long_search(item):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") is None and item.get_closest_marker("oracle") is None:
             item.add_marker(pytest.mark.fast)
+
+
+class _FastGuard:
+    """Refuses processes and sockets while a fast test's phase runs, and notes each attempt (the
+    refusal is pytest's Failed, a BaseException, so `except Exception` in the code under test
+    cannot swallow it; the note fails the phase even if something catches it anyway)."""
+
+    REFUSED = (
+        (subprocess.Popen, "_execute_child", "started a process"),
+        (os, "fork", "forked"),
+        (os, "system", "started a process"),
+        (os, "posix_spawn", "started a process"),
+        (os, "posix_spawnp", "started a process"),
+        (socket.socket, "bind", "bound a socket"),
+        (socket.socket, "connect", "connected a socket"),
+        (socket.socket, "connect_ex", "connected a socket"),
+    )
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+
+    def __enter__(self) -> "_FastGuard":
+        self._patch = pytest.MonkeyPatch()
+        for owner, name, what in self.REFUSED:
+            if hasattr(owner, name):
+                self._patch.setattr(owner, name, self._refuse(what, name))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._patch.undo()
+
+    def _refuse(self, what: str, name: str):
+        def refuse(*args, **kwargs):
+            message = f"{what} ({name})"
+            self.attempts.append(message)
+            pytest.fail(f"this test is marked fast but {message}: mark it @pytest.mark.slow", pytrace=False)
+
+        return refuse
+
+    def verdict(self) -> None:
+        if self.attempts:
+            pytest.fail(f"this test is marked fast but {'; '.join(self.attempts)}: mark it @pytest.mark.slow", pytrace=False)
+
+
+def _guarded(item: pytest.Item, budget: float | None = None):
+    if item.get_closest_marker("fast") is None:
+        return (yield)
+    started = time.process_time()
+    with _FastGuard() as guard:
+        result = yield
+    guard.verdict()
+    spent = time.process_time() - started
+    if budget is not None and spent > budget:
+        pytest.fail(
+            f"this test is marked fast but took {spent:.1f} s of CPU (budget {budget} s): shorten it or mark it @pytest.mark.slow",
+            pytrace=False,
+        )
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from _guarded(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from _guarded(item, FAST_CPU_BUDGET))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    return (yield from _guarded(item))

@@ -109,6 +109,7 @@ def _base_sha(repo: Path) -> str:
     return _git(repo, "rev-parse", "HEAD~1").strip()
 
 
+@pytest.mark.slow
 def test_invalid_topology_gives_annotations_on_the_line(repo):
     _head_commit(repo, "ip: 10.169.72.233", "ip: 10.169.72.999")
     line = next(n for n, text in enumerate((repo / TOPOLOGY).read_text().splitlines(), 1) if "10.169.72.999" in text)
@@ -123,6 +124,7 @@ def test_invalid_topology_gives_annotations_on_the_line(repo):
     assert re.search(rf"\| {line} \| `VTEP\d+` \| error \|", body), body
 
 
+@pytest.mark.slow
 def test_stale_rendered_output_fails_the_check_step(repo):
     _head_commit(repo, "ip: 10.169.72.233", "ip: 10.169.72.234")
     github = {**PR, "event.pull_request.base.sha": _base_sha(repo)}
@@ -133,6 +135,7 @@ def test_stale_rendered_output_fails_the_check_step(repo):
     assert "| stale |" in body and "```diff" in body and "vtepc-manifest.json" in body
 
 
+@pytest.mark.slow
 def test_up_to_date_tree_passes_and_the_comment_holds_diff_and_graph(repo):
     _head_commit(repo, "ip: 10.169.72.233", "ip: 10.169.72.234", rebuild=True)
     github = {**PR, "event.pull_request.base.sha": _base_sha(repo)}
@@ -168,6 +171,7 @@ def _fake_gh(directory: Path, existing: str) -> Path:
     return directory / "calls.json"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "existing, method, endpoint",
     [("", "POST", "repos/acme/network/issues/7/comments"), ("4242\n", "PATCH", "repos/acme/network/issues/comments/4242")],

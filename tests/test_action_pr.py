@@ -112,6 +112,7 @@ def _annotations(stdout: str, level: str) -> list[str]:
     return [line for line in stdout.splitlines() if line.startswith(f"::{level}")]
 
 
+@pytest.mark.slow
 def test_first_pull_request_adding_a_topology_passes_and_says_it_is_new(tmp_path):
     pr = PullRequest(tmp_path)
     base = pr.commit("base without any topology")
@@ -125,6 +126,7 @@ def test_first_pull_request_adding_a_topology_passes_and_says_it_is_new(tmp_path
     assert [c["body"] for c in pr.comments] == [body]
 
 
+@pytest.mark.slow
 def test_pull_request_changing_a_node_keeps_one_sticky_comment_across_pushes(tmp_path):
     pr = PullRequest(tmp_path)
     base = pr.commit("base", _example())
@@ -149,6 +151,7 @@ def test_pull_request_changing_a_node_keeps_one_sticky_comment_across_pushes(tmp
     assert [call[1] for call in json.loads(pr.state.read_text())["calls"] if "--method" in call] == ["--method"] * 2
 
 
+@pytest.mark.slow
 def test_pull_request_breaking_the_vni_fails_with_an_annotation_on_its_line(tmp_path):
     pr = PullRequest(tmp_path)
     base = pr.commit("base", _example())
@@ -167,6 +170,7 @@ def test_pull_request_breaking_the_vni_fails_with_an_annotation_on_its_line(tmp_
     assert [c["body"] for c in pr.comments] == [body]
 
 
+@pytest.mark.slow
 def test_fork_pull_request_with_a_read_only_token_passes_with_a_warning(tmp_path):
     pr = PullRequest(tmp_path, read_only=True)
     base = pr.commit("base", _example())
@@ -180,6 +184,7 @@ def test_fork_pull_request_with_a_read_only_token_passes_with_a_warning(tmp_path
     assert (pr.repo.parent / "runner-temp" / "summary").read_text() == body
 
 
+@pytest.mark.slow
 def test_comment_step_still_fails_on_other_api_errors(tmp_path, monkeypatch):
     gh = tmp_path / "gh"
     gh.write_text("#!/bin/sh\necho 'gh: Server Error (HTTP 502)' >&2\nexit 1\n")

@@ -181,6 +181,7 @@ def _cli_build(topology: Path, out: Path, hash_seed: str) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ["cilium-vxlan-ha", "cilium-native-bgp", "flannel"])
 def test_byte_identical_across_runs_and_hash_seeds(tmp_path, example):
     topology = EXAMPLES / f"{example}.yaml"

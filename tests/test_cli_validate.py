@@ -101,6 +101,7 @@ def test_unreadable_file_is_a_diagnostic_not_a_traceback(tmp_path):
     assert isinstance(result.exception, SystemExit)  # a clean exit, no exception escaped
 
 
+@pytest.mark.slow
 def test_console_script_usage_errors_exit_1_never_2(tmp_path):
     """2 is reserved for `vtepc diff`'s "changes"; a typo'd option must not look like one."""
     import subprocess
@@ -120,6 +121,7 @@ def test_console_script_usage_errors_exit_1_never_2(tmp_path):
     assert run("validate", str(EXAMPLE_FILES[0])).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_bad_format_is_one_plain_line_naming_the_choices():
     import subprocess
     import sys
@@ -144,6 +146,7 @@ def _broken() -> str:
     return (EXAMPLE_FILES[0].parent / "cilium-vxlan.yaml").read_text().replace("10.169.72.233", "10.169.72.333")
 
 
+@pytest.mark.slow
 def test_several_files_and_stdin_in_one_run_with_diagnostics_on_stderr_only():
     flannel = str(EXAMPLE_FILES[0].parent / "flannel.yaml")
     done = _vtepc("validate", "-", flannel, stdin=_broken())
@@ -156,6 +159,7 @@ def test_several_files_and_stdin_in_one_run_with_diagnostics_on_stderr_only():
     assert _vtepc("validate", "-", "-", stdin="").returncode == 1
 
 
+@pytest.mark.slow
 def test_json_for_several_files_is_a_list_of_the_one_file_objects():
     flannel = str(EXAMPLE_FILES[0].parent / "flannel.yaml")
     one = json.loads(_vtepc("validate", flannel, "--format", "json").stdout)
@@ -165,6 +169,7 @@ def test_json_for_several_files_is_a_list_of_the_one_file_objects():
     assert second == one and first["file"] == "<stdin>" and [d["code"] for d in first["diagnostics"]] == ["VTEP102"]
 
 
+@pytest.mark.slow
 def test_sarif_is_what_github_code_scanning_reads():
     """GitHub's SARIF support: version 2.1.0, tool.driver.name and rules, each result with ruleId,
     message.text and a physical location (uri relative to the repository, startLine)."""

@@ -77,6 +77,7 @@ def run_discover(emulated, path, *extra):
     return runner.invoke(app, ["discover", str(path), *emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig), *extra])
 
 
+@pytest.mark.slow
 def test_discover_fills_macs_and_nodes_and_changes_nothing_else(tmp_path, bigip_env):  # noqa: F811
     path = tmp_path / "topology.yaml"
     path.write_text(BEFORE)
@@ -113,6 +114,7 @@ def test_discover_fills_macs_and_nodes_and_changes_nothing_else(tmp_path, bigip_
     assert path.read_text() == after
 
 
+@pytest.mark.slow
 def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path, bigip_env):  # noqa: F811
     path = tmp_path / "topology.yaml"
     path.write_text(BEFORE)
@@ -126,6 +128,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path, bigip_env):  # noq
     assert result.stdout.startswith(f"--- {path}\n+++ {path} (discovered)\n")
 
 
+@pytest.mark.slow
 def test_discover_failure_is_one_line_and_leaves_the_file(tmp_path, bigip_env):  # noqa: F811
     path = tmp_path / "topology.yaml"
     path.write_text(BEFORE)
@@ -138,6 +141,7 @@ def test_discover_failure_is_one_line_and_leaves_the_file(tmp_path, bigip_env): 
     assert path.read_text() == BEFORE
 
 
+@pytest.mark.slow
 def test_write_keeps_the_file_mode(tmp_path, bigip_env):  # noqa: F811
     path = tmp_path / "topology.yaml"
     path.write_text(BEFORE)

@@ -188,6 +188,7 @@ def _check_pre_commit_fragment(block: Block, data: list) -> None:
         assert {hook["id"] for hook in repo["hooks"]} <= hook_ids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", YAML_BLOCKS, ids=str)
 def test_yaml_block_parses_and_is_what_it_says(block, tmp_path):
     data = _load(block.text)
@@ -207,6 +208,7 @@ def test_yaml_block_parses_and_is_what_it_says(block, tmp_path):
         pytest.fail(f"{block}: a YAML block this test cannot tell what it is; teach tests/test_docs_blocks.py")
 
 
+@pytest.mark.slow
 def test_the_fragments_vtepc_must_reject_are_rejected():
     """The checks above can fail: an unquoted MAC in {...} and a cluster without a name do."""
     with pytest.raises(Exception):  # noqa: B017 (any refusal counts)
@@ -268,6 +270,7 @@ def _repository_copy(tmp_path: Path) -> Path:
     return copy
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", SHELL_BLOCKS, ids=str)
 def test_shell_block_parses_and_names_only_real_options(block):
     done = subprocess.run(["bash", "-n", "-c", block.text], capture_output=True, text=True)
@@ -281,6 +284,7 @@ def test_shell_block_parses_and_names_only_real_options(block):
 SESSIONS = {page: [b for b in SHELL_BLOCKS if b.page == page and b.marker is None] for page in PAGES}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", [p for p, blocks in SESSIONS.items() if blocks], ids=lambda p: str(p.relative_to(ROOT)))
 def test_page_shell_blocks_run_in_order_in_a_fresh_copy(page, tmp_path):
     """A reader's session: the page's unmarked shell blocks, in order, in one shell, in a fresh copy.
@@ -311,6 +315,7 @@ def _inline_commands() -> list[tuple[str, str]]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where, command", _inline_commands(), ids=lambda value: value)
 def test_inline_vtepc_command_exists_and_runs_offline_on_an_example(where, command, tmp_path):
     words = shlex.split(command.split(" >", 1)[0])
@@ -348,6 +353,7 @@ def _build_listings() -> list[tuple[str, list[str], list[str]]]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where, words, listed", _build_listings(), ids=lambda value: value if isinstance(value, str) else "")
 def test_the_files_a_page_says_build_writes_are_written(where, words, listed, tmp_path):
     assert listed, f"{where}: no artifact listed after the build command"

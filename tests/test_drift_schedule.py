@@ -58,6 +58,7 @@ def test_the_workflow_runs_on_a_schedule_with_what_it_needs():
     assert {"VTEPC_BIGIP_USERNAME", "VTEPC_BIGIP_PASSWORD", "GH_TOKEN"} <= set(STEP["env"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "vtepc_exit, open_issue, job_exit, gh_write",
     [

@@ -18,6 +18,8 @@ from tests.emulators.fixtures import bigip_env, certificates  # noqa: F401 (fixt
 from vtepc.addresses import fake_fdb_mac
 from vtepc.cli import app
 
+pytestmark = pytest.mark.slow  # every test here serves the emulated APIs on local sockets
+
 runner = CliRunner()
 NEW_NODE = ("node-joined", "10.169.72.250", "10.0.99.0/24")
 STALE_MAC = "0a:0a:0a:a9:48:63"

@@ -12,6 +12,8 @@ from vtepc.cli import app
 
 from .conftest import EXAMPLES
 
+pytestmark = pytest.mark.slow  # every test here runs git
+
 runner = CliRunner()
 
 SECOND_BIGIP = """\

@@ -6,8 +6,12 @@ import json
 import urllib.error
 import urllib.request
 
+import pytest
+
 from tests.emulators.bigip import BigipEmulator
 from tests.emulators.kube import KubeEmulator
+
+pytestmark = pytest.mark.slow  # every test here serves an emulated API on a local socket
 
 
 def fetch(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:

@@ -42,6 +42,7 @@ def test_plugin_is_a_config_management_plugin_that_discovers_topology_files():
     assert not fnmatch("./values.yaml", pattern)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_plugin_generate_prints_only_kubernetes_objects(example, tmp_path):
     # Argo CD runs generate in the Application's directory, user env prefixed with ARGOCD_ENV_.
@@ -52,6 +53,7 @@ def test_plugin_generate_prints_only_kubernetes_objects(example, tmp_path):
     assert kubernetes_objects(done.stdout)
 
 
+@pytest.mark.slow
 def test_plugin_generate_takes_the_file_from_the_application_env(tmp_path):
     shutil.copy(EXAMPLES / "flannel.yaml", tmp_path / "prod.vtepc.yaml")
     generate = PLUGIN["spec"]["generate"]
@@ -74,6 +76,7 @@ def _generate(cwd: Path, env: dict[str, str] | None = None) -> subprocess.Comple
     )
 
 
+@pytest.mark.slow
 def test_plugin_generate_renders_the_one_file_discovery_matched(tmp_path):
     """Discovery matches `*vtepc*.yaml`; generate must render that file, not insist on vtepc-topology.yaml."""
     shutil.copy(EXAMPLES / "flannel.yaml", tmp_path / "prod.vtepc.yaml")
@@ -83,6 +86,7 @@ def test_plugin_generate_renders_the_one_file_discovery_matched(tmp_path):
     assert "Node" in [o["kind"] for o in kubernetes_objects(done.stdout)]
 
 
+@pytest.mark.slow
 def test_plugin_generate_with_two_topologies_asks_for_the_env(tmp_path):
     shutil.copy(EXAMPLES / "flannel.yaml", tmp_path / "prod.vtepc.yaml")
     shutil.copy(EXAMPLES / "cilium-vxlan.yaml", tmp_path / "lab.vtepc.yaml")
@@ -167,6 +171,7 @@ def _run_hook(hook_id: str, args: list[str], filenames: list[str], cwd: Path) ->
     return subprocess.run(command, cwd=cwd, env=_env_with_vtepc(), capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_validate_hook_checks_every_staged_topology(tmp_path):
     shutil.copy(EXAMPLES / "cilium-vxlan.yaml", tmp_path / "a.vtepc.yaml")
     (tmp_path / "b.vtepc.yaml").write_text((EXAMPLES / "flannel.yaml").read_text().replace("172.16.2.10", "172.16.2.999"))
@@ -177,6 +182,7 @@ def test_validate_hook_checks_every_staged_topology(tmp_path):
     assert not re.search(HOOKS["vtepc-validate"]["files"], "values.yaml")
 
 
+@pytest.mark.slow
 def test_build_check_hook_fails_on_a_stale_directory(tmp_path):
     shutil.copy(EXAMPLES / "cilium-vxlan.yaml", tmp_path / "prod.vtepc.yaml")
     args = ["prod.vtepc.yaml", "-o", "rendered/prod"]

@@ -181,6 +181,7 @@ def test_every_serializer_escapes_text():
     assert '\\"c\\"' in dot and HOSTILE not in dot
 
 
+@pytest.mark.slow
 def test_dot_output_is_accepted_by_graphviz():
     dot = require_tool("dot")
     for example in EXAMPLE_FILES:
@@ -189,6 +190,7 @@ def test_dot_output_is_accepted_by_graphviz():
         assert done.returncode == 0 and not done.stderr, (example.name, done.stderr)
 
 
+@pytest.mark.slow
 def test_svg_is_rendered_by_librsvg():
     rsvg = require_tool("rsvg-convert")
     done = subprocess.run([rsvg, "-f", "png"], input=to_svg(topology_graph(load_topology(HA))).encode(), capture_output=True)
@@ -199,6 +201,7 @@ def _vtepc(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "vtepc", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_cli_prints_each_format_and_is_stable():
     first = _vtepc("graph", str(HA), "--format", "svg")
     assert first.returncode == 0 and first.stderr == ""
@@ -208,6 +211,7 @@ def test_cli_prints_each_format_and_is_stable():
     assert _vtepc("graph", str(HA), "-f", "dot").stdout.startswith("graph vtepc {")
 
 
+@pytest.mark.slow
 def test_cli_rejects_an_invalid_topology(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(HA.read_text().replace("10.169.72.239", "10.169.72.999"))

@@ -15,6 +15,8 @@ from tests.emulators.kube import KubeEmulator
 from vtepc.live.http import ConfigurationError
 from vtepc.live.kube import KubeOptions, KubeSession, read_nodes, resolve_kubeconfig
 
+pytestmark = pytest.mark.slow  # every test here runs a credential plugin process and serves the emulated API
+
 # The plugin: what kubectl hands it (KUBERNETES_EXEC_INFO, the kubeconfig's env) is checked and
 # recorded; it answers with the token from its env, in the apiVersion it was asked for.
 PLUGIN = """#!{python}

@@ -40,6 +40,7 @@ def expected_live(state):
     return expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", [p.stem for p in EXAMPLE_FILES])
 def test_device_loaded_with_desired_state_reads_back_equal(example):
     desired = desired_example(example)
@@ -52,6 +53,7 @@ def test_device_loaded_with_desired_state_reads_back_equal(example):
         assert [r.path for r in emulator.requests if r.method == "POST"] == ["/mgmt/shared/authn/login"]
 
 
+@pytest.mark.slow
 def test_paged_collections_and_records_subcollection_collect_every_item():
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
@@ -67,6 +69,7 @@ def test_paged_collections_and_records_subcollection_collect_every_item():
     assert pages, "the reader never followed a nextLink"
 
 
+@pytest.mark.slow
 def test_v13_stats_key_gives_the_same_mac():
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
@@ -75,6 +78,7 @@ def test_v13_stats_key_gives_the_same_mac():
         assert session(emulator).tunnel_mac("flannel_vxlan") == state.vtep.mac
 
 
+@pytest.mark.slow
 def test_drift_hand_added_record_removed_record_and_mac_show_up():
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
     removed = state.of_kind(FdbRecord)[0]
@@ -92,6 +96,7 @@ def test_drift_hand_added_record_removed_record_and_mac_show_up():
     assert live.vtep.mac == "00:50:56:00:00:99"
 
 
+@pytest.mark.slow
 def test_missing_tunnel_reads_as_absent_not_as_error():
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
@@ -109,6 +114,7 @@ def one_line(exc: Exception) -> str:
     return text
 
 
+@pytest.mark.slow
 def test_wrong_password_is_a_clear_auth_error():
     with BigipEmulator(USERNAME, "another-password") as emulator:
         with pytest.raises(AuthFailed) as caught:
@@ -118,6 +124,7 @@ def test_wrong_password_is_a_clear_auth_error():
     assert PASSWORD not in message
 
 
+@pytest.mark.slow
 def test_token_expiry_mid_run_is_handled_by_one_relogin():
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
@@ -129,6 +136,7 @@ def test_token_expiry_mid_run_is_handled_by_one_relogin():
     assert logins > 1
 
 
+@pytest.mark.slow
 def test_token_rejected_after_relogin_is_a_clear_error():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.token_lifetime = 0
@@ -138,6 +146,7 @@ def test_token_rejected_after_relogin_is_a_clear_error():
     assert "token rejected (HTTP 401) right after a fresh login" in one_line(caught.value)
 
 
+@pytest.mark.slow
 def test_500_then_success_within_the_retry_bound():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.add_device_defaults()
@@ -146,6 +155,7 @@ def test_500_then_success_within_the_retry_bound():
     assert [i["name"] for i in items] == ["admin-external"]
 
 
+@pytest.mark.slow
 def test_500_past_the_retry_bound_is_an_http_error():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.fail_next(3)
@@ -156,6 +166,7 @@ def test_500_past_the_retry_bound_is_an_http_error():
     assert "POST /mgmt/shared/authn/login: HTTP 500" in one_line(caught.value)
 
 
+@pytest.mark.slow
 def test_4xx_is_never_retried():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.fail_next(1, status=400)
@@ -164,6 +175,7 @@ def test_4xx_is_never_retried():
         assert len(emulator.requests) == 1
 
 
+@pytest.mark.slow
 def test_slow_answers_past_the_timeout():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.delay = 3.0
@@ -173,6 +185,7 @@ def test_slow_answers_past_the_timeout():
     assert "no answer within 0.2 s (2 attempt(s))" in one_line(caught.value)
 
 
+@pytest.mark.slow
 def test_truncated_json_is_a_bad_response():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.truncate_json = True
@@ -181,6 +194,7 @@ def test_truncated_json_is_a_bad_response():
     assert "truncated JSON" in one_line(caught.value)
 
 
+@pytest.mark.slow
 def test_connection_refused_after_retries():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         url = emulator.url
@@ -194,6 +208,7 @@ def test_connection_refused_after_retries():
 # --- TLS -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_tls_verification_fails_without_the_ca_and_succeeds_with_it_or_insecure(certificates):  # noqa: F811
     with BigipEmulator(USERNAME, PASSWORD, certificate=(certificates.certificate, certificates.key)) as emulator:
         with pytest.raises(TlsVerifyFailed) as caught:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
@@ -18,6 +19,8 @@ from tests.emulators.fixtures import KUBE_TOKEN, PASSWORD, desired_example, emul
 from tests.emulators.fixtures import bigip_env  # noqa: F401 (fixture)
 from tests.test_live_secrets import SHAPES
 from vtepc.cli import app
+
+pytestmark = pytest.mark.slow  # every test here serves the emulated APIs on local sockets
 
 runner = CliRunner()
 SECRETS = [PASSWORD, json.dumps(PASSWORD)[1:-1], KUBE_TOKEN]

@@ -56,6 +56,7 @@ def one_line(exc: BaseException) -> str:
 # --- transport -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_plain_http_is_refused_before_any_request_unless_opted_in():
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
     env = {"VTEPC_BIGIP_USERNAME": USERNAME, "VTEPC_BIGIP_PASSWORD": PASSWORD}
@@ -73,6 +74,7 @@ def test_plain_http_is_refused_before_any_request_unless_opted_in():
         assert kube.requests == []
 
 
+@pytest.mark.slow
 def test_cli_refuses_http_without_the_flag_and_sends_nothing(tmp_path, bigip_env):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     with emulate(desired, tmp_path) as emulated:
@@ -100,6 +102,7 @@ def _git(cwd, *args):
     )
 
 
+@pytest.mark.slow
 def test_urls_from_ref_refuses_a_host_the_base_did_not_name(tmp_path, bigip_env, certificates):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     source = (EXAMPLES / "cilium-vxlan.yaml").read_text()
@@ -150,6 +153,7 @@ def test_url_without_scheme_holding_a_password_is_not_echoed_by_the_reader():
 # --- secrets in error messages ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_secret_straddling_the_quote_limit_is_scrubbed_before_the_cut():
     # The server's message quotes the password across the 160-character cut.
     message = "x" * 150 + " " + PASSWORD + " rest of the message"
@@ -162,6 +166,7 @@ def test_a_secret_straddling_the_quote_limit_is_scrubbed_before_the_cut():
     assert "x" * 20 in text
 
 
+@pytest.mark.slow
 def test_a_short_password_masks_whole_tokens_not_every_letter():
     with BigipEmulator(USERNAME, "a") as emulator:
         emulator.fail_next(3, status=503, message="database unavailable: a restart is under way")
@@ -170,6 +175,7 @@ def test_a_short_password_masks_whole_tokens_not_every_letter():
     assert "(database unavailable: *** restart is under way)" in one_line(caught.value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("token", ["kube-token\r\nX-Injected: 1", "kube-token\nsecond-line", "tök\u2028en"])
 def test_a_token_with_a_line_break_is_one_line_without_the_token(token):
     with KubeEmulator(token) as emulator:
@@ -181,6 +187,7 @@ def test_a_token_with_a_line_break_is_one_line_without_the_token(token):
     assert "kube-token" not in text and "X-Injected" not in text
 
 
+@pytest.mark.slow
 def test_a_device_token_with_a_line_break_is_a_bad_response_without_the_token():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         original = emulator._login
@@ -199,6 +206,7 @@ def test_a_device_token_with_a_line_break_is_a_bad_response_without_the_token():
 # --- bounds ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_drip_feeding_server_is_cut_at_the_deadline():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.drip = 0.2  # a byte every 0.2 s: never a socket timeout, never done
@@ -210,6 +218,7 @@ def test_a_drip_feeding_server_is_cut_at_the_deadline():
     assert "no complete answer within the 1 s deadline" in one_line(caught.value)
 
 
+@pytest.mark.slow
 def test_a_drip_feeding_server_is_cut_at_the_deadline_over_tls(certificates):  # noqa: F811
     with BigipEmulator(USERNAME, PASSWORD, certificate=(certificates.certificate, certificates.key)) as emulator:
         emulator.drip = 0.2
@@ -226,6 +235,7 @@ def test_a_drip_feeding_server_is_cut_at_the_deadline_over_tls(certificates):  #
         assert time.monotonic() - started < 3.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunked", [False, True])
 def test_a_body_over_the_size_bound_is_an_error_read_no_further(chunked):
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
@@ -238,6 +248,7 @@ def test_a_body_over_the_size_bound_is_an_error_read_no_further(chunked):
     assert f"response larger than {2**20} bytes" in text and "--max-response-mb" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loop", ["same", "endless"])
 def test_bigip_paging_loops_stop_with_an_error(loop):
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
@@ -253,6 +264,7 @@ def test_bigip_paging_loops_stop_with_an_error(loop):
         assert "more than 20 pages (--max-pages raises the bound)" in text and len(pages) == 20
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loop", ["same", "endless"])
 def test_kube_continue_loops_stop_with_an_error(loop):
     with KubeEmulator(KUBE_TOKEN) as emulator:
@@ -299,6 +311,7 @@ MEMORY_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["body-length", "body-chunked", "bigip-same", "bigip-endless", "kube-same", "kube-endless"])
 def test_memory_stays_bounded_for_a_2gb_body_and_paging_loops(case):
     done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, case], cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -312,6 +325,7 @@ def test_memory_stays_bounded_for_a_2gb_body_and_paging_loops(case):
 # --- strict shapes --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_404_on_a_collection_is_an_error_not_empty():
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
@@ -323,6 +337,7 @@ def test_a_404_on_a_collection_is_an_error_not_empty():
     assert "GET /mgmt/tm/net/route: HTTP 404" in one_line(caught.value)
 
 
+@pytest.mark.slow
 def test_cli_diff_of_a_device_missing_a_collection_exits_1_not_2(tmp_path, bigip_env):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     with emulate(desired, tmp_path) as emulated:
@@ -365,6 +380,7 @@ def _as_list(reply, request):
     return reply
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(BIGIP_SHAPES))
 def test_bigip_documents_of_the_wrong_shape_are_one_line_errors(shape):
     state = desired_example("cilium-vxlan").bigips["bigip-1"]
@@ -388,6 +404,7 @@ KUBE_SHAPES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(KUBE_SHAPES))
 def test_kube_documents_of_the_wrong_shape_are_one_line_errors(shape):
     breaker, expected = KUBE_SHAPES[shape]
@@ -402,6 +419,7 @@ def test_kube_documents_of_the_wrong_shape_are_one_line_errors(shape):
     assert text.startswith("cluster (context test) (http://127.0.0.1:") and expected in text, text
 
 
+@pytest.mark.slow
 def test_403_is_reported_as_forbidden_without_a_second_login():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.add_device_defaults()
@@ -415,6 +433,7 @@ def test_403_is_reported_as_forbidden_without_a_second_login():
     assert "GET /mgmt/tm/net/self: HTTP 403 forbidden" in text and "HTTP 401" not in text
 
 
+@pytest.mark.slow
 def test_403_on_login_is_forbidden_and_quotes_no_body():
     with BigipEmulator(USERNAME, PASSWORD) as emulator:
         emulator.fail_next(1, status=403, message=f"denied for {PASSWORD}")
@@ -428,6 +447,7 @@ DEEP_JSON = "[" * 50_000 + "]" * 50_000
 DEEP_YAML = "- " * 3_000 + "x\n"
 
 
+@pytest.mark.slow
 def test_deep_nesting_in_a_snapshot_ignore_file_kubeconfig_and_response_is_a_typed_error(tmp_path, bigip_env):  # noqa: F811
     snapshot = tmp_path / "snap"
     snapshot.mkdir()
@@ -493,6 +513,7 @@ def _run_snapshot(emulated, output, stderr_is_terminal: bool) -> tuple[int, str]
     return process.wait(timeout=120), b"".join(chunks).decode()
 
 
+@pytest.mark.slow
 def test_progress_is_one_line_per_target_on_a_terminal_and_quiet_otherwise(tmp_path, bigip_env):  # noqa: F811
     desired = desired_example("cilium-vxlan-two-bigips")
     with emulate(desired, tmp_path) as emulated:
@@ -521,6 +542,7 @@ def _loop(emulated):
     emulated.kube.paging_loop = "endless"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["diff", "snapshot", "discover"])
 @pytest.mark.parametrize(
     "fault, flags, expected",

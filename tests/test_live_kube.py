@@ -42,6 +42,7 @@ def connect(emulator: KubeEmulator, page_size: int = 500, options: HttpOptions =
     return KubeSession(connection, options, page_size=page_size, sleep=no_sleep)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", [p.stem for p in EXAMPLE_FILES])
 def test_cluster_loaded_with_desired_state_reads_back_equal(example):
     desired = desired_example(example)
@@ -57,6 +58,7 @@ def test_cluster_loaded_with_desired_state_reads_back_equal(example):
     assert (BirdConfig.kind in reading.unread_kinds) == bool(desired.cluster.of_kind(BirdConfig))
 
 
+@pytest.mark.slow
 def test_node_list_paging_collects_every_node_and_pod_cidr_sources():
     with KubeEmulator(KUBE_TOKEN) as emulator:
         emulator.max_page_size = 2
@@ -85,6 +87,7 @@ def test_node_list_paging_collects_every_node_and_pod_cidr_sources():
     assert len(continued) == 2
 
 
+@pytest.mark.slow
 def test_drift_changed_configmap_key_and_new_node():
     desired = desired_example("cilium-vxlan")
     with KubeEmulator(KUBE_TOKEN) as emulator:
@@ -96,6 +99,7 @@ def test_drift_changed_configmap_key_and_new_node():
     assert ExpectedNode("node9", "10.169.72.250", "10.0.9.0/24") in reading.state.nodes
 
 
+@pytest.mark.slow
 def test_helm_values_keep_only_config_and_forbidden_secrets_are_unread():
     desired = desired_example("cilium-vxlan")
     with KubeEmulator(KUBE_TOKEN) as emulator:
@@ -108,6 +112,7 @@ def test_helm_values_keep_only_config_and_forbidden_secrets_are_unread():
     assert "manifest" not in json.dumps(reading.state.to_jsonable())
 
 
+@pytest.mark.slow
 def test_wrong_token_is_a_clear_auth_error():
     with KubeEmulator("another-token") as emulator:
         with pytest.raises(AuthFailed) as caught:
@@ -116,6 +121,7 @@ def test_wrong_token_is_a_clear_auth_error():
     assert KUBE_TOKEN not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_kube_faults_500_then_success_timeout_truncated():
     with KubeEmulator(KUBE_TOKEN) as emulator:
         emulator.add_node("a", "10.0.0.1")
@@ -130,6 +136,7 @@ def test_kube_faults_500_then_success_timeout_truncated():
             read_nodes(connect(emulator, options=HttpOptions(timeout=0.2, attempts=1, allow_insecure_http=True)))
 
 
+@pytest.mark.slow
 def test_tls_with_kubeconfig_ca_data(tmp_path, certificates):  # noqa: F811
     with KubeEmulator(KUBE_TOKEN, certificate=(certificates.certificate, certificates.key)) as emulator:
         emulator.add_node("a", "10.0.0.1")
@@ -213,6 +220,7 @@ def test_no_kubeconfig_anywhere(tmp_path):
         resolve_kubeconfig(KubeOptions(), {"HOME": str(tmp_path)})
 
 
+@pytest.mark.slow
 def test_client_certificate_data_is_loaded(tmp_path, certificates):  # noqa: F811
     cert = base64.b64encode(certificates.certificate.read_bytes()).decode()
     key = base64.b64encode(certificates.key.read_bytes()).decode()

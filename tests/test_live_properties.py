@@ -14,6 +14,7 @@ import json
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from vtepc.live.bigip import BigipCredentials, BigipSession, read_bigip_state
 from vtepc.live.http import ConfigurationError, LiveError, Response, TlsOptions
 from vtepc.live.kube import KubeConnection, KubeOptions, KubeSession, read_cluster_state, resolve_kubeconfig
 from vtepc.snapshot import INDEX, SnapshotError, read_snapshot
+
+pytestmark = pytest.mark.slow  # long hypothesis searches, many against the emulated APIs on local sockets
 
 DESIRED = desired_example("cilium-native-bgp")  # every cluster kind the readers read, and a BIG-IP
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -63,6 +63,7 @@ SHAPES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_live_secret_is_masked_in_every_diff_format_and_in_a_snapshot(tmp_path, bigip_env, shape):  # noqa: F811
     inject, secret = SHAPES[shape]

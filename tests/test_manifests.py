@@ -33,6 +33,7 @@ def _identity(obj: dict) -> tuple:
     return (obj["apiVersion"], obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_stdout_is_exactly_what_kubectl_kustomize_builds(example, tmp_path):
     done = _manifests(example)
@@ -57,6 +58,7 @@ def _canonical(value):
     return value
 
 
+@pytest.mark.slow
 def test_warnings_go_to_stderr_only(tmp_path):
     topology = tmp_path / "topology.yaml"
     # 1.19.1 answers VTEP ARP with a zero MAC: a version warning (VTEP605).
@@ -68,6 +70,7 @@ def test_warnings_go_to_stderr_only(tmp_path):
     kubernetes_objects(done.stdout)
 
 
+@pytest.mark.slow
 def test_invalid_topology_prints_nothing_on_stdout(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text((EXAMPLES / "cilium-vxlan.yaml").read_text().replace("10.169.72.239", "10.169.72.999"))

@@ -111,6 +111,7 @@ def test_declarative_onboarding_emits_every_kind_or_says_it_cannot(kind):
     assert json.dumps(full, sort_keys=True) != json.dumps(declaration(TOPOLOGY.metadata.name, "external", _without(kind)), sort_keys=True)
 
 
+@pytest.mark.slow
 def test_emulator_and_live_reader_round_trip_every_kind():
     state = _state()
     with BigipEmulator(USERNAME, PASSWORD) as emulator:

@@ -6,7 +6,11 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from .conftest import ROOT, require_tool
+
+pytestmark = pytest.mark.slow  # every test here runs scripts/oracles.sh
 
 SCRIPT = ROOT / "scripts" / "oracles.sh"
 PACKAGE = {"name": "fake-oracle", "version": "1.0.0", "dependencies": {}}

@@ -255,6 +255,7 @@ WRITERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("linked", [False, True], ids=["dir", "symlinked-dir"])
 @pytest.mark.parametrize("atomic", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("kind", sorted(WRITERS))
@@ -299,6 +300,7 @@ def test_swap_killed_at_every_step_leaves_a_complete_tree_and_the_next_run_recov
     assert ("moved aside" in states) is not atomic
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 2), (signal.SIGTERM, -signal.SIGTERM)])
 def test_ctrl_c_or_sigterm_between_the_two_renames_waits_for_the_second(tmp_path, sig, code):
     out = tmp_path / "out"
@@ -351,6 +353,7 @@ def test_exchange_refused_by_the_file_system_falls_back_other_errors_do_not(tmp_
 # --- leftovers of killed runs -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_a_workspace_the_next_build_removes(tmp_path):
     out = tmp_path / "out"
     assert _in_child(lambda: write_tree(out, NEW), kill_at=8) == KILLED
@@ -359,6 +362,7 @@ def test_a_killed_build_leaves_a_workspace_the_next_build_removes(tmp_path):
     assert sorted(tmp_path.iterdir()) == [out] and _tree(out) == _bytes(OLD)
 
 
+@pytest.mark.slow
 def test_a_running_build_keeps_its_workspace_and_finishes(tmp_path):
     out = tmp_path / "out"
     write_tree(out, OLD)

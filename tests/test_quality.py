@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -16,16 +18,19 @@ def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_ruff_check_reports_nothing():
     done = _run("ruff", "check", "--no-cache", ".")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_ruff_format_leaves_every_file_as_it_is():
     done = _run("ruff", "format", "--check", "--no-cache", ".")
     assert done.returncode == 0, "run `ruff format .`:\n" + done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_mypy_strict_reports_nothing_outside_the_listed_exemptions():
     done = _run("mypy", "--no-incremental")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -36,6 +41,7 @@ def _exempted() -> set[str]:
     return {module for override in overrides if override.get("ignore_errors") for module in override["module"]}
 
 
+@pytest.mark.slow
 def test_mypy_exemptions_are_exactly_the_modules_not_yet_clean(tmp_path):
     """Without the exemptions, the modules mypy --strict complains about are exactly those listed."""
     config = tmp_path / "mypy.ini"

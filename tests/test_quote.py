@@ -25,6 +25,7 @@ WORDS = st.lists(st.text(st.characters(blacklist_characters="\x00", blacklist_ca
 TMSH_SPECIAL = set(" \t\n\r\"'{}#;$`\\&|<>()*?[]~!")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(WORDS)
 def test_shell_words_round_trip_through_bash(words):

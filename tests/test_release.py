@@ -13,6 +13,7 @@ import zipfile
 from tests.conftest import ROOT
 from tests.test_docs_blocks import _repository_copy
 from vtepc import __version__
+import pytest
 
 
 def test_the_version_has_one_source():
@@ -32,6 +33,7 @@ def _tags() -> set[str]:
     return set(subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True).stdout.split())
 
 
+@pytest.mark.slow
 def test_changelog_is_keep_a_changelog_and_lists_exactly_the_tagged_releases():
     text = (ROOT / "CHANGELOG.md").read_text()
     headings = re.findall(r"^## \[([^\]]+)\](.*)$", text, re.M)
@@ -46,6 +48,7 @@ def test_changelog_is_keep_a_changelog_and_lists_exactly_the_tagged_releases():
     assert f"v{__version__}" in _tags() or __version__ not in released
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_runs_vtepc_version(tmp_path):
     """`pip wheel .` then the wheel alone on the path (dependencies from this environment): the
     console script's module, the package data and the version all come from the wheel."""

@@ -31,6 +31,7 @@ def observe(emulated, environ=None):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ["cilium-vxlan-two-bigips", "flannel", "cilium-native-bgp"])
 def test_snapshot_round_trip_is_exact_and_stable(tmp_path, bigip_env, example):  # noqa: F811
     desired = desired_example(example)
@@ -46,6 +47,7 @@ def test_snapshot_round_trip_is_exact_and_stable(tmp_path, bigip_env, example): 
     assert index["format_version"] == 1 and index["unread_kinds"] == observed.unread_kinds
 
 
+@pytest.mark.slow
 def test_cli_snapshot_then_diff_against_it_offline(tmp_path, bigip_env):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     topology = EXAMPLES / "cilium-vxlan.yaml"
@@ -59,6 +61,7 @@ def test_cli_snapshot_then_diff_against_it_offline(tmp_path, bigip_env):  # noqa
     assert diff.exit_code == 0, diff.output
 
 
+@pytest.mark.slow
 def test_cli_snapshot_fault_writes_nothing_and_says_why_in_one_line(tmp_path, bigip_env):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     with emulate(desired, tmp_path) as emulated:

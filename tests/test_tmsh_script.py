@@ -97,6 +97,7 @@ def _states(topology):
     return [compile_bigip(topology, i) for i in range(len(topology.bigips))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_example_scripts_run_exactly_the_intended_commands(example, run_script):
     topology = load_topology(example)
@@ -140,6 +141,7 @@ TMSH_FIELDS = {
 TOPOLOGY_HOSTILE = ["$(touch PWNED)", "x\ntouch PWNED", 'it\'s "quoted"', "{ touch PWNED; }", "name\n", "a=$(touch PWNED)"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", TOPOLOGY_HOSTILE, ids=repr)
 @pytest.mark.parametrize("example", sorted(TMSH_FIELDS))
 def test_hostile_topology_values_stay_single_words(example, value, run_script):
@@ -174,6 +176,7 @@ def _hostile_state(name: str, value: str) -> BigipState:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
 def test_hostile_state_values_stay_single_words(value, run_script):
     topology = load_topology(EXAMPLES / "cilium-vxlan-ha.yaml")

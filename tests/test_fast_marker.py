@@ -1,0 +1,93 @@
+"""The `fast` marker cannot lie: tests/conftest.py fails a fast test that starts a process,
+opens a socket or spends too much CPU, and moves long hypothesis searches out of the selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CONFTEST = Path(__file__).with_name("conftest.py")
+
+TESTS = """
+import os, socket, subprocess, sys, time
+import pytest
+from hypothesis import given, settings, strategies as st
+
+def test_pure():
+    assert 1 + 1 == 2
+
+def test_process():
+    subprocess.run([sys.executable, "-c", "pass"])
+
+def test_process_swallowed():
+    try:
+        subprocess.run([sys.executable, "-c", "pass"])
+    except BaseException:
+        pass
+
+def test_socket():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+
+def test_system():
+    os.system("true")
+
+def test_spins():
+    started = time.process_time()
+    while time.process_time() - started < 0.3:
+        pass
+
+@pytest.fixture
+def child():
+    return subprocess.run([sys.executable, "-c", "pass"])
+
+def test_process_in_a_fixture(child):
+    pass
+
+@pytest.mark.slow
+def test_slow_process():
+    assert subprocess.run([sys.executable, "-c", "pass"]).returncode == 0
+
+@settings(max_examples=10)
+@given(st.integers())
+def test_short_search(n):
+    assert n == n
+
+@settings(max_examples=500)
+@given(st.integers())
+def test_long_search(n):
+    assert n == n
+"""
+
+
+def _run(pytester, *args: str):
+    conftest = CONFTEST.read_text(encoding="utf-8")
+    assert "\nFAST_CPU_BUDGET = " in conftest
+    pytester.makeconftest(conftest.replace("\nFAST_CPU_BUDGET = ", "\nFAST_CPU_BUDGET = 0.1  # "))
+    pytester.makepyfile(test_sample=TESTS)
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+
+
+def test_fast_tests_that_start_processes_or_open_sockets_fail(pytester):
+    result = _run(pytester, "-m", "fast", "-rfE")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed") == 2  # test_pure, test_short_search
+    assert outcomes.get("failed") == 5 and outcomes.get("errors") == 1
+    assert outcomes.get("deselected") == 2  # the slow-marked test and the long search
+    result.stdout.fnmatch_lines(
+        [
+            "*test_process - *marked fast but started a process*",
+            "*test_process_swallowed - *marked fast but started a process*",
+            "*test_socket - *marked fast but bound a socket*",
+            "*test_system - *marked fast but started a process*",
+            "*test_spins - *marked fast but took * s of CPU (budget 0.1 s)*",
+            "*test_process_in_a_fixture - *marked fast but started a process*",
+        ]
+    )
+
+
+@pytest.mark.slow  # its own test starts a process, which is what it shows is allowed there
+def test_slow_tests_run_unguarded_in_the_full_suite(pytester):
+    result = _run(pytester, "-m", "slow")
+    result.assert_outcomes(passed=2, deselected=8)
