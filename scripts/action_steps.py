@@ -22,12 +22,17 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from vtepc import api
+from vtepc.cli.output import format_github, format_text, summary
+from vtepc.diagnostics import TopologyInvalid, VtepcError
+from vtepc.diff import format_markdown
 
 GITHUB_COMMENT_LIMIT = 65536
 # Room left under the limit for the truncation notices themselves.
 COMMENT_BUDGET = GITHUB_COMMENT_LIMIT - 1536
 MAX_PROBLEM_ROWS = 50
-VTEPC = [sys.executable, "-m", "vtepc"]
 
 
 def comment_marker(key: str) -> str:
@@ -81,7 +86,7 @@ def truncate_markdown(text: str, limit: int) -> str:
 class TopologyResult:
     path: str
     valid: bool = True
-    problems: list[dict] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
     check: str = "skipped"  # up to date | stale | skipped | not run
     check_diff: str = ""
     diffs: list[tuple[str, str]] = field(default_factory=list)  # (title, markdown)
@@ -103,7 +108,7 @@ def _annotation(level: str, message: str, file: str = "", title: str = "") -> st
 
 
 def diff_available() -> bool:
-    return _run([*VTEPC, "diff", "--help"]).returncode == 0
+    return callable(getattr(api, "diff", None))
 
 
 def new_in_revision(path: str, ref: str) -> bool:
@@ -122,55 +127,71 @@ def new_in_revision(path: str, ref: str) -> bool:
     return exists(f"{ref}^{{commit}}") and not exists(f"{ref}:./{path}")
 
 
+def _problem_text(exc: Exception, path: str) -> str:
+    """What `vtepc` prints on stderr for a failed command: every diagnostic and a summary for an
+    invalid topology, else one line."""
+    if isinstance(exc, TopologyInvalid):
+        file = exc.diagnostics[0].file if exc.diagnostics else path
+        return f"{format_text(exc.diagnostics)}\nerror: {file}: invalid: {summary(exc.diagnostics)}"
+    return f"error: {exc}"
+
+
 def check_topology(path: str, output_dir: str, snapshot_dir: str, base_ref: str, with_diff: bool) -> TopologyResult:
     """Run every step for one topology; annotations go to stdout, where the runner picks them up."""
     result = TopologyResult(path)
-    annotations = _run([*VTEPC, "validate", path, "--format", "github"])
-    if annotations.stdout:
-        print(annotations.stdout, end="" if annotations.stdout.endswith("\n") else "\n")
-    report = _run([*VTEPC, "validate", path, "--format", "json"])
-    try:
-        result.problems = json.loads(report.stdout)["diagnostics"]
-    except (ValueError, KeyError):
-        print(_annotation("error", f"vtepc validate failed: {report.stderr.strip()}", path), flush=True)
-    result.valid = annotations.returncode == 0
+    report = api.validate(path)
+    if report.diagnostics:
+        print(format_github(report.diagnostics), flush=True)
+    result.problems = [d.to_json() for d in report.diagnostics]
+    result.valid = report.ok
     result.failed = not result.valid
     if not result.valid:
         result.check = "not run" if output_dir else "skipped"
         return result
     if output_dir:
-        check = _run([*VTEPC, "build", path, "-o", output_dir, "--check"])
-        if check.returncode == 0:
-            result.check = "up to date"
+        try:
+            artifacts, _ = api.build(path)
+            checked = api.check_output(Path(output_dir), artifacts, path)
+        except (VtepcError, OSError) as exc:
+            result.check, result.failed = "stale", True
+            print(_annotation("error", f"{_problem_text(exc, path)}; nothing written", output_dir, "vtepc build --check"), flush=True)
         else:
-            result.check = "stale"
-            result.check_diff = check.stdout
-            result.failed = True
-            print(_annotation("error", f"{check.stderr.strip()}", output_dir, "vtepc build --check"), flush=True)
+            if checked.stale:
+                result.check, result.check_diff, result.failed = "stale", checked.difference.diff, True
+                print(_annotation("error", checked.message, output_dir, "vtepc build --check"), flush=True)
+            else:
+                result.check = "up to date"
     if with_diff:
-        sources = [(f"against {base_ref}", ["--against-ref", base_ref])] if base_ref else []
+        sources: list[tuple[str, api.Source]] = [(f"against {base_ref}", api.GitRefSource(base_ref))] if base_ref else []
         if snapshot_dir:
-            sources.append((f"against the snapshot {snapshot_dir}", ["--snapshot", snapshot_dir]))
+            sources.append((f"against the snapshot {snapshot_dir}", api.SnapshotSource(Path(snapshot_dir))))
         for title, source in sources:
-            if source[0] == "--against-ref" and new_in_revision(path, base_ref):
+            if isinstance(source, api.GitRefSource) and new_in_revision(path, base_ref):
                 result.changes = True
                 result.new = True
                 result.diffs.append((title, f"`{path}` is new in this pull request (not in the base revision): every artifact is new.\n"))
                 continue
-            diff = _run([*VTEPC, "diff", path, *source, "--format", "markdown"])
-            if diff.returncode == 1:
+            try:
+                diff = api.diff(path, source)
+            except (VtepcError, OSError) as exc:
                 result.failed = True
-                print(_annotation("error", f"vtepc diff {title} failed: {diff.stderr.strip()}", path), flush=True)
-                result.diffs.append((title, f"vtepc diff failed:\n\n```\n{diff.stderr.strip()}\n```\n"))
+                print(_annotation("error", f"vtepc diff {title} failed: {_problem_text(exc, path)}", path), flush=True)
+                result.diffs.append((title, f"vtepc diff failed:\n\n```\n{_problem_text(exc, path)}\n```\n"))
             else:
-                result.changes = result.changes or diff.returncode == 2
-                result.diffs.append((title, diff.stdout or "No changes.\n"))
-    graph = _run([*VTEPC, "graph", path, "--format", "mermaid"])
-    if graph.returncode == 0:
-        result.graph = graph.stdout
-        if base_ref and not result.new:
-            result.graph, result.graph_marked = mark_changed_nodes(result.graph, _graph_at(path, base_ref))
+                result.changes = result.changes or diff.has_changes
+                result.diffs.append((title, format_markdown(diff) or "No changes.\n"))
+    result.graph = _graph(path)
+    if result.graph and base_ref and not result.new:
+        result.graph, result.graph_marked = mark_changed_nodes(result.graph, _graph_at(path, base_ref))
     return result
+
+
+def _graph(path: str) -> str:
+    """The Mermaid graph of a topology; "" when it cannot be drawn."""
+    try:
+        return api.graph(path, "mermaid")
+    except (VtepcError, OSError):
+        return ""
 
 
 def _graph_at(path: str, ref: str) -> str:
@@ -183,8 +204,7 @@ def _graph_at(path: str, ref: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / Path(path).name
         base.write_bytes(source.stdout)
-        graph = _run([*VTEPC, "graph", str(base), "--format", "mermaid"])
-    return graph.stdout if graph.returncode == 0 else ""
+        return _graph(str(base))
 
 
 # A Mermaid node or subgraph as `vtepc graph` writes it: id["title<br/>detail<br/>..."].

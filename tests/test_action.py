@@ -274,3 +274,33 @@ def test_ci_workflow_runs_the_test_command_on_every_supported_python():
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
     assert any("bash scripts/test.sh" in s.get("run", "") for s in job["steps"])
+
+
+def test_check_step_calls_the_library_in_process(tmp_path, capsys):
+    """validate, build --check, diff against a snapshot and graph, with no `vtepc` process (the fast
+    marker's guard fails this test if one starts); a stale tree is one annotation and its diff."""
+    from vtepc import api
+    from vtepc.live import ObservedState
+    from vtepc.snapshot import write_snapshot
+
+    topology = tmp_path / "topology.yaml"
+    shutil.copy(EXAMPLES / "cilium-vxlan.yaml", topology)
+    artifacts, _ = api.build(topology)
+    api.write_output(tmp_path / "rendered", artifacts)
+    desired = api.desired_state(topology)
+    write_snapshot(ObservedState(desired.bigips, desired.cluster), tmp_path / "snap", desired.topology.metadata.name)
+
+    result = action_steps.check_topology(str(topology), str(tmp_path / "rendered"), str(tmp_path / "snap"), "", True)
+    assert (result.valid, result.check, result.failed, result.changes) == (True, "up to date", False, False)
+    [(title, markdown)] = result.diffs
+    assert title == f"against the snapshot {tmp_path / 'snap'}" and markdown.startswith("### vtepc diff: no changes")
+    assert result.graph == api.graph(topology, "mermaid")
+    assert capsys.readouterr().out == ""
+
+    (tmp_path / "rendered" / sorted(artifacts)[0]).write_text("edited\n")
+    stale = action_steps.check_topology(str(topology), str(tmp_path / "rendered"), "", "", False)
+    assert (stale.check, stale.failed) == ("stale", True) and "+++ b/" in stale.check_diff
+    annotation = capsys.readouterr().out
+    assert annotation.startswith(
+        f"::error file={tmp_path / 'rendered'},title=vtepc build --check::{tmp_path / 'rendered'} is stale: 1 changed"
+    )

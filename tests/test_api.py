@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,25 @@ def test_cli_prints_what_the_api_returns(command, function):
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
     assert result.stdout == function()
+
+
+def test_build_check_prints_what_check_output_returns(tmp_path):
+    artifacts, _ = api.build(EXAMPLES / "flannel.yaml")
+    api.write_output(tmp_path / "out", artifacts)
+    fresh = api.check_output(tmp_path / "out", artifacts, EXAMPLES / "flannel.yaml")
+    assert not fresh.stale and fresh.message == f"{tmp_path / 'out'} is up to date ({len(artifacts)} files)"
+    (tmp_path / "out" / sorted(artifacts)[0]).unlink()
+    stale = api.check_output(tmp_path / "out", artifacts, EXAMPLES / "flannel.yaml")
+    assert stale.stale and stale.difference.added == [sorted(artifacts)[0]]
+    result = CliRunner().invoke(app, ["build", str(EXAMPLES / "flannel.yaml"), "-o", str(tmp_path / "out"), "--check"])
+    assert (result.exit_code, result.stdout) == (1, stale.difference.diff)
+    assert stale.message in result.stderr
+
+
+def test_validate_bytes_is_what_validate_reads_from_stdin():
+    source = (EXAMPLES / "flannel.yaml").read_bytes() + b"\nbogus: 1\n"
+    report = api.validate_bytes(source)
+    assert not report.ok and {d.file for d in report.diagnostics} == {"<stdin>"}
+    result = CliRunner().invoke(app, ["validate", "-", "--format", "json"], input=source)
+    assert result.exit_code == 1
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == [d.code for d in report.diagnostics]

@@ -23,6 +23,7 @@ from .model import Topology
 from .validate import ValidationReport, validate_file, validate_text
 
 if TYPE_CHECKING:
+    from .build import TreeDifference
     from .diff import DiffResult
     from .discover import DiscoveredFacts, Edit
     from .fleet import FleetReport
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DiscoverResult",
+    "OutputCheck",
     "GitRefSource",
     "LiveSource",
     "SnapshotResult",
@@ -40,6 +42,7 @@ __all__ = [
     "build",
     "build_fleet",
     "build_from_bytes",
+    "check_output",
     "desired_state",
     "diff",
     "discover",
@@ -51,6 +54,8 @@ __all__ = [
     "snapshot",
     "trace",
     "validate",
+    "validate_bytes",
+    "write_output",
 ]
 
 
@@ -123,6 +128,11 @@ def validate(path: str | Path) -> ValidationReport:
     return validate_file(path)
 
 
+def validate_bytes(source: bytes, file: str = "<stdin>") -> ValidationReport:
+    """Validate topology text that is not a file (stdin); `file` names it in diagnostics."""
+    return validate_text(source, file)
+
+
 def load(path: str | Path) -> Topology:
     """The validated, defaults-resolved topology; raises TopologyInvalid with every diagnostic."""
     from .validate import load_topology
@@ -180,6 +190,45 @@ def build_fleet(paths: Sequence[str | Path]) -> tuple[dict[str, str], "FleetRepo
     if not report.ok:
         raise TopologyInvalid(report.all_diagnostics)
     return fleet_tree(report, {m.file: Path(m.file).read_bytes() for m in report.members}), report
+
+
+def write_output(output: Path, artifacts: Mapping[str, str], *, force: bool = False) -> None:
+    """Replace `output` with a build's artifacts, by vtepc.outdir's rules: only a tree vtepc wrote is
+    replaced, and generated files edited by hand only with force; raises OutputDirError otherwise."""
+    from .build import write_tree
+
+    write_tree(output, dict(artifacts), force=force)
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """`build --check`: how a committed output directory differs from a fresh build."""
+
+    topology: str  # what was built, for the hint
+    output: Path
+    artifacts: Mapping[str, str]
+    difference: "TreeDifference"
+
+    @property
+    def stale(self) -> bool:
+        return self.difference.stale
+
+    @property
+    def message(self) -> str:
+        if not self.stale:
+            return f"{self.output} is up to date ({len(self.artifacts)} files)"
+        d = self.difference
+        return (
+            f"{self.output} is stale: {len(d.changed)} changed, {len(d.added)} missing, {len(d.removed)} extra; "
+            f"run: vtepc build {self.topology} -o {self.output}"
+        )
+
+
+def check_output(output: Path, artifacts: Mapping[str, str], topology: str | Path) -> OutputCheck:
+    """How `output` differs from a build's artifacts (`build --check`); writes nothing."""
+    from .build import compare_tree
+
+    return OutputCheck(str(topology), output, artifacts, compare_tree(output, dict(artifacts)))
 
 
 def trace(path: str | Path, source: str, destination: str, snapshot: str | Path | None = None) -> "Trace":

@@ -35,7 +35,6 @@ def build(
     Exit 0 ok, 1 invalid topology, an OUTPUT vtepc may not replace, or (with --check) a stale OUTPUT.
     """
     from .. import api
-    from ..build import compare_tree, write_tree
     from ..fleet import is_fleet
     from .output import echo_warnings, exit_on_failure
 
@@ -49,17 +48,11 @@ def build(
             warnings = report.warnings
     echo_warnings(warnings)
     if check:
-        difference = compare_tree(output, artifacts)
-        if difference.stale:
-            typer.echo(difference.diff, nl=False)
-            typer.echo(
-                f"{output} is stale: {len(difference.changed)} changed, {len(difference.added)} missing, "
-                f"{len(difference.removed)} extra; run: vtepc build {label} -o {output}",
-                err=True,
-            )
-            raise typer.Exit(1)
-        typer.echo(f"{output} is up to date ({len(artifacts)} files)", err=True)
-        return
+        checked = api.check_output(output, artifacts, label)
+        if checked.stale:
+            typer.echo(checked.difference.diff, nl=False)
+        typer.echo(checked.message, err=True)
+        raise typer.Exit(1 if checked.stale else 0)
     with exit_on_failure(label, f"{output} left as it was"):
-        write_tree(output, artifacts, force=force)
+        api.write_output(output, artifacts, force=force)
     typer.echo(f"wrote {len(artifacts)} files to {output}", err=True)

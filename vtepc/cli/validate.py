@@ -44,15 +44,13 @@ def validate(
     """
     import sys
 
-    from .. import __version__
+    from .. import __version__, api
     from ..fleet import is_fleet
-    from ..validate import validate_file, validate_text
     from .output import format_github, format_json, format_sarif, format_text, summary
 
     if topologies.count(STDIN) > 1:
         raise typer.BadParameter("- (stdin) can be given once", param_hint="TOPOLOGY")
     if STDIN not in topologies and is_fleet(topologies):
-        from .. import api
         from ..fleet import FleetError
 
         try:
@@ -61,7 +59,7 @@ def validate(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
     else:
-        reports = [validate_text(sys.stdin.buffer.read(), "<stdin>") if t == STDIN else validate_file(t) for t in topologies]
+        reports = [api.validate_bytes(sys.stdin.buffer.read(), "<stdin>") if t == STDIN else api.validate(t) for t in topologies]
     everything = [d for report in reports for d in report.diagnostics]
     if format is ValidateFormat.json:
         documents = [json.loads(format_json(report.file, report.diagnostics)) for report in reports]
