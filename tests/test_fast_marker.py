@@ -35,7 +35,7 @@ def test_system():
 
 def test_spins():
     started = time.process_time()
-    while time.process_time() - started < 0.3:
+    while time.process_time() - started < 1.0:
         pass
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_long_search(n):
 def _run(pytester, *args: str):
     conftest = CONFTEST.read_text(encoding="utf-8")
     assert "\nFAST_CPU_BUDGET = " in conftest
-    pytester.makeconftest(conftest.replace("\nFAST_CPU_BUDGET = ", "\nFAST_CPU_BUDGET = 0.1  # "))
+    pytester.makeconftest(conftest.replace("\nFAST_CPU_BUDGET = ", "\nFAST_CPU_BUDGET = 0.6  # "))
     pytester.makepyfile(test_sample=TESTS)
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
 
@@ -81,7 +81,7 @@ def test_fast_tests_that_start_processes_or_open_sockets_fail(pytester):
             "*test_process_swallowed - *marked fast but started a process*",
             "*test_socket - *marked fast but bound a socket*",
             "*test_system - *marked fast but started a process*",
-            "*test_spins - *marked fast but took * s of CPU (budget 0.1 s)*",
+            "*test_spins - *marked fast but took * s of CPU (budget 0.6 s)*",
             "*test_process_in_a_fixture - *marked fast but started a process*",
         ]
     )
