@@ -5,8 +5,10 @@
 Measures, in one process after the topology is loaded and validated once, the median of:
 the whole `validate` on the text, the reachability check alone, and its two parts: the
 desired-state compile (8 x 5,000 FDB records) and the model plus the walk of every
-(BIG-IP unit, node) pair. Target on the reference 2-core machine: the check adds
-at most 0.3 s at 5,000 nodes x 8 BIG-IPs (issue 12).
+(BIG-IP unit, node) pair. Times are the process's CPU time (time.process_time), which a
+machine shared with other work inflates far less than wall time; the check's wall median is
+printed beside it. Target on the reference 2-core machine: the check adds at most 0.3 s at
+5,000 nodes x 8 BIG-IPs (issue 12).
 """
 
 from __future__ import annotations
@@ -50,24 +52,27 @@ def main(argv: list[str]) -> int:
     from vtepc.reach import Fabric, unreachable
     from vtepc.state import compile_desired_state
 
-    check, whole, compile_times, walk = [], [], [], []
+    clock = time.process_time
+    check, check_wall, whole, compile_times, walk = [], [], [], [], []
     for _ in range(args.runs):
-        start = time.perf_counter()
+        start, wall = clock(), time.perf_counter()
         findings = list(reachability(Context(report.topology)))
-        check.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        check.append(clock() - start)
+        check_wall.append(time.perf_counter() - wall)
+        start = clock()
         desired = compile_desired_state(report.topology)
-        compile_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        compile_times.append(clock() - start)
+        start = clock()
         list(unreachable(Fabric(report.topology, desired.bigips, desired.cluster)))
-        walk.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        walk.append(clock() - start)
+        start = clock()
         validate_text(text)
-        whole.append(time.perf_counter() - start)
+        whole.append(clock() - start)
     assert not findings, findings[:1]
     median = statistics.median(check)
     print(
-        f"{args.nodes} nodes x {args.bigips} BIG-IPs: reachability check median {median:.3f} s (min {min(check):.3f}), "
+        f"{args.nodes} nodes x {args.bigips} BIG-IPs: reachability check median {median:.3f} s CPU (min {min(check):.3f}, "
+        f"wall median {statistics.median(check_wall):.3f}), "
         f"= desired-state compile {statistics.median(compile_times):.3f} s + model and all-pairs walk {statistics.median(walk):.3f} s; "
         f"whole validate in-process median {statistics.median(whole):.3f} s; target {TARGET} s: {'ok' if median <= TARGET else 'OVER'}"
     )

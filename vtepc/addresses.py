@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from functools import lru_cache
 from typing import TypeGuard
 
@@ -64,8 +65,11 @@ def mac_is_group(mac: str) -> bool:
 @lru_cache(maxsize=None)
 def fake_fdb_mac(node_ip: str) -> str:
     """The MAC CIS fakes for a Cilium node: 0a:0a + the four IPv4 octets in hex."""
-    octets = ipaddress.IPv4Address(node_ip).packed
-    return "0a:0a:" + ":".join(f"{b:02x}" for b in octets)
+    try:
+        octets = socket.inet_pton(socket.AF_INET, node_ip)  # strict dotted quad, C speed (5,000 nodes x every BIG-IP)
+    except (OSError, ValueError):
+        octets = ipaddress.IPv4Address(node_ip).packed  # raises the error a caller expects for a non-IPv4 address
+    return "0a:0a:%02x:%02x:%02x:%02x" % tuple(octets)
 
 
 def with_route_domain(address: str, route_domain: int) -> str:

@@ -44,7 +44,9 @@ import socket
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from itertools import groupby
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from ..addresses import fake_fdb_mac
 from ..checks.versions import ARP_ZERO_MAC_BROKEN, VNI_DROP_BROKEN
@@ -270,13 +272,19 @@ class _Unit:
         self.path = f"bigips[{index}]"
         self.rd = state.route_domain
         self.tunnel_mac = tunnel_mac
-        self.tunnels = {t.name: t for t in state.of_kind(Tunnel)}
-        self.selfs = state.of_kind(SelfIp)
-        self.vxlan_profiles = {p.name: p for p in state.of_kind(VxlanProfile)}
-        self.geneve_profiles = {p.name: p for p in state.of_kind(GeneveProfile)}
+        # One pass over the items (thousands of FDB records), not one per kind; sorted by kind,
+        # so each class comes in one run.
+        by_type: dict[type, list[Any]] = {}
+        for cls, run in groupby(state.items, type):
+            by_type.setdefault(cls, []).extend(run)
+        self.tunnels = {t.name: t for t in by_type.get(Tunnel, ())}
+        self.selfs: list[SelfIp] = by_type.get(SelfIp, [])
+        self.static_routes: list[Route] = by_type.get(Route, [])
+        self.vxlan_profiles = {p.name: p for p in by_type.get(VxlanProfile, ())}
+        self.geneve_profiles = {p.name: p for p in by_type.get(GeneveProfile, ())}
         self.fdb: dict[str, list[FdbRecord]] = {}
-        for record in state.of_kind(FdbRecord):
-            self.fdb.setdefault(record.tunnel, []).append(record)
+        for name, records in groupby(by_type.get(FdbRecord, ()), attrgetter("tunnel")):
+            self.fdb.setdefault(name, []).extend(records)
 
     def routes(self, active: bool) -> list[_RouteEntry]:
         """Connected routes of the self IPs this unit holds, then its static routes; longest prefix
@@ -286,7 +294,7 @@ class _Unit:
             for s in self.selfs
             if s.traffic_group == LOCAL_ONLY or active
         ]
-        for route in self.state.of_kind(Route):
+        for route in self.static_routes:
             gw = _addr(route.gw) if route.gw else None
             via = f"interface {route.interface}" if route.interface else f"gw {route.gw}"
             entries.append(_entry(route.network, route.interface, gw, f"route {route.name} {route.network} {via}", route.origin))
@@ -294,6 +302,31 @@ class _Unit:
 
     def owned_selfs(self, active: bool) -> list[SelfIp]:
         return [s for s in self.selfs if s.traffic_group == LOCAL_ONLY or active]
+
+
+class _FdbTables:
+    """A tunnel's FDB by MAC and by endpoint address, and what it decides for each node."""
+
+    def __init__(self, by_mac: dict[str, FdbRecord], by_endpoint: dict[str, FdbRecord]):
+        self.by_mac = by_mac
+        self.by_endpoint = by_endpoint
+        self._verdicts: dict[bool, tuple[list[_Node], list[int | str | None]]] = {}
+
+    def verdicts(self, nodes: list[_Node], flannel: bool) -> list[int | str | None]:
+        """Per node: None when no record sends to it, its record's route domain when the record's
+        endpoint is the node's (flannel: its public IP), else that other endpoint's address."""
+        known = self._verdicts.get(flannel)
+        if known is None or known[0] is not nodes:
+            out: list[int | str | None] = []
+            for node in nodes:
+                record = self.by_mac.get(node.vtep_mac or "") if flannel else self.by_endpoint.get(node.ip_text)
+                if record is None:
+                    out.append(None)
+                    continue
+                endpoint = _addr(record.endpoint)
+                out.append(endpoint.rd if endpoint.text == (node.public_ip if flannel else node.ip_text) else endpoint.text)
+            known = self._verdicts[flannel] = (nodes, out)
+        return known[1]
 
 
 def _lookup(table: list[_RouteEntry], ip, rd: int) -> _RouteEntry | None:
@@ -351,7 +384,8 @@ class Fabric:
             )
         self._tables: dict[tuple[str, bool], list[_RouteEntry]] = {}
         self._probe_cache: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
-        self._fdb_cache: dict[tuple[str, str], tuple[dict[str, FdbRecord], dict[str, FdbRecord]]] = {}
+        self._fdb_cache: dict[tuple[str, str], _FdbTables] = {}
+        self._fdb_shared: dict[tuple[str, bool, tuple[int, ...]], _FdbTables] = {}
 
     @classmethod
     def from_topology(cls, topology: "Topology") -> "Fabric":
@@ -471,17 +505,26 @@ class Fabric:
                     mac, endpoint = fake_fdb_mac(node.ip_text), node.ip_text
                 else:
                     continue
-                records.setdefault(mac, FdbRecord(f"{tunnel.name}/{mac}", tunnel.name, mac, f"{endpoint}%0", "cis"))
+                if mac not in records:
+                    records[mac] = FdbRecord(f"{tunnel.name}/{mac}", tunnel.name, mac, f"{endpoint}%0", "cis")
         return records
 
-    def _fdb_tables(self, unit: _Unit, tunnel: Tunnel) -> tuple[dict[str, FdbRecord], dict[str, FdbRecord]]:
+    def _fdb_tables(self, unit: _Unit, tunnel: Tunnel) -> _FdbTables:
         key = (unit.name, tunnel.name)
         if key not in self._fdb_cache:
-            by_mac = self._fdb(unit, tunnel)
-            by_endpoint = {}
-            for record in by_mac.values():
-                by_endpoint.setdefault(_addr(record.endpoint).text, record)
-            self._fdb_cache[key] = (by_mac, by_endpoint)
+            # BIG-IPs whose tunnels hold the very same record objects (the compiler shares them,
+            # see state.bigip._fdb_records) and get the same CIS records share one table.
+            records = unit.fdb.get(tunnel.name, [])
+            cis = self.cis_writes and cis_tunnel(self.topology, unit.index) == f"/Common/{tunnel.name}"
+            content = (tunnel.name, cis, tuple(map(id, records)))
+            tables = self._fdb_shared.get(content)
+            if tables is None:
+                by_mac = self._fdb(unit, tunnel)
+                by_endpoint = {}
+                for record in by_mac.values():
+                    by_endpoint.setdefault(_addr(record.endpoint).text, record)
+                tables = self._fdb_shared[content] = _FdbTables(by_mac, by_endpoint)
+            self._fdb_cache[key] = tables
         return self._fdb_cache[key]
 
     def resolve_destination(self, destination: str):
@@ -548,12 +591,12 @@ class Fabric:
         hops.append(Hop(unit.name, "route", f"{pod} matches {entry.what} -> tunnel {tunnel.name}", entry.origin))
         source = self._source_self(unit, tunnel.name)
         flooding, port, flooding_origin = self._flooding(unit, tunnel)
-        by_mac, by_endpoint = self._fdb_tables(unit, tunnel)
+        tables = self._fdb_tables(unit, tunnel)
         local = _addr(tunnel.local_address)
         if self.cni == "flannel":
-            record = self._arp_flannel(unit, tunnel, pod, node, flooding, flooding_origin, by_mac, hops)
+            record = self._arp_flannel(unit, tunnel, pod, node, flooding, flooding_origin, tables.by_mac, hops)
         else:
-            record = self._arp_cilium(unit, tunnel, pod, node, flooding, flooding_origin, by_endpoint, hops)
+            record = self._arp_cilium(unit, tunnel, pod, node, flooding, flooding_origin, tables.by_endpoint, hops)
         if record is None:
             return None
         endpoint = _addr(record.endpoint)
@@ -1008,8 +1051,8 @@ class Fabric:
         peers = self._peer_addresses
         flannel = self.cni == "flannel"
         keys: list[tuple] = []
-        tables: dict[str, tuple[dict[str, FdbRecord], dict[str, FdbRecord]]] = {}
-        for node, r, u in zip(nodes, pod_routes, underlay):
+        verdicts: dict[str, list[int | str | None]] = {}
+        for i, (node, r, u) in enumerate(zip(nodes, pod_routes, underlay)):
             entry = table[r] if r >= 0 else None
             if entry is None or entry.gw is not None:
                 keys.append((r, entry is not None and entry.gw.text in peers.get(node.name, ())))
@@ -1018,14 +1061,10 @@ class Fabric:
             if tunnel is None:
                 keys.append((r,))
                 continue
-            by_mac, by_endpoint = tables.get(tunnel.name) or tables.setdefault(tunnel.name, self._fdb_tables(unit, tunnel))
-            record = by_mac.get(node.vtep_mac or "") if flannel else by_endpoint.get(node.ip_text)
-            if record is None:
-                keys.append((r, None))
-                continue
-            endpoint = _addr(record.endpoint)
-            expected = node.public_ip if flannel else node.ip_text
-            keys.append((r, endpoint.rd, u) if endpoint.text == expected else (r, endpoint.text))
+            if tunnel.name not in verdicts:
+                verdicts[tunnel.name] = self._fdb_tables(unit, tunnel).verdicts(nodes, flannel)
+            verdict = verdicts[tunnel.name][i]
+            keys.append((r, verdict, u) if type(verdict) is int else (r, verdict))
         return keys
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..addresses import fake_fdb_mac, with_route_domain
@@ -163,6 +164,9 @@ class VtepEntry:
     mac: str | None  # tunnel MAC, lower case; None until known (vtepc discover)
 
 
+_KIND_AND_NAME = attrgetter("kind", "name")
+
+
 @dataclass(frozen=True)
 class BigipState:
     name: str
@@ -172,7 +176,7 @@ class BigipState:
     as3: dict | None = field(default=None, hash=False)  # the AS3 request for services on this device
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "items", tuple(sorted(self.items, key=lambda o: (o.kind, o.name))))
+        object.__setattr__(self, "items", tuple(sorted(self.items, key=_KIND_AND_NAME)))
 
     def objects(self) -> tuple:
         return self.items
@@ -258,7 +262,15 @@ def _profile(topology: "Topology", bigip: "Bigip", path: str):
     return name, VxlanProfile(name, port, tunnel.flooding_type, origin=origin)
 
 
-def _fdb_records(topology: "Topology", bigip: "Bigip") -> list[FdbRecord]:
+# One record per node for each BIG-IP; BIG-IPs with the same tunnel name and route domain get
+# equal records, so compile_bigips builds them once and every such BIG-IP shares the (frozen) objects.
+FdbShare = dict[tuple[str, int], tuple[FdbRecord, ...]]
+
+
+def _fdb_records(topology: "Topology", bigip: "Bigip", shared: FdbShare) -> tuple[FdbRecord, ...]:
+    key = (bigip.tunnel.name, bigip.route_domain)
+    if key in shared:
+        return shared[key]
     flannel = topology.cluster.cni == "flannel"
     records = []
     for i, node in enumerate(topology.cluster.nodes):
@@ -268,10 +280,11 @@ def _fdb_records(topology: "Topology", bigip: "Bigip") -> list[FdbRecord]:
         else:
             mac, endpoint = fake_fdb_mac(node.ip), node.ip
         records.append(fdb_record(bigip.tunnel.name, mac, with_route_domain(endpoint, bigip.route_domain), f"cluster.nodes[{i}]"))
-    return records
+    shared[key] = tuple(records)
+    return shared[key]
 
 
-def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[list, VtepEntry]:
+def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str, fdb_share: FdbShare) -> tuple[list, VtepEntry]:
     tunnel, ha, rd = bigip.tunnel, bigip.ha, bigip.route_domain
     is_flannel = topology.cluster.cni == "flannel"
     profile_name, profile = _profile(topology, bigip, path)
@@ -317,7 +330,7 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str) -> tuple[li
     if not (pods.version == tunnel_net.version and pods.subnet_of(tunnel_net)):
         objects.append(Route(POD_ROUTE, with_route_domain(str(pods), rd), interface=tunnel.name, origin="cluster.podCIDR"))
     if bigip.static_fdb:
-        objects.extend(_fdb_records(topology, bigip))
+        objects.extend(_fdb_records(topology, bigip, fdb_share))
     if ha:
         # The synced design needs tunnel config sync on (BIG-IP's default): stated, so a device
         # where an admin turned it off shows up in the diff.
@@ -333,8 +346,9 @@ def underlay_allow_service(topology: "Topology") -> tuple[str, ...]:
     return ()
 
 
-def compile_bigip(topology: "Topology", index: int) -> BigipState:
-    """The desired state of topology.bigips[index]; the topology has its defaults resolved."""
+def compile_bigip(topology: "Topology", index: int, fdb_share: FdbShare | None = None) -> BigipState:
+    """The desired state of topology.bigips[index]; the topology has its defaults resolved.
+    `fdb_share` lends FDB records already built for another BIG-IP (see _fdb_records)."""
     from ..facts import services_for_bigip
     from .as3 import as3_declaration
 
@@ -373,7 +387,7 @@ def compile_bigip(topology: "Topology", index: int) -> BigipState:
     else:
         if bigip.tunnel is None:
             raise BigipCompileError(f"{path}.tunnel is required with routing: tunnel")
-        tunnel_objects, vtep = _tunnel_objects(topology, bigip, path)
+        tunnel_objects, vtep = _tunnel_objects(topology, bigip, path, {} if fdb_share is None else fdb_share)
         objects.extend(tunnel_objects)
     services = services_for_bigip(topology, bigip.name)
     as3 = None
@@ -383,4 +397,5 @@ def compile_bigip(topology: "Topology", index: int) -> BigipState:
 
 
 def compile_bigips(topology: "Topology") -> dict[str, BigipState]:
-    return {bigip.name: compile_bigip(topology, i) for i, bigip in enumerate(topology.bigips)}
+    fdb_share: FdbShare = {}
+    return {bigip.name: compile_bigip(topology, i, fdb_share) for i, bigip in enumerate(topology.bigips)}
