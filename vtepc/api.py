@@ -158,10 +158,14 @@ def build_from_bytes(source: bytes, file: str = "<topology>") -> tuple[dict[str,
     """Validate then render the whole output tree, manifest included; raises TopologyInvalid on errors."""
     from .build import with_manifest
 
+    from .render import render_all
+    from .state import compile_desired_state
+
     report = validate_text(source, file)
     if not report.ok or report.topology is None:
         raise TopologyInvalid(report.diagnostics)
-    return with_manifest(render(report.topology), source), report
+    desired = report.desired_state or compile_desired_state(report.topology)  # compiled once: validation's reachability check did
+    return with_manifest(render_all(desired), source), report
 
 
 def build(path: str | Path) -> tuple[dict[str, str], ValidationReport]:

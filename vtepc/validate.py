@@ -14,6 +14,8 @@ from .model import Topology
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from .state import DesiredState
+
 
 @dataclass(frozen=True)
 class ValidationReport:
@@ -21,6 +23,9 @@ class ValidationReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     topology: Topology | None = None  # defaults resolved; None when the schema step failed
     document: Document | None = None
+    # The topology compiled by the checks (the reachability check walks it), for `build` to render
+    # rather than compile again; None when no check compiled it.
+    desired_state: "DesiredState | None" = field(default=None, compare=False, repr=False)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -40,7 +45,7 @@ def validate_document(document: Document) -> ValidationReport:
     list entries still lets the checks run on the rest, so one run reports everything."""
     from pydantic import ValidationError
 
-    from .checks import run_checks
+    from .checks import Context, run_context_checks
     from .model import resolve_defaults
     from .schema_errors import diagnostics_from_validation_error
 
@@ -50,9 +55,9 @@ def validate_document(document: Document) -> ValidationReport:
         diagnostics = diagnostics_from_validation_error(exc, Topology, document)
         partial = _checks_on_valid_part(document, exc)
         return ValidationReport(document.file, sorted(diagnostics + partial, key=sort_key), None, document)
-    topology = resolve_defaults(topology)
-    diagnostics = sorted(run_checks(topology, document), key=sort_key)
-    return ValidationReport(document.file, diagnostics, topology, document)
+    ctx = Context(resolve_defaults(topology), document)
+    diagnostics = sorted(run_context_checks(ctx), key=sort_key)
+    return ValidationReport(document.file, diagnostics, ctx.topology, document, ctx.compiled())
 
 
 def _checks_on_valid_part(document: Document, exc: "ValidationError") -> list[Diagnostic]:

@@ -161,6 +161,11 @@ class Context:
         except VtepcError:
             return None
 
+    def compiled(self) -> "DesiredState | None":
+        """The desired state if a check compiled it (without compiling it): `build` renders it."""
+        state: DesiredState | None = self.__dict__.get("desired_state")
+        return state
+
 
 @dataclass(frozen=True, slots=True)
 class SelfIp:
@@ -212,8 +217,14 @@ def check(*codes: str, after_others: bool = False) -> Callable[[CheckFn], CheckF
 
 
 def run_checks(topology: Topology, document: Document, partial: Partial | None = None) -> list[Diagnostic]:
+    return run_context_checks(Context(topology, document, partial))
+
+
+def run_context_checks(ctx: Context) -> list[Diagnostic]:
+    """Every check on `ctx` (which then holds what they computed, e.g. the desired state)."""
     _load_check_modules()
-    ctx = Context(topology, document, partial)
+    document = ctx.document
+    assert document is not None, "checks report positions: the context needs the document"
     out: list[Diagnostic] = []
     for registered in sorted(CHECKS, key=lambda c: c.after_others):
         for finding in registered.run(ctx):
