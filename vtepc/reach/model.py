@@ -190,8 +190,11 @@ def _addr(text: str) -> _Addr:
     Cached: the same FDB endpoints recur on every BIG-IP of a route domain."""
     address = text.split("/", 1)[0]
     ip, _, rd = address.partition("%")
-    parsed = ipaddress.ip_address(ip)
-    return _Addr(parsed, int(rd or 0), str(parsed))
+    try:  # a dotted quad (no leading zeros) is already canonical; the C parser reads it (every FDB endpoint)
+        return _Addr(ipaddress.IPv4Address(int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")), int(rd or 0), ip)
+    except (OSError, ValueError):
+        parsed = ipaddress.ip_address(ip)
+        return _Addr(parsed, int(rd or 0), str(parsed))
 
 
 @dataclass(frozen=True, slots=True)
