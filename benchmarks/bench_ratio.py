@@ -50,6 +50,11 @@ def main() -> int:
     args = parser.parse_args()
     script = Path(sys.executable).parent / "vtepc"
     vtepc = [str(script)] if script.exists() else [sys.executable, "-m", "vtepc"]
+    # An installed vtepc has its bytecode (pip compiles it at install); a checkout run with
+    # PYTHONDONTWRITEBYTECODE set would compile every module from source in every run instead.
+    import vtepc as package
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(package.__file__).parent)], check=True)
     print(f"command: {' '.join(vtepc)}; reference: {sys.executable} yaml.parse (CSafeLoader); {args.runs} pairs per case")
     print(f"{'case':<24} {'ratio cpu':>9} {'target':>7} {'median wall s':>14} {'parse wall s':>13}")
     failed = False
