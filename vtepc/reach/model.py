@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import groupby
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple
 
 from ..addresses import fake_fdb_mac
 from ..checks.versions import ARP_ZERO_MAC_BROKEN, VNI_DROP_BROKEN
@@ -174,8 +174,7 @@ class Scenario:
         return f"{self.active} (active; {', '.join(u for u in self.pair if u != self.active)} standby)"
 
 
-@dataclass(frozen=True, slots=True)
-class _Addr:
+class _Addr(NamedTuple):  # a tuple: built once per FDB endpoint, thousands per check
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     rd: int
     text: str  # the address alone, canonical

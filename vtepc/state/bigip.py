@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -182,7 +183,18 @@ class BigipState:
         return self.items
 
     def of_kind(self, cls: type) -> list:
+        groups = self._by_type
+        matching = [kind for kind in groups if issubclass(kind, cls)]
+        if len(matching) <= 1:  # the items of one class, in item order: no scan of thousands of FDB records per kind
+            return list(groups[matching[0]]) if matching else []
         return [o for o in self.items if isinstance(o, cls)]
+
+    @cached_property
+    def _by_type(self) -> dict[type, list[Any]]:
+        groups: dict[type, list[Any]] = {}
+        for o in self.items:
+            groups.setdefault(type(o), []).append(o)
+        return groups
 
     def to_jsonable(self) -> dict:
         def one(obj) -> dict:
