@@ -107,10 +107,6 @@ def _annotation(level: str, message: str, file: str = "", title: str = "") -> st
     return f"::{level} {props}::{body}" if props else f"::{level}::{body}"
 
 
-def diff_available() -> bool:
-    return callable(getattr(api, "diff", None))
-
-
 def new_in_revision(path: str, ref: str) -> bool:
     """True when `ref` is in the repository but does not have this file (a pull request adding it).
 
@@ -240,7 +236,7 @@ def _problem_table(problems: list[dict]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def comment_body(results: list[TopologyResult], key: str, diff_note: str = "", limit: int = COMMENT_BUDGET) -> str:
+def comment_body(results: list[TopologyResult], key: str, limit: int = COMMENT_BUDGET) -> str:
     """The sticky comment: marker, summary table, then per topology problems, graph and diffs.
 
     The fixed parts come first; the diffs share what is left of the budget, each cut on its
@@ -259,8 +255,6 @@ def comment_body(results: list[TopologyResult], key: str, diff_note: str = "", l
         validate = f"{errors} error(s), {len(r.problems) - errors} warning(s)" if r.problems else "ok"
         changes = "new topology" if r.new else "yes" if r.changes else ("no" if r.diffs else "n/a")
         head.append(f"| `{r.path}` | {validate} | {r.check} | {changes} |")
-    if diff_note:
-        head += ["", diff_note]
     fixed: list[str] = ["\n".join(head) + "\n"]
     variable: list[tuple[int, str]] = []  # (position in parts, markdown to cut to its share)
     for r in results:
@@ -332,10 +326,7 @@ def step_check() -> int:
         return 1
     base_ref = env.get("VTEPC_BASE_REF", "")
     snapshot_dir = env.get("VTEPC_SNAPSHOT_DIR", "")
-    with_diff = bool(base_ref or snapshot_dir) and diff_available()
-    diff_note = ""
-    if (base_ref or snapshot_dir) and not with_diff:
-        diff_note = "_`vtepc diff` is not available in this vtepc version: no change list._"
+    with_diff = bool(base_ref or snapshot_dir)
     output_dirs = [_output_dir(env.get("VTEPC_OUTPUT_DIR", ""), t, len(topologies) > 1) for t in topologies]
     taken: dict[str, str] = {}
     for topology, output_dir in zip(topologies, output_dirs):
@@ -343,7 +334,7 @@ def step_check() -> int:
             print(_annotation("error", f"{taken[output_dir]} and {topology} would both be checked against {output_dir}", topology))
             return 1
     results = [check_topology(t, output_dir, snapshot_dir, base_ref, with_diff) for t, output_dir in zip(topologies, output_dirs)]
-    body = comment_body(results, env.get("VTEPC_COMMENT_KEY") or "vtepc", diff_note)
+    body = comment_body(results, env.get("VTEPC_COMMENT_KEY") or "vtepc")
     body_file = Path(env.get("VTEPC_BODY_FILE") or "vtepc-comment.md")
     body_file.write_text(body, encoding="utf-8")
     summary = env.get("GITHUB_STEP_SUMMARY")
