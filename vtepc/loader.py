@@ -251,7 +251,7 @@ class _Builder:
             raise _Abort
         return value
 
-    def _sequence(self, path: Path, depth: int) -> list:
+    def _sequence(self, path: Path, depth: int) -> list[Any]:
         out: list[Any] = []
         next_event = self._next
         child_depth = depth + 1
@@ -262,7 +262,7 @@ class _Builder:
             event = next_event()
         return out
 
-    def _mapping(self, path: Path, depth: int) -> dict:
+    def _mapping(self, path: Path, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         first_seen: dict[str, int] = {}  # key -> 1-based line
         merged: list[tuple[Any, Any]] = []  # (merge value, mark of '<<')
@@ -313,11 +313,11 @@ def _pos(mark: Any) -> Position:
 
 
 def _position_of_offset(raw: bytes | str, offset: int) -> Position:
-    before = raw[:offset]
-    newline = b"\n" if isinstance(raw, bytes) else "\n"
-    line = before.count(newline) + 1
-    column = offset - (before.rfind(newline) + 1) + 1
-    return Position(line, column)
+    if isinstance(raw, bytes):
+        line, line_start = raw.count(b"\n", 0, offset) + 1, raw.rfind(b"\n", 0, offset) + 1
+    else:
+        line, line_start = raw.count("\n", 0, offset) + 1, raw.rfind("\n", 0, offset) + 1
+    return Position(line, offset - line_start + 1)
 
 
 class _Unusual(Exception):
@@ -333,7 +333,7 @@ def _plain_data(text: str) -> Any:
     scalars strings. Most topologies are like this, and a 65,000-node file loads in about two
     thirds of the positioned builder's time; positions follow when a diagnostic asks (Document)."""
     from ruamel.yaml import events
-    from ruamel.yaml.cyaml import CParser
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # (re-exported from _ruamel_yaml, untyped)
 
     scalar_event, mapping_start, sequence_start = events.ScalarEvent, events.MappingStartEvent, events.SequenceStartEvent
     mapping_end, sequence_end = events.MappingEndEvent, events.SequenceEndEvent
@@ -414,7 +414,7 @@ def _positioned(text: str, file: str) -> "_Builder":
     document it cannot build, and YAML errors as the parser raises them)."""
     # Deferred imports: keep `vtepc --help` free of the YAML stack.
     from ruamel.yaml import events
-    from ruamel.yaml.cyaml import CParser
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # (re-exported from _ruamel_yaml, untyped)
 
     parser = CParser(text)
     try:
