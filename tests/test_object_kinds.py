@@ -15,6 +15,8 @@ from tests.emulators.bigip import LOADERS, BigipEmulator
 from tests.emulators.fixtures import PASSWORD, USERNAME, no_sleep
 from vtepc.emitters import STAGES, NotExpressible, missing_kinds
 from vtepc.live.bigip import READERS, BigipCredentials, BigipSession, read_bigip_state
+from vtepc.plan.model import OWNERSHIP, REPLACED_WHEN
+from vtepc.plan.rest import WRITERS
 from vtepc.live.http import HttpOptions, TlsOptions
 from vtepc.render.declarative_onboarding import DO, declaration, do_gaps
 from vtepc.render.tmsh import TMSH, render_network_tmsh
@@ -69,6 +71,9 @@ TABLES = {
     "DO declaration (vtepc.render.declarative_onboarding.DO)": DO,
     "live reader (vtepc.live.bigip.READERS)": READERS,
     "emulator (tests.emulators.bigip.LOADERS)": LOADERS,
+    "apply's REST writer (vtepc.plan.rest.WRITERS)": WRITERS,
+    "plan ownership (vtepc.plan.model.OWNERSHIP)": OWNERSHIP,
+    "plan replacement rule (vtepc.plan.model.REPLACED_WHEN)": REPLACED_WHEN,
     "creation order (vtepc.emitters.STAGES)": {kind: name for name, kinds in STAGES for kind in kinds},
 }
 

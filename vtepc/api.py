@@ -4,6 +4,8 @@
     report = api.validate("topology.yaml")
     artifacts, report = api.build("topology.yaml")           # {relative path: text}
     result = api.diff("topology.yaml", api.SnapshotSource("snap/"))   # a vtepc.diff.DiffResult
+    plan = api.plan("topology.yaml")                           # BIG-IP changes, per device (reads only)
+    api.apply("topology.yaml", saved=plan)                     # one transaction per device, verified
     text = api.graph("topology.yaml", "mermaid")
 
 The CLI (vtepc.cli) and the GitHub Action only parse arguments, print these results and choose
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from .diagnostics import TopologyInvalid
 from .model import Topology
@@ -28,10 +30,13 @@ if TYPE_CHECKING:
     from .discover import DiscoveredFacts, Edit
     from .fleet import FleetReport
     from .live import HttpOptions, ObservedState, Progress, TlsOptions
+    from .plan import Plan
+    from .plan.apply import ApplyReport, LiveDevices
     from .reach.model import Trace
     from .state import DesiredState
 
 __all__ = [
+    "ApplyResult",
     "DiscoverResult",
     "OutputCheck",
     "GitRefSource",
@@ -39,6 +44,7 @@ __all__ = [
     "SnapshotResult",
     "SnapshotSource",
     "Source",
+    "apply",
     "build",
     "build_fleet",
     "build_from_bytes",
@@ -49,6 +55,7 @@ __all__ = [
     "fleet",
     "graph",
     "manifests",
+    "plan",
     "render",
     "schema",
     "snapshot",
@@ -375,3 +382,68 @@ def discover(path: str | Path, live: LiveSource | None = None, *, prune: bool = 
     if edit.changed and write:
         write_in_place(Path(path), edit.text)
     return DiscoverResult(facts, before, edit, edit.changed and write)
+
+
+# --- plan, apply ----------------------------------------------------------------------------------
+
+
+def _live_devices(path: str | Path, live: LiveSource | None) -> tuple[Topology, "DesiredState", "LiveDevices"]:
+    from .plan.apply import LiveDevices
+    from .state import compile_desired_state
+
+    topology = load(path)
+    desired = compile_desired_state(topology)
+    live = live or LiveSource()
+    devices = LiveDevices(topology, desired, live.bigip_urls_for(topology, path), live.tls_options(), live.http_options())
+    return topology, desired, devices
+
+
+def plan(path: str | Path, live: LiveSource | None = None, *, bigips: tuple[str, ...] = (), adopt: bool = False) -> "Plan":
+    """The BIG-IP changes from the live devices to the topology's desired state (reads only)."""
+    from .plan.apply import plan_devices
+
+    topology, desired, devices = _live_devices(path, live)
+    return plan_devices(topology, desired, devices.read, devices.groups, bigips=bigips, adopt=adopt)
+
+
+def apply(
+    path: str | Path,
+    live: LiveSource | None = None,
+    *,
+    saved: "Plan | None" = None,
+    bigips: tuple[str, ...] = (),
+    adopt: bool = False,
+    confirm: "Callable[[Plan], bool] | None" = None,
+) -> "ApplyResult":
+    """Carry out the plan (`saved`, or one made now): refused if a device changed since it was made
+    or the topology no longer asks for it; `confirm(plan)` may decline (nothing is written then)."""
+    from .plan import PlanError
+    from .plan.apply import apply_plan, check_fresh, fdb_left_to_cis, plan_devices
+
+    topology, desired, devices = _live_devices(path, live)
+    if saved is not None:
+        if saved.topology != topology.metadata.name:
+            raise PlanError(f"the plan is for topology {saved.topology}, not {topology.metadata.name}")
+        bigips = tuple(saved.devices)
+        adopt = adopt or any(step.adopt for d in saved.devices.values() for step in d.steps)
+    if saved is not None:
+        check_fresh(saved, devices.read)  # the device first: its change is the likelier, and said precisely
+    current = plan_devices(topology, desired, devices.read, devices.groups, bigips=bigips, adopt=adopt)
+    if saved is not None:
+        if current.to_json() != saved.to_json():
+            raise PlanError("the topology no longer asks for what the plan does (it changed since the plan was made); plan again")
+    chosen = saved or current
+    if chosen.refused:
+        raise PlanError("the plan changes objects vtepc does not own: " + "; ".join(chosen.refused))
+    if not chosen.has_changes:
+        return ApplyResult(chosen, None)
+    if confirm is not None and not confirm(chosen):
+        return ApplyResult(chosen, None, declined=True)
+    return ApplyResult(chosen, apply_plan(chosen, desired, devices.read, devices.writer, fdb_left_to_cis=fdb_left_to_cis(topology)))
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: "Plan"
+    report: "ApplyReport | None"  # None: nothing to do, or declined
+    declined: bool = False

@@ -30,6 +30,7 @@ page's nextLink is the first page again; "endless": a new $skip every time, neve
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from pathlib import Path
@@ -56,6 +57,11 @@ LOCAL = "https://localhost/mgmt/tm/"
 TUNNELS = "net/tunnels/tunnel"
 FDB_TUNNELS = "net/fdb/tunnel"
 UNPARTITIONED = {"sys/db"}  # objects addressed by bare name
+TRANSACTIONS = "/mgmt/tm/transaction"
+# Collections a client may create objects in (vtepc apply's kinds).
+WRITABLE = {"net/tunnels/vxlan", "net/tunnels/geneve", TUNNELS, "net/self", "net/route"}
+# What config sync carries to the peers besides floating self IPs (db keys and own self IPs stay).
+SYNCED = ("net/tunnels/vxlan", "net/tunnels/geneve", TUNNELS, FDB_TUNNELS, "net/route", "net/route-domain")
 
 
 def _kind(collection: str, suffix: str) -> str:
@@ -84,6 +90,18 @@ class BigipEmulator(EmulatorServer):
         self._tokens: dict[str, int] = {}  # token -> uses left (-1: unlimited)
         self._token_numbers = itertools.count(1)
         self._generation = itertools.count(1)
+        # Writes (vtepc apply): transactions, saves, config sync, and their faults.
+        self.transactions: dict[int, dict] = {}  # transId -> {"state", "commands": [(method, path, body)]}
+        self._transaction_ids = itertools.count(1)
+        self.fail_commit: str | None = None  # the next commit fails with this message (nothing applied)
+        self.fail_command: int | None = None  # at commit, the queued command with this index fails (all rolled back)
+        self.ignore_command: int | None = None  # at commit, the command with this index "succeeds" doing nothing (a lying device)
+        self.before_commit: Callable[[], None] | None = None  # runs as a commit starts (someone else's change)
+        self.saved: dict[str, dict[str, dict]] | None = None  # the configuration as last saved (sys config save)
+        self.device_group: str | None = None  # the sync-failover device group this unit is in
+        self.peers: list[BigipEmulator] = []  # the other units of its device group (config sync target)
+        self.fail_sync: str | None = None  # the next config sync fails with this message
+        self._macs = itertools.count(0x10)
 
     # --- content --------------------------------------------------------------------------
 
@@ -198,16 +216,221 @@ class BigipEmulator(EmulatorServer):
         denied = self._check_token(request)
         if denied:
             return denied
-        if request.method != "GET":
-            return Reply(405, {"code": 405, "message": f"{request.method} is not emulated (vtepc only reads)"})
         if not request.path.startswith("/mgmt/tm/"):
             return _not_found(request.path)
+        coordination = request.headers.get("x-f5-rest-coordination-id")
+        if request.path.rstrip("/").startswith(TRANSACTIONS):
+            if coordination is not None:
+                # As the device answers a transaction-queue operation sent with the header (F5 lab 1.7).
+                return Reply(
+                    400,
+                    {
+                        "code": 400,
+                        "message": f"Transaction {coordination} operation {request.method} {request.path} is not allowed to be added to transaction.",
+                    },
+                )
+            return self._transaction(request)
+        if request.method != "GET":
+            try:
+                body = json.loads(request.body) if request.body else None
+            except ValueError:
+                return Reply(400, {"code": 400, "message": "Found invalid JSON body in the request."})
+            if coordination is not None:
+                return self._queue(coordination, request.method, request.path, body)
+            return self.write(request.method, request.path, body)
         segments = request.path[len("/mgmt/tm/") :].strip("/").split("/")
         for split in range(len(segments), 0, -1):
             collection = "/".join(segments[:split])
             if collection in self.collections or collection in (TUNNELS, FDB_TUNNELS):
                 return self._resource(request, collection, segments[split:])
         return _not_found(request.path)
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def write(self, method: str, path: str, body: dict | None) -> Reply:
+        """One create (POST to the collection), change (PATCH) or delete (DELETE) as the device does it,
+        plus `sys config save` and `cm config-sync`. A failed write changes nothing."""
+        rest = path[len("/mgmt/tm/") :].strip("/")
+        if rest == "sys/config" and method == "POST":
+            return self._save(body or {})
+        if rest == "cm" and method == "POST":
+            return self._config_sync(body or {})
+        if rest.startswith(FDB_TUNNELS + "/") and "/records" in rest:
+            return self._write_record(method, rest, body)
+        if method == "POST":
+            collection, name = rest, (body or {}).get("name")
+            if collection not in WRITABLE or not isinstance(name, str):
+                return Reply(400, {"code": 400, "message": f"cannot create in {path}"})
+            full_path = f"/{(body or {}).get('partition', 'Common')}/{name}"
+            if full_path in self.collections.get(collection, {}):
+                return Reply(
+                    409,
+                    {"code": 409, "message": f"01020066:3: The requested {collection} ({full_path}) already exists in partition Common."},
+                )
+            return Reply(200, self._store(collection, name, body or {}))
+        collection, _, segment = rest.rpartition("/")
+        full_path = segment if collection in UNPARTITIONED else segment.replace("~", "/")
+        document = self.collections.get(collection, {}).get(full_path)
+        if document is None or collection not in WRITABLE | UNPARTITIONED | {"net/route-domain"}:
+            return _not_found(path)
+        if method == "DELETE":
+            self.remove(collection, full_path)
+            if collection == TUNNELS:
+                self.collections.get(FDB_TUNNELS, {}).pop(full_path, None)
+            return Reply(200, None)
+        if method == "PATCH":
+            merged = {k: v for k, v in document.items() if k not in ("kind", "name", "partition", "fullPath", "generation", "selfLink")}
+            merged.update(body or {})
+            return Reply(200, self._store(collection, document["name"], merged, partition=document.get("partition")))
+        return Reply(405, {"code": 405, "message": f"{method} is not emulated"})
+
+    def _store(self, collection: str, name: str, body: dict, partition: str | None = "Common") -> dict:
+        """What the device keeps of a REST body, as it lists it afterwards (DO's configItems.json reads it so)."""
+        fields = {k: v for k, v in body.items() if k not in ("name", "partition")}
+        if collection == "net/route" and "interface" in fields:
+            fields["tmInterface"] = fields.pop("interface")
+        if collection == TUNNELS and fields.get("trafficGroup") == "none":
+            del fields["trafficGroup"]
+        if collection == "net/self":
+            if fields.get("allowService") == "none":
+                del fields["allowService"]  # REST shows allow-service none by leaving the field out
+            fields["floating"] = "disabled" if fields.get("trafficGroup", "/Common/" + LOCAL_ONLY).endswith(LOCAL_ONLY) else "enabled"
+        if collection == "net/route-domain" and "vlans" in fields:
+            fields["vlans"] = [v if v.startswith("/") else f"/Common/{v}" for v in fields["vlans"]]
+        document = self.put(collection, name, None if collection in UNPARTITIONED else partition, **fields)
+        if collection == TUNNELS:
+            full_path = document["fullPath"]
+            if full_path not in self.collections.get(FDB_TUNNELS, {}):
+                self.put(FDB_TUNNELS, name, records=[])  # every tunnel has its FDB
+            self.tunnel_macs.setdefault(full_path, f"02:00:5e:00:00:{next(self._macs) % 256:02x}")
+        return document
+
+    def _write_record(self, method: str, rest: str, body: dict | None) -> Reply:
+        head, _, tail = rest.partition("/records")
+        full_path = head[len(FDB_TUNNELS) + 1 :].replace("~", "/")
+        if full_path not in self.collections.get(FDB_TUNNELS, {}):
+            return _not_found("/mgmt/tm/" + rest)
+        records = self.fdb_records(full_path.rsplit("/", 1)[1], full_path.split("/")[1])
+        macs = {r["name"] for r in records}
+        if method == "POST" and not tail:
+            mac = (body or {}).get("name")
+            if mac in macs:
+                return Reply(409, {"code": 409, "message": f"01020066:3: The requested FDB record ({mac}) already exists."})
+            records.append({"name": mac, "endpoint": (body or {}).get("endpoint")})
+        elif method == "DELETE" and tail.startswith("/") and tail[1:] in macs:
+            records[:] = [r for r in records if r["name"] != tail[1:]]
+        else:
+            return _not_found("/mgmt/tm/" + rest)
+        self.collections[FDB_TUNNELS][full_path]["generation"] = next(self._generation)
+        return Reply(200, body)
+
+    def _queue(self, coordination: str, method: str, path: str, body: dict | None) -> Reply:
+        transaction = self.transactions.get(int(coordination)) if coordination.isdigit() else None
+        if transaction is None or transaction["state"] != "STARTED":
+            return Reply(400, {"code": 400, "message": f"Transaction {coordination} is not in STARTED state."})
+        transaction["commands"].append((method, path, body))
+        return Reply(200, {**(body or {}), "transId": int(coordination), "evalOrder": len(transaction["commands"])})
+
+    def _transaction(self, request: Request) -> Reply:
+        segments = request.path.rstrip("/")[len(TRANSACTIONS) :].strip("/").split("/")
+        if request.method == "POST" and segments == [""]:
+            trans_id = next(self._transaction_ids)
+            self.transactions[trans_id] = {"state": "STARTED", "commands": []}
+            return Reply(200, self._transaction_document(trans_id))
+        trans_id = int(segments[0]) if segments[0].isdigit() else -1
+        if trans_id not in self.transactions:
+            return _not_found(request.path)
+        if request.method == "GET":
+            return Reply(200, self._transaction_document(trans_id))
+        if request.method == "DELETE":
+            del self.transactions[trans_id]
+            return Reply(200, None)
+        body = json.loads(request.body or b"{}")
+        if request.method == "PATCH" and body.get("state") == "VALIDATING":
+            return self._commit(trans_id)
+        return Reply(400, {"code": 400, "message": f"cannot {request.method} transaction {trans_id} with {body}"})
+
+    def _commit(self, trans_id: int) -> Reply:
+        """Every queued command in order, or (one failing) none: the configuration is restored."""
+        transaction = self.transactions[trans_id]
+        if self.before_commit is not None:
+            hook, self.before_commit = self.before_commit, None
+            hook()
+        saved = copy.deepcopy((self.collections, self.tunnel_macs))
+        failure = None
+        if self.fail_commit is not None:
+            failure, self.fail_commit = self.fail_commit, None
+        for index, (method, path, body) in enumerate(transaction["commands"]):
+            if failure is not None:
+                break
+            if index == self.fail_command:
+                self.fail_command = None
+                failure = f"01070734:3: Configuration error: emulated failure of command {index + 1} ({method} {path})"
+                break
+            if index == self.ignore_command:
+                self.ignore_command = None
+                continue
+            reply = self.write(method, path, body)
+            if reply.status >= 300:
+                failure = str((reply.document or {}).get("message", reply.status))
+        if failure is not None:
+            self.collections, self.tunnel_macs = saved
+            transaction["state"] = "FAILED"
+            return Reply(400, {"code": 400, "message": f"transaction failed:{failure}", "errorStack": []})
+        transaction["state"] = "COMPLETED"
+        return Reply(200, self._transaction_document(trans_id))
+
+    def _transaction_document(self, trans_id: int) -> dict:
+        transaction = self.transactions[trans_id]
+        return {
+            "transId": trans_id,
+            "state": transaction["state"],
+            "timeoutSeconds": 120,
+            "asyncExecution": False,
+            "validateOnly": False,
+            "executionTimeout": 300,
+            "failOnError": False,
+            "kind": "tm:transactionstate",
+            "selfLink": f"{LOCAL}transaction/{trans_id}?ver={VERSION}",
+        }
+
+    def _save(self, body: dict) -> Reply:
+        if body.get("command") != "save":
+            return Reply(400, {"code": 400, "message": f"sys config command {body.get('command')!r} is not emulated"})
+        self.saved = copy.deepcopy(self.collections)
+        return Reply(200, {"kind": "tm:sys:config:runstate", "command": "save"})
+
+    def pair_with(self, peer: "BigipEmulator", group: str = "vtepc-failover") -> None:
+        """Put this unit and `peer` in one sync-failover device group."""
+        for unit, other in ((self, peer), (peer, self)):
+            unit.device_group = group
+            unit.peers = [other]
+            unit.put("cm/device-group", group, type="sync-failover", autoSync="disabled")
+
+    def _config_sync(self, body: dict) -> Reply:
+        args = str(body.get("utilCmdArgs", ""))
+        if body.get("command") != "run" or not args.startswith("config-sync to-group "):
+            return Reply(400, {"code": 400, "message": f"cm command {args!r} is not emulated"})
+        group = args.split()[-1]
+        if group != self.device_group:
+            return Reply(400, {"code": 400, "message": f"01071412:3: The device group ({group}) was not found."})
+        if self.fail_sync is not None:
+            message, self.fail_sync = self.fail_sync, None
+            return Reply(400, {"code": 400, "message": message})
+        for peer in self.peers:
+            peer.receive_sync(self)
+        return Reply(200, {"kind": "tm:cm:runstate", "command": "run", "utilCmdArgs": args})
+
+    def receive_sync(self, source: "BigipEmulator") -> None:
+        """A full config sync: the peer takes the source's shared configuration and keeps its own
+        non-floating self IPs and db keys (which config sync does not carry)."""
+        for collection in SYNCED:
+            self.collections[collection] = copy.deepcopy(source.collections.get(collection, {}))
+        own = {p: d for p, d in self.collections.get("net/self", {}).items() if d.get("floating") == "disabled"}
+        floating = {p: copy.deepcopy(d) for p, d in source.collections.get("net/self", {}).items() if d.get("floating") == "enabled"}
+        self.collections["net/self"] = {**own, **floating}
+        for tunnel in self.collections.get(TUNNELS, {}):
+            self.tunnel_macs.setdefault(tunnel, f"02:00:5e:00:01:{next(self._macs) % 256:02x}")
 
     def _login(self, request: Request) -> Reply:
         if request.method != "POST":

@@ -17,6 +17,7 @@ from . import graph as _graph  # noqa: E402,F401
 from . import manifests as _manifests  # noqa: E402,F401
 from . import snapshot as _snapshot  # noqa: E402,F401
 from . import discover as _discover  # noqa: E402,F401
+from . import plan as _plan  # noqa: E402,F401
 from . import trace as _trace  # noqa: E402,F401
 from . import completion as _completion  # noqa: E402,F401
 

@@ -18,6 +18,7 @@ class DiffFormat(str, enum.Enum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    tmsh = "tmsh"
 
 
 # terraform plan -detailed-exitcode: 0 nothing to do, 1 error, 2 changes.
@@ -58,7 +59,12 @@ def diff(
     against_ref: Optional[str] = typer.Option(
         None, "--against-ref", metavar="GITREF", help="Diff against this topology file at a git revision (no device access)."
     ),
-    output_format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, markdown (pull-request comment) or json."),
+    output_format: DiffFormat = typer.Option(
+        DiffFormat.text,
+        "--format",
+        "-f",
+        help="text, markdown (pull-request comment), json, or tmsh: the BIG-IP changes as tmsh commands (the plan of vtepc plan; live only).",
+    ),
     no_color: bool = typer.Option(
         False, "--no-color", help="No ANSI colour (text is coloured only on a terminal, and never with NO_COLOR set)."
     ),
@@ -123,13 +129,23 @@ def diff(
                 timeout=timeout,
                 urls_from_ref=urls_from_ref,
             )
-        result = api.diff(topology, against, ignore_file=ignore_file, show_secrets=show_secrets)
+        if output_format is DiffFormat.tmsh:
+            if not isinstance(against, api.LiveSource):
+                raise VtepcError("--format tmsh plans from the live devices; not with --snapshot or --against-ref")
+            plan = api.plan(topology, against)
+        else:
+            result = api.diff(topology, against, ignore_file=ignore_file, show_secrets=show_secrets)
     except TopologyInvalid as exc:
         typer.echo(format_diagnostics(exc.diagnostics), err=True)
         _fail(f"{exc.diagnostics[0].file if exc.diagnostics else topology}: invalid: {summary(exc.diagnostics)}", output_format)
     except VtepcError as exc:
         _fail(str(exc), output_format)
 
+    if output_format is DiffFormat.tmsh:
+        from ..plan import format_tmsh
+
+        typer.echo(format_tmsh(plan), nl=False)
+        raise typer.Exit(EXIT_CHANGES if plan.has_changes else EXIT_NO_CHANGES)
     if output_format is DiffFormat.json:
         typer.echo(format_json(result), nl=False)
     elif output_format is DiffFormat.markdown:

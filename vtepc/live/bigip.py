@@ -1,7 +1,8 @@
 """Read a BIG-IP's vtepc-owned network objects over iControl REST into a BigipState.
 
-Read-only: the only non-GET request is the token login (POST /mgmt/shared/authn/login). What
-is read is decided by the desired state: every object it names, plus
+Read-only: the only non-GET request is the token login (POST /mgmt/shared/authn/login), except
+`BigipSession.write`, which only vtepc.plan.apply calls. What is read is decided by the desired
+state: every object it names, plus
   * every FDB record of each desired tunnel, so records added by hand show up as drift,
   * every self IP and route named "vtepc-*", so objects vtepc made and no longer wants show up,
   * the tunnel's MAC (its stats, `macAddr`), the one value only the device knows.
@@ -157,6 +158,29 @@ class BigipSession:
             return self.client.get(path, params, missing_ok=missing_ok)
         except AuthFailed:
             raise self.client.error(AuthFailed, f"GET {path}: token rejected (HTTP 401) right after a fresh login") from None
+
+    def write(self, method: str, path: str, body: Any = None, *, headers: Mapping[str, str] | None = None) -> dict:
+        """One write request (vtepc apply only), with extra headers (a transaction's coordination id).
+
+        The client must not retry it (HttpOptions.attempts 1: a command queued twice would run
+        twice); a token that expired is renewed once, the request not having been carried out.
+        """
+        if self._token is None:
+            self.login()
+        for attempt in (1, 2):
+            saved = dict(self.client.headers)
+            self.client.headers.update(headers or {})
+            try:
+                return self.client.request(method, path, body=body)
+            except Forbidden:
+                raise
+            except AuthFailed:
+                if attempt == 2:
+                    raise
+            finally:
+                self.client.headers = saved
+            self.login()
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def collection(self, path: str) -> Iterator[dict]:
         """Every item of a collection, page by page, following nextLink ($top/$skip).
@@ -363,19 +387,37 @@ def _read_route_domain_members(session: BigipSession, desired: BigipState) -> li
     tunnels = {t.name for t in desired.of_kind(Tunnel)}
     if not tunnels:
         return []
-    members = []
+    return [
+        LiveObject(RouteDomainVlan(f"{domain_id}/{name}", domain_id, name))
+        for domain_id, (_, vlans) in sorted(read_route_domains(session).items())
+        if domain_id != 0  # every VLAN not in another route domain is in 0: no membership vtepc states
+        for name in sorted(tunnels & set(vlans))
+    ]
+
+
+def read_route_domains(session: BigipSession) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """{route domain id: (its full path, its VLAN and tunnel names)} (a membership change rewrites the list)."""
     path = "/mgmt/tm/net/route-domain"
+    domains = {}
     for domain in session.collection(path):
-        domain_id, vlans = _convert(
+        domain_id, full_path, vlans = _convert(
             session,
             f"GET {path}: a route domain",
-            lambda d: (expect_integer(d["id"], "route domain id"), {_short(expect_text(v)) for v in d.get("vlans", [])}),
+            lambda d: (
+                expect_integer(d["id"], "route domain id"),
+                expect_text(d.get("fullPath") or f"/Common/{d['name']}"),
+                tuple(sorted(_short(expect_text(v)) or "" for v in d.get("vlans", []))),
+            ),
             domain,
         )
-        if domain_id == 0:
-            continue  # every VLAN not in another route domain is in 0: no membership vtepc states
-        members.extend(LiveObject(RouteDomainVlan(f"{domain_id}/{name}", domain_id, name)) for name in sorted(tunnels & vlans))
-    return members
+        domains[domain_id] = (full_path, vlans)
+    return domains
+
+
+def sync_failover_groups(session: BigipSession) -> list[str]:
+    """The sync-failover device groups this device is in (config sync's target)."""
+    path = "/mgmt/tm/cm/device-group"
+    return sorted(str(g.get("name")) for g in session.collection(path) if g.get("type") == "sync-failover")
 
 
 def _read_db(session: BigipSession, desired: BigipState) -> list[LiveObject]:

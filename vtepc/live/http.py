@@ -314,6 +314,8 @@ class JsonClient:
                 f"{method} {path}: HTTP {response.status} {self._server_message(response)}".rstrip(),
                 status=response.status,
             )
+        if not response.body.strip() and method in ("POST", "PATCH", "DELETE"):
+            return {}  # a write the device answers without a body (DELETE does)
         document = self.decode(response, f"{method} {path}")
         if not isinstance(document, dict):
             raise self.error(BadResponse, f"{method} {path}: a JSON {type(document).__name__} where an object belongs")

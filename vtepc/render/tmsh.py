@@ -15,7 +15,7 @@ tmsh token is validation's job: F5 object names follow DO's name rule (checks/sy
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..state.bigip import (
     LOCAL_ONLY,
@@ -30,7 +30,7 @@ from ..state.bigip import (
     VxlanProfile,
     display_address,
 )
-from ..emitters import entry, staged
+from ..emitters import NotExpressible, entry, staged
 from ..text import one_line
 from . import renderer
 from ._quote import shell_word
@@ -83,48 +83,109 @@ def _tmsh(*words: object) -> Command:
     return Command(("tmsh", *(str(word) for word in words)))
 
 
-def _self_ip(obj: SelfIp) -> Command:
-    words = [
-        "create",
-        "net",
-        "self",
-        obj.name,
-        "address",
-        display_address(obj.address),
-        "allow-service",
-        *_allow_service(obj.allow_service),
-        "vlan",
-        obj.vlan,
+# (tmsh attribute, its value words, written by `create`): every attribute `modify` may restate.
+Attributes = list[tuple[str, tuple[str, ...], bool]]
+
+
+def _self_ip_attributes(obj: SelfIp) -> Attributes:
+    return [
+        ("address", (display_address(obj.address),), True),
+        ("allow-service", _allow_service(obj.allow_service), True),
+        ("vlan", (obj.vlan,), True),
+        ("traffic-group", (obj.traffic_group,), obj.traffic_group != LOCAL_ONLY),
     ]
-    if obj.traffic_group != LOCAL_ONLY:
-        words += ["traffic-group", obj.traffic_group]
-    return _tmsh(*words)
 
 
-def _tunnel(obj: Tunnel) -> Command:
-    words = [
-        "create",
-        "net",
-        "tunnels",
-        "tunnel",
-        obj.name,
-        "key",
-        obj.key,
-        "profile",
-        obj.profile,
-        "local-address",
-        display_address(obj.local_address),
-        "remote-address",
-        obj.remote_address,
+def _tunnel_attributes(obj: Tunnel) -> Attributes:
+    return [
+        ("key", (str(obj.key),), True),
+        ("profile", (obj.profile,), True),
+        ("local-address", (display_address(obj.local_address),), True),
+        ("remote-address", (obj.remote_address,), True),
+        ("traffic-group", (obj.traffic_group or "none",), bool(obj.traffic_group)),
     ]
-    if obj.traffic_group:
-        words += ["traffic-group", obj.traffic_group]
-    return _tmsh(*words)
 
 
-def _route(obj: Route) -> Command:
-    target = ("interface", obj.interface) if obj.interface else ("gw", display_address(obj.gw))
-    return _tmsh("create", "net", "route", obj.name, "network", display_address(obj.network), *target)
+def _route_attributes(obj: Route) -> Attributes:
+    target = ("interface", (obj.interface,), True) if obj.interface else ("gw", (display_address(obj.gw),), True)
+    return [("network", (display_address(obj.network),), True), target]
+
+
+def _description(description: str | None) -> tuple[str, ...]:
+    return ("description", description) if description else ()
+
+
+@dataclass(frozen=True)
+class TmshObject:
+    """A kind tmsh creates as `create PATH NAME ATTRIBUTES`, changes with `modify` (only the
+    attributes that differ) and removes with `delete PATH NAME`."""
+
+    path: tuple[str, ...]
+    attributes: Callable[[Any], Attributes]
+
+    def create(self, objects: list[Any], description: str | None = None) -> list[Command]:
+        return [
+            _tmsh(
+                "create",
+                *self.path,
+                obj.name,
+                *(w for key, words, on in self.attributes(obj) if on for w in (key, *words)),
+                *_description(description),
+            )
+            for obj in objects
+        ]
+
+    def modify(self, before: Any, after: Any, description: str | None = None) -> Command | None:
+        old = {key: words for key, words, _ in self.attributes(before)}
+        changed = [w for key, words, _ in self.attributes(after) if old.get(key) != words for w in (key, *words)]
+        changed += _description(description)
+        return _tmsh("modify", *self.path, after.name, *changed) if changed else None
+
+    def delete(self, obj: Any) -> Command:
+        return _tmsh("delete", *self.path, obj.name)
+
+
+@dataclass(frozen=True)
+class TmshFdb:
+    """FDB records live in their tunnel's FDB: added and deleted one by one inside it (`records
+    add/delete`), never replaced as a list. A record has no description of its own."""
+
+    def create(self, records: list[FdbRecord], description: str | None = None) -> list[Command]:
+        return _fdb_commands(sorted(records, key=lambda r: r.name))
+
+    def modify(self, before: FdbRecord, after: FdbRecord, description: str | None = None) -> Command | None:
+        return None  # a record is its MAC and endpoint: a new endpoint replaces it (vtepc.plan.REPLACED_BY)
+
+    def delete(self, obj: FdbRecord) -> Command:
+        return _tmsh("modify", "net", "fdb", "tunnel", obj.tunnel, "records", "delete", "{", obj.mac, "}")
+
+
+@dataclass(frozen=True)
+class TmshRouteDomainVlan:
+    """Membership of a route domain: its `vlans` list gains or loses the one name."""
+
+    def create(self, objects: list[RouteDomainVlan], description: str | None = None) -> list[Command]:
+        return [_tmsh("modify", "net", "route-domain", m.route_domain, "vlans", "add", "{", m.vlan, "}") for m in objects]
+
+    def modify(self, before: RouteDomainVlan, after: RouteDomainVlan, description: str | None = None) -> Command | None:
+        return None  # the name is the whole membership: nothing else to change
+
+    def delete(self, obj: RouteDomainVlan) -> Command:
+        return _tmsh("modify", "net", "route-domain", obj.route_domain, "vlans", "delete", "{", obj.vlan, "}")
+
+
+@dataclass(frozen=True)
+class TmshDb:
+    """A db key always exists: setting it is all tmsh does with one (it has no description)."""
+
+    def create(self, objects: list[SysDb], description: str | None = None) -> list[Command]:
+        return [_tmsh("modify", "sys", "db", d.name, "value", d.value) for d in objects]
+
+    def modify(self, before: SysDb, after: SysDb, description: str | None = None) -> Command | None:
+        return _tmsh("modify", "sys", "db", after.name, "value", after.value)
+
+    def delete(self, obj: SysDb) -> NotExpressible:
+        return NotExpressible(f"the db key {obj.name} cannot be deleted; vtepc leaves it as it is")
 
 
 def _fdb_commands(records: list[FdbRecord]) -> list[Command]:
@@ -172,28 +233,32 @@ SECTION_TITLES = {
 }
 
 
-def _each(command: Callable[[Any], Command]) -> Callable[[list[Any]], list[Command]]:
-    return lambda objects: [command(obj) for obj in objects]
+TmshKind = Union[TmshObject, TmshFdb, TmshRouteDomainVlan, TmshDb]
 
-
-# How network.tmsh creates each object kind: the commands for a list of objects of that kind.
-# tmsh can express every kind, so no entry is NotExpressible (tests/test_object_kinds.py).
-TMSH: dict[type, Callable[[list[Any]], list[Command]]] = {
-    SysDb: _each(lambda d: _tmsh("modify", "sys", "db", d.name, "value", d.value)),
-    SelfIp: _each(_self_ip),
-    VxlanProfile: _each(lambda p: _tmsh("create", "net", "tunnels", "vxlan", p.name, "port", p.port, "flooding-type", p.flooding_type)),
-    GeneveProfile: _each(lambda p: _tmsh("create", "net", "tunnels", "geneve", p.name, "port", p.port)),
-    Tunnel: _each(_tunnel),
-    RouteDomainVlan: _each(lambda m: _tmsh("modify", "net", "route-domain", m.route_domain, "vlans", "add", "{", m.vlan, "}")),
-    Route: _each(_route),
-    FdbRecord: lambda records: _fdb_commands(sorted(records, key=lambda r: r.name)),
+# How tmsh creates, changes and deletes each object kind. tmsh can create every kind, so no
+# entry is NotExpressible (tests/test_object_kinds.py); deleting a db key is (TmshDb.delete).
+TMSH: dict[type, TmshKind] = {
+    SysDb: TmshDb(),
+    SelfIp: TmshObject(("net", "self"), _self_ip_attributes),
+    VxlanProfile: TmshObject(
+        ("net", "tunnels", "vxlan"), lambda p: [("port", (str(p.port),), True), ("flooding-type", (p.flooding_type,), True)]
+    ),
+    GeneveProfile: TmshObject(("net", "tunnels", "geneve"), lambda p: [("port", (str(p.port),), True)]),
+    Tunnel: TmshObject(("net", "tunnels", "tunnel"), _tunnel_attributes),
+    RouteDomainVlan: TmshRouteDomainVlan(),
+    Route: TmshObject(("net", "route"), _route_attributes),
+    FdbRecord: TmshFdb(),
 }
 
 
-def create_commands(objects: list[Any]) -> list[Command]:
+def create_commands(objects: list[Any], description: str | None = None) -> list[Command]:
     """The commands creating `objects`, kind by kind in the order the kinds first appear."""
     kinds = dict.fromkeys(type(obj) for obj in objects)
-    return [command for kind in kinds for command in entry(TMSH, kind, "network.tmsh")([o for o in objects if type(o) is kind])]
+    return [
+        command
+        for kind in kinds
+        for command in entry(TMSH, kind, "network.tmsh").create([o for o in objects if type(o) is kind], description)
+    ]
 
 
 def network_commands(state: BigipState) -> list[tuple[str, list[Command]]]:

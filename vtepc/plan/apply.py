@@ -1,0 +1,323 @@
+"""Carrying a plan out: re-read, refuse a changed device, one transaction per device, save, sync, verify.
+
+The only code in vtepc that writes to a BIG-IP. Per device, in the plan's order (an HA pair's
+sync source before its peers):
+
+1. Before anything is written anywhere, every device is read again and compared with the
+   fingerprints the plan recorded; one changed object on one device refuses the whole apply.
+2. All of a device's steps go into one iControl REST transaction: POST /mgmt/tm/transaction
+   answers a `transId`; every command is sent as usual with the header
+   `X-F5-REST-Coordination-Id: <transId>`, which queues it instead of running it; the commit
+   is PATCH /mgmt/tm/transaction/<transId> {"state": "VALIDATING"} sent WITHOUT that header
+   (with it the device answers 400 "... is not allowed to be added to transaction"), and the
+   device runs every command or, when one fails, none (F5 iControl REST user guide,
+   "Transactions"; f5-automation-labs docs/class1/module1/lab7.rst; f5-common-python
+   f5/bigip/contexts.py TransactionContextManager). A commit the device answers with a state
+   still VALIDATING/EXECUTING is polled on GET /mgmt/tm/transaction/<transId> until COMPLETED.
+3. The configuration is saved: POST /mgmt/tm/sys/config {"command": "save"}.
+4. An HA pair's sync source is then synced to its device group: POST /mgmt/tm/cm
+   {"command": "run", "utilCmdArgs": "config-sync to-group <group>"} (tmsh `run cm
+   config-sync to-group`); its peers then get their own self IPs.
+5. Every device is read again and diffed against the desired state: any difference is an
+   error (VerifyFailed), so a pair left with units in different states is always reported.
+
+Errors say what was and was not applied: a failed transaction leaves its device unchanged,
+and devices applied before it are named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from ..diff.engine import diff_target
+from ..diff.records import BIGIP_TARGET, TargetDiff, target_label
+from ..emitters import entry
+from ..live.bigip import BigipSession, bigip_credentials, read_bigip_objects, read_route_domains, state_of, sync_failover_groups
+from ..live.http import BadResponse, HttpOptions, LiveError, TlsOptions
+from .model import (
+    DeviceInput,
+    DevicePlan,
+    Found,
+    HaRole,
+    Observed,
+    Plan,
+    PlanError,
+    compute_plan,
+    ha_roles,
+    ownership_marker,
+    stale_objects,
+)
+from .rest import WRITERS, RestCall
+
+if TYPE_CHECKING:
+    from ..model import Topology
+    from ..state import DesiredState
+    from ..state.bigip import BigipState
+
+COORDINATION_HEADER = "X-F5-REST-Coordination-Id"
+TRANSACTIONS = "/mgmt/tm/transaction"
+COMMIT_POLLS = 30  # GETs of a commit the device is still running, one per second at most
+
+
+class ApplyFailed(PlanError):
+    """A device refused the changes; it is unchanged (the message says what others got)."""
+
+
+class VerifyFailed(PlanError):
+    """The changes were applied, but the device does not equal the desired state afterwards."""
+
+
+def read_observed(session: BigipSession, desired: "BigipState") -> tuple[Observed, "BigipState"]:
+    """The device as the planner needs it, and as the diff needs it."""
+    found = read_bigip_objects(session, desired)
+    observed = Observed(tuple(Found(f.obj, f.description) for f in found), read_route_domains(session))
+    return observed, state_of(session, desired, found)
+
+
+@dataclass
+class DeviceWriter:
+    """Writes for one device: a transaction of REST calls, save, config sync. Counts its requests."""
+
+    session: BigipSession
+    sleep: Callable[[float], None] = time.sleep
+    requests: int = 0
+
+    def _send(self, method: str, path: str, body: Any = None, transaction: int | None = None) -> dict[str, Any]:
+        self.requests += 1
+        result: dict[str, Any] = self.session.write(
+            method, path, body, headers={COORDINATION_HEADER: str(transaction)} if transaction else None
+        )
+        return result
+
+    def transaction(self, calls: list[RestCall]) -> None:
+        """All of `calls` in one transaction: every one applied, or (on any failure) none."""
+        document = self._send("POST", TRANSACTIONS, {})
+        trans_id = document.get("transId")
+        if not isinstance(trans_id, int):
+            raise self.session.client.error(BadResponse, f"POST {TRANSACTIONS}: no transId in the answer")
+        try:
+            for call in calls:
+                self._send(call.method, call.path, call.body, transaction=trans_id)
+        except LiveError:
+            self._discard(trans_id)
+            raise
+        state = self._send("PATCH", f"{TRANSACTIONS}/{trans_id}", {"state": "VALIDATING"}).get("state")
+        for _ in range(COMMIT_POLLS):
+            if state == "COMPLETED":
+                return
+            if state not in ("VALIDATING", "EXECUTING", "STARTED"):
+                break
+            self.sleep(1.0)
+            state = self._send("GET", f"{TRANSACTIONS}/{trans_id}").get("state")
+        raise self.session.client.error(BadResponse, f"transaction {trans_id} ended {state!r}, not COMPLETED")
+
+    def _discard(self, trans_id: int) -> None:
+        try:
+            self._send("DELETE", f"{TRANSACTIONS}/{trans_id}")
+        except LiveError:
+            pass  # never committed: the device drops it at its timeout anyway
+
+    def save(self) -> None:
+        self._send("POST", "/mgmt/tm/sys/config", {"command": "save"})
+
+    def config_sync(self, group: str) -> None:
+        self._send("POST", "/mgmt/tm/cm", {"command": "run", "utilCmdArgs": f"config-sync to-group {group}"})
+
+
+def device_calls(device: DevicePlan, marker: str) -> list[RestCall]:
+    return [call for step in device.steps for call in entry(WRITERS, type(step.obj), "the REST writer").calls(step, marker)]
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    bigip: str
+    steps: int
+    requests: int  # write requests (transaction, commands, commit, save, sync); reads not counted
+    synced_to: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    devices: tuple[DeviceReport, ...]
+    verified: tuple[TargetDiff, ...]  # each device's diff after applying: empty
+
+    @property
+    def applied(self) -> bool:
+        return any(d.steps for d in self.devices)
+
+
+Reader = Callable[[str], tuple[Observed, "BigipState"]]
+
+
+def check_fresh(plan: Plan, read: Reader) -> None:
+    """Re-read every planned device; PlanError naming what changed if any did (nothing written yet)."""
+    stale = []
+    for name, device in plan.devices.items():
+        changed = stale_objects(device, read(name)[0])
+        if changed:
+            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            stale.append(f"{name}: {shown}")
+    if stale:
+        raise PlanError("the device changed since the plan was made (" + "; ".join(stale) + "); nothing was applied: plan again")
+
+
+def _without_fdb(objects: tuple[Any, ...]) -> list[Any]:
+    from ..state.bigip import FdbRecord
+
+    return [o for o in objects if not isinstance(o, FdbRecord)]
+
+
+def verify(plan: Plan, desired: "DesiredState", read: Reader, fdb_left_to_cis: frozenset[str]) -> tuple[TargetDiff, ...]:
+    """Each device's diff against the desired state, read afresh (FDB records left out where CIS keeps them)."""
+    diffs = []
+    for name in plan.devices:
+        observed = read(name)[1].objects()
+        wanted = desired.bigips[name].objects()
+        if name in fdb_left_to_cis:
+            observed, wanted = tuple(_without_fdb(observed)), tuple(_without_fdb(wanted))
+        diffs.append(diff_target(target_label(BIGIP_TARGET, name), observed, wanted))
+    return tuple(diffs)
+
+
+def apply_plan(
+    plan: Plan,
+    desired: "DesiredState",
+    read: Reader,
+    writer: Callable[[str], DeviceWriter],
+    *,
+    fdb_left_to_cis: frozenset[str] = frozenset(),
+) -> ApplyReport:
+    """Apply `plan` (computed for `desired`), device by device; verify every device afterwards."""
+    if plan.refused:
+        raise PlanError("the plan changes objects vtepc does not own: " + "; ".join(plan.refused))
+    check_fresh(plan, read)
+    marker = ownership_marker(plan.topology)
+    reports: list[DeviceReport] = []
+    for name, device in plan.devices.items():
+        out = writer(name)
+        done = [r.bigip for r in reports if r.steps]
+        before = f" ({', '.join(done)} already applied and saved)" if done else ""
+        if device.steps:
+            try:
+                out.transaction(device_calls(device, marker))
+            except LiveError as exc:
+                raise ApplyFailed(f"{exc}; {name} is unchanged{before}") from None
+            try:
+                out.save()
+            except LiveError as exc:
+                raise ApplyFailed(f"{exc}; {name} has the changes but they are not saved{before}") from None
+        group = device.sync_group if device.ha is HaRole.SYNC_SOURCE and device.steps else None
+        if group is not None:
+            try:
+                out.config_sync(group)
+            except LiveError as exc:
+                raise ApplyFailed(
+                    f"{exc}; {name} is applied and saved, but its peers ({', '.join(device.peers)}) differ from it until "
+                    f"the device group is synced: tmsh run cm config-sync to-group {group}"
+                ) from None
+        reports.append(DeviceReport(name, len(device.steps), out.requests, group))
+    diffs = verify(plan, desired, read, fdb_left_to_cis)
+    left = [c for d in diffs for c in d.changes]
+    if left:
+        shown = "; ".join(f"{c.target} {c.action.value} {c.kind} {c.name}" + (f" {c.field}" if c.field else "") for c in left[:5])
+        raise VerifyFailed(f"applied, but {len(left)} difference(s) remain afterwards: {shown}")
+    return ApplyReport(tuple(reports), diffs)
+
+
+# --- against live devices -----------------------------------------------------------------------
+
+
+class LiveDevices:
+    """Sessions to the topology's BIG-IPs (credentials from the environment only): reads with the
+    reader's retries, writes with none (a retried write could be carried out twice)."""
+
+    def __init__(
+        self,
+        topology: "Topology",
+        desired: "DesiredState",
+        urls: Mapping[str, str],
+        tls: TlsOptions,
+        http: HttpOptions,
+        environ: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        from ..live import bigip_url, check_bigip_names
+
+        check_bigip_names(topology, urls)
+        self._desired = desired
+        self._urls = {b.name: bigip_url(topology, b.name, urls) for b in topology.bigips}
+        self._tls, self._http, self._environ, self._sleep = tls, http, environ, sleep
+        self._readers: dict[str, BigipSession] = {}
+        self._writers: dict[str, DeviceWriter] = {}
+
+    def _session(self, name: str, http: HttpOptions) -> BigipSession:
+        return BigipSession(name, self._urls[name], bigip_credentials(name, self._environ), self._tls, http, sleep=self._sleep)
+
+    def read(self, name: str) -> tuple[Observed, "BigipState"]:
+        if name not in self._readers:
+            self._readers[name] = self._session(name, self._http)
+        return read_observed(self._readers[name], self._desired.bigips[name])
+
+    def groups(self, name: str) -> list[str]:
+        if name not in self._readers:
+            self._readers[name] = self._session(name, self._http)
+        return sync_failover_groups(self._readers[name])
+
+    def writer(self, name: str) -> DeviceWriter:
+        if name not in self._writers:
+            self._writers[name] = DeviceWriter(self._session(name, dataclasses.replace(self._http, attempts=1)), self._sleep)
+        return self._writers[name]
+
+
+def plan_devices(
+    topology: "Topology",
+    desired: "DesiredState",
+    read: Reader,
+    groups: Callable[[str], list[str]],
+    *,
+    bigips: tuple[str, ...] = (),
+    adopt: bool = False,
+) -> Plan:
+    """The plan for the named BIG-IPs (all by default; a unit of an HA pair brings its pair along)."""
+    from ..facts import ha_pairs
+
+    names = [b.name for b in topology.bigips]
+    unknown = sorted(set(bigips) - set(names))
+    if unknown:
+        raise PlanError(f"--bigip {unknown[0]}: no such BIG-IP in the topology (it has {', '.join(names)})")
+    pairs = [[names[i] for i in members] for members in ha_pairs(topology).values()]
+    roles = ha_roles(pairs)
+    selected = set(bigips or names)
+    for members in pairs:
+        if selected & set(members):
+            selected |= set(members)  # never one unit of a pair alone
+    inputs = {}
+    for bigip in topology.bigips:
+        if bigip.name not in selected:
+            continue
+        role, peers = roles.get(bigip.name, (HaRole.SINGLE, ()))
+        group = None
+        if role is HaRole.SYNC_SOURCE:
+            found = groups(bigip.name)
+            if len(found) != 1:
+                raise PlanError(
+                    f"{bigip.name}: config sync needs exactly one sync-failover device group, the device has "
+                    f"{len(found)} ({', '.join(found) or 'none'})"
+                )
+            group = found[0]
+        inputs[bigip.name] = DeviceInput(
+            desired.bigips[bigip.name],
+            read(bigip.name)[0],
+            role,
+            peers,
+            group,
+            cis_owns_fdb=topology.cis is not None and not bigip.static_fdb,
+        )
+    return compute_plan(topology.metadata.name, inputs, adopt=adopt)
+
+
+def fdb_left_to_cis(topology: "Topology") -> frozenset[str]:
+    return frozenset(b.name for b in topology.bigips if topology.cis is not None and not b.static_fdb)
