@@ -36,7 +36,7 @@ from vtepc.state import compile_desired_state
 from vtepc.state.bigip import SelfIp, Tunnel
 from vtepc.validate import load_topology
 
-pytestmark = pytest.mark.usefixtures("bigip_env")
+pytestmark = [pytest.mark.usefixtures("bigip_env"), pytest.mark.slow]  # every test serves the emulated APIs on local sockets
 runner = CliRunner()
 
 
@@ -432,6 +432,16 @@ def test_cli_plan_saves_and_apply_uses_it(tmp_path):
         result = runner.invoke(app, ["apply", str(s.path), "--plan", str(saved), "--auto-approve", *s.args()])
         assert result.exit_code == 0, result.output
         assert runner.invoke(app, ["plan", str(s.path), *s.args()]).exit_code == 0
+
+
+@pytest.mark.parametrize("answer, status", [("yes", 0), ("y", 1)])
+def test_apply_asks_on_a_terminal_and_only_yes_applies(answer, status, tmp_path, monkeypatch):
+    with site(EXAMPLES / "cilium-vxlan.yaml", tmp_path) as s:
+        monkeypatch.setattr("vtepc.cli.plan._stdin_is_terminal", lambda: True)
+        result = runner.invoke(app, ["apply", str(s.path), *s.args()], input=f"{answer}\n")
+        assert result.exit_code == status, result.output
+        assert "+ create net/tunnels/tunnel flannel_vxlan" in result.stdout
+        assert (s.writes() > 0) is (status == 0)
 
 
 # --- tmsh ----------------------------------------------------------------------------------------

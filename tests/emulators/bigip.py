@@ -1,4 +1,4 @@
-"""An iControl REST emulator: the subset of a BIG-IP's /mgmt API that vtepc reads.
+"""An iControl REST emulator: the subset of a BIG-IP's /mgmt API that vtepc reads and `vtepc apply` writes.
 
 Shapes follow F5's documentation and public fixtures:
   * token login: POST /mgmt/shared/authn/login {username, password, loginProviderName: "tmos"}
@@ -20,6 +20,21 @@ Shapes follow F5's documentation and public fixtures:
     .../~Common~NAME/stats from v14 and .../~Common~NAME/~Common~NAME/stats on v12-13 (F5 lab
     scripts for flannel/CIS read it exactly so; clouddocs "Add BIG-IP device to flannel VXLAN"
     uses `tmsh show net tunnels tunnel flannel_vxlan all-properties` for the same value).
+
+Writes, as the REST API documents them: POST to a collection creates (409 when the name exists),
+PATCH and DELETE on /mgmt/tm/<collection>/~Common~<name> change and remove (404 when absent); FDB
+records are created and deleted one by one in .../fdb/tunnel/~Common~T/records; a generation
+changes on every write. Transactions: POST /mgmt/tm/transaction answers a transId; a request
+carrying X-F5-REST-Coordination-Id is queued, not run; PATCH {"state": "VALIDATING"} (without
+the header, which is refused with 400 as the device does) runs the queue in order, and the first
+command that fails rolls every earlier one back (400 "transaction failed:..."); DELETE discards
+it (F5 lab "REST API Transactions", f5-automation-labs docs/class1/module1/lab7.rst).
+POST /mgmt/tm/sys/config {"command": "save"} records the saved configuration; POST /mgmt/tm/cm
+{"command": "run", "utilCmdArgs": "config-sync to-group G"} copies the shared configuration to
+the peers of `pair_with` (not their own self IPs or db keys). Write faults: `fail_commit`,
+`fail_command` (the command at that index fails at commit), `ignore_command` (answered as done,
+not done: a device that lies), `before_commit` (someone else's change as the commit starts),
+`fail_sync`.
 
 Faults beyond the base server's: wrong credentials (401), `token_lifetime` (a token answers 401
 "expired" after that many uses), `max_page_size` (force paging), `stats_key_style="v13"`,

@@ -81,11 +81,15 @@ def plan(
     raise typer.Exit(EXIT_CHANGES if result.has_changes else EXIT_NOTHING)
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirm(shown: "Plan") -> bool:
     from ..plan import format_text
 
     typer.echo(format_text(shown), nl=False)
-    if not sys.stdin.isatty():
+    if not _stdin_is_terminal():
         # Never read a pipe as consent: CI passes --auto-approve.
         typer.echo("error: not a terminal to ask on; pass --auto-approve to apply without asking", err=True)
         raise typer.Exit(EXIT_ERROR)
