@@ -46,8 +46,11 @@ def test_icontrol_login_collection_object_and_paging_shapes():
         assert (db["kind"], db["value"], "partition" in db) == ("tm:sys:db:dbstate", "enable", False)
         status, missing = fetch(emulator.url + "/mgmt/tm/net/self/~Common~nope", headers=token)
         assert status == 404 and "was not found" in missing["message"]
-        status, _ = fetch(emulator.url + "/mgmt/tm/net/self", "POST", {"name": "x"}, headers=token)
-        assert status == 405
+        # Writes as the REST API does them (vtepc apply): create by POST, 409 for a name that exists.
+        status, created = fetch(emulator.url + "/mgmt/tm/net/self", "POST", {"name": "x", "address": "192.0.2.9/24"}, headers=token)
+        assert status == 200 and created["fullPath"] == "/Common/x" and isinstance(created["generation"], int)
+        status, conflict = fetch(emulator.url + "/mgmt/tm/net/self", "POST", {"name": "x"}, headers=token)
+        assert status == 409 and "already exists" in conflict["message"]
 
 
 def test_fdb_records_inline_and_as_subcollection():

@@ -236,12 +236,14 @@ def test_a_change_plans_minimally_and_applies(edit, kinds, tmp_path):
 
 
 def test_services_removed_from_a_bigip_change_nothing_on_the_network(tmp_path):
-    path = _copy("cilium-vxlan-two-bigips", tmp_path)
+    """Services are AS3's (a declaration per tenant), not network objects: the plan stays empty."""
+    path = _copy("cilium-native-bgp", tmp_path)
     with site(path, tmp_path) as s:
         _apply(s)
-        text = path.read_text()
-        if "\nservices:" in text:
-            path.write_text(text.split("\nservices:")[0] + "\n")
+        head, services = path.read_text().split("\nservices:")
+        assert "name:" in services
+        path.write_text(head + "\n")
+        assert load_topology(path).services == []
         assert not api.plan(path, s.live()).has_changes
 
 
