@@ -64,7 +64,7 @@ def write_inputs(directory: Path, nodes: int) -> Path:
     )
     extra_nodes = tuple(ExpectedNode(f"joined-{i}", f"198.51.100.{200 + i}", f"10.255.{i}.0/24") for i in range(EXTRA_NODES))
     cluster = dataclasses.replace(cluster, items=items, nodes=cluster.nodes + extra_nodes)
-    write_snapshot(ObservedState(bigips, cluster), directory / "snapshot", desired.topology.metadata.name)
+    write_snapshot(ObservedState(bigips, cluster), directory / "snapshot", desired.meta.topology_name)
     return topology_path
 
 

@@ -32,7 +32,7 @@ def test_every_cli_command_has_an_api_function():
 @pytest.mark.parametrize("example", ["flannel.yaml", "cilium-vxlan.yaml"])
 def test_diff_against_a_snapshot_of_the_desired_state_is_empty(tmp_path, example):
     desired = api.desired_state(EXAMPLES / example)
-    write_snapshot(ObservedState(desired.bigips, desired.cluster), tmp_path / "snap", desired.topology.metadata.name)
+    write_snapshot(ObservedState(desired.bigips, desired.cluster), tmp_path / "snap", desired.meta.topology_name)
     result = api.diff(EXAMPLES / example, api.SnapshotSource(tmp_path / "snap"))
     assert not result.has_changes
 
@@ -40,7 +40,7 @@ def test_diff_against_a_snapshot_of_the_desired_state_is_empty(tmp_path, example
 def test_diff_against_an_emptied_snapshot_lists_changes(tmp_path):
     desired = api.desired_state(EXAMPLES / "flannel.yaml")
     empty = {name: BigipState(name=name) for name in desired.bigips}
-    write_snapshot(ObservedState(empty, desired.cluster), tmp_path / "snap", desired.topology.metadata.name)
+    write_snapshot(ObservedState(empty, desired.cluster), tmp_path / "snap", desired.meta.topology_name)
     assert api.diff(EXAMPLES / "flannel.yaml", api.SnapshotSource(tmp_path / "snap")).has_changes
 
 

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from tests.conftest import EXAMPLES
 from tests.emulators.fixtures import KUBE_TOKEN, PASSWORD, USERNAME, Emulated, desired_example, emulate
 from tests.emulators.fixtures import bigip_env, certificates  # noqa: F401 (fixtures)
-from vtepc.addresses import fake_fdb_mac
 from vtepc.cli import app
+from vtepc.state.bigip import FdbRecord
 
 pytestmark = pytest.mark.slow  # every test here serves the emulated APIs on local sockets
 
@@ -52,9 +52,8 @@ class Expected:
 def _fdb_edits(emulated: Emulated) -> list[Expected]:
     """Remove node 0's FDB record from bigip-1, add a record for no node."""
     device = emulated.bigips["bigip-1"]
-    tunnel = emulated.desired.topology.bigips[0].tunnel.name
-    node = emulated.desired.topology.cluster.nodes[0]
-    mac = node.vtep_mac or fake_fdb_mac(node.ip)
+    wanted = next(r for r in emulated.desired.bigips["bigip-1"].of_kind(FdbRecord) if r.origin == "cluster.nodes[0]")
+    tunnel, mac = wanted.tunnel, wanted.mac
     device.remove_fdb_record(tunnel, mac)
     device.add_fdb_record(tunnel, STALE_MAC, "10.169.72.99")
     return [

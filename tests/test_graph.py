@@ -232,8 +232,9 @@ def _without_rd(address: str | None) -> str | None:
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_routes_tunnels_and_addresses_drawn_are_those_of_the_state(example):
     """The picture and the build can never disagree: each BIG-IP box lists exactly its compiled objects."""
-    state = compile_desired_state(load_topology(example))
-    graph = state_graph(state)
+    topology = load_topology(example)
+    state = compile_desired_state(topology)
+    graph = state_graph(state, topology)
     boxes = {b.title.removeprefix("BIG-IP "): b for b in graph.boxes if b.tier == 1 and b.title.startswith("BIG-IP ")}
     assert set(boxes) == set(state.bigips)
     for name, bigip in state.bigips.items():

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES, ROOT
 from tests.emulators.bigip import BigipEmulator
-from tests.emulators.fixtures import FAST, KUBE_TOKEN, PASSWORD, USERNAME, desired_example, emulate, no_sleep
+from tests.emulators.fixtures import FAST, KUBE_TOKEN, PASSWORD, USERNAME, desired_example, emulate, example_topology, no_sleep
 from tests.emulators.fixtures import bigip_env, certificates  # noqa: F401 (fixtures)
 from tests.emulators.kube import KubeEmulator
 from tests.emulators.server import Reply
@@ -106,7 +106,7 @@ def _git(cwd, *args):
 def test_urls_from_ref_refuses_a_host_the_base_did_not_name(tmp_path, bigip_env, certificates):  # noqa: F811
     desired = desired_example("cilium-vxlan")
     source = (EXAMPLES / "cilium-vxlan.yaml").read_text()
-    base_url = desired.topology.bigips[0].management_url
+    base_url = example_topology("cilium-vxlan").bigips[0].management_url
     assert base_url and base_url in source
     with emulate(desired, tmp_path, certificates) as emulated:
         emulator = emulated.bigips["bigip-1"]

@@ -20,6 +20,7 @@ from vtepc.plan.rest import WRITERS
 from vtepc.live.http import HttpOptions, TlsOptions
 from vtepc.render.declarative_onboarding import DO, declaration, do_gaps
 from vtepc.render.tmsh import TMSH, render_network_tmsh
+from vtepc.state import RenderMeta, datapath
 from vtepc.state.bigip import (
     OBJECT_KINDS,
     BigipState,
@@ -36,6 +37,7 @@ from vtepc.state.bigip import (
 from vtepc.validate import load_topology
 
 TOPOLOGY = load_topology(EXAMPLES / "flannel.yaml")
+META, DATAPATH = RenderMeta(TOPOLOGY.metadata.name), datapath(TOPOLOGY)
 BIGIP = TOPOLOGY.bigips[0].name
 RD = 2
 
@@ -106,7 +108,7 @@ def test_what_do_cannot_declare_gates_its_declaration():
 
 @pytest.mark.parametrize("kind", list(SAMPLES), ids=lambda cls: cls.kind)
 def test_tmsh_emits_every_kind(kind):
-    assert render_network_tmsh(TOPOLOGY, _state()) != render_network_tmsh(TOPOLOGY, _without(kind))
+    assert render_network_tmsh(META, DATAPATH, _state()) != render_network_tmsh(META, DATAPATH, _without(kind))
 
 
 @pytest.mark.parametrize("kind", list(SAMPLES), ids=lambda cls: cls.kind)

@@ -31,6 +31,7 @@ from tests.emulators.tmsh import apply_tmsh, tmsh_argv
 from vtepc import api
 from vtepc.diff.engine import diff_target
 from vtepc.live.bigip import BigipCredentials, BigipSession, read_bigip_state
+from vtepc.model import Topology
 from vtepc.state import DesiredState, compile_desired_state
 from vtepc.state.bigip import FdbRecord, RouteDomainVlan, SysDb
 
@@ -85,6 +86,7 @@ class Built:
     name: str
     text: str
     artifacts: dict[str, str]
+    topology: Topology
     desired: DesiredState
     diagnostics: list
 
@@ -92,7 +94,7 @@ class Built:
 def _build(name: str, text: str) -> Built:
     artifacts, report = api.build_from_bytes(text.encode(), f"{name}.yaml")
     assert report.ok, [d.format_text() for d in report.diagnostics]
-    return Built(name, text, artifacts, compile_desired_state(report.topology), list(report.diagnostics))
+    return Built(name, text, artifacts, report.topology, compile_desired_state(report.topology), list(report.diagnostics))
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +197,7 @@ def do_results(do_all) -> dict[str, DoResult]:
 
 def test_every_bigip_has_a_do_declaration_unless_do_cannot_declare_it(built):
     for b in built.values():
-        for bigip in b.desired.topology.bigips:
+        for bigip in b.topology.bigips:
             has = f"bigip/{bigip.name}/declarative-onboarding.json" in b.artifacts
             assert has == (bigip.name not in DO_GAPS.get(b.name, {})), (b.name, bigip.name)
 
@@ -275,12 +277,12 @@ def test_network_tmsh_sets_up_a_device_that_diffs_clean(built):
 def test_do_and_tmsh_give_the_same_vxlan_profile_flooding_multipoint_for_cilium(built, do_results):
     for key, result in do_results.items():
         b = built[key.partition("/")[0]]
-        if b.desired.topology.cluster.tunnel_protocol != "vxlan" or b.desired.topology.cluster.routing != "tunnel":
+        if b.topology.cluster.tunnel_protocol != "vxlan" or b.topology.cluster.routing != "tunnel":
             continue
         profile = next(c["body"] for c in result.calls if c["path"] == "/tm/net/tunnels/vxlan")
         tunnel = next(c["body"] for c in result.calls if c["path"] == "/tm/net/tunnels/tunnel")
         assert tunnel["profile"] == f"/Common/{tunnel['name']}_vxlan" == f"/Common/{profile['name']}"
-        expected = "multipoint" if b.desired.topology.cluster.cni == "cilium" else "none"
+        expected = "multipoint" if b.topology.cluster.cni == "cilium" else "none"
         assert profile["floodingType"] == expected, key
         assert (
             f"create net tunnels vxlan {profile['name']} port {profile['port']} flooding-type {expected}"

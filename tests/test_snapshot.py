@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
-from tests.emulators.fixtures import FAST, desired_example, emulate, no_sleep
+from tests.emulators.fixtures import FAST, desired_example, emulate, example_topology, no_sleep
 from tests.emulators.fixtures import bigip_env  # noqa: F401 (fixture)
 from vtepc.cli import app
 from vtepc.live import ObservedState, read_observed_state
@@ -19,9 +19,9 @@ from vtepc.state.bigip import BigipState
 runner = CliRunner()
 
 
-def observe(emulated, environ=None):
+def observe(emulated, example, environ=None):
     return read_observed_state(
-        emulated.desired.topology,
+        example_topology(example),
         desired=emulated.desired,
         bigip_urls=emulated.bigip_urls,
         kubeconfig=emulated.kubeconfig,
@@ -36,13 +36,13 @@ def observe(emulated, environ=None):
 def test_snapshot_round_trip_is_exact_and_stable(tmp_path, bigip_env, example):  # noqa: F811
     desired = desired_example(example)
     with emulate(desired, tmp_path) as emulated:
-        observed = observe(emulated)
-        again = observe(emulated)
-    written = write_snapshot(observed, tmp_path / "snap", desired.topology.metadata.name)
+        observed = observe(emulated, example)
+        again = observe(emulated, example)
+    written = write_snapshot(observed, tmp_path / "snap", desired.meta.topology_name)
     assert written == sorted([INDEX, "cluster.json", *(f"bigip/{n}.json" for n in desired.bigips)])
     recorded = read_snapshot(tmp_path / "snap")
     assert recorded == observed
-    assert snapshot_files(again, desired.topology.metadata.name) == {path: (tmp_path / "snap" / path).read_text() for path in written}
+    assert snapshot_files(again, desired.meta.topology_name) == {path: (tmp_path / "snap" / path).read_text() for path in written}
     index = json.loads((tmp_path / "snap" / INDEX).read_text())
     assert index["format_version"] == 1 and index["unread_kinds"] == observed.unread_kinds
 

@@ -17,6 +17,7 @@ import sys
 import pytest
 
 from vtepc.render.tmsh import network_commands, render_network_tmsh
+from vtepc.state import RenderMeta, datapath
 from vtepc.state.bigip import (
     BigipState,
     FdbRecord,
@@ -102,7 +103,7 @@ def _states(topology):
 def test_example_scripts_run_exactly_the_intended_commands(example, run_script):
     topology = load_topology(example)
     for state in _states(topology):
-        recorded = run_script(render_network_tmsh(topology, state))
+        recorded = run_script(render_network_tmsh(RenderMeta(topology.metadata.name), datapath(topology), state))
         assert recorded == _intended(state)
         assert recorded[-1] == ["save", "sys", "config"]
 
@@ -149,7 +150,7 @@ def test_hostile_topology_values_stay_single_words(example, value, run_script):
     for path in TMSH_FIELDS[example]:
         topology = _replace(topology, path, value)
     state = compile_bigip(topology, 0)
-    script = render_network_tmsh(topology, state)
+    script = render_network_tmsh(RenderMeta(topology.metadata.name), datapath(topology), state)
     intended = _intended(state)
     assert run_script(script) == intended
     words = [word for argv in intended for word in argv]
@@ -182,5 +183,5 @@ def test_hostile_state_values_stay_single_words(value, run_script):
     topology = load_topology(EXAMPLES / "cilium-vxlan-ha.yaml")
     state = _hostile_state(topology.bigips[0].name, value)
     intended = _intended(state)
-    assert run_script(render_network_tmsh(topology, state)) == intended
+    assert run_script(render_network_tmsh(RenderMeta(topology.metadata.name), datapath(topology), state)) == intended
     assert sum(argv.count(value) for argv in intended) >= 20

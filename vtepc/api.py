@@ -298,8 +298,12 @@ def graph(path: str | Path, format: str = "mermaid", max_nodes: int | None = Non
 # --- diff, snapshot, discover ---------------------------------------------------------------------
 
 
-def observed_state(path: str | Path, against: Source, desired: "DesiredState | None" = None) -> "ObservedState | DesiredState":
-    """The other side of a diff: live (strict: any unreadable target raises), recorded or at a git ref."""
+def observed_state(
+    path: str | Path, against: Source, topology: Topology | None = None, desired: "DesiredState | None" = None
+) -> "ObservedState | DesiredState":
+    """The other side of a diff: live (strict: any unreadable target raises), recorded or at a git ref.
+
+    `topology` and `desired` are the file's, when the caller has them already."""
     if isinstance(against, GitRefSource):
         from .diff.sources import desired_state_at_ref
 
@@ -310,8 +314,8 @@ def observed_state(path: str | Path, against: Source, desired: "DesiredState | N
         return read_snapshot(against.directory)
     from .live import read_observed_state
 
-    desired = desired if desired is not None else desired_state(path)
-    return read_observed_state(desired.topology, desired=desired, **against.reader_options(desired.topology, path))
+    topology = topology if topology is not None else load(path)
+    return read_observed_state(topology, desired=desired, **against.reader_options(topology, path))
 
 
 def diff(
@@ -325,8 +329,11 @@ def diff(
     from .diff import diff_states, load_ignore_rules
 
     rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
-    desired = desired_state(path)
-    observed = observed_state(path, against if against is not None else LiveSource(), desired)
+    from .state import compile_desired_state
+
+    topology = load(path)
+    desired = compile_desired_state(topology)
+    observed = observed_state(path, against if against is not None else LiveSource(), topology, desired)
     unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (a git ref) reads everything
     return diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
 

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from . import facts
 from .addresses import IPAddress
 from .model import Bigip, Topology
-from .state import DesiredState
+from .state import Datapath, DesiredState
 from .state.bigip import (
     BUILTIN_GENEVE,
     BUILTIN_GENEVE_PORT,
@@ -91,7 +91,7 @@ def _plain(address: str) -> str:
     return address + suffix[suffix.index("/") :] if "/" in suffix else address
 
 
-def _bigip_lines(topology: Topology, bigip: Bigip, state: BigipState) -> tuple[str, ...]:
+def _bigip_lines(datapath: Datapath, state: BigipState) -> tuple[str, ...]:
     """What the build configures on this BIG-IP, read from its compiled state (never re-derived)."""
     lines = []
     if state.route_domain:
@@ -109,7 +109,7 @@ def _bigip_lines(topology: Topology, bigip: Bigip, state: BigipState) -> tuple[s
         floating = "" if self_ip.traffic_group == LOCAL_ONLY else f" floating ({self_ip.traffic_group})"
         lines.append(f"{self_ip.vlan} self IP {_plain(self_ip.address)}{floating}")
     if state.vtep is not None:
-        if topology.cluster.cni == "cilium":
+        if datapath.cni == "cilium":
             lines.append(f"VTEP CIDR {state.vtep.cidr}")
         lines.append(f"VtepMAC {state.vtep.mac or 'unknown (vtepc discover)'}")
     for route in (o for o in objects if isinstance(o, Route)):
@@ -133,14 +133,15 @@ def topology_graph(topology: Topology, max_nodes: int = DEFAULT_MAX_NODES) -> Gr
     """The picture of a validated, defaults-resolved topology; lists longer than max_nodes are cut."""
     from .state import compile_desired_state
 
-    return state_graph(compile_desired_state(topology), max_nodes)
+    return state_graph(compile_desired_state(topology), topology, max_nodes)
 
 
-def state_graph(state: DesiredState, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
-    """The picture of a desired state: every route, tunnel and address drawn is one the build configures."""
-    topology = state.topology
-    cluster = topology.cluster
-    native = cluster.routing == "native"
+def state_graph(state: DesiredState, topology: Topology, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
+    """The picture of a desired state: every route, tunnel and address drawn on a BIG-IP, the title and
+    the cluster's datapath are the build's (`state`); the inputs around them, which configure nothing
+    on a BIG-IP (client VIPs, BGP peers, the nodes), are drawn from the topology the state was compiled from."""
+    datapath = state.datapath
+    native = datapath.routing == "native"
     boxes: list[Box] = []
     groups: list[Group] = []
     edges: list[Edge] = []
@@ -171,7 +172,7 @@ def state_graph(state: DesiredState, max_nodes: int = DEFAULT_MAX_NODES) -> Grap
     for index, bigip in ordered:
         box_id = f"bigip{index}"
         bigip_box_ids[bigip.name] = box_id
-        boxes.append(Box(box_id, f"BIG-IP {bigip.name}", _bigip_lines(topology, bigip, state.bigips[bigip.name]), TIER_BIGIP))
+        boxes.append(Box(box_id, f"BIG-IP {bigip.name}", _bigip_lines(datapath, state.bigips[bigip.name]), TIER_BIGIP))
     ha_keys = list(dict.fromkeys(key for b in shown_bigips if (key := ha_key(b)) is not None))
     for number, key in enumerate(ha_keys):
         pair = [b for b in shown_bigips if ha_key(b) == key]
@@ -225,7 +226,7 @@ def state_graph(state: DesiredState, max_nodes: int = DEFAULT_MAX_NODES) -> Grap
         if not any(isinstance(o, (Tunnel, Route)) for o in objects):
             edges.append(Edge(source, "cluster", "underlay"))
 
-    nodes, hidden_nodes = _capped(cluster.nodes, max_nodes)
+    nodes, hidden_nodes = _capped(topology.cluster.nodes, max_nodes)
     node_ids: list[str] = []
     for index, node in enumerate(nodes):
         lines = [f"node IP {node.ip}"]
@@ -243,12 +244,12 @@ def state_graph(state: DesiredState, max_nodes: int = DEFAULT_MAX_NODES) -> Grap
     if not nodes:
         node_ids.append("nodes_none")
         boxes.append(Box("nodes_none", "nodes not listed", ("vtepc discover fills cluster.nodes",), TIER_NODE))
-    cluster_title = f"cluster {cluster.name}: {cluster.cni}, {cluster.routing} routing, pod CIDR {cluster.pod_cidr}"
+    cluster_title = f"cluster {state.cluster.name}: {datapath.cni}, {datapath.routing} routing, pod CIDR {datapath.pod_cidr}"
     groups.append(Group("cluster", cluster_title, tuple(node_ids)))
 
-    title = f"{topology.metadata.name}: {cluster.cni} {cluster.routing} routing"
-    if not native:
-        title += f" over {cluster.tunnel_protocol} udp/{cluster.tunnel_port}"
+    title = f"{state.meta.topology_name}: {datapath.cni} {datapath.routing} routing"
+    if datapath.encapsulation is not None:
+        title += f" over {datapath.encapsulation.protocol} udp/{datapath.encapsulation.port}"
     return Graph(title, tuple(boxes), tuple(groups), tuple(edges))
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import EXAMPLES
 from vtepc.live.http import HttpOptions
+from vtepc.model import Topology
 from vtepc.state import DesiredState, compile_desired_state
 from vtepc.validate import load_topology
 
@@ -34,8 +35,12 @@ def no_sleep(seconds: float) -> None:
     """Stands in for time.sleep: the retry path runs without waiting."""
 
 
+def example_topology(name: str) -> Topology:
+    return load_topology(EXAMPLES / f"{name}.yaml")
+
+
 def desired_example(name: str) -> DesiredState:
-    return compile_desired_state(load_topology(EXAMPLES / f"{name}.yaml"))
+    return compile_desired_state(example_topology(name))
 
 
 @dataclass

@@ -60,12 +60,12 @@ class Member:
 
     @property
     def topology(self) -> "Topology | None":
-        return self.state.topology if self.state is not None else None
+        return self.report.topology if self.state is not None else None
 
     @property
     def name(self) -> str:
         """metadata.name: the member's directory in a fleet build and the prefix of its objects on a shared device."""
-        return self.state.topology.metadata.name if self.state is not None else self.file
+        return self.state.meta.topology_name if self.state is not None else self.file
 
     def position(self, path: DiagnosticPath) -> Position | None:
         document = self.report.document

@@ -11,7 +11,7 @@ renders from it exactly our cilium-config.yaml (tests/test_oracle_helm.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..state.cluster import CILIUM_NAMESPACE, CiliumHelmValues, helm_upgrade_command
 from . import renderer
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..state import DesiredState
 
 
-def _sorted(values: dict) -> dict:
+def _sorted(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _sorted(v) if isinstance(v, dict) else v for k, v in sorted(values.items())}
 
 
@@ -30,7 +30,7 @@ def render_cilium_values(state: "DesiredState") -> dict[str, str]:
     values = state.cluster.one(CiliumHelmValues)
     if values is None:
         return {}
-    version = state.topology.cluster.cilium_version
+    version = values.chart_version
     notes = [
         f"Helm values for the cilium chart {version}: the way to apply these settings, since the chart",
         "owns cilium-config and renders it from its values. On top of the release's own values:",
@@ -38,8 +38,7 @@ def render_cilium_values(state: "DesiredState") -> dict[str, str]:
         f"then: {ROLLOUT_RESTART}",
         "GitOps (Flux HelmRelease, Argo CD Helm source): merge these values into the release's values.",
     ]
-    cluster = state.topology.cluster
-    if cluster.routing == "native" and cluster.ipam is None:
+    if state.datapath.routing == "native" and "ipam" not in values.values:
         notes.append("ipam.mode stays the cluster's own (cluster.ipam is not stated): never change it on a live cluster.")
     notes += [f"Left out: {o.why}" for o in state.cluster.omitted if o.artifact == "cilium"]
     return {CILIUM_VALUES_PATH: dump_yaml([_sorted(values.values)], header(state, *notes))}

@@ -9,7 +9,7 @@ the topology sets cis.insecure (validation warns, VTEP901).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..state.cluster import CIS_BINARY, CIS_PASSWORD_ENV, CIS_USERNAME_ENV, CisController
 from . import renderer
@@ -31,11 +31,11 @@ RBAC_RULES = [
 ]
 
 
-def _secret_env(name: str, secret: str, key: str) -> dict:
+def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
-def _manifests(controller: CisController) -> list[dict]:
+def _manifests(controller: CisController) -> list[dict[str, Any]]:
     namespace, name = controller.namespace, controller.short_name
     labels = {"app": name}
     service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": object_meta(f"{namespace}/{controller.service_account}")}
@@ -82,7 +82,7 @@ def render_cis(state: "DesiredState") -> dict[str, str]:
             f"F5 CIS for BIG-IP {bigip}. It needs the Secret {controller.namespace}/{controller.credentials_secret}",
             "with keys username and password (never in this repository).",
         ]
-        trusted = state.topology.cis.trusted_certs_config_map
+        trusted = controller.trusted_certs_config_map
         if trusted is not None:
             notes.append(f"It verifies the BIG-IP's certificate with the CA (PEM) in the ConfigMap {trusted}.")
         head = header(state, *notes)

@@ -192,11 +192,10 @@ def declaration(topology_name: str, underlay_vlan: str, state: BigipState) -> di
 def render(state: "DesiredState") -> dict[str, str]:
     """One declaration per BIG-IP that DO can set up as the topology says (do_gaps: the others
     get none, and their network.tmsh and the VTEP950 warning say why)."""
-    topology = state.topology
     out = {}
-    for bigip in topology.bigips:
-        if do_gaps(state.bigips[bigip.name]):
+    for name, bigip in state.bigips.items():
+        if do_gaps(bigip):
             continue
-        text = json.dumps(declaration(topology.metadata.name, bigip.underlay.vlan, state.bigips[bigip.name]), indent=2, sort_keys=True)
-        out[f"bigip/{bigip.name}/declarative-onboarding.json"] = text + "\n"
+        text = json.dumps(declaration(state.meta.topology_name, bigip.underlay_vlan, bigip), indent=2, sort_keys=True)
+        out[f"bigip/{name}/declarative-onboarding.json"] = text + "\n"
     return out

@@ -175,6 +175,8 @@ class BigipState:
     items: tuple = ()  # every object vtepc owns on the device, sorted by (kind, name)
     vtep: VtepEntry | None = None
     as3: dict | None = field(default=None, hash=False)  # the AS3 request for services on this device
+    # The underlay VLAN the objects assume exists (compiled state only: a device reading leaves it empty).
+    underlay_vlan: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(sorted(self.items, key=_KIND_AND_NAME)))
@@ -405,7 +407,7 @@ def compile_bigip(topology: "Topology", index: int, fdb_share: FdbShare | None =
     as3 = None
     if services:
         as3 = as3_declaration(topology, services, route_domain=rd, label=f"vtepc {topology.metadata.name}")
-    return BigipState(bigip.name, rd, tuple(objects), vtep, as3)
+    return BigipState(bigip.name, rd, tuple(objects), vtep, as3, underlay.vlan)
 
 
 def compile_bigips(topology: "Topology") -> dict[str, BigipState]:

@@ -44,6 +44,7 @@ CIS_NAME_PREFIX = "k8s-bigip-ctlr-"  # + the BIG-IP name: Deployment, ServiceAcc
 CIS_CILIUM_NAME_FROM = (2, 13)
 CIS_USERNAME_ENV = "BIGIP_USERNAME"
 CIS_PASSWORD_ENV = "BIGIP_PASSWORD"
+CIS_TRUSTED_CERTS_ARG = "--trusted-certs-cfgmap="
 FLANNEL_ANNOTATION_PREFIX = "flannel.alpha.coreos.com/"
 CILIUM_HOST_DEVICE = "cilium_host"
 FLANNEL_DEFAULT_SUBNET_LEN = 24  # flannel's SubnetLen default for an IPv4 Network
@@ -62,6 +63,7 @@ class CiliumHelmValues:
     values: dict  # nested, as in values.yaml
     key_origins: dict = field(default_factory=dict, compare=False)  # dotted value path -> topology path
     origin: str = field(default="", compare=False)
+    chart_version: str | None = field(default=None, compare=False)  # the chart the values are for (compiled state only)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ class CisController:
     @property
     def bigip(self) -> str:
         return self.short_name.removeprefix(CIS_NAME_PREFIX)
+
+    @property
+    def trusted_certs_config_map(self) -> str | None:
+        """The ConfigMap whose CA certificates CIS trusts for the BIG-IP (--trusted-certs-cfgmap), if any."""
+        return next((a.removeprefix(CIS_TRUSTED_CERTS_ARG) for a in self.args if a.startswith(CIS_TRUSTED_CERTS_ARG)), None)
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,7 @@ def _object_to_jsonable(obj) -> dict:
     out: dict[str, Any] = {"kind": obj.kind}
     for f in fields(obj):
         value = getattr(obj, f.name)
-        if f.name in ("origin", "key_origins") and not value:
+        if f.name in ("origin", "key_origins", "chart_version") and not value:
             continue
         out[f.name] = list(value) if isinstance(value, tuple) else value
     return out
@@ -304,6 +311,7 @@ def _cilium_objects(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
         _nest(settings),
         {".".join(s.path): s.origin for s in settings},
         origin="cluster.ciliumVersion",
+        chart_version=topology.cluster.cilium_version,
     )
     config = CiliumConfig(
         f"{CILIUM_NAMESPACE}/{CILIUM_CONFIGMAP}",
@@ -406,7 +414,7 @@ def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
             args.append(f"--flannel-name={tunnel}")
     if cis.trusted_certs_config_map is not None:
         # CIS adds every value of this ConfigMap to its trusted CAs (main.go getBIGIPTrustedCerts).
-        args.append(f"--trusted-certs-cfgmap={cis.trusted_certs_config_map}")
+        args.append(CIS_TRUSTED_CERTS_ARG + cis.trusted_certs_config_map)
     if cis.insecure:
         args.append("--insecure=true")
     return args
