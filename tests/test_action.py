@@ -288,7 +288,7 @@ def test_check_step_calls_the_library_in_process(tmp_path, capsys):
     artifacts, _ = api.build(topology)
     api.write_output(tmp_path / "rendered", artifacts)
     desired = api.desired_state(topology)
-    write_snapshot(ObservedState(desired.bigips, desired.cluster), tmp_path / "snap", desired.topology.metadata.name)
+    write_snapshot(ObservedState(desired.bigips, desired.cluster), tmp_path / "snap", desired.meta.topology_name)
 
     result = action_steps.check_topology(str(topology), str(tmp_path / "rendered"), str(tmp_path / "snap"), "", True)
     assert (result.valid, result.check, result.failed, result.changes) == (True, "up to date", False, False)

@@ -47,6 +47,18 @@ def test_only_the_cli_reaches_the_cli_and_renderers_read_no_live_state():
             assert not bad, f"{relative} imports {bad}: the compiler and renderers depend on the topology and state only"
 
 
+def test_renderers_read_the_state_only():
+    """Issue 11 item 3: a renderer gets the state (and its RenderMeta), never the topology."""
+    from dataclasses import fields
+
+    from vtepc.state import DesiredState
+
+    for path in (PACKAGE / "render").glob("*.py"):
+        bad = sorted(name for name in _imports(path) if name.startswith(("vtepc.model", "vtepc.validate", "vtepc.facts")))
+        assert not bad, f"{path.name} imports {bad}: renderers read the state only"
+    assert [f.name for f in fields(DesiredState) if "Topology" in str(f.type)] == [], "DesiredState carries no topology"
+
+
 def test_the_flow_names_every_api_command():
     from vtepc import api
 

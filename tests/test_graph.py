@@ -10,7 +10,20 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tests.conftest import EXAMPLE_FILES, EXAMPLES, require_tool
-from vtepc.graph import MARGIN, MAX_ROW_WIDTH, Box, Edge, Graph, Group, state_graph, to_dot, to_mermaid, to_svg, topology_graph
+from vtepc.graph import (
+    DEFAULT_MAX_NODES,
+    MARGIN,
+    MAX_ROW_WIDTH,
+    Box,
+    Edge,
+    Graph,
+    Group,
+    state_graph,
+    to_dot,
+    to_mermaid,
+    to_svg,
+    topology_graph,
+)
 from vtepc.state import compile_desired_state
 from vtepc.state.bigip import LOCAL_ONLY, Route, SelfIp, Tunnel
 from vtepc.validate import load_topology, validate_text
@@ -223,6 +236,7 @@ def test_cli_rejects_an_invalid_topology(tmp_path):
 _ADDRESS_LINE = re.compile(r"^(?P<vlan>\S+) self IP (?P<address>\S+)(?: floating \((?P<group>[^)]+)\))?$")
 _ROUTE_LINE = re.compile(r"^route (?P<network>\S+) via (?:tunnel (?P<interface>\S+)|(?P<gw>\S+))$")
 _TUNNEL_LINE = re.compile(r"^VNI (?P<key>\d+) profile (?P<profile>\S+)")
+_ENCAPSULATION_LINE = re.compile(r"^tunnel \S+ (?P<protocol>vxlan|geneve) udp/(?P<port>\d+)$")
 
 
 def _without_rd(address: str | None) -> str | None:
@@ -248,6 +262,20 @@ def test_routes_tunnels_and_addresses_drawn_are_those_of_the_state(example):
         assert drawn_tunnels == {(o.key, o.profile) for o in objects if isinstance(o, Tunnel)}
         tunnel_edges = {e.label for e in graph.edges if e.source == boxes[name].id and "VNI" in e.label}
         assert {label.split(" VNI ")[1] for label in tunnel_edges} == {str(o.key) for o in objects if isinstance(o, Tunnel)}
+    # The encapsulation in the title (the state's Datapath) is the one the BIG-IP tunnels are built with.
+    encapsulation = state.datapath.encapsulation
+    drawn = {(m["protocol"], int(m["port"])) for box in boxes.values() for m in map(_ENCAPSULATION_LINE.match, box.lines) if m}
+    if encapsulation is None:
+        assert drawn == set() and " over " not in graph.title
+    else:
+        assert drawn == {(encapsulation.protocol, encapsulation.port)}
+        assert graph.title.endswith(f" over {encapsulation.protocol} udp/{encapsulation.port}")
+    # The nodes drawn, with their addresses, are the nodes the state expects.
+    drawn_nodes = []
+    for box in (b for b in graph.boxes if b.id.startswith("node") and b.id[4:].isdigit()):
+        pod_cidr = next((line.removeprefix("pod CIDR ") for line in box.lines if line.startswith("pod CIDR ")), None)
+        drawn_nodes.append((box.title.removeprefix("node "), box.lines[0].removeprefix("node IP "), pod_cidr))
+    assert drawn_nodes == [(n.name, n.ip, n.pod_cidr) for n in state.cluster.nodes][:DEFAULT_MAX_NODES]
 
 
 def test_tunnel_routing_with_an_underlay_gateway_draws_the_route_through_the_tunnel():

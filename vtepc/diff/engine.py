@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Collection, Iterable, Iterator, Mapping
 
 from ..state import DesiredState
 from ..state.bigip import Tunnel
+from ..state.cluster import CiliumHelmValues
 
 from .followups import derive_follow_ups
 from .ignore import IgnoreRule, apply_ignore_rules
@@ -276,9 +277,10 @@ def diff_states(
     )
 
     kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
-    topology = getattr(desired, "topology", None)
-    cilium_version = topology.cluster.cilium_version if topology is not None else None
-    follow_ups = derive_follow_ups(kept, against_device=against_device, cilium_version=cilium_version)
+    # The chart the desired Helm values are for: helm upgrade follow-ups pin it.
+    desired_cluster = desired.cluster.objects() if desired.cluster is not None else ()
+    chart_version = next((o.chart_version for o in desired_cluster if isinstance(o, CiliumHelmValues)), None)
+    follow_ups = derive_follow_ups(kept, against_device=against_device, cilium_version=chart_version)
     masked = 0
     if not show_secrets:
         masked_targets = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]
