@@ -282,9 +282,9 @@ def test_a_device_set_up_by_network_tmsh_is_adopted(tmp_path):
     from tests.emulators.tmsh import apply_tmsh, tmsh_argv
     from vtepc.render.tmsh import render_network_tmsh
 
-    topology = load_topology(EXAMPLES / "cilium-vxlan.yaml")
+    desired = compile_desired_state(load_topology(EXAMPLES / "cilium-vxlan.yaml"))
     with site(EXAMPLES / "cilium-vxlan.yaml", tmp_path) as s:
-        for argv in tmsh_argv(render_network_tmsh(topology, compile_desired_state(topology).bigips["bigip-1"])):
+        for argv in tmsh_argv(render_network_tmsh(desired.meta, desired.datapath, desired.bigips["bigip-1"])):
             apply_tmsh(s.bigips["bigip-1"], argv)
         assert api.plan(s.path, s.live()).refused
         _apply(s, adopt=True)
