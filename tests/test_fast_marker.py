@@ -62,6 +62,9 @@ def test_long_search(n):
 
 
 def _run(pytester, *args: str):
+    # pytest cuts each short-summary line at the terminal width (80 columns without a terminal, as in CI);
+    # the messages matched below need the whole line.
+    pytester._monkeypatch.setenv("COLUMNS", "400")
     conftest = CONFTEST.read_text(encoding="utf-8")
     assert "\nFAST_CPU_BUDGET = " in conftest
     pytester.makeconftest(conftest.replace("\nFAST_CPU_BUDGET = ", "\nFAST_CPU_BUDGET = 0.6  # "))
@@ -69,6 +72,7 @@ def _run(pytester, *args: str):
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
 
 
+@pytest.mark.slow  # the run inside spends a second of CPU in test_spins, over the fast budget itself
 def test_fast_tests_that_start_processes_or_open_sockets_fail(pytester):
     result = _run(pytester, "-m", "fast", "-rfE")
     outcomes = result.parseoutcomes()
