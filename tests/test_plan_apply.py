@@ -235,6 +235,32 @@ def test_a_change_plans_minimally_and_applies(edit, kinds, tmp_path):
         assert _bigips_clean(path, s)
 
 
+def test_a_renamed_tunnel_replaces_the_old_one_with_its_profile_and_records(tmp_path):
+    """The old tunnel is no longer named by the topology: found by vtepc's marker, it goes, with
+    everything that hangs on it; the admin's other tunnel stays."""
+    path = _copy("cilium-vxlan", tmp_path)
+    with site(path, tmp_path) as s:
+        _apply(s)
+        device = s.bigips["bigip-1"]
+        other = copy.deepcopy(device.collections["net/tunnels/tunnel"]["/Common/other-tunnel"])
+        path.write_text(path.read_text().replace("    tunnel:\n", "    tunnel:\n      name: vtep_new\n", 1))
+        device.set_tunnel_mac("vtep_new", "00:50:56:a0:7d:d8")
+        plan = api.plan(path, s.live())
+        deleted = {(st.obj.kind, st.obj.name) for st in plan.devices["bigip-1"].steps if st.action is Action.DELETE}
+        assert {("net/tunnels/tunnel", "flannel_vxlan"), ("net/tunnels/vxlan", "flannel_vxlan_vxlan")} <= deleted
+        assert sum(kind == "net/fdb/record" for kind, _ in deleted) == 2
+        _apply(s)
+        assert set(device.collections["net/tunnels/tunnel"]) == {
+            "/Common/http-tunnel",
+            "/Common/socks-tunnel",
+            "/Common/other-tunnel",
+            "/Common/vtep_new",
+        }
+        assert "/Common/flannel_vxlan_vxlan" not in device.collections["net/tunnels/vxlan"]
+        assert device.collections["net/tunnels/tunnel"]["/Common/other-tunnel"] == other
+        assert _bigips_clean(path, s)
+
+
 def test_services_removed_from_a_bigip_change_nothing_on_the_network(tmp_path):
     """Services are AS3's (a declaration per tenant), not network objects: the plan stays empty."""
     path = _copy("cilium-native-bgp", tmp_path)

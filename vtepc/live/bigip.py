@@ -384,7 +384,10 @@ def _read_fdb(session: BigipSession, desired: BigipState) -> list[LiveObject]:
 def _read_route_domain_members(session: BigipSession, desired: BigipState) -> list[LiveObject]:
     """The route domain(s) each desired tunnel is a member of, whichever they are (so a tunnel
     left in another route domain shows up as such, not only the wanted membership as missing)."""
-    tunnels = {t.name for t in desired.of_kind(Tunnel)}
+    return _members(session, {t.name for t in desired.of_kind(Tunnel)})
+
+
+def _members(session: BigipSession, tunnels: set[str]) -> list[LiveObject]:
     if not tunnels:
         return []
     return [
@@ -431,10 +434,13 @@ def _read_db(session: BigipSession, desired: BigipState) -> list[LiveObject]:
 
 # How the live reader reads each object kind, in reading order. Every kind is readable, so no
 # entry is NotExpressible (tests/test_object_kinds.py).
+_NAMED: dict[type, tuple[str, Callable[[dict], Any]]] = {
+    VxlanProfile: ("/mgmt/tm/net/tunnels/vxlan", _vxlan),
+    GeneveProfile: ("/mgmt/tm/net/tunnels/geneve", _geneve),
+    Tunnel: ("/mgmt/tm/net/tunnels/tunnel", _tunnel),
+}
 READERS: dict[type, Reader] = {
-    VxlanProfile: _by_name("/mgmt/tm/net/tunnels/vxlan", VxlanProfile, _vxlan),
-    GeneveProfile: _by_name("/mgmt/tm/net/tunnels/geneve", GeneveProfile, _geneve),
-    Tunnel: _by_name("/mgmt/tm/net/tunnels/tunnel", Tunnel, _tunnel),
+    **{cls: _by_name(collection, cls, convert) for cls, (collection, convert) in _NAMED.items()},
     SelfIp: _listed("/mgmt/tm/net/self", SelfIp, _self_ip),
     Route: _listed("/mgmt/tm/net/route", Route, _route),
     FdbRecord: _read_fdb,
@@ -446,6 +452,24 @@ READERS: dict[type, Reader] = {
 def read_bigip_objects(session: BigipSession, desired: BigipState) -> list[LiveObject]:
     """Every object the live counterpart of `desired` has, with its description."""
     return [found for reader in READERS.values() for found in reader(session, desired)]
+
+
+def read_marked(session: BigipSession, desired: BigipState, marker: str) -> list[LiveObject]:
+    """Tunnels and tunnel profiles whose description is `marker` (vtepc made them) that `desired`
+    no longer names, with those tunnels' FDB records and route-domain membership: what a plan
+    deletes when a topology drops or renames its tunnel. Three collection reads, plus the FDB of
+    each such tunnel (vtepc apply only; `vtepc diff` reads what the desired state names)."""
+    out = []
+    for cls, (collection, convert) in _NAMED.items():
+        named = {o.name for o in desired.of_kind(cls)}
+        for document in session.collection(collection):
+            name = document.get("name")
+            if document.get("partition", "Common") != "Common" or document.get("description") != marker or name in named:
+                continue
+            out.append(LiveObject(_convert(session, f"GET {collection}: {name}", convert, document), marker))
+    tunnels = {found.obj.name for found in out if isinstance(found.obj, Tunnel)}
+    out += [LiveObject(record) for tunnel in sorted(tunnels) for record in _fdb_records(session, tunnel)]
+    return out + _members(session, tunnels)
 
 
 def read_bigip_state(session: BigipSession, desired: BigipState) -> BigipState:

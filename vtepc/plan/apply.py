@@ -35,7 +35,15 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from ..diff.engine import diff_target
 from ..diff.records import BIGIP_TARGET, TargetDiff, target_label
 from ..emitters import entry
-from ..live.bigip import BigipSession, bigip_credentials, read_bigip_objects, read_route_domains, state_of, sync_failover_groups
+from ..live.bigip import (
+    BigipSession,
+    bigip_credentials,
+    read_bigip_objects,
+    read_marked,
+    read_route_domains,
+    state_of,
+    sync_failover_groups,
+)
 from ..live.http import BadResponse, HttpOptions, LiveError, TlsOptions
 from .model import (
     DeviceInput,
@@ -70,9 +78,10 @@ class VerifyFailed(PlanError):
     """The changes were applied, but the device does not equal the desired state afterwards."""
 
 
-def read_observed(session: BigipSession, desired: "BigipState") -> tuple[Observed, "BigipState"]:
-    """The device as the planner needs it, and as the diff needs it."""
-    found = read_bigip_objects(session, desired)
+def read_observed(session: BigipSession, desired: "BigipState", marker: str) -> tuple[Observed, "BigipState"]:
+    """The device as the planner needs it (with the tunnels vtepc made that the topology no longer
+    names), and as the diff needs it (so verification sees such a tunnel left behind too)."""
+    found = read_bigip_objects(session, desired) + read_marked(session, desired, marker)
     observed = Observed(tuple(Found(f.obj, f.description) for f in found), read_route_domains(session))
     return observed, state_of(session, desired, found)
 
@@ -248,6 +257,7 @@ class LiveDevices:
 
         check_bigip_names(topology, urls)
         self._desired = desired
+        self._marker = ownership_marker(topology.metadata.name)
         self._urls = {b.name: bigip_url(topology, b.name, urls) for b in topology.bigips}
         self._tls, self._http, self._environ, self._sleep = tls, http, environ, sleep
         self._readers: dict[str, BigipSession] = {}
@@ -259,7 +269,7 @@ class LiveDevices:
     def read(self, name: str) -> tuple[Observed, "BigipState"]:
         if name not in self._readers:
             self._readers[name] = self._session(name, self._http)
-        return read_observed(self._readers[name], self._desired.bigips[name])
+        return read_observed(self._readers[name], self._desired.bigips[name], self._marker)
 
     def groups(self, name: str) -> list[str]:
         if name not in self._readers:
