@@ -5,7 +5,8 @@
 Issue 15's target: 50 topologies sharing 4 BIG-IPs, 500 nodes each, validated and built in
 under 5 s on the reference 2-core machine. Each run is a fresh process of the `vtepc` console
 script beside this interpreter (`python -m vtepc` when there is none), writing the whole tree;
-the median and min wall-clock time are printed. Topology i is a Cilium cluster on BIG-IPs i % B
+the median and min wall-clock time are printed, and the median CPU time (user + system) of the
+process, which is what a shared machine's load does not inflate. Topology i is a Cilium cluster on BIG-IPs i % B
 and (i + 1) % B with its own pod network, VTEP CIDRs, tunnel name and underlay self IPs, so the
 fleet validates clean and every BIG-IP is shared by 2 * T / B topologies.
 """
@@ -13,6 +14,7 @@ fleet validates clean and every BIG-IP is shared by 2 * T / B topologies.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -69,21 +71,25 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         fleet, out = Path(tmp) / "fleet", Path(tmp) / "out"
         write_fleet(fleet, args.topologies, args.nodes, args.bigips)
-        timings = []
+        timings, cpu = [], []
         for _ in range(args.runs):
             shutil.rmtree(out, ignore_errors=True)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run([*_vtepc(), "build", str(fleet), "-o", str(out)], capture_output=True, text=True)
             timings.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if done.returncode != 0:
                 print(done.stderr, file=sys.stderr)
                 return 1
         files = sum(1 for p in out.rglob("*") if p.is_file())
-    median = statistics.median(timings)
+    median, median_cpu = statistics.median(timings), statistics.median(cpu)
     print(
         f"vtepc build: {args.topologies} topologies x {args.nodes} nodes on {args.bigips} BIG-IPs -> {files} files: "
-        f"median {median:.2f} s, min {min(timings):.2f} s over {args.runs} runs (target < {TARGET_SECONDS:.0f} s: "
-        f"{'met' if median < TARGET_SECONDS else 'MISSED'})"
+        f"wall median {median:.2f} s (min {min(timings):.2f} s), CPU median {median_cpu:.2f} s over {args.runs} runs; "
+        f"target < {TARGET_SECONDS:.0f} s: {'met' if median < TARGET_SECONDS else 'missed'} (wall), "
+        f"{'met' if median_cpu < TARGET_SECONDS else 'missed'} (CPU)"
     )
     return 0
 

@@ -359,3 +359,20 @@ def test_the_cli_reports_both_files_of_a_collision(tmp_path):
     assert done.exit_code == 1 and not (tmp_path / "out").exists()
     line = line_of((directory / "prod-a.yaml").read_text(), "name: vxlan_prod_a")
     assert "VTEP1103 error" in done.stderr and f"related: {directory / 'prod-a.yaml'}:{line}:" in done.stderr
+
+
+def test_every_member_traces_clean_through_the_merged_devices():
+    """The packet model (vtepc.reach) over each member's topology, with the BIG-IPs as the merged
+    device states (every cluster's tunnels, self IPs and routes on them): no pod of any member is
+    unreachable from either unit, before or after failover."""
+    from vtepc.live import ObservedState
+    from vtepc.reach import Fabric, unreachable
+
+    report = validate_fleet([FLEET])
+    devices = report.device_states()
+    by_entry = {(a.member.name, a.bigip.name): d.name for d in report.devices for a in d.attachments}
+    for member in report.members:
+        observed = ObservedState({b.name: devices[by_entry[(member.name, b.name)]] for b in member.topology.bigips}, None)
+        fabric = Fabric.from_observed(member.topology, observed)
+        assert list(unreachable(fabric)) == [], member.name
+        assert len(fabric.units["bigip-1"].selfs) > len(Fabric.from_topology(member.topology).units["bigip-1"].selfs)
