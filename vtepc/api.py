@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .diff import DiffResult
     from .discover import DiscoveredFacts, Edit
     from .fleet import FleetReport
+    from .fleet.diff import MemberDiff
     from .live import HttpOptions, ObservedState, Progress, TlsOptions
     from .plan import Plan
     from .plan.apply import ApplyReport, LiveDevices
@@ -51,6 +52,7 @@ __all__ = [
     "check_output",
     "desired_state",
     "diff",
+    "diff_fleet",
     "discover",
     "fleet",
     "graph",
@@ -336,6 +338,32 @@ def diff(
     observed = observed_state(path, against if against is not None else LiveSource(), topology, desired)
     unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (a git ref) reads everything
     return diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
+
+
+def diff_fleet(
+    paths: Sequence[str | Path],
+    against: Source,
+    *,
+    ignore_file: Path | None = None,
+    show_secrets: bool = False,
+) -> list["MemberDiff"]:
+    """A fleet's diff, one per member, shared BIG-IPs as merged devices (vtepc.fleet.diff).
+
+    Only against a git revision so far: a live or recorded shared device needs the fleet's
+    per-device reads (VtepcError says so). Raises TopologyInvalid when the fleet does not validate."""
+    from .diagnostics import VtepcError
+    from .diff import load_ignore_rules
+    from .fleet.diff import diff_fleet_against_ref
+
+    if not isinstance(against, GitRefSource):
+        raise VtepcError(
+            "a fleet (a directory or several files) is diffed with --against-ref only, so far; diff one topology file at a time"
+        )
+    report = fleet(paths)
+    if not report.ok:
+        raise TopologyInvalid(report.all_diagnostics)
+    rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
+    return diff_fleet_against_ref(report, against.ref, ignore=rules, show_secrets=show_secrets)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,11 @@ def _fail(message: str, output_format: DiffFormat) -> None:
 
 @app.command()
 def diff(
-    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    topologies: list[Path] = typer.Argument(
+        ...,
+        metavar="TOPOLOGY...",
+        help="The topology YAML file; or several files, or a directory of them: a fleet (docs/fleet.md), with --against-ref.",
+    ),
     bigip: list[str] = _live_options.BIGIP,
     kubeconfig: Optional[Path] = _live_options.KUBECONFIG,
     context: Optional[str] = _live_options.CONTEXT,
@@ -79,12 +83,16 @@ def diff(
     topology element that causes it; then the follow-up actions. Exit 0 no changes,
     2 changes, 1 error (terraform plan -detailed-exitcode).
     """
+    import json
+
     from .. import api
+    from ..fleet import is_fleet
     from ..diagnostics import TopologyInvalid, VtepcError
     from ..diff import format_json, format_markdown, format_text
     from .output import format_text as format_diagnostics
     from .output import summary
 
+    topology = topologies[0]
     live_options = [
         flag
         for flag, given in (
@@ -132,9 +140,16 @@ def diff(
         if output_format is DiffFormat.tmsh:
             if not isinstance(against, api.LiveSource):
                 raise VtepcError("--format tmsh plans from the live devices; not with --snapshot or --against-ref")
+            if is_fleet(topologies):
+                raise VtepcError("--format tmsh plans one topology; a fleet (a directory or several files) is diffed with --against-ref")
             plan = api.plan(topology, against)
+        elif is_fleet(topologies):
+            results = [
+                (f"{d.member} ({d.file})", d.result)
+                for d in api.diff_fleet(topologies, against, ignore_file=ignore_file, show_secrets=show_secrets)
+            ]
         else:
-            result = api.diff(topology, against, ignore_file=ignore_file, show_secrets=show_secrets)
+            results = [("", api.diff(topology, against, ignore_file=ignore_file, show_secrets=show_secrets))]
     except TopologyInvalid as exc:
         typer.echo(format_diagnostics(exc.diagnostics), err=True)
         _fail(f"{exc.diagnostics[0].file if exc.diagnostics else topology}: invalid: {summary(exc.diagnostics)}", output_format)
@@ -147,9 +162,17 @@ def diff(
         typer.echo(format_tmsh(plan), nl=False)
         raise typer.Exit(EXIT_CHANGES if plan.has_changes else EXIT_NO_CHANGES)
     if output_format is DiffFormat.json:
-        typer.echo(format_json(result), nl=False)
-    elif output_format is DiffFormat.markdown:
-        typer.echo(format_markdown(result), nl=False)
+        if not is_fleet(topologies):
+            typer.echo(format_json(results[0][1]), nl=False)
+        else:  # a fleet: one object per member, as `vtepc validate --format json` lists files
+            documents = [{"topology": label, "diff": json.loads(format_json(result))} for label, result in results]
+            typer.echo(json.dumps(documents, indent=2, sort_keys=True))
     else:
-        typer.echo(format_text(result, color=_use_color(no_color)), nl=False)
-    raise typer.Exit(EXIT_CHANGES if result.has_changes else EXIT_NO_CHANGES)
+        for label, result in results:
+            if label:
+                typer.echo(f"## {label}\n" if output_format is DiffFormat.markdown else f"== {label}")
+            if output_format is DiffFormat.markdown:
+                typer.echo(format_markdown(result), nl=False)
+            else:
+                typer.echo(format_text(result, color=_use_color(no_color)), nl=False)
+    raise typer.Exit(EXIT_CHANGES if any(result.has_changes for _, result in results) else EXIT_NO_CHANGES)
