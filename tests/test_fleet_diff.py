@@ -35,7 +35,8 @@ def test_a_node_added_to_one_member_changes_its_cluster_and_the_shared_devices_o
     prod_b = fleet / "prod-b.yaml"
     prod_b.write_text(
         prod_b.read_text().replace(
-            "      podCIDR: 10.2.1.0/24\n", "      podCIDR: 10.2.1.0/24\n    - name: b-node3\n      ip: 10.169.72.103\n      podCIDR: 10.2.2.0/24\n"
+            "      podCIDR: 10.2.1.0/24\n",
+            "      podCIDR: 10.2.1.0/24\n    - name: b-node3\n      ip: 10.169.72.103\n      podCIDR: 10.2.2.0/24\n",
         )
     )
     diffs = {d.member: d.result for d in api.diff_fleet([fleet], api.GitRefSource("HEAD"))}
