@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,7 +104,7 @@ class FleetReport:
             report = member.report
             added = extra.pop(member.file, [])
             if added:
-                report = ValidationReport(report.file, sorted(report.diagnostics + added, key=sort_key), report.topology, report.document)
+                report = replace(report, diagnostics=sorted(report.diagnostics + added, key=sort_key))
             out.append(report)
         return out
 
@@ -123,7 +123,9 @@ def validate_fleet(paths: Sequence[str | Path]) -> FleetReport:
     members = []
     for file in fleet_files(paths):
         report = validate_file(file)
-        state = compile_desired_state(report.topology) if report.ok and report.topology is not None else None
+        state = None
+        if report.ok and report.topology is not None:  # compiled once: validation's checks did
+            state = report.desired_state or compile_desired_state(report.topology)
         members.append(Member(str(file), report, state))
     merged = [merge_device(device) for device in group_devices(members)]
     diagnostics = run_fleet_checks(members, merged)
