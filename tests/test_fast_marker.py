@@ -35,7 +35,7 @@ def test_system():
 
 def test_spins():
     started = time.process_time()
-    while time.process_time() - started < 1.0:
+    while time.process_time() - started < 0.5:
         pass
 
 @pytest.fixture
@@ -61,34 +61,41 @@ def test_long_search(n):
 """
 
 
-def _run(pytester, *args: str):
+def _run(pytester, *args: str, cpu_budget: float | None = None):
     # pytest cuts each short-summary line at the terminal width (80 columns without a terminal, as in CI);
     # the messages matched below need the whole line.
     pytester._monkeypatch.setenv("COLUMNS", "400")
     conftest = CONFTEST.read_text(encoding="utf-8")
-    assert "\nFAST_CPU_BUDGET = " in conftest
-    pytester.makeconftest(conftest.replace("\nFAST_CPU_BUDGET = ", "\nFAST_CPU_BUDGET = 0.6  # "))
+    if cpu_budget is not None:
+        assert "\nFAST_CPU_BUDGET = " in conftest
+        conftest = conftest.replace("\nFAST_CPU_BUDGET = ", f"\nFAST_CPU_BUDGET = {cpu_budget}  # ")
+    pytester.makeconftest(conftest)
     pytester.makepyfile(test_sample=TESTS)
     return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
 
 
-@pytest.mark.slow  # the run inside spends a second of CPU in test_spins, over the fast budget itself
 def test_fast_tests_that_start_processes_or_open_sockets_fail(pytester):
-    result = _run(pytester, "-m", "fast", "-rfE")
+    result = _run(pytester, "-m", "fast", "-k", "not spins", "-rfE")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed") == 2  # test_pure, test_short_search
-    assert outcomes.get("failed") == 5 and outcomes.get("errors") == 1
-    assert outcomes.get("deselected") == 2  # the slow-marked test and the long search
+    assert outcomes.get("failed") == 4 and outcomes.get("errors") == 1
+    assert outcomes.get("deselected") == 3  # the slow-marked test, the long search and test_spins
     result.stdout.fnmatch_lines(
         [
             "*test_process - *marked fast but started a process*",
             "*test_process_swallowed - *marked fast but started a process*",
             "*test_socket - *marked fast but bound a socket*",
             "*test_system - *marked fast but started a process*",
-            "*test_spins - *marked fast but took * s of CPU (budget 0.6 s)*",
             "*test_process_in_a_fixture - *marked fast but started a process*",
         ]
     )
+
+
+def test_a_fast_test_over_its_cpu_budget_fails(pytester):
+    # Its own budget, well under the spin, keeps this test's CPU (spin included) far under the real one.
+    result = _run(pytester, "-k", "spins", "-rf", cpu_budget=0.2)
+    result.assert_outcomes(failed=1, deselected=9)
+    result.stdout.fnmatch_lines(["*test_spins - *marked fast but took * s of CPU (budget 0.2 s)*"])
 
 
 @pytest.mark.slow  # its own test starts a process, which is what it shows is allowed there
