@@ -28,6 +28,7 @@ from vtepc import api
 from vtepc.cli.output import format_github, format_text, summary
 from vtepc.diagnostics import TopologyInvalid, VtepcError
 from vtepc.diff import format_markdown
+from vtepc.state.bgp import session_table
 
 GITHUB_COMMENT_LIMIT = 65536
 # Room left under the limit for the truncation notices themselves.
@@ -95,6 +96,7 @@ class TopologyResult:
     graph: str = ""
     graph_marked: int = 0  # nodes outlined as changed since the base
     failed: bool = False
+    sessions: list[dict] = field(default_factory=list)  # validate's BGP session table (routing: native)
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess:
@@ -139,6 +141,8 @@ def check_topology(path: str, output_dir: str, snapshot_dir: str, base_ref: str,
     if report.diagnostics:
         print(format_github(report.diagnostics), flush=True)
     result.problems = [d.to_json() for d in report.diagnostics]
+    if report.topology is not None:
+        result.sessions = [row.to_json() for row in session_table(report.topology)]
     result.valid = report.ok
     result.failed = not result.valid
     if not result.valid:
@@ -236,6 +240,25 @@ def _problem_table(problems: list[dict]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _session_table(sessions: list[dict]) -> str:
+    """The BGP session table (one row per node-peer pair), folded: open when a session is not matched."""
+    counts: dict[str, int] = {}
+    for s in sessions:
+        counts[s["status"]] = counts.get(s["status"], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    rows = ["| peer | peer address | peer ASN | node | node address | node ASN | status |", "|---|---|---:|---|---|---:|---|"]
+    for s in sessions[:MAX_PROBLEM_ROWS]:
+        status = s["status"] + (f": {_cell(s['detail'])}" if s.get("detail") else "")
+        rows.append(
+            f"| {_cell(s['peer'])} | {s['peer_address']} | {s['peer_asn']} | {_cell(s['node']) or '(no node)'} "
+            f"| {s['node_address']} | {s['node_asn']} | {status} |"
+        )
+    if len(sessions) > MAX_PROBLEM_ROWS:
+        rows.append(f"| | | | ... {len(sessions) - MAX_PROBLEM_ROWS} more: `vtepc validate --format json` | | | |")
+    opened = " open" if set(counts) - {"matched"} else ""
+    return f"\n<details{opened}><summary>BGP sessions ({summary})</summary>\n\n" + "\n".join(rows) + "\n\n</details>\n"
+
+
 def comment_body(results: list[TopologyResult], key: str, limit: int = COMMENT_BUDGET) -> str:
     """The sticky comment: marker, summary table, then per topology problems, graph and diffs.
 
@@ -261,6 +284,8 @@ def comment_body(results: list[TopologyResult], key: str, limit: int = COMMENT_B
         fixed.append(f"\n### `{r.path}`\n")
         if r.problems:
             fixed.append("\n" + _problem_table(r.problems))
+        if r.sessions:
+            fixed.append(_session_table(r.sessions))
         if r.graph:
             legend = f" ({r.graph_marked} outlined: changed by this pull request)" if r.graph_marked else ""
             fixed.append(f"\n<details open><summary>topology graph{legend}</summary>\n\n```mermaid\n{r.graph}```\n\n</details>\n")

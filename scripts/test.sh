@@ -13,6 +13,8 @@ apt_install() {
 }
 # bird2: `bird -p -c FILE` is the oracle for generated BIRD configuration.
 command -v bird >/dev/null 2>&1 || apt_install bird2 || echo "warning: could not install bird2" >&2
+# frr: `vtysh --dryrun` and `bgpd -C` are the oracles for the BGP peers' generated configuration (tests/test_oracle_frr.py).
+{ command -v vtysh && [ -x /usr/lib/frr/bgpd ]; } >/dev/null 2>&1 || apt_install frr || echo "warning: could not install frr" >&2
 # kubectl: preinstalled as Debian's `kubectl` package here; `kubernetes-client` is the fallback (they conflict).
 command -v kubectl >/dev/null 2>&1 || apt_install kubectl || apt_install kubernetes-client || echo "warning: could not install kubectl" >&2
 # graphviz (dot), librsvg2-bin (rsvg-convert): oracles that `vtepc graph` DOT and SVG output really render (tests/test_graph.py).

@@ -34,6 +34,7 @@ from vtepc.live.kube import (
     read_nodes,
     resolve_kubeconfig,
 )
+from vtepc.state.bgp import BgpSession
 from vtepc.state.cluster import BirdConfig, CiliumConfig, CiliumHelmValues, ExpectedNode
 
 
@@ -51,11 +52,12 @@ def test_cluster_loaded_with_desired_state_reads_back_equal(example):
         reading = read_cluster_state(connect(emulator), desired.cluster, tuple(desired.bigips))
         methods = {r.method for r in emulator.requests}
     expected = dataclasses.replace(
-        desired.cluster, items=tuple(o for o in desired.cluster.items if not isinstance(o, BirdConfig)), omitted=()
+        desired.cluster, items=tuple(o for o in desired.cluster.items if not isinstance(o, (BirdConfig, BgpSession))), omitted=()
     )
     assert reading.state == expected
     assert methods == {"GET"}
     assert (BirdConfig.kind in reading.unread_kinds) == bool(desired.cluster.of_kind(BirdConfig))
+    assert (BgpSession.kind in reading.unread_kinds) == bool(desired.cluster.of_kind(BgpSession))
 
 
 @pytest.mark.slow

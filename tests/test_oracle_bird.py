@@ -10,7 +10,7 @@ from vtepc import api
 
 from .conftest import EXAMPLE_FILES, require_tool
 
-BIRD_FILES = [(example, path) for example in EXAMPLE_FILES for path in sorted(api.build(example)[0]) if path.startswith("bgp/")]
+BIRD_FILES = [(example, path) for example in EXAMPLE_FILES for path in sorted(api.build(example)[0]) if path.startswith("bgp/bird-")]
 
 
 def _parse(bird: str, path) -> subprocess.CompletedProcess:

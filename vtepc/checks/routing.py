@@ -211,15 +211,16 @@ PEER_IS_BIGIP = register_code(
     "VTEP512",
     "warning",
     "BGP peer is a BIG-IP self IP",
-    "configure BGP on the BIG-IP yourself (vtepc builds none there), or peer the nodes with the switches and "
-    "let the BIG-IP route cluster.podCIDR through underlay.gateway",
+    "apply bgp/peers/<peer>.imish on the BIG-IP (vtepc builds it but does not apply it: BGP must be enabled in the "
+    "route domain first), or peer the nodes with the switches and let the BIG-IP route cluster.podCIDR through underlay.gateway",
 )
 
 
 @check(PEER_IS_BIGIP)
 def peers_on_bigips(ctx: Context) -> Iterator[Finding]:
     # Peering the nodes with the BIG-IP itself is a design of its own (BGP on the BIG-IP), not
-    # a mistake; but nothing vtepc builds answers those sessions.
+    # a mistake; vtepc renders the BIG-IP's imish half (render/bgp_peers.py) but applies nothing
+    # there, and a tunnel self IP is no address the imish sessions are built for.
     topo = ctx.topology
     if topo.bgp is None or ctx.is_tunnel:
         return
@@ -235,6 +236,6 @@ def peers_on_bigips(ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 PEER_IS_BIGIP,
                 ("bgp", "peers", i, "address"),
-                f"BGP peer '{peer.name}' address {peer.address} is the {owner}: the nodes' BIRD would peer with the "
-                "BIG-IP, whose BGP vtepc does not configure",
+                f"BGP peer '{peer.name}' address {peer.address} is the {owner}: the nodes would peer with the "
+                "BIG-IP, whose BGP vtepc writes (bgp/peers/) but does not apply",
             )

@@ -26,9 +26,10 @@ def format_text(diagnostics: Iterable[Diagnostic]) -> str:
     return "\n".join(d.format_text() for d in diagnostics)
 
 
-def format_json(file: str, diagnostics: list[Diagnostic]) -> str:
+def format_json(file: str, diagnostics: list[Diagnostic], bgp_sessions: list[dict[str, object]] | None = None) -> str:
+    """The validate report; `bgp_sessions` (one row per node-peer pair, routing: native) only when there are any."""
     errors = sum(1 for d in diagnostics if d.is_error)
-    doc = {
+    doc: dict[str, object] = {
         "format_version": JSON_FORMAT_VERSION,
         "file": file,
         "ok": errors == 0,
@@ -36,7 +37,23 @@ def format_json(file: str, diagnostics: list[Diagnostic]) -> str:
         "warnings": len(diagnostics) - errors,
         "diagnostics": [d.to_json() for d in diagnostics],
     }
+    if bgp_sessions:
+        doc["bgp_sessions"] = bgp_sessions
     return json.dumps(doc, indent=2, sort_keys=True)
+
+
+def format_sessions(label: str, rows: list[dict[str, object]]) -> str:
+    """The BGP session table in text: a count per status, then every session that is not matched."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        status = str(row["status"])
+        counts[status] = counts.get(status, 0) + 1
+    lines = [f"{label}: BGP sessions: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))]
+    for row in rows:
+        if row["status"] != "matched":
+            node = row["node"] or "(no node)"
+            lines.append(f"  {row['peer']} {row['peer_address']} <-> {node} {row['node_address']}: {row['status']}: {row['detail']}")
+    return "\n".join(lines)
 
 
 def format_github(diagnostics: Iterable[Diagnostic]) -> str:

@@ -39,6 +39,7 @@ from ..state.cluster import (
     CIS_USERNAME_ENV,
     FLANNEL_ANNOTATION_PREFIX,
     As3ConfigMap,
+    BgpSession,
     BigipNode,
     BirdConfig,
     CiliumConfig,
@@ -550,6 +551,8 @@ def read_cluster_state(session: KubeSession, desired: ClusterState, bigip_names:
         items += [configmap_found] if configmap_found else []
     if desired.of_kind(BirdConfig):
         unread[BirdConfig.kind] = "BIRD configuration lives on each node; it is not readable through the Kubernetes API"
+    if desired.of_kind(BgpSession):
+        unread[BgpSession.kind] = "BGP sessions are configured on the peers (switches, BIG-IP imish); the Kubernetes API does not hold them"
     path = "/api/v1/nodes"
     wanted_bigip_nodes = {node.name: node for node in desired.of_kind(BigipNode)}
     standing_for_bigips = set(bigip_names) | set(wanted_bigip_nodes)

@@ -11,6 +11,8 @@ classes from the cluster with origin "", so fields stay what the live objects ca
 - CisController is the k8s-bigip-ctlr Deployment of one BIG-IP: image and container args.
 - As3ConfigMap is an AS3 declaration wrapped for CIS: labels and the parsed data.template.
 - BirdConfig is one node's BIRD 2 configuration (routing: native); no live reader exists.
+- BgpSession is one (peer, node) session the BGP peer must have (routing: native; state/bgp.py);
+  it lives on the routers, so no live reader exists.
 
 `ClusterState.nodes` are the cluster nodes the topology expects, for drift detection
 (a live Node's name, InternalIP and spec.podCIDR).
@@ -29,6 +31,7 @@ from ..cilium_versions import ChartSetting, parse_cilium_version, routing_settin
 from ..diagnostics import VtepcError
 from ..facts import services_for_bigip
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
+from .bgp import BgpSession, compile_sessions
 
 if TYPE_CHECKING:
     from ..model import Cis, Topology
@@ -144,7 +147,7 @@ class ExpectedNode:
 
 
 OBJECT_KINDS: dict[str, type] = {
-    cls.kind: cls for cls in (CiliumHelmValues, CiliumConfig, BigipNode, CisController, As3ConfigMap, BirdConfig)
+    cls.kind: cls for cls in (CiliumHelmValues, CiliumConfig, BigipNode, CisController, As3ConfigMap, BirdConfig, BgpSession)
 }
 
 
@@ -499,5 +502,6 @@ def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
     items += _as3_configmaps(topology)
     if cluster.routing == "native":
         items += _bird_configs(topology)
+        items += compile_sessions(topology)
     expected = tuple(ExpectedNode(n.name, n.ip, n.pod_cidr, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes))
     return ClusterState(cluster.name, tuple(items), expected, tuple(omitted))

@@ -1,0 +1,157 @@
+"""The peer side of native routing: sessions per (peer, node), their rendering, the session table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from vtepc.diff import diff_states
+from vtepc.diff.records import Action
+from vtepc.render.bgp_peers import render_bgp_peers
+from vtepc.state import compile_desired_state
+from vtepc.state.bgp import BgpSession, PeerConfig, parse_peer_config, session_table
+
+from .checks_support import edit, example, validate
+
+SEED_004 = "cilium-native-bgp"
+
+
+def _state(text: str):
+    report = validate(text)
+    assert report.ok, report.errors
+    return compile_desired_state(report.topology)
+
+
+def _bigip_peer(text: str) -> str:
+    """Seed 004 with the nodes peering with the BIG-IP's underlay self IP instead of uplink1 (its
+    gateway to the pods is then uplink0)."""
+    text = edit(text, "gateway: 10.1.0.254", "gateway: 10.1.0.253")
+    return edit(text, "address: 10.1.0.254", "address: 10.1.0.100")
+
+
+def test_seed_004_has_twelve_sessions_six_nodes_times_two_switches():
+    sessions = _state(example(SEED_004)).cluster.of_kind(BgpSession)
+    assert len(sessions) == 12
+    assert {(s.peer, s.node) for s in sessions} == {(p, f"node{n}") for p in ("uplink0", "uplink1") for n in range(1, 7)}
+    assert all(s.peer_asn == 64512 and s.node_asn == 64512 and not s.bigip for s in sessions)
+
+
+def test_removing_a_node_removes_its_sessions_in_the_diff():
+    before = _state(example(SEED_004))
+    after = _state(edit(example(SEED_004), "    - {name: node6, ip: 10.1.0.6, podCIDR: 10.16.5.0/24}\n", ""))
+    removed = [c for c in diff_states(after, before).changes if c.kind == BgpSession.kind]
+    assert sorted((c.action, c.name) for c in removed) == [(Action.REMOVE, "uplink0/node6"), (Action.REMOVE, "uplink1/node6")]
+
+
+def test_switch_peers_get_frr_and_the_table_lists_every_session():
+    files = render_bgp_peers(_state(example(SEED_004)))
+    assert sorted(files) == ["bgp/peers/sessions.csv", "bgp/peers/uplink0.frr.conf", "bgp/peers/uplink1.frr.conf"]
+    assert files["bgp/peers/sessions.csv"].count("\n") == 13  # header + 12 sessions
+    frr = files["bgp/peers/uplink1.frr.conf"]
+    assert "router bgp 64512\n bgp router-id 10.1.0.254\n" in frr
+    assert [line for line in frr.splitlines() if line.startswith(" neighbor 10.")] == [
+        f" neighbor 10.1.0.{n} peer-group k8s-prod" for n in range(1, 7)
+    ]
+    assert "ebgp-requires-policy" not in frr  # iBGP
+
+
+def test_ebgp_peer_lifts_frrs_policy_requirement_and_uses_the_nodes_asn():
+    text = edit(example(SEED_004), "      address: 10.1.0.254\n", "      address: 10.1.0.254\n      asn: 65001\n")
+    frr = render_bgp_peers(_state(text))["bgp/peers/uplink1.frr.conf"]
+    assert "router bgp 65001\n" in frr and " no bgp ebgp-requires-policy\n" in frr
+    assert " neighbor k8s-prod remote-as 64512\n" in frr
+
+
+def test_a_bigip_peer_gets_imish_for_its_route_domain():
+    files = render_bgp_peers(_state(_bigip_peer(example(SEED_004))))
+    assert "bgp/peers/uplink1.imish" in files and "bgp/peers/uplink1.frr.conf" not in files
+    imish = files["bgp/peers/uplink1.imish"]
+    assert "routing-protocol add { BGP }" in imish and "imish -r 0" in imish
+    assert "router bgp 64512\n bgp router-id 10.1.0.100\n neighbor k8s-prod peer-group\n neighbor k8s-prod remote-as 64512\n" in imish
+    assert ",bigip:bigip-1\n" in files["bgp/peers/sessions.csv"]
+
+
+def test_parse_frr_output_of_vtepc_round_trips_to_all_matched():
+    state = _state(example(SEED_004))
+    files = render_bgp_peers(state)
+    observed = {p: parse_peer_config(files[f"bgp/peers/{p}.frr.conf"]) for p in ("uplink0", "uplink1")}
+    rows = session_table(state.topology, observed)
+    assert len(rows) == 12 and {r.status for r in rows} == {"matched"}
+
+
+def test_parse_bigip_running_config_layout():
+    # imish `show running-config` as BIG-IP prints it: statements under router bgp not indented.
+    text = (
+        "!\nno service password-encryption\n!\nrouter bgp 64512\nbgp graceful-restart restart-time 120\n"
+        "neighbor calico-k8s peer-group\nneighbor calico-k8s remote-as 64512\n"
+        "neighbor 10.1.1.4 peer-group calico-k8s\nneighbor 10.1.1.5 remote-as 65000\n!\nline con 0\n login\n"
+        "neighbor 10.9.9.9 remote-as 1\n"
+    )
+    assert parse_peer_config(text) == PeerConfig(64512, {"10.1.1.4": 64512, "10.1.1.5": 65000})
+
+
+def test_parse_frr_internal_and_asdot():
+    config = parse_peer_config("router bgp 1.10\n neighbor 10.0.0.1 remote-as internal\n neighbor 10.0.0.2 remote-as 2.0\nexit\n")
+    assert config == PeerConfig(65546, {"10.0.0.1": 65546, "10.0.0.2": 131072})
+
+
+def test_session_table_statuses():
+    topology = _state(example(SEED_004)).topology
+    nodes = {f"10.1.0.{n}": 64512 for n in range(1, 7)}
+    missing = {k: v for k, v in nodes.items() if k != "10.1.0.2"} | {"10.1.0.9": 64512}
+    wrong_remote = nodes | {"10.1.0.4": 65000}
+    rows = session_table(topology, {"uplink0": PeerConfig(64512, missing), "uplink1": PeerConfig(64512, wrong_remote)})
+    status = {(r.peer, r.node or r.node_address): r.status for r in rows}
+    assert status[("uplink0", "node2")] == "half open"
+    assert status[("uplink0", "10.1.0.9")] == "half open"  # the router still has a node the topology dropped
+    assert status[("uplink1", "node4")] == "ASN mismatch"
+    assert sum(s == "matched" for s in status.values()) == 10
+    wrong_own = session_table(topology, {"uplink0": PeerConfig(65001, nodes)})
+    assert {r.status for r in wrong_own if r.peer == "uplink0"} == {"ASN mismatch"}
+    assert "runs AS 65001" in wrong_own[0].detail
+
+
+def test_validate_json_has_the_session_table_and_reads_peer_configs(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(example(SEED_004))
+    run = subprocess.run(["vtepc", "validate", str(path), "--format", "json"], capture_output=True, text=True)
+    rows = json.loads(run.stdout)["bgp_sessions"]
+    assert len(rows) == 12 and rows[0] == {
+        "peer": "uplink0",
+        "peer_address": "10.1.0.253",
+        "peer_asn": 64512,
+        "node": "node1",
+        "node_address": "10.1.0.1",
+        "node_asn": 64512,
+        "status": "matched",
+        "detail": "",
+    }
+    router = tmp_path / "uplink0.conf"
+    router.write_text("router bgp 64512\n neighbor 10.1.0.1 remote-as 64512\n")
+    run = subprocess.run(["vtepc", "validate", str(path), "--peer-config", f"uplink0={router}"], capture_output=True, text=True)
+    assert run.returncode == 0
+    assert "BGP sessions: 5 half open, 7 matched" in run.stderr
+    assert "uplink0 10.1.0.253 <-> node6 10.1.0.6: half open" in run.stderr
+    bad = subprocess.run(["vtepc", "validate", str(path), "--peer-config", f"nope={router}"], capture_output=True, text=True)
+    assert bad.returncode == 1 and "no topology has a BGP peer nope" in bad.stderr
+
+
+def test_tunnel_topologies_have_no_sessions():
+    state = _state(example("cilium-vxlan"))
+    assert state.cluster.of_kind(BgpSession) == [] and render_bgp_peers(state) == {}
+    assert session_table(state.topology) == []
+
+
+def test_pr_comment_shows_the_session_table_open_when_a_session_is_not_matched():
+    from .test_action import action_steps
+
+    matched = {"peer": "uplink0", "peer_address": "10.1.0.253", "peer_asn": 64512, "node": "node1"}
+    matched |= {"node_address": "10.1.0.1", "node_asn": 64512, "status": "matched", "detail": ""}
+    half = matched | {"node": "", "node_address": "10.1.0.9", "status": "half open", "detail": "no node"}
+    result = action_steps.TopologyResult("t.yaml", sessions=[matched])
+    body = action_steps.comment_body([result], "key")
+    assert "<details><summary>BGP sessions (1 matched)</summary>" in body
+    assert "| uplink0 | 10.1.0.253 | 64512 | node1 | 10.1.0.1 | 64512 | matched |" in body
+    body = action_steps.comment_body([action_steps.TopologyResult("t.yaml", sessions=[matched, half])], "key")
+    assert "<details open><summary>BGP sessions (1 half open, 1 matched)</summary>" in body
+    assert "| (no node) | 10.1.0.9 | 64512 | half open: no node |" in body
