@@ -90,3 +90,21 @@ def test_frr_rejects_a_broken_peer_config(old, new, tmp_path):
     text = api.build(EXAMPLES / "cilium-native-bgp.yaml")[0]["bgp/peers/uplink0.frr.conf"]
     assert old in text
     assert _frr_verdict(text.replace(old, new, 1), tmp_path) != ""
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("value", ["x\nrouter bgp 1", "}; exit", "a b", "$(touch PWNED)"], ids=repr)
+def test_hostile_names_stay_out_of_frr_statements(value, tmp_path):
+    from vtepc.render.bgp_peers import render_bgp_peers
+    from vtepc.state import compile_desired_state
+
+    from .test_hostile_render import _hostile_topology
+
+    topology = _hostile_topology(value)
+    topology = topology.model_copy(update={"cluster": topology.cluster.model_copy(update={"name": value})})
+    files = render_bgp_peers(compile_desired_state(topology))
+    confs = [text for path, text in files.items() if path.endswith(".frr.conf")]
+    assert len(confs) == 2
+    for text in confs:
+        assert _frr_verdict(text, tmp_path) == ""
+        assert [line for line in text.splitlines() if line.startswith("router bgp")] == ["router bgp 64512"]

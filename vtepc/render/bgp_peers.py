@@ -15,9 +15,11 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from typing import TYPE_CHECKING
 
+from ..names import CLUSTER_NAME
 from ..state.bgp import BgpSession
 from ..text import one_line
 from . import renderer
@@ -31,9 +33,10 @@ CSV_COLUMNS = ("peer", "peer_address", "peer_asn", "node", "node_address", "node
 
 def peer_group(state: "DesiredState") -> str:
     """The peer group every node of this cluster joins on a peer: one per cluster, so several
-    clusters can share a switch. The cluster name (lower-case letters, digits, '-') is a WORD
-    for FRR and imish alike."""
-    return f"k8s-{state.topology.cluster.name}"
+    clusters can share a switch. A valid cluster name (lower-case letters, digits, '-') is a WORD
+    for FRR and imish alike; a model built without validation gets a hash of it instead."""
+    name = state.topology.cluster.name
+    return f"k8s-{name if CLUSTER_NAME.matches(name) else hashlib.sha256(name.encode()).hexdigest()[:16]}"
 
 
 def _by_peer(state: "DesiredState") -> dict[str, list[BgpSession]]:
