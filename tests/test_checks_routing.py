@@ -50,6 +50,13 @@ CASES = [
     ),
     Case("VTEP512", "cilium-native-bgp", (("address: 10.1.0.253", "address: 10.1.0.100"),), at="address: 10.1.0.100"),
     Case(
+        "VTEP513",
+        "cilium-native-bgp",
+        (("cni: cilium", "cni: flannel"), ("  asn: 64512\n", "  asn: 64512\n  speaker: cilium\n")),
+        at="speaker:",
+    ),
+    Case("VTEP514", "cilium-bgp-control-plane-1-17", (('ciliumVersion: "1.17.18"', 'ciliumVersion: "1.15.19"'),), at="speaker:"),
+    Case(
         "VTEP510",
         "cilium-native-bgp",
         (("ip: 10.1.0.3,", "ip: 'fd00::3',"), ("address: 10.1.0.253", "address: 'FD00::3'")),

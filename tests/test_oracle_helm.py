@@ -153,7 +153,10 @@ def config_differences(ours: dict, rendered: dict) -> list[str]:
 def test_chart_renders_our_cilium_config(version):
     """Every cilium topology at this chart version: the chart's cilium-config holds ours, key by key."""
     verified_chart(version)
-    builds = {name: build_cilium(data, version) for name, data in cilium_topologies().items()}
+    minor = int(version.split(".")[1])
+    # Cilium's BGP control plane (bgp.speaker: cilium) starts in 1.16: validation refuses it before (VTEP514).
+    topologies = {n: d for n, d in cilium_topologies().items() if minor >= 16 or (d.get("bgp") or {}).get("speaker") != "cilium"}
+    builds = {name: build_cilium(data, version) for name, data in topologies.items()}
     refused = sorted(name for name, built in builds.items() if built is None)
     assert not refused, f"vtepc refuses {refused} with Cilium {version}"
     rendered = helm_cilium_configs([(version, values) for _, values in builds.values()])

@@ -18,7 +18,8 @@ from vtepc.reach import Fabric, unreachable
 from vtepc.reach.model import DROP
 from vtepc.state import compile_desired_state
 from vtepc.state.bigip import FdbRecord, Tunnel, VxlanProfile
-from vtepc.state.cluster import BirdConfig as ClusterBird, CiliumConfig as ClusterCilium
+from vtepc.state.cilium_bgp import BgpAnnouncement
+from vtepc.state.cluster import CiliumConfig as ClusterCilium
 from vtepc.validate import load_topology
 
 from .conftest import EXAMPLE_FILES, EXAMPLES
@@ -157,8 +158,8 @@ def test_flannel_without_cis_has_no_arp_entry():
 
 def test_missing_bgp_export_to_the_gateway():
     def without_gateway_peer(obj):
-        if isinstance(obj, ClusterBird):
-            return replace(obj, peers=tuple(p for p in obj.peers if p["address"] != "10.1.0.254"))
+        if isinstance(obj, BgpAnnouncement):
+            return replace(obj, peers=tuple(p for p in obj.peers if p != "10.1.0.254"))
         return obj
 
     found = only_failure(fabric_of(topology("cilium-native-bgp"), edit_cluster=without_gateway_peer))

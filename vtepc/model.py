@@ -135,6 +135,11 @@ class BgpPeer(_Model):
 class Bgp(_Model):
     asn: Asn
     peers: list[BgpPeer] = Field(default_factory=list)
+    speaker: Literal["bird", "cilium"] = Field(
+        "bird",
+        description="what announces each node's pod CIDR: BIRD on every node (bgp/bird-<node>.conf), or Cilium's "
+        "BGP control plane (Cilium 1.16+: CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement)",
+    )
 
 
 class Cis(_Model):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..cilium_versions import match_cilium_version
 from ..diagnostics import register_code
+from ..state.cilium_bgp import CILIUM_BGP_FROM_MINOR
 from . import Context, Finding, check, self_ips
 from ._networks import IpValue, ip_value
 
@@ -102,6 +104,41 @@ def bgp(ctx: Context) -> Iterator[Finding]:
     for i, peer in enumerate(topo.bgp.peers):
         if peer.asn in RESERVED_ASNS:
             yield Finding(RESERVED_ASN, ("bgp", "peers", i, "asn"), f"peer '{peer.name}' asn {peer.asn} is {RESERVED_ASNS[peer.asn]}")
+
+
+SPEAKER_WITHOUT_CILIUM = register_code(
+    "VTEP513",
+    "error",
+    "bgp.speaker: cilium without Cilium",
+    "use bgp.speaker: bird (BIRD on every node announces its pod CIDR), or run Cilium as the CNI",
+)
+SPEAKER_CILIUM_TOO_OLD = register_code(
+    "VTEP514",
+    "error",
+    "bgp.speaker: cilium before Cilium 1.16",
+    "upgrade Cilium to 1.16 or later, where its BGP control plane's CiliumBGPClusterConfig API starts, or use bgp.speaker: bird",
+)
+
+
+@check(SPEAKER_WITHOUT_CILIUM, SPEAKER_CILIUM_TOO_OLD)
+def speaker(ctx: Context) -> Iterator[Finding]:
+    # state/cilium_bgp.py: CiliumBGPClusterConfig & co. first ship in 1.16 (v2alpha1); before, only the
+    # CiliumBGPPeeringPolicy (v2alpha1, removed in 1.19), which vtepc does not write.
+    topo = ctx.topology
+    if topo.bgp is None or topo.bgp.speaker != "cilium" or ctx.is_tunnel:
+        return
+    path = ("bgp", "speaker")
+    if not ctx.is_cilium:
+        yield Finding(SPEAKER_WITHOUT_CILIUM, path, f"bgp.speaker is cilium but the cluster's CNI is {topo.cluster.cni}")
+        return
+    version = match_cilium_version(topo.cluster.cilium_version)
+    if version is not None and (version.major, version.minor) < (1, CILIUM_BGP_FROM_MINOR):
+        yield Finding(
+            SPEAKER_CILIUM_TOO_OLD,
+            path,
+            f"bgp.speaker is cilium but Cilium {version} has no BGP control plane API vtepc writes "
+            f"(CiliumBGPClusterConfig is new in 1.{CILIUM_BGP_FROM_MINOR})",
+        )
 
 
 @check(NATIVE_WITHOUT_GATEWAY, TUNNEL_MISSING, TUNNEL_IGNORED, NATIVE_NODE_WITHOUT_POD_CIDR)

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, ParamSpec, TypeVar
 
+from ..state.cilium_bgp import BgpAnnouncement, CiliumBgpResource
 from ..state.cluster import (
     CIS_PASSWORD_ENV,
     CIS_USERNAME_ENV,
@@ -551,6 +552,12 @@ def read_cluster_state(session: KubeSession, desired: ClusterState, bigip_names:
         items += [configmap_found] if configmap_found else []
     if desired.of_kind(BirdConfig):
         unread[BirdConfig.kind] = "BIRD configuration lives on each node; it is not readable through the Kubernetes API"
+    for kind, why in (
+        (CiliumBgpResource, "Cilium BGP control plane resources are not read yet"),
+        (BgpAnnouncement, "what each node announces lives in its BGP speaker; the Kubernetes API does not hold it"),
+    ):
+        if desired.of_kind(kind):
+            unread[kind.kind] = why
     if desired.of_kind(BgpSession):
         unread[BgpSession.kind] = "BGP sessions are configured on the peers (switches, BIG-IP imish); the Kubernetes API does not hold them"
     path = "/api/v1/nodes"

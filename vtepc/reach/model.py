@@ -32,8 +32,9 @@ flannel
 - The node's flannel routes the BIG-IP Node's spec.podCIDR over flannel.1 to its
   backend-data VtepMAC at its public-ip with VNI 1 (flannel backend/vxlan default VNI).
 Native routing (seed 004)
-- Each node's BIRD exports its pod CIDR to its peers; the BIG-IP's route for the pod network
-  points at the gateway, which reaches a pod only if the node peers with it.
+- Each node's speaker (BIRD, or Cilium's BGP control plane) exports its pod CIDR to its peers
+  (bgp/announcement objects, read back from either); the BIG-IP's route for the pod network
+  points at the gateway, which reaches a pod only if the node announces to it.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ from ..state.bigip import (
     Tunnel,
     VxlanProfile,
 )
-from ..state.cluster import FLANNEL_ANNOTATION_PREFIX, BigipNode, BirdConfig, CiliumConfig, cis_tunnel
+from ..state.cilium_bgp import BgpAnnouncement
+from ..state.cluster import FLANNEL_ANNOTATION_PREFIX, BigipNode, CiliumConfig, cis_tunnel
 
 if TYPE_CHECKING:
     from ..live import ObservedState
@@ -810,15 +812,16 @@ class Fabric:
         if node is None:
             hops.append(Hop(str(gw.ip), "route", f"no node has {pod} in its podCIDR", "cluster.nodes", DROP))
             return None
-        bird = self._birds.get(node.name)
-        peers = {p["address"]: p["name"] for p in bird.peers} if bird is not None else {}
-        if bird is None or str(gw.ip) not in peers:
+        announced = self._announcements.get(node.name)
+        peer_names = self._peer_names
+        peers = {a: peer_names.get(a, a) for a in announced.peers} if announced is not None else {}
+        if announced is None or str(gw.ip) not in peers:
             names = ", ".join(sorted(peers.values())) or "none"
             hops.append(
                 Hop(
                     str(gw.ip),
                     "bgp",
-                    f"gateway {gw.ip} learns no route to {node.pod_text}: {node.name}'s BIRD peers are {names}",
+                    f"gateway {gw.ip} learns no route to {node.pod_text}: {node.name}'s {self._speaker} peers are {names}",
                     "bgp.peers",
                     DROP,
                 )
@@ -828,7 +831,7 @@ class Fabric:
             Hop(
                 str(gw.ip),
                 "bgp",
-                f"learned {bird.pod_cidr} from {node.name} ({node.ip_text}) over BGP (peer {peers[str(gw.ip)]})",
+                f"learned {', '.join(announced.prefixes)} from {node.name} ({node.ip_text}) over BGP (peer {peers[str(gw.ip)]})",
                 "bgp.peers",
             )
         )
@@ -836,8 +839,19 @@ class Fabric:
         return self._source_self(unit, via.interface)
 
     @cached_property
-    def _birds(self) -> dict[str, BirdConfig]:
-        return {b.name: b for b in self.cluster.of_kind(BirdConfig)}
+    def _announcements(self) -> dict[str, BgpAnnouncement]:
+        """What each node's speaker announces and to which peers (BIRD's or Cilium's, state/cilium_bgp.py)."""
+        return {a.name: a for a in self.cluster.of_kind(BgpAnnouncement)}
+
+    @cached_property
+    def _peer_names(self) -> dict[str, str]:
+        bgp = self.topology.bgp
+        return {p.address: p.name for p in bgp.peers} if bgp is not None else {}
+
+    @property
+    def _speaker(self) -> str:
+        bgp = self.topology.bgp
+        return "Cilium BGP" if bgp is not None and bgp.speaker == "cilium" else "BIRD"
 
     # --- the reply --------------------------------------------------------------------------
 
@@ -1041,7 +1055,7 @@ class Fabric:
 
     @cached_property
     def _peer_addresses(self) -> dict[str, frozenset[str]]:
-        return {b.name: frozenset(p["address"] for p in b.peers) for b in self._birds.values()}
+        return {a.name: frozenset(a.peers) for a in self._announcements.values()}
 
     def _signatures(self, scenario: Scenario, nodes: list[_Node]) -> list[tuple]:
         """What the walk decides for each node; nodes with equal signatures share a trace. Routes

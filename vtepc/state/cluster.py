@@ -13,6 +13,9 @@ classes from the cluster with origin "", so fields stay what the live objects ca
 - BirdConfig is one node's BIRD 2 configuration (routing: native); no live reader exists.
 - BgpSession is one (peer, node) session the BGP peer must have (routing: native; state/bgp.py);
   it lives on the routers, so no live reader exists.
+- CiliumBgpResource is a resource of Cilium's BGP control plane (bgp.speaker: cilium;
+  state/cilium_bgp.py); BgpAnnouncement is what a node's speaker announces to which peers, read
+  back from BIRD's or Cilium's configuration alike. Neither is read live yet.
 
 `ClusterState.nodes` are the cluster nodes the topology expects, for drift detection
 (a live Node's name, InternalIP and spec.podCIDR).
@@ -32,6 +35,7 @@ from ..diagnostics import VtepcError
 from ..facts import services_for_bigip
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 from .bgp import BgpSession, compile_sessions
+from .cilium_bgp import BgpAnnouncement, CiliumBgpResource, cilium_announcements, compile_cilium_bgp, speaker_settings
 
 if TYPE_CHECKING:
     from ..model import Cis, Topology
@@ -147,7 +151,18 @@ class ExpectedNode:
 
 
 OBJECT_KINDS: dict[str, type] = {
-    cls.kind: cls for cls in (CiliumHelmValues, CiliumConfig, BigipNode, CisController, As3ConfigMap, BirdConfig, BgpSession)
+    cls.kind: cls
+    for cls in (
+        CiliumHelmValues,
+        CiliumConfig,
+        BigipNode,
+        CisController,
+        As3ConfigMap,
+        BirdConfig,
+        BgpSession,
+        CiliumBgpResource,
+        BgpAnnouncement,
+    )
 }
 
 
@@ -166,7 +181,7 @@ def _object_to_jsonable(obj) -> dict:
 
 
 def _object_from_jsonable(cls: type, raw: dict):
-    values = {k: tuple(v) if isinstance(v, list) and k in ("args", "peers") else v for k, v in raw.items() if k != "kind"}
+    values = {k: tuple(v) if isinstance(v, list) and k in ("args", "peers", "prefixes") else v for k, v in raw.items() if k != "kind"}
     return cls(**values)
 
 
@@ -296,7 +311,7 @@ def _nest(settings: list[ChartSetting]) -> dict:
 
 def _cilium_objects(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> tuple[list, list[str]]:
     version = parse_cilium_version(topology.cluster.cilium_version)
-    settings = routing_settings(topology.cluster, version)
+    settings = routing_settings(topology.cluster, version) + speaker_settings(topology)
     omitted: list[Omission] = []
     if topology.cluster.routing == "tunnel":
         vteps = cilium_vteps(topology, bigips)
@@ -482,6 +497,18 @@ def _bird_configs(topology: "Topology") -> list[BirdConfig]:
     return out
 
 
+def _speaker(topology: "Topology") -> list:
+    """The nodes' BGP speaker configuration and what it announces (bgp/announcement)."""
+    if topology.bgp is not None and topology.bgp.speaker == "cilium":
+        resources = compile_cilium_bgp(topology, parse_cilium_version(topology.cluster.cilium_version))
+        return resources + cilium_announcements(resources, topology)
+    birds = _bird_configs(topology)
+    announced = [
+        BgpAnnouncement(b.name, (b.pod_cidr,), tuple(sorted({p["address"] for p in b.peers})), origin=b.origin) for b in birds if b.peers
+    ]
+    return birds + announced
+
+
 def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> ClusterState:
     """The cluster desired state of a validated, defaults-resolved topology."""
     cluster = topology.cluster
@@ -501,7 +528,7 @@ def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
         omitted += why
     items += _as3_configmaps(topology)
     if cluster.routing == "native":
-        items += _bird_configs(topology)
+        items += _speaker(topology)
         items += compile_sessions(topology)
     expected = tuple(ExpectedNode(n.name, n.ip, n.pod_cidr, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes))
     return ClusterState(cluster.name, tuple(items), expected, tuple(omitted))
