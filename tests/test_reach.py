@@ -290,3 +290,39 @@ def test_cli_trace_on_a_snapshot_walks_the_observed_state(tmp_path):
     assert "no FDB record on flannel_vxlan has endpoint 10.169.72.239: the ARP request never reaches node1" in result.output
     # the desired state still reaches it
     assert runner.invoke(app, args[:4] + ["--to", "10.0.0.130"]).exit_code == 0
+
+
+# --- the BIG-IP as the nodes' BGP peer (bgp/peers/<peer>.imish) --------------------------------
+
+
+def _bigip_only_peer():
+    """Cilium 1.19 with its BGP control plane peering with the BIG-IP alone, and no static pod route."""
+    top = topology("cilium-bgp-control-plane-1-19")
+    bigip = top.bigips[0]
+    underlay = bigip.underlay.model_copy(update={"gateway": None})
+    bgp = top.bgp.model_copy(update={"peers": [p for p in top.bgp.peers if p.name == "bigip"]})
+    return top.model_copy(update={"bigips": [bigip.model_copy(update={"underlay": underlay})], "bgp": bgp})
+
+
+def test_a_bigip_peer_routes_each_pod_cidr_to_its_node_by_what_it_learns():
+    fabric = Fabric.from_topology(_bigip_only_peer())
+    assert list(unreachable(fabric)) == []
+    trace = fabric.trace("bigip-dc3", "10.48.1.7")
+    assert trace.delivered
+    first = trace.forward[0]
+    assert (first.step, first.origin) == ("route", "bgp.peers[0]")  # the only peer left
+    assert "matches BGP route 10.48.1.0/24 via 10.3.0.22 (announced by node-2)" in first.decision
+
+
+def test_a_node_that_does_not_announce_to_the_bigip_leaves_it_without_a_route():
+    def silent_node_2(obj):
+        return replace(obj, peers=()) if isinstance(obj, BgpAnnouncement) and obj.name == "node-2" else obj
+
+    found = only_failure(fabric_of(_bigip_only_peer(), edit_cluster=silent_node_2))
+    assert (found.hop.where, found.hop.step) == ("bigip-dc3", "route")
+    assert "no route to 10.48.1.1" in found.hop.decision
+
+
+def test_a_more_specific_bgp_route_wins_over_the_static_pod_route():
+    trace = Fabric.from_topology(topology("cilium-bgp-control-plane-1-19")).trace("bigip-dc3", "10.48.0.9")
+    assert trace.delivered and "BGP route 10.48.0.0/24 via 10.3.0.21" in trace.forward[0].decision

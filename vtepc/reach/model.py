@@ -209,6 +209,7 @@ class _RouteEntry:
     gw: _Addr | None
     what: str
     origin: str
+    learned: bool = False  # learned over BGP from the node it points at (the BIG-IP is a peer of the nodes)
 
 
 def _entry(network_text: str, interface: str | None, gw: _Addr | None, what: str, origin: str) -> _RouteEntry:
@@ -447,8 +448,32 @@ class Fabric:
     def _table(self, unit: _Unit, active: bool) -> list[_RouteEntry]:
         key = (unit.name, active)
         if key not in self._tables:
-            self._tables[key] = unit.routes(active)
+            learned = self._bgp_learned(unit, active)
+            entries = unit.routes(active)
+            # Longest prefix first; on a tie connected, then static, then BGP: BIG-IP prefers connected
+            # and static routes to dynamically learned ones (TMOS Routing Administration, "Dynamic Routing").
+            self._tables[key] = sorted(entries + learned, key=lambda e: (-e.prefixlen, e.gw is not None, e.learned))
         return self._tables[key]
+
+    def _bgp_learned(self, unit: _Unit, active: bool) -> list[_RouteEntry]:
+        """The routes a BIG-IP that is itself a BGP peer of the nodes learns: each node's announced
+        prefixes via the node, when the node announces to a self IP this unit holds."""
+        if self.routing != "native" or not self._announcements:
+            return []
+        own = {_addr(s.address).text for s in unit.owned_selfs(active)}
+        peers = self.topology.bgp.peers if self.topology.bgp is not None else []
+        origin = next((f"bgp.peers[{i}]" for i, p in enumerate(peers) if _addr(p.address).text in own), "bgp.peers")
+        out = []
+        for node in self.nodes:
+            announced = self._announcements.get(node.name)
+            if announced is None or own.isdisjoint(announced.peers):
+                continue
+            gw = _addr(f"{node.ip_text}%{unit.rd}")
+            for prefix in announced.prefixes:
+                network, _, length = prefix.partition("/")
+                what = f"BGP route {prefix} via {node.ip_text} (announced by {node.name})"
+                out.append(replace(_entry(f"{network}%{unit.rd}/{length}", None, gw, what, origin), learned=True))
+        return out
 
     # --- shared facts -----------------------------------------------------------------------
 
@@ -812,6 +837,9 @@ class Fabric:
         if node is None:
             hops.append(Hop(str(gw.ip), "route", f"no node has {pod} in its podCIDR", "cluster.nodes", DROP))
             return None
+        if entry.learned and gw.text == node.ip_text:  # the BIG-IP peers with the node itself
+            hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
+            return self._source_self(unit, via.interface)
         announced = self._announcements.get(node.name)
         peer_names = self._peer_names
         peers = {a: peer_names.get(a, a) for a in announced.peers} if announced is not None else {}
