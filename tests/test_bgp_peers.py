@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 
 from vtepc.diff import diff_states
 from vtepc.diff.records import Action
@@ -109,31 +107,6 @@ def test_session_table_statuses():
     wrong_own = session_table(topology, {"uplink0": PeerConfig(65001, nodes)})
     assert {r.status for r in wrong_own if r.peer == "uplink0"} == {"ASN mismatch"}
     assert "runs AS 65001" in wrong_own[0].detail
-
-
-def test_validate_json_has_the_session_table_and_reads_peer_configs(tmp_path):
-    path = tmp_path / "t.yaml"
-    path.write_text(example(SEED_004))
-    run = subprocess.run(["vtepc", "validate", str(path), "--format", "json"], capture_output=True, text=True)
-    rows = json.loads(run.stdout)["bgp_sessions"]
-    assert len(rows) == 12 and rows[0] == {
-        "peer": "uplink0",
-        "peer_address": "10.1.0.253",
-        "peer_asn": 64512,
-        "node": "node1",
-        "node_address": "10.1.0.1",
-        "node_asn": 64512,
-        "status": "matched",
-        "detail": "",
-    }
-    router = tmp_path / "uplink0.conf"
-    router.write_text("router bgp 64512\n neighbor 10.1.0.1 remote-as 64512\n")
-    run = subprocess.run(["vtepc", "validate", str(path), "--peer-config", f"uplink0={router}"], capture_output=True, text=True)
-    assert run.returncode == 0
-    assert "BGP sessions: 5 half open, 7 matched" in run.stderr
-    assert "uplink0 10.1.0.253 <-> node6 10.1.0.6: half open" in run.stderr
-    bad = subprocess.run(["vtepc", "validate", str(path), "--peer-config", f"nope={router}"], capture_output=True, text=True)
-    assert bad.returncode == 1 and "no topology has a BGP peer nope" in bad.stderr
 
 
 def test_tunnel_topologies_have_no_sessions():

@@ -130,23 +130,3 @@ def test_an_advertisement_the_peer_config_does_not_select_announces_nothing():
     resources = state.cluster.of_kind(CiliumBgpResource)
     unlabeled = [replace(r, labels={}) if r.resource_kind == "CiliumBGPAdvertisement" else r for r in resources]
     assert cilium_announcements(resources, state.topology) and cilium_announcements(unlabeled, state.topology) == []
-
-
-def test_vtepc_diff_between_the_speakers_changes_the_speaker_only(tmp_path):
-    """docs/bgp-speakers.md step 1: switch the speaker in git, diff against the previous revision."""
-    import subprocess
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=tmp_path, check=True, capture_output=True)
-
-    topology = tmp_path / "topology.yaml"
-    topology.write_text(edit(example("cilium-native-bgp"), '  ciliumVersion: "1.16.19"', '  ciliumVersion: "1.19.6"'))
-    git("init", "-q")
-    git("add", ".")
-    git("commit", "-qm", "bird")
-    topology.write_text(_cilium_speaker("1.19.6"))
-    run = subprocess.run(["vtepc", "diff", str(topology), "--against-ref", "HEAD"], cwd=tmp_path, capture_output=True, text=True)
-    assert run.returncode == 2, run.stderr
-    kinds = {line.split(": ")[1].split(" ")[0] for line in run.stdout.splitlines() if line.startswith("cluster/")}
-    assert kinds == {"bird/config", "cilium/bgp", "cilium/config", "cilium/helm-values"}
-    assert "11 changes" in run.stdout

@@ -1,4 +1,5 @@
 import json
+import subprocess
 
 import pytest
 from typer.testing import CliRunner
@@ -200,3 +201,32 @@ def test_sarif_is_what_github_code_scanning_reads():
     assert {r["ruleId"] for r in run["results"]} == set(rule_ids)
     for rule in driver["rules"]:
         assert rule["helpUri"].endswith("/docs/check-codes.md#" + rule["id"].lower())
+
+
+def test_validate_json_has_the_session_table_and_reads_peer_configs(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(_example_text("cilium-native-bgp"))
+    run = subprocess.run(["vtepc", "validate", str(path), "--format", "json"], capture_output=True, text=True)
+    rows = json.loads(run.stdout)["bgp_sessions"]
+    assert len(rows) == 12 and rows[0] == {
+        "peer": "uplink0",
+        "peer_address": "10.1.0.253",
+        "peer_asn": 64512,
+        "node": "node1",
+        "node_address": "10.1.0.1",
+        "node_asn": 64512,
+        "status": "matched",
+        "detail": "",
+    }
+    router = tmp_path / "uplink0.conf"
+    router.write_text("router bgp 64512\n neighbor 10.1.0.1 remote-as 64512\n")
+    run = subprocess.run(["vtepc", "validate", str(path), "--peer-config", f"uplink0={router}"], capture_output=True, text=True)
+    assert run.returncode == 0
+    assert "BGP sessions: 5 half open, 7 matched" in run.stderr
+    assert "uplink0 10.1.0.253 <-> node6 10.1.0.6: half open" in run.stderr
+    bad = subprocess.run(["vtepc", "validate", str(path), "--peer-config", f"nope={router}"], capture_output=True, text=True)
+    assert bad.returncode == 1 and "no topology has a BGP peer nope" in bad.stderr
+
+
+def _example_text(name: str) -> str:
+    return (EXAMPLE_FILES[0].parent / f"{name}.yaml").read_text()
