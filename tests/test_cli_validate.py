@@ -203,6 +203,7 @@ def test_sarif_is_what_github_code_scanning_reads():
         assert rule["helpUri"].endswith("/docs/check-codes.md#" + rule["id"].lower())
 
 
+@pytest.mark.slow
 def test_validate_json_has_the_session_table_and_reads_peer_configs(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text(_example_text("cilium-native-bgp"))

@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, ParamSpec, TypeVar
 
+from ..state.bgp import BgpSession
 from ..state.cilium_bgp import BgpAnnouncement, CiliumBgpResource
 from ..state.cluster import (
     CIS_PASSWORD_ENV,
     CIS_USERNAME_ENV,
     FLANNEL_ANNOTATION_PREFIX,
     As3ConfigMap,
-    BgpSession,
     BigipNode,
     BirdConfig,
     CiliumConfig,
