@@ -130,3 +130,18 @@ def test_an_advertisement_the_peer_config_does_not_select_announces_nothing():
     resources = state.cluster.of_kind(CiliumBgpResource)
     unlabeled = [replace(r, labels={}) if r.resource_kind == "CiliumBGPAdvertisement" else r for r in resources]
     assert cilium_announcements(resources, state.topology) and cilium_announcements(unlabeled, state.topology) == []
+
+
+def test_announcements_keep_peer_addresses_canonical_whatever_the_speaker():
+    # The reach model compares them with the BIG-IP's self IPs and the gateway: FD00::FE is fd00::fe.
+    from vtepc.validate import load_topology
+
+    from .conftest import EXAMPLES
+
+    top = load_topology(EXAMPLES / "cilium-native-bgp.yaml")
+    peers = [p.model_copy(update={"address": "FD00::FE"}) if p.name == "uplink1" else p for p in top.bgp.peers]
+    for speaker in ("bird", "cilium"):
+        bgp = top.bgp.model_copy(update={"peers": peers, "speaker": speaker})
+        cluster = top.cluster.model_copy(update={"cilium_version": "1.19.6"})
+        announced = compile_desired_state(top.model_copy(update={"bgp": bgp, "cluster": cluster})).cluster.of_kind(BgpAnnouncement)
+        assert {a.peers for a in announced} == {("10.1.0.253", "fd00::fe")}, speaker

@@ -67,7 +67,7 @@ from ..state.bigip import (
     Tunnel,
     VxlanProfile,
 )
-from ..state.cilium_bgp import BgpAnnouncement
+from ..state.cilium_bgp import BgpAnnouncement, peer_address
 from ..state.cluster import FLANNEL_ANNOTATION_PREFIX, BigipNode, CiliumConfig, cis_tunnel
 
 if TYPE_CHECKING:
@@ -462,7 +462,7 @@ class Fabric:
             return []
         own = {_addr(s.address).text for s in unit.owned_selfs(active)}
         peers = self.topology.bgp.peers if self.topology.bgp is not None else []
-        origin = next((f"bgp.peers[{i}]" for i, p in enumerate(peers) if _addr(p.address).text in own), "bgp.peers")
+        origin = next((f"bgp.peers[{i}]" for i, p in enumerate(peers) if peer_address(p.address) in own), "bgp.peers")
         out = []
         for node in self.nodes:
             announced = self._announcements.get(node.name)
@@ -874,7 +874,7 @@ class Fabric:
     @cached_property
     def _peer_names(self) -> dict[str, str]:
         bgp = self.topology.bgp
-        return {p.address: p.name for p in bgp.peers} if bgp is not None else {}
+        return {peer_address(p.address): p.name for p in bgp.peers} if bgp is not None else {}
 
     @property
     def _speaker(self) -> str:

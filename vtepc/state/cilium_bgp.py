@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..addresses import parse_ip
 from ..cilium_versions import ChartSetting, CiliumVersion
 
 if TYPE_CHECKING:
@@ -60,6 +61,13 @@ class CiliumBgpResource:
         return self.name.split("/", 1)[1]
 
 
+def peer_address(text: str) -> str:
+    """A peer address as BgpAnnouncement keeps it: canonical (fd00::fe, not FD00::FE), so that both
+    speakers' announcements and the BIG-IP's own addresses compare equal."""
+    address = parse_ip(text)
+    return str(address) if address is not None else text
+
+
 @dataclass(frozen=True)
 class BgpAnnouncement:
     """What one node's speaker announces (its pod CIDR) and to which peer addresses, read back
@@ -68,7 +76,7 @@ class BgpAnnouncement:
     kind: ClassVar[str] = "bgp/announcement"
     name: str  # the node name
     prefixes: tuple[str, ...]
-    peers: tuple[str, ...]  # peer addresses, sorted
+    peers: tuple[str, ...]  # peer addresses, canonical (peer_address), sorted
     origin: str = field(default="", compare=False)
 
 
@@ -148,7 +156,7 @@ def cilium_announcements(resources: list[CiliumBgpResource], topology: "Topology
                     )
                     for family in families
                 ):
-                    to_peers.append(peer["peerAddress"])
+                    to_peers.append(peer_address(peer["peerAddress"]))
     if not to_peers:
         return []
     peers = tuple(sorted(set(to_peers)))

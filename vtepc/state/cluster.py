@@ -35,7 +35,7 @@ from ..diagnostics import VtepcError
 from ..facts import services_for_bigip
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 from .bgp import BgpSession, compile_sessions
-from .cilium_bgp import BgpAnnouncement, CiliumBgpResource, cilium_announcements, compile_cilium_bgp, speaker_settings
+from .cilium_bgp import BgpAnnouncement, CiliumBgpResource, cilium_announcements, compile_cilium_bgp, peer_address, speaker_settings
 
 if TYPE_CHECKING:
     from ..model import Cis, Topology
@@ -504,7 +504,9 @@ def _speaker(topology: "Topology") -> list:
         return resources + cilium_announcements(resources, topology)
     birds = _bird_configs(topology)
     announced = [
-        BgpAnnouncement(b.name, (b.pod_cidr,), tuple(sorted({p["address"] for p in b.peers})), origin=b.origin) for b in birds if b.peers
+        BgpAnnouncement(b.name, (b.pod_cidr,), tuple(sorted({peer_address(p["address"]) for p in b.peers})), origin=b.origin)
+        for b in birds
+        if b.peers
     ]
     return birds + announced
 
