@@ -14,10 +14,14 @@ from .checks_support import edit, example, validate
 SEED_004 = "cilium-native-bgp"
 
 
-def _state(text: str):
+def _topology(text: str):
     report = validate(text)
     assert report.ok, report.errors
-    return compile_desired_state(report.topology)
+    return report.topology
+
+
+def _state(text: str):
+    return compile_desired_state(_topology(text))
 
 
 def _bigip_peer(text: str) -> str:
@@ -70,10 +74,10 @@ def test_a_bigip_peer_gets_imish_for_its_route_domain():
 
 
 def test_parse_frr_output_of_vtepc_round_trips_to_all_matched():
-    state = _state(example(SEED_004))
-    files = render_bgp_peers(state)
+    topology = _topology(example(SEED_004))
+    files = render_bgp_peers(compile_desired_state(topology))
     observed = {p: parse_peer_config(files[f"bgp/peers/{p}.frr.conf"]) for p in ("uplink0", "uplink1")}
-    rows = session_table(state.topology, observed)
+    rows = session_table(topology, observed)
     assert len(rows) == 12 and {r.status for r in rows} == {"matched"}
 
 
@@ -94,7 +98,7 @@ def test_parse_frr_internal_and_asdot():
 
 
 def test_session_table_statuses():
-    topology = _state(example(SEED_004)).topology
+    topology = _topology(example(SEED_004))
     nodes = {f"10.1.0.{n}": 64512 for n in range(1, 7)}
     missing = {k: v for k, v in nodes.items() if k != "10.1.0.2"} | {"10.1.0.9": 64512}
     wrong_remote = nodes | {"10.1.0.4": 65000}
@@ -110,9 +114,10 @@ def test_session_table_statuses():
 
 
 def test_tunnel_topologies_have_no_sessions():
-    state = _state(example("cilium-vxlan"))
+    topology = _topology(example("cilium-vxlan"))
+    state = compile_desired_state(topology)
     assert state.cluster.of_kind(BgpSession) == [] and render_bgp_peers(state) == {}
-    assert session_table(state.topology) == []
+    assert session_table(topology) == []
 
 
 def test_pr_comment_shows_the_session_table_open_when_a_session_is_not_matched():

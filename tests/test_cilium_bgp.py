@@ -36,10 +36,14 @@ def crd_errors(doc: dict) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
 
 
-def _state(text: str):
+def _topology(text: str):
     report = validate(text)
     assert report.ok, report.errors
-    return compile_desired_state(report.topology)
+    return report.topology
+
+
+def _state(text: str):
+    return compile_desired_state(_topology(text))
 
 
 def _cilium_speaker(version: str) -> str:
@@ -93,9 +97,9 @@ def test_crd_oracle_rejects_a_field_of_the_other_api_version_and_a_wrong_type():
 
 
 def test_cilium_speaker_replaces_bird_and_enables_the_control_plane():
-    state = _state(_cilium_speaker("1.19.6"))
-    assert state.cluster.of_kind(BirdConfig) == []
-    artifacts = api.render(state.topology)
+    topology = _topology(_cilium_speaker("1.19.6"))
+    assert compile_desired_state(topology).cluster.of_kind(BirdConfig) == []
+    artifacts = api.render(topology)
     assert not [p for p in artifacts if p.startswith("bgp/bird-")]
     values = yaml.safe_load(artifacts["kubernetes/cilium-values.yaml"])
     assert values["bgpControlPlane"] == {"enabled": True}
@@ -126,10 +130,10 @@ def test_an_advertisement_the_peer_config_does_not_select_announces_nothing():
 
     from vtepc.state.cilium_bgp import cilium_announcements
 
-    state = _state(_cilium_speaker("1.19.6"))
-    resources = state.cluster.of_kind(CiliumBgpResource)
+    topology = _topology(_cilium_speaker("1.19.6"))
+    resources = compile_desired_state(topology).cluster.of_kind(CiliumBgpResource)
     unlabeled = [replace(r, labels={}) if r.resource_kind == "CiliumBGPAdvertisement" else r for r in resources]
-    assert cilium_announcements(resources, state.topology) and cilium_announcements(unlabeled, state.topology) == []
+    assert cilium_announcements(resources, topology) and cilium_announcements(unlabeled, topology) == []
 
 
 def test_announcements_keep_peer_addresses_canonical_whatever_the_speaker():
