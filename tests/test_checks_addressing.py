@@ -45,15 +45,6 @@ CASES = [
     Case("VTEP209", "cilium-vxlan", (("podCIDR: 10.0.0.0/16", "podCIDR: 0.0.0.0/0"),), at="0.0.0.0/0"),
     Case("VTEP209", "cilium-vxlan", (("podCIDR: 10.0.0.0/16", "podCIDR: 128.0.0.0/1"),), at="128.0.0.0/1", id="VTEP209-half"),
     Case("VTEP209", "cilium-native-bgp", (("podCIDR: 10.16.2.0/24", "podCIDR: '::/0'"),), at="'::/0'", id="VTEP209-ipv6"),
-    Case("VTEP210", "cilium-vxlan", (("selfIP: 10.1.6.34/24", "selfIP: 10.169.0.34/16"),), at="10.169.0.34/16"),
-    Case("VTEP210", "cilium-vxlan", (("selfIP: 10.1.6.34/24", "selfIP: 10.169.72.226/28"),), at="10.169.72.226/28", id="VTEP210-node-ip"),
-    Case(
-        "VTEP210",
-        "cilium-vxlan-two-bigips",
-        (("selfIP: 10.1.5.36/24", "selfIP: 10.169.72.33/30"),),
-        at="10.169.72.33/30",
-        id="VTEP210-other-bigips-endpoint",
-    ),
     Case("VTEP211", "cilium-vxlan", (("mac: 00:50:56:a0:7d:d8", "mac: 00:00:00:00:00:00"),), at="00:00:00:00:00:00"),
     Case("VTEP211", "flannel", (("vtepMAC: 98:ba:76:dc:54:fe", "vtepMAC: 00:00:00:00:00:00"),), at="00:00:00:00:00:00", id="VTEP211-node"),
     Case(
@@ -77,13 +68,6 @@ CASES = [
         (("https://10.1.0.100", "https://10.16.7.1"),),
         at="https://10.16.7.1",
         id="VTEP208-management-address",
-    ),
-    Case(
-        "VTEP210",
-        "cilium-vxlan-two-bigips",
-        (("mac: 00:50:56:86:6b:28\n", "mac: 00:50:56:86:6b:28\n    managementURL: https://10.1.5.200\n"),),
-        at="10.1.5.36/24",
-        id="VTEP210-management-address",
     ),
 ]
 

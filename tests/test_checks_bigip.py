@@ -5,6 +5,8 @@ import pytest
 from .checks_support import Case, assert_case, case_id
 
 CASES = [
+    Case("VTEP313", "cilium-vxlan", (("      mac: 00:50:56:a0:7d:d8\n", ""),), at="    tunnel:"),
+    Case("VTEP313", "flannel", (("      mac: 00:50:56:bb:70:8b\n", ""),), at="    tunnel:", id="VTEP313-flannel"),
     Case("VTEP950", "cilium-vxlan", (("    underlay:", "    routeDomain: 2\n    underlay:"),), at="routeDomain: 2"),
     Case(
         "VTEP950",
@@ -27,7 +29,6 @@ CASES = [
         at="profile: own-geneve",
         id="VTEP950-geneve-own-profile",
     ),
-    Case("VTEP951", "flannel", (("    tunnel:\n", "    tunnel:\n      floodingType: multipoint\n"),), at="floodingType: multipoint"),
 ]
 
 

@@ -10,6 +10,23 @@ NINE_BIGIPS = "".join(
 LAST_LINE = "      mac: 00:50:56:a0:7d:d8\n"  # cilium-vxlan ends with bigip-1's tunnel MAC
 
 CASES = [
+    Case(
+        "VTEP210",
+        "cilium-vxlan-two-bigips",
+        (("selfIP: 10.1.5.36/24", "selfIP: 10.169.72.33/30"),),
+        at="10.169.72.33/30",
+        id="VTEP210-other-bigips-endpoint",
+    ),
+    Case(
+        "VTEP210",
+        "cilium-vxlan-two-bigips",
+        (("mac: 00:50:56:86:6b:28\n", "mac: 00:50:56:86:6b:28\n    managementURL: https://10.1.5.200\n"),),
+        at="10.1.5.36/24",
+        id="VTEP210-management-address",
+    ),
+    Case("VTEP210", "cilium-vxlan", (("selfIP: 10.1.6.34/24", "selfIP: 10.169.0.34/16"),), at="10.169.0.34/16"),
+    Case("VTEP210", "cilium-vxlan", (("selfIP: 10.1.6.34/24", "selfIP: 10.169.72.226/28"),), at="10.169.72.226/28", id="VTEP210-node-ip"),
+    Case("VTEP707", "cilium-vxlan-ha", (("mac: 00:50:56:a0:7d:d8", "mac: 00:50:56:86:6b:28", 2),), at="00:50:56:86:6b:28"),
     Case("VTEP301", "cilium-vxlan", (("    tunnel:\n", "    tunnel:\n      vni: 3\n"),), at="vni: 3"),
     Case(
         "VTEP301",
@@ -51,8 +68,6 @@ CASES = [
     Case(
         "VTEP312", "cilium-vxlan", (("  tunnelProtocol: vxlan\n", "  tunnelProtocol: vxlan\n  tunnelPort: 6081\n"),), at="tunnelPort: 6081"
     ),
-    Case("VTEP313", "cilium-vxlan", (("      mac: 00:50:56:a0:7d:d8\n", ""),), at="    tunnel:"),
-    Case("VTEP313", "flannel", (("      mac: 00:50:56:bb:70:8b\n", ""),), at="    tunnel:", id="VTEP313-flannel"),
 ]
 
 

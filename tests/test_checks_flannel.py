@@ -3,14 +3,14 @@ import pytest
 from .checks_support import Case, assert_case, case_id, example, validate
 
 CASES = [
+    Case("VTEP951", "flannel", (("    tunnel:\n", "    tunnel:\n      floodingType: multipoint\n"),), at="floodingType: multipoint"),
     Case("VTEP401", "flannel", (("  cni: flannel\n", "  cni: flannel\n  tunnelProtocol: geneve\n"),), at="tunnelProtocol: geneve"),
     Case("VTEP401", "flannel", (("  cni: flannel\n", "  cni: flannel\n  routing: native\n"),), at="routing: native", id="VTEP401-native"),
     Case("VTEP402", "flannel", (("selfIP: 10.244.30.15/16", "selfIP: 10.245.30.15/16"),), at="10.245.30.15/16"),
     Case("VTEP403", "flannel", (("selfIP: 10.244.30.15/16", "selfIP: 10.244.30.15/24"),), at="10.244.30.15/24"),
     Case("VTEP404", "flannel", (("selfIP: 10.244.30.15/16", "selfIP: 10.244.1.15/16"),), at="10.244.1.15/16"),
     Case("VTEP405", "flannel", (("      vtepMAC: 98:ba:76:dc:54:fe  # the node's flannel.1 MAC\n", ""),), at="- name: node1"),
-    Case("VTEP406", "flannel", (("  cni: flannel\n", '  cni: flannel\n  ciliumVersion: "1.16.19"\n'),), at="ciliumVersion"),
-    Case("VTEP406", "flannel", (("  cni: flannel\n", "  cni: flannel\n  ipam: kubernetes\n"),), at="ipam: kubernetes", id="VTEP406-ipam"),
+    Case("VTEP206", "flannel", (("selfIP: 172.16.1.28/16", "selfIP: fd00::28/64"),), at="fd00::28/64", id="VTEP206-public-ip"),
     Case(
         "VTEP408",
         "flannel",

@@ -18,7 +18,6 @@ VTEP708_CASE = Case(
 
 CASES = [
     VTEP708_CASE,
-    Case("VTEP707", "cilium-vxlan-ha", (("mac: 00:50:56:a0:7d:d8", "mac: 00:50:56:86:6b:28", 2),), at="00:50:56:86:6b:28"),
     Case("VTEP701", "cilium-vxlan-ha", ((FLOAT_UNDERLAY, "floatingUnderlayIP: 10.169.73.40/24"),), at="10.169.73.40/24"),
     Case("VTEP702", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.7.40/24"),), at="10.1.7.40/24"),
     Case("VTEP703", "cilium-vxlan-ha", ((FLOAT_TUNNEL, "floatingTunnelIP: 10.1.6.34/24"),), at="floatingTunnelIP: 10.1.6.34/24"),

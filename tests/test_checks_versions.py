@@ -1,6 +1,6 @@
 import pytest
 
-from vtepc.cilium_versions import CiliumVersion, match_cilium_version
+from vtepc.integrations.cilium.versions import CiliumVersion, match_cilium_version
 
 from .checks_support import Case, assert_case, case_id, example, validate
 

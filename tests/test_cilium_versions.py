@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from vtepc import api
-from vtepc.cilium_versions import UnsupportedCiliumVersion, parse_cilium_version
+from vtepc.integrations.cilium.versions import UnsupportedCiliumVersion, parse_cilium_version
 from vtepc.validate import load_topology
 
 from .conftest import EXAMPLES

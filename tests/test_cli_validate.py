@@ -31,6 +31,20 @@ def test_typo_reports_line_code_and_suggestion(tmp_path):
     assert "did you mean 'tunnel'?" in result.output
 
 
+def test_an_unknown_mode_is_one_positioned_error(tmp_path):
+    bad = tmp_path / "t.yaml"
+    bad.write_text(
+        "apiVersion: vtepc/v1\nkind: Topology\nmetadata: {name: t}\n"
+        "cluster:\n  name: c\n  cni: calico\n  podCIDR: 10.0.0.0/16\n"
+        "bigips:\n  - name: b\n    underlay: {vlan: e, selfIP: 10.1.0.2/24}\n"
+    )
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:6:8: VTEP012 error: cluster.cni: unknown mode 'calico'" in result.output
+    assert "known modes: cilium, flannel" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_json_format_is_machine_readable(tmp_path):
     bad = tmp_path / "t.yaml"
     bad.write_text("a: 1\na: 2\n")

@@ -14,7 +14,7 @@ from vtepc._bird_keywords import BIRD_KEYWORDS
 from vtepc.api import render
 from vtepc.names import BIRD_SYMBOL, F5_NAME
 from vtepc.render._quote import shell_word
-from vtepc.state.cluster import helm_upgrade_command
+from vtepc.integrations.cilium.state import helm_upgrade_command
 from vtepc.text import one_line
 from vtepc.validate import load_topology
 

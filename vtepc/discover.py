@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from . import integrations
 from .diagnostics import VtepcError
 from .live.http import HttpOptions, TlsOptions, display_url
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
+    from .integrations import Integration
     from .live import Progress
     from .live.kube import LiveNode
     from .model import Topology
@@ -218,16 +220,15 @@ def _set(container: Any, key: str, value: Any, path: str, changes: list[str]) ->
         _append(container, key, value)
 
 
-def _node_fields(node: "LiveNode", flannel: bool) -> dict[str, str]:
+def _node_fields(node: "LiveNode", integration: "Integration | None") -> dict[str, str]:
+    """The node's entry: name, ip, podCIDR, and what the topology's mode reads off a live Node."""
     fields = {"name": node.name}
     if node.ip:  # always: discover_facts leaves out nodes without an InternalIP
         fields["ip"] = node.ip
     if node.pod_cidr:
         fields["podCIDR"] = node.pod_cidr
-    if flannel and node.vtep_mac:
-        fields["vtepMAC"] = node.vtep_mac
-    if flannel and node.public_ip and node.public_ip != node.ip:
-        fields["publicIP"] = node.public_ip
+    if integration is not None:
+        fields.update(integration.node_fields(node))
     return fields
 
 
@@ -249,7 +250,7 @@ def apply_facts(text: str, facts: DiscoveredFacts, *, file: str = "<topology>", 
             _set(tunnel, "mac", facts.tunnel_macs[bigip["name"]], f"bigips[{index}].tunnel", changes)
 
     cluster = data["cluster"]
-    flannel = cluster.get("cni") == "flannel"
+    mode = integrations.find(cluster.get("cni"))
     nodes = cluster.get("nodes")
     attach = nodes is None  # a new block is attached once filled: an empty one would print as []
     if attach:
@@ -259,7 +260,7 @@ def apply_facts(text: str, facts: DiscoveredFacts, *, file: str = "<topology>", 
     for index, entry in enumerate(nodes):
         node = live.get(entry.get("name"))
         if node is not None:
-            for key, value in _node_fields(node, flannel).items():
+            for key, value in _node_fields(node, mode).items():
                 _set(entry, key, value, f"cluster.nodes[{index}]", changes)
     if prune:
         for index in reversed(range(len(nodes))):
@@ -273,7 +274,7 @@ def apply_facts(text: str, facts: DiscoveredFacts, *, file: str = "<topology>", 
         entry = CommentedMap()
         if flow:
             entry.fa.set_flow_style()
-        entry.update({key: _in_style(entry, value) for key, value in _node_fields(node, flannel).items()})
+        entry.update({key: _in_style(entry, value) for key, value in _node_fields(node, mode).items()})
         _append(nodes, None, entry)
         changes.append(f"cluster.nodes[{len(nodes) - 1}]: {node.name} added ({node.ip}, {node.pod_cidr or 'no pod CIDR'})")
     if attach and len(nodes):

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from . import facts
 from .addresses import IPAddress
+from .integrations import integration, integration_of
 from .model import Bigip, Topology
 from .state import Datapath, DesiredState
 from .state.bigip import (
@@ -109,7 +110,7 @@ def _bigip_lines(datapath: Datapath, state: BigipState) -> tuple[str, ...]:
         floating = "" if self_ip.traffic_group == LOCAL_ONLY else f" floating ({self_ip.traffic_group})"
         lines.append(f"{self_ip.vlan} self IP {_plain(self_ip.address)}{floating}")
     if state.vtep is not None:
-        if datapath.cni == "cilium":
+        if integration(datapath.cni).vtep_cidr_announced:
             lines.append(f"VTEP CIDR {state.vtep.cidr}")
         lines.append(f"VtepMAC {state.vtep.mac or 'unknown (vtepc discover)'}")
     for route in (o for o in objects if isinstance(o, Route)):
@@ -226,16 +227,14 @@ def state_graph(state: DesiredState, topology: Topology, max_nodes: int = DEFAUL
         if not any(isinstance(o, (Tunnel, Route)) for o in objects):
             edges.append(Edge(source, "cluster", "underlay"))
 
+    node_labels = integration_of(topology).node_labels
     nodes, hidden_nodes = _capped(topology.cluster.nodes, max_nodes)
     node_ids: list[str] = []
     for index, node in enumerate(nodes):
         lines = [f"node IP {node.ip}"]
         if node.pod_cidr:
             lines.append(f"pod CIDR {node.pod_cidr}")
-        if node.vtep_mac:
-            lines.append(f"VtepMAC {node.vtep_mac}")
-        if node.public_ip:
-            lines.append(f"public IP {node.public_ip}")
+        lines += node_labels(node)
         node_ids.append(f"node{index}")
         boxes.append(Box(f"node{index}", f"node {node.name}", tuple(lines), TIER_NODE))
     if hidden_nodes:

@@ -2,12 +2,17 @@
 
 Addresses are kept as the strings the user wrote: the checks parse them and report each
 bad value with its own code and line, which pydantic's generic errors could not do.
-Mode-dependent defaults are None here and filled in by `resolve_defaults`, the one place
-that knows them.
+Mode-dependent defaults are None here and filled in by `resolve_defaults`, which asks the
+mode's integration (vtepc.integrations) for them.
+
+`cluster` is a discriminated union on `cluster.cni`: each integration mode contributes its
+own cluster class (ClusterBase plus its own fields), and registering a mode rebuilds
+`Topology` (vtepc.integrations.register), so a mode registered at runtime is accepted too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,10 +32,6 @@ from .names import (
 )
 
 
-# Mode defaults (the only place they are written down).
-CILIUM_VNI = 2  # WORLD_ID: the identity Cilium tags VTEP traffic with on a single-stack cluster
-CILIUM_DUAL_STACK_VNI = 9  # WORLD_IPV4_ID when IPv4 and IPv6 are both enabled (cilium_versions.vtep_vni)
-FLANNEL_VNI = 1
 VXLAN_PORT = 8472
 GENEVE_PORT = 6081
 DEFAULT_TUNNEL_NAME = "flannel_vxlan"
@@ -42,12 +43,21 @@ def default_vxlan_profile(tunnel_name: str) -> str:
     return f"{tunnel_name}_vxlan"
 
 
+IpFamily = Literal["ipv4", "ipv6"]
+
+
+def _ipv4_only() -> list[IpFamily]:
+    return ["ipv4"]
+
+
 class _Model(BaseModel):
     # strict: no coercion, so `vni: true`, `virtualPort: 80.0` or `insecure: "yes"` are errors, not 1, 80 and True.
     model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, str_strip_whitespace=False, strict=True)
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+# BIG-IP's VXLAN flooding types, nothing else (DO network.schema.json Tunnel floodingType; REST listings).
+FloodingType = Literal["none", "multicast", "multipoint", "replicator"]
 Asn = Annotated[int, Field(ge=1, le=4294967295)]
 
 
@@ -60,31 +70,25 @@ class Metadata(_Model):
 
 
 class Node(_Model):
+    """A cluster node as every mode sees it; a mode whose nodes carry more fields subclasses it."""
+
     name: str = Field(description="the Kubernetes Node name (DNS-1123 subdomain)", json_schema_extra=DNS1123_SUBDOMAIN.json_schema())
     ip: str = Field(description="node IP: the underlay address tunnels are sent to")
     pod_cidr: str | None = Field(None, alias="podCIDR", description="the node's pod CIDR, inside cluster.podCIDR")
-    vtep_mac: str | None = Field(None, alias="vtepMAC", description="flannel only: the node's flannel.1 MAC")
-    public_ip: str | None = Field(None, alias="publicIP", description="flannel only: the public-ip annotation [ip]")
 
 
-class Cluster(_Model):
+class ClusterBase(_Model):
+    """The cluster fields every integration mode has. Each mode's class (vtepc/integrations/<mode>/)
+    narrows `cni` to its own name, adds its own fields and declares `nodes` with its node class."""
+
     name: str = Field(json_schema_extra=CLUSTER_NAME.json_schema())
-    cni: Literal["cilium", "flannel"]
-    cilium_version: str | None = Field(None, alias="ciliumVersion", description='required for cilium, e.g. "1.16.19"')
-    ip_families: list[Literal["ipv4", "ipv6"]] = Field(default_factory=lambda: ["ipv4"], alias="ipFamilies")
-    ipam: Literal["kubernetes", "cluster-pool"] | None = Field(
-        None,
-        description="cilium: the IPAM mode the cluster runs (Helm ipam.mode); vtepc sets it only when given, "
-        "and it must be the cluster's own: Cilium's docs forbid changing it on a live cluster",
-    )
-    l7_proxy: bool | None = Field(
-        None, alias="l7Proxy", description="cilium: Helm l7Proxy [true with VTEP, which needs it; else the cluster's own]"
-    )
+    cni: str = Field(description="the integration mode (vtepc.integrations)")
+    ip_families: list[IpFamily] = Field(default_factory=_ipv4_only, alias="ipFamilies")
     routing: Literal["tunnel", "native"] = "tunnel"
     tunnel_protocol: Literal["vxlan", "geneve"] = Field("vxlan", alias="tunnelProtocol")
     tunnel_port: Port | None = Field(None, alias="tunnelPort", description="[8472 for vxlan, 6081 for geneve]")
     pod_cidr: str = Field(alias="podCIDR", description="the cluster's whole pod network")
-    nodes: list[Node] = Field(default_factory=list)
+    nodes: Sequence[Node] = Field(default_factory=list)
 
 
 class Underlay(_Model):
@@ -101,10 +105,9 @@ class Tunnel(_Model):
         "geneve uses the built-in geneve profile",
         json_schema_extra=F5_NAME.json_schema(),
     )
-    vni: int | None = Field(None, ge=0, le=16777215, description="[2 for cilium, 1 for flannel]")
-    # BIG-IP's VXLAN flooding types, nothing else (DO network.schema.json Tunnel floodingType; REST listings).
-    flooding_type: Literal["none", "multicast", "multipoint", "replicator"] | None = Field(
-        None, alias="floodingType", description="[multipoint for cilium, none for flannel]"
+    vni: int | None = Field(None, ge=0, le=16777215, description="[the mode's: 2 for cilium, 1 for flannel]")
+    flooding_type: FloodingType | None = Field(
+        None, alias="floodingType", description="[the mode's: multipoint for cilium, none for flannel]"
     )
     self_ip: str = Field(alias="selfIP", description="address/prefix on the tunnel")
     mac: str | None = Field(None, description="the tunnel interface's MAC (vtepc discover fills it)")
@@ -186,7 +189,9 @@ class Topology(_Model):
     api_version: Literal["vtepc/v1"] = Field(alias="apiVersion")
     kind: Literal["Topology"]
     metadata: Metadata
-    cluster: Cluster
+    # The discriminated union of the registered modes' cluster classes (vtepc.integrations.register
+    # rebuilds the model); ClusterBase is what code outside the mode packages may read.
+    cluster: ClusterBase
     bigips: list[Bigip] = Field(min_length=1)
     bgp: Bgp | None = None
     cis: Cis | None = None
@@ -194,30 +199,35 @@ class Topology(_Model):
 
 
 def resolve_defaults(topology: Topology) -> Topology:
-    """Fill every mode-dependent default; the single place those defaults are decided."""
-    from .cilium_versions import vtep_vni  # cilium_versions reads this module's constants
+    """Fill every mode-dependent default; the mode's integration decides the mode's own."""
+    from .integrations import integration_of
 
     cluster = topology.cluster
-    is_cilium = cluster.cni == "cilium"
+    defaults = integration_of(topology).tunnel_defaults(cluster)
     geneve = cluster.tunnel_protocol == "geneve"
-    cluster_updates = {}
+    cluster_updates: dict[str, object] = {}
     if cluster.tunnel_port is None:
         cluster_updates["tunnel_port"] = GENEVE_PORT if geneve else VXLAN_PORT
     bigips = []
     for bigip in topology.bigips:
         tunnel = bigip.tunnel
         if tunnel is not None:
-            updates = {}
+            updates: dict[str, object] = {}
             if tunnel.profile is None:
                 updates["profile"] = GENEVE_BUILTIN_PROFILE if geneve else default_vxlan_profile(tunnel.name)
             if tunnel.vni is None:
-                updates["vni"] = (vtep_vni(cluster) or CILIUM_VNI) if is_cilium else FLANNEL_VNI
+                updates["vni"] = defaults.vni
             if tunnel.flooding_type is None:
-                updates["flooding_type"] = "multipoint" if is_cilium else "none"
+                updates["flooding_type"] = defaults.flooding_type
             if updates:
                 bigip = bigip.model_copy(update={"tunnel": tunnel.model_copy(update=updates)})
         bigips.append(bigip)
-    updates = {"bigips": bigips}
+    topology_updates: dict[str, object] = {"bigips": bigips}
     if cluster_updates:
-        updates["cluster"] = cluster.model_copy(update=cluster_updates)
-    return topology.model_copy(update=updates)
+        topology_updates["cluster"] = cluster.model_copy(update=cluster_updates)
+    return topology.model_copy(update=topology_updates)
+
+
+# The built-in modes register on import and rebuild Topology's cluster union (kept last: the
+# mode packages import this module's classes).
+from . import integrations as _integrations  # noqa: E402,F401

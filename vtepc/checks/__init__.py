@@ -9,15 +9,17 @@ once and hands back None for values the syntax checks already reported.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, cast
 
 from .. import facts
-from ..addresses import IPAddress, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
+from ..addresses import IPAddress, IPInterface, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
 from ..diagnostics import CODES, Diagnostic, Path
+from ..integrations import Integration, integration_of, integrations
 from ..loader import Document
-from ..model import Topology
+from ..model import Bigip, Topology
 from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span
 
 if TYPE_CHECKING:
@@ -45,8 +47,9 @@ class Partial:
     def file_path(self, path: Path) -> Path:
         for list_path, kept in self.original_indices.items():
             n = len(list_path)
-            if path[:n] == list_path and len(path) > n and isinstance(path[n], int) and path[n] < len(kept):
-                return list_path + (kept[path[n]],) + tuple(path[n + 1 :])
+            index = path[n] if len(path) > n else None
+            if path[:n] == list_path and isinstance(index, int) and index < len(kept):
+                return list_path + (kept[index],) + tuple(path[n + 1 :])
         return path
 
 
@@ -79,34 +82,26 @@ class Context:
             value = self._cache[key] = parser(text)
             return value
 
-    def ip(self, text: object):
-        return self._parsed("ip", text, parse_ip)
+    def ip(self, text: object) -> IPAddress | None:
+        return cast("IPAddress | None", self._parsed("ip", text, parse_ip))
 
-    def network(self, text: object):
-        return self._parsed("net", text, parse_network)
+    def network(self, text: object) -> IPNetwork | None:
+        return cast("IPNetwork | None", self._parsed("net", text, parse_network))
 
-    def interface(self, text: object):
-        return self._parsed("if", text, parse_interface)
+    def interface(self, text: object) -> IPInterface | None:
+        return cast("IPInterface | None", self._parsed("if", text, parse_interface))
 
-    def mac(self, text: object):
-        return self._parsed("mac", text, parse_mac)
+    def mac(self, text: object) -> str | None:
+        return cast("str | None", self._parsed("mac", text, parse_mac))
 
-    @property
-    def is_cilium(self) -> bool:
-        return self.topology.cluster.cni == "cilium"
-
-    @property
-    def is_flannel(self) -> bool:
-        return self.topology.cluster.cni == "flannel"
+    @cached_property
+    def integration(self) -> Integration:
+        """The topology's mode (checks of a mode's own package run only for it: `@check(mode=...)`)."""
+        return integration_of(self.topology)
 
     @property
     def is_tunnel(self) -> bool:
         return self.topology.cluster.routing == "tunnel"
-
-    @property
-    def uses_vtep(self) -> bool:
-        """Cilium's VTEP integration is in play (cilium with routing: tunnel)."""
-        return self.is_cilium and self.is_tunnel
 
     @cached_property
     def pair_of(self) -> dict[int, IPAddress]:
@@ -177,7 +172,7 @@ class SelfIp:
     floating: bool
 
 
-def self_ips(bigip) -> list[SelfIp]:
+def self_ips(bigip: Bigip) -> list[SelfIp]:
     """The underlay and tunnel self IPs of a BIG-IP entry, then its floating ones."""
     out = [SelfIp(bigip.underlay.self_ip, ("underlay", "selfIP"), "underlay self IP", False)]
     if bigip.tunnel is not None:
@@ -198,19 +193,21 @@ class RegisteredCheck:
     codes: tuple[str, ...]
     run: CheckFn
     after_others: bool = False  # runs once every other check has, whatever the import order
+    mode: str | None = None  # runs only for topologies of this integration mode; None: every mode
 
 
 CHECKS: list[RegisteredCheck] = []
 
 
-def check(*codes: str, after_others: bool = False) -> Callable[[CheckFn], CheckFn]:
-    """Register a check and the codes it may emit (each must be in diagnostics.CODES)."""
+def check(*codes: str, after_others: bool = False, mode: str | None = None) -> Callable[[CheckFn], CheckFn]:
+    """Register a check and the codes it may emit (each must be in diagnostics.CODES); a mode's
+    own checks name the mode and run only for its topologies."""
     for code in codes:
         if code not in CODES:
             raise ValueError(f"check code {code} is not registered")
 
     def decorate(fn: CheckFn) -> CheckFn:
-        CHECKS.append(RegisteredCheck(fn.__name__, codes, fn, after_others))
+        CHECKS.append(RegisteredCheck(fn.__name__, codes, fn, after_others, mode))
         return fn
 
     return decorate
@@ -226,7 +223,10 @@ def run_context_checks(ctx: Context) -> list[Diagnostic]:
     document = ctx.document
     assert document is not None, "checks report positions: the context needs the document"
     out: list[Diagnostic] = []
+    mode = ctx.integration.name
     for registered in sorted(CHECKS, key=lambda c: c.after_others):
+        if registered.mode is not None and registered.mode != mode:
+            continue
         for finding in registered.run(ctx):
             if finding.code not in registered.codes:
                 raise AssertionError(f"{registered.name} emitted undeclared code {finding.code}")
@@ -248,6 +248,10 @@ def all_codes() -> list[str]:
 
 
 def _load_check_modules() -> None:
-    # Importing registers the checks; the import order is the run order.
-    from . import addressing, bigip, cilium, cis, flannel, ha, routing, services, syntax, versions  # noqa: F401
+    # Importing registers the checks; the import order is the run order. Then each mode's own.
+    from . import addressing, bigip, cis, ha, routing, services, syntax  # noqa: F401
     from . import reachability  # noqa: F401
+
+    for registered in integrations():
+        for module in registered.check_modules:
+            importlib.import_module(module)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from ..addresses import IPInterface
 from ..diagnostics import Path, path_to_str, register_code
 from . import Context, Finding, check, self_ips
-from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span, span_of
+from ._networks import IpValue, Span, ip_value, network_span
 
 DUPLICATE_NAME = register_code(
     "VTEP201",
@@ -172,23 +172,15 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
         return
     # Tunnel endpoints: BIG-IP VXLAN/Geneve tunnels here are IPv4 (Cilium's VTEP endpoints and
     # the fake FDB MACs 0a:0a:+IPv4 octets, flannel's IPv4 public-ip annotations).
+    node_addresses = ctx.integration.node_addresses
     for i, (node, ip) in enumerate(zip(cluster.nodes, ctx.node_ips)):
-        public_ip = ip_value(node.public_ip) if node.public_ip is not None else None
-        for value, text, key in ((ip, node.ip, "ip"), (public_ip, node.public_ip, "publicIP")):
+        further = ((ip_value(text) if text is not None else None, text, key) for key, text in node_addresses(node))
+        for value, text, key in ((ip, node.ip, "ip"), *further):
             if value is not None and value.version != 4:
                 yield Finding(
                     IPV4_REQUIRED,
                     ("cluster", "nodes", i, key),
                     f"node '{node.name}' {key} {text} is IPv6, but BIG-IP tunnels reach nodes over IPv4",
-                )
-    if ctx.is_flannel:
-        for i, bigip in enumerate(ctx.topology.bigips):
-            interface = ctx.interface(bigip.underlay.self_ip)
-            if interface is not None and interface.version != 4:
-                yield Finding(
-                    IPV4_REQUIRED,
-                    ("bigips", i, "underlay", "selfIP"),
-                    f"BIG-IP '{bigip.name}' underlay self IP {interface} is IPv6, but it is the flannel public-ip of an IPv4 VXLAN network",
                 )
 
 
@@ -271,15 +263,17 @@ def _non_unicast(value: IpValue) -> str | None:
     return None
 
 
-def _underlay_addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str]]:
+def underlay_addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str]]:
     """(address, as text, path, what) for every address of the underlay: nodes, BIG-IP underlay, next hops."""
     topo = ctx.topology
+    node_addresses = ctx.integration.node_addresses
     for i, (node, value) in enumerate(zip(topo.cluster.nodes, ctx.node_ips)):
         if value is not None:
             yield value, node.ip, ("cluster", "nodes", i, "ip"), f"node '{node.name}' IP"
-        public = ip_value(node.public_ip) if node.public_ip is not None else None
-        if public is not None:
-            yield public, node.public_ip, ("cluster", "nodes", i, "publicIP"), f"node '{node.name}' publicIP"
+        for key, text in node_addresses(node):
+            further = ip_value(text) if text is not None else None
+            if further is not None:
+                yield further, text, ("cluster", "nodes", i, key), f"node '{node.name}' {key}"
     for i, bigip in enumerate(topo.bigips):
         for self_ip in self_ips(bigip):
             interface = ctx.interface(self_ip.text)
@@ -310,13 +304,13 @@ def _url_host(url: str | None) -> str | None:
         return None
 
 
-def _point(value: IpValue) -> Span:
+def address_span(value: IpValue) -> Span:
     return Span(value.version, value.value, value.value, 32 if value.version == 4 else 128)
 
 
 @check(NOT_UNICAST)
 def unicast_addresses(ctx: Context) -> Iterator[Finding]:
-    for value, text, path, what in _underlay_addresses(ctx):
+    for value, text, path, what in underlay_addresses(ctx):
         why = _non_unicast(value)
         if why is not None:
             yield Finding(NOT_UNICAST, path, f"{what} {text} is {why}, not a host's address")
@@ -327,8 +321,8 @@ def underlay_outside_pods(ctx: Context) -> Iterator[Finding]:
     # With flannel the pod network is also the VTEP network (the tunnel self IP's /16): one check covers both.
     cluster_span = network_span(ctx.topology.cluster.pod_cidr)
     nodes = ctx.topology.cluster.nodes
-    for value, text, path, what in _underlay_addresses(ctx):
-        point = _point(value)
+    for value, text, path, what in underlay_addresses(ctx):
+        point = address_span(value)
         if cluster_span is not None and cluster_span.contains(point):
             yield Finding(UNDERLAY_IN_POD_NETWORK, path, f"{what} {text} is inside cluster.podCIDR {ctx.topology.cluster.pod_cidr}")
             continue
@@ -363,35 +357,6 @@ def pod_cidr_routes(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@check(VTEP_CIDR_HOLDS_UNDERLAY)
-def vtep_cidr_outside_underlay(ctx: Context) -> Iterator[Finding]:
-    # Cilium only: with flannel the VTEP network is the pod network (VTEP208).
-    if not ctx.uses_vtep:
-        return
-    bigips = ctx.topology.bigips
-    underlay_nets = [(interface.network, i) for i, b in enumerate(bigips) if (interface := ctx.interface(b.underlay.self_ip)) is not None]
-    addresses = NetworkIndex((_point(value), (text, what)) for value, text, _, what in _underlay_addresses(ctx))
-    for i, bigip in enumerate(bigips):
-        interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
-        if interface is None:
-            continue
-        cidr = interface.network
-        path = ("bigips", i, "tunnel", "selfIP")
-        held = next((j for net, j in underlay_nets if net.version == cidr.version and net.subnet_of(cidr)), None)
-        if held is not None:
-            yield Finding(
-                VTEP_CIDR_HOLDS_UNDERLAY,
-                path,
-                f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains BIG-IP '{bigips[held].name}''s underlay network "
-                f"{ctx.interface(bigips[held].underlay.self_ip).network}",
-            )
-            continue
-        inside = addresses.overlapping(span_of(cidr))
-        if inside is not None:
-            text, what = inside
-            yield Finding(VTEP_CIDR_HOLDS_UNDERLAY, path, f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains the {what} {text}")
-
-
 @check(ZERO_MAC, DUPLICATE_MAC)
 def macs(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
@@ -400,10 +365,12 @@ def macs(ctx: Context) -> Iterator[Finding]:
         mac = ctx.mac(bigip.tunnel.mac) if bigip.tunnel is not None else None
         if mac is not None:
             entries.append((mac, ("bigips", i, "tunnel", "mac"), f"BIG-IP '{bigip.name}' tunnel MAC", i))
+    node_macs = ctx.integration.node_macs
     for i, node in enumerate(topo.cluster.nodes):
-        mac = ctx.mac(node.vtep_mac)
-        if mac is not None:
-            entries.append((mac, ("cluster", "nodes", i, "vtepMAC"), f"node '{node.name}' vtepMAC", None))
+        for key, text in node_macs(node):
+            mac = ctx.mac(text)
+            if mac is not None:
+                entries.append((mac, ("cluster", "nodes", i, key), f"node '{node.name}' {key}", None))
     first: dict[str, tuple[Path, str, int | None]] = {}
     for mac, path, what, bigip in entries:
         if mac == ZERO_MAC_TEXT:

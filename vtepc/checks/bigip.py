@@ -2,11 +2,8 @@
 
 VTEP950 names each reason a BIG-IP gets no Declarative Onboarding declaration: the objects of
 its compiled state that the DO renderer's table cannot declare (vtepc.render.declarative_onboarding
-.do_gaps, which the DO renderer and network.tmsh's header use too), each at its topology field. VTEP951 is
-the flannel rule on flooding: with flannel the BIG-IP reaches a pod only through the static ARP
-entry CIS creates per pod (k8s-bigip-ctlr v2.20.2 pkg/vxlan/vxlanMgr.go addArpForPods), and
-F5's flannel guide (seed 003) sets `flooding-type none`; flooded ARP reaches nodes that do not
-answer for pods.
+.do_gaps, which the DO renderer and network.tmsh's header use too), each at its topology field.
+VTEP313: every tunnel mode tells the cluster the BIG-IP's tunnel MAC, which `vtepc discover` reads.
 """
 
 from __future__ import annotations
@@ -22,11 +19,11 @@ NO_DO_DECLARATION = register_code(
     "no Declarative Onboarding declaration for this BIG-IP",
     "set this BIG-IP up with network.tmsh, or change the topology so DO can declare it (the message says how DO differs)",
 )
-FLANNEL_FLOODING = register_code(
-    "VTEP951",
+TUNNEL_MAC_UNKNOWN = register_code(
+    "VTEP313",
     "warning",
-    "flannel tunnel flooding is not none",
-    "set tunnel.floodingType to none (the default for flannel): pods are reached through CIS's static ARP entries",
+    "tunnel MAC not known yet",
+    "run `vtepc discover` once the tunnel exists, or copy it from `tmsh show net tunnels tunnel NAME all-properties`",
 )
 
 
@@ -47,15 +44,18 @@ def do_declaration(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@check(FLANNEL_FLOODING)
-def flannel_flooding(ctx: Context) -> Iterator[Finding]:
-    if not (ctx.is_flannel and ctx.is_tunnel):
+@check(TUNNEL_MAC_UNKNOWN)
+def tunnel_mac_known(ctx: Context) -> Iterator[Finding]:
+    # Every tunnel mode tells the cluster the BIG-IP's tunnel MAC (Cilium's vtep-mac, flannel's VtepMAC).
+    if not ctx.is_tunnel:
         return
+    need = ctx.integration.tunnel_mac_consumer
     for i, bigip in enumerate(ctx.topology.bigips):
-        if bigip.tunnel is not None and bigip.tunnel.flooding_type != "none":
+        if bigip.tunnel is not None and bigip.tunnel.mac is None:
             yield Finding(
-                FLANNEL_FLOODING,
-                ("bigips", i, "tunnel", "floodingType"),
-                f"BIG-IP '{bigip.name}' tunnel floodingType is {bigip.tunnel.flooding_type}; with flannel no node "
-                "answers flooded ARP for a pod, CIS's static ARP entries do",
+                TUNNEL_MAC_UNKNOWN,
+                ("bigips", i, "tunnel"),
+                f"BIG-IP '{bigip.name}' tunnel MAC is not known yet: the {need} cannot be built until "
+                "`vtepc discover` fills tunnel.mac or you set it",
+                at_key=True,
             )

@@ -113,18 +113,15 @@ def cis_tunnels(ctx: Context) -> Iterator[Finding]:
                 ("bigips", i, "tunnel", "name"),
                 f"BIG-IP '{bigip.name}' tunnel '{bigip.tunnel.name}' starts with k8s, which CIS does not support",
             )
-        if bigip.route_domain != 0 and has_cis and (ctx.is_flannel or not bigip.static_fdb):
-            what = "the static ARP entries flannel needs" if ctx.is_flannel else "the FDB records (staticFDB: false)"
+        arp = ctx.integration.cis_writes_arp
+        if bigip.route_domain != 0 and has_cis and (arp or not bigip.static_fdb):
+            what = f"the static ARP entries {ctx.integration.name} needs" if arp else "the FDB records (staticFDB: false)"
             yield Finding(
                 ROUTE_DOMAIN_FDB,
                 ("bigips", i, "routeDomain"),
                 f"BIG-IP '{bigip.name}' is in route domain {bigip.route_domain}, but CIS would write {what} without %RD",
             )
-        elif (
-            ctx.is_flannel
-            and cis_tunnel(topo, i) is None
-            and not (has_cis and topo.cis is not None and topo.cis.pool_member_type == "nodeport")
-        ):
+        elif arp and cis_tunnel(topo, i) is None and not (has_cis and topo.cis is not None and topo.cis.pool_member_type == "nodeport"):
             # (nodeport pools send to node IPs, not through the tunnel: VTEP806 says so.)
             why = (
                 "there is no cis section"
@@ -136,7 +133,7 @@ def cis_tunnels(ctx: Context) -> Iterator[Finding]:
             yield Finding(
                 NO_ARP_SOURCE,
                 ("bigips", i, "tunnel"),
-                f"BIG-IP '{bigip.name}' joins the flannel network, but {why}: no static ARP entry per pod, "
+                f"BIG-IP '{bigip.name}' joins the {ctx.integration.name} network, but {why}: no static ARP entry per pod, "
                 "so the BIG-IP cannot reach any pod",
                 at_key=True,
             )

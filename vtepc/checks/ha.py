@@ -110,37 +110,6 @@ def floating_addresses(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-PAIR_MACS_DIFFER = register_code(
-    "VTEP707",
-    "warning",
-    "HA pair tunnels have different MACs (Cilium keeps one per VTEP)",
-    "give both units' tunnels the same MAC (e.g. MAC masquerade on the traffic group) and test a failover; "
-    "otherwise update the pair's tunnel mac in the topology and rebuild after each failover",
-)
-
-
-@check(PAIR_MACS_DIFFER)
-def pair_tunnel_macs(ctx: Context) -> Iterator[Finding]:
-    # The pair is one VTEP entry (shared endpoint and CIDR) with one vtep-mac: after a failover
-    # pods still encapsulate to the previous unit's MAC, which the new active unit does not own.
-    if not (ctx.is_cilium and ctx.is_tunnel):
-        return
-    bigips = ctx.topology.bigips
-    for members in ctx.pair_members.values():
-        macs = {i: ctx.mac(bigips[i].tunnel.mac) for i in members if bigips[i].tunnel is not None}
-        known = {i: mac for i, mac in macs.items() if mac is not None}
-        if len(set(known.values())) > 1:
-            first, *others = sorted(known)
-            for i in others:
-                if known[i] != known[first]:
-                    yield Finding(
-                        PAIR_MACS_DIFFER,
-                        ("bigips", i, "tunnel", "mac"),
-                        f"BIG-IP '{bigips[i].name}' tunnel MAC {known[i]} differs from its pair member "
-                        f"'{bigips[first].name}''s {known[first]}; Cilium's vtep-mac for the pair is {known[first]}",
-                    )
-
-
 @check(PAIR_DISAGREES)
 def pair_agreement(ctx: Context) -> Iterator[Finding]:
     bigips = ctx.topology.bigips

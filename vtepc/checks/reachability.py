@@ -36,6 +36,8 @@ def origin_path(origin: str) -> tuple[str | int, ...]:
 def reachability(ctx: Context) -> Iterator[Finding]:
     from ..reach import Fabric, unreachable
 
+    if ctx.integration.datapath is None:
+        return  # a mode whose datapath vtepc.reach does not model has nothing to walk
     desired = ctx.desired_state if not ctx.errors_reported else None
     if desired is None:
         return  # refused by another check, or a compile problem the checks do not cover yet (build reports it)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..cilium_versions import match_cilium_version
+from ..integrations.cilium.model import CiliumCluster
+from ..integrations.cilium.versions import match_cilium_version
 from ..diagnostics import register_code
 from ..state.cilium_bgp import CILIUM_BGP_FROM_MINOR
 from . import Context, Finding, check, self_ips
@@ -128,10 +129,11 @@ def speaker(ctx: Context) -> Iterator[Finding]:
     if topo.bgp is None or topo.bgp.speaker != "cilium" or ctx.is_tunnel:
         return
     path = ("bgp", "speaker")
-    if not ctx.is_cilium:
-        yield Finding(SPEAKER_WITHOUT_CILIUM, path, f"bgp.speaker is cilium but the cluster's CNI is {topo.cluster.cni}")
+    cluster = topo.cluster
+    if not isinstance(cluster, CiliumCluster):
+        yield Finding(SPEAKER_WITHOUT_CILIUM, path, f"bgp.speaker is cilium but the cluster's CNI is {cluster.cni}")
         return
-    version = match_cilium_version(topo.cluster.cilium_version)
+    version = match_cilium_version(cluster.cilium_version)
     if version is not None and (version.major, version.minor) < (1, CILIUM_BGP_FROM_MINOR):
         yield Finding(
             SPEAKER_CILIUM_TOO_OLD,

@@ -114,16 +114,19 @@ def addresses(ctx: Context) -> Iterator[Finding]:
     if ctx.network(cluster.pod_cidr) is None:
         yield Finding(BAD_CIDR, ("cluster", "podCIDR"), f"'{cluster.pod_cidr}' is not a valid CIDR")
     node_ips, pod_spans = ctx.node_ips, ctx.node_pod_spans
+    node_addresses, node_macs = ctx.integration.node_addresses, ctx.integration.node_macs
     for i, node in enumerate(cluster.nodes):
         base = ("cluster", "nodes", i)
         if node_ips[i] is None:
             yield Finding(BAD_IP, base + ("ip",), f"'{node.ip}' is not a valid IP address")
         if node.pod_cidr is not None and pod_spans[i] is None:
             yield Finding(BAD_CIDR, base + ("podCIDR",), f"'{node.pod_cidr}' is not a valid CIDR")
-        if node.public_ip is not None and ctx.ip(node.public_ip) is None:
-            yield Finding(BAD_IP, base + ("publicIP",), f"'{node.public_ip}' is not a valid IP address")
-        if node.vtep_mac is not None and ctx.mac(node.vtep_mac) is None:
-            yield Finding(BAD_MAC, base + ("vtepMAC",), f"'{node.vtep_mac}' is not a valid MAC address")
+        for key, text in node_addresses(node):
+            if text is not None and ctx.ip(text) is None:
+                yield Finding(BAD_IP, base + (key,), f"'{text}' is not a valid IP address")
+        for key, text in node_macs(node):
+            if text is not None and ctx.mac(text) is None:
+                yield Finding(BAD_MAC, base + (key,), f"'{text}' is not a valid MAC address")
     for i, bigip in enumerate(topo.bigips):
         base = ("bigips", i)
         if ctx.interface(bigip.underlay.self_ip) is None:

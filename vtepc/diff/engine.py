@@ -21,7 +21,6 @@ from typing import Any, ClassVar, Collection, Iterable, Iterator, Mapping
 
 from ..state import DesiredState
 from ..state.bigip import Tunnel
-from ..state.cluster import CiliumHelmValues
 
 from .followups import derive_follow_ups
 from .ignore import IgnoreRule, apply_ignore_rules
@@ -277,10 +276,8 @@ def diff_states(
     )
 
     kept, ignored = apply_ignore_rules(target_diffs, list(ignore))
-    # The chart the desired Helm values are for: helm upgrade follow-ups pin it.
-    desired_cluster = desired.cluster.objects() if desired.cluster is not None else ()
-    chart_version = next((o.chart_version for o in desired_cluster if isinstance(o, CiliumHelmValues)), None)
-    follow_ups = derive_follow_ups(kept, against_device=against_device, cilium_version=chart_version)
+    # Each mode's follow-ups read the desired cluster state (e.g. the chart the Helm values are for).
+    follow_ups = derive_follow_ups(kept, against_device=against_device, desired_cluster=desired.cluster)
     masked = 0
     if not show_secrets:
         masked_targets = [dataclasses.replace(t, changes=tuple(mask_change(c) for c in t.changes)) for t in kept]

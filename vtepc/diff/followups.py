@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..state.cluster import CILIUM_NAMESPACE, CiliumConfig, CiliumHelmValues, ExpectedNode, helm_upgrade_command
+from ..integrations import integrations
+from ..state.cluster import ClusterState, ExpectedNode
 from .records import BIGIP_TARGET, CLUSTER_TARGET, TUNNEL_MAC_KIND, Action, Change, FollowUp, TargetDiff
 
 # Changes fixed in the topology, not applied to a device or the cluster.
@@ -64,42 +65,6 @@ def _node_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
     return steps
 
 
-def _namespace(change: Change) -> str:
-    """'kube-system/cilium-config' -> 'kube-system'."""
-    return change.name.rpartition("/")[0] or CILIUM_NAMESPACE
-
-
-def _cilium_follow_ups(target: str, changes: list[Change], chart_version: str | None) -> list[FollowUp]:
-    steps = []
-    values = next((c for c in changes if c.kind == CiliumHelmValues.kind), None)
-    config = next((c for c in changes if c.kind == CiliumConfig.kind), None)
-    changed = values or config
-    if changed is not None:
-        # The chart owns every cilium-config key it renders: a server-side apply of
-        # cilium-config.yaml conflicts with field manager helm, and forced, the next
-        # `helm upgrade` puts the chart's values back. The values are the one durable path.
-        steps.append(
-            FollowUp(
-                0,
-                target,
-                "upgrade the Cilium release with the new values (same chart version)",
-                "the chart owns cilium-config and renders it from its values; a ConfigMap edit conflicts "
-                "with field manager helm and the next upgrade undoes it",
-                helm_upgrade_command(_namespace(changed), chart_version, "kubernetes/cilium-values.yaml"),
-            )
-        )
-        steps.append(
-            FollowUp(
-                0,
-                target,
-                "restart the Cilium agents",
-                "they read cilium-config only when they start",
-                f"kubectl -n {_namespace(changed)} rollout restart ds/cilium",
-            )
-        )
-    return steps
-
-
 def _tunnel_mac_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]:
     return [
         FollowUp(
@@ -114,10 +79,12 @@ def _tunnel_mac_follow_ups(target: str, changes: list[Change]) -> list[FollowUp]
     ]
 
 
-def derive_follow_ups(targets: list[TargetDiff], *, against_device: bool = True, cilium_version: str | None = None) -> list[FollowUp]:
+def derive_follow_ups(
+    targets: list[TargetDiff], *, against_device: bool = True, desired_cluster: ClusterState | None = None
+) -> list[FollowUp]:
     """`against_device` False (the topology at another revision): node and MAC differences are
-    edits someone made on purpose, not drift to fix in the topology. `cilium_version` (the
-    topology's cluster.ciliumVersion) pins the helm upgrade to the chart the values are for."""
+    edits someone made on purpose, not drift to fix in the topology. `desired_cluster` (the desired
+    cluster state) gives the modes' own steps (e.g. Cilium's helm upgrade, pinned to the chart the values are for)."""
     steps: list[FollowUp] = []
     for target in targets:
         if not target.target.startswith(BIGIP_TARGET + "/"):
@@ -149,7 +116,8 @@ def derive_follow_ups(targets: list[TargetDiff], *, against_device: bool = True,
                     "after the BIG-IPs, so Cilium and CIS never point at a tunnel that is not configured yet",
                 )
             )
-        steps.extend(_cilium_follow_ups(target.target, applied, cilium_version))
+        for mode in integrations():  # each mode's steps for its own object kinds
+            steps.extend(mode.follow_ups(target.target, applied, desired_cluster))
         if against_device:
             steps.extend(_node_follow_ups(target.target, [c for c in target.changes if c.kind == ExpectedNode.kind]))
     return [dataclasses.replace(step, step=index) for index, step in enumerate(steps, start=1)]

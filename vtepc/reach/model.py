@@ -50,10 +50,12 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple
 
 from ..addresses import fake_fdb_mac
-from ..checks.versions import ARP_ZERO_MAC_BROKEN, VNI_DROP_BROKEN
+from ..integrations import CILIUM_VTEP, FLANNEL_NODE, integration_of
+from ..integrations.cilium.model import CiliumCluster
+from ..integrations.cilium.version_checks import ARP_ZERO_MAC_BROKEN, VNI_DROP_BROKEN
+from ..integrations.cilium.versions import match_cilium_version
 from ..diagnostics import VtepcError
-from ..cilium_versions import match_cilium_version, vtep_vni
-from ..model import FLANNEL_VNI, GENEVE_PORT, VXLAN_PORT
+from ..model import GENEVE_PORT, VXLAN_PORT
 from ..state.bigip import (
     BUILTIN_GENEVE,
     BUILTIN_GENEVE_PORT,
@@ -364,7 +366,8 @@ class Fabric:
         self.topology = topology
         self.cis_writes = cis_writes
         self.cluster = cluster
-        self.cni = topology.cluster.cni
+        self.integration = integration_of(topology)
+        self.datapath = self.integration.datapath
         self.routing = topology.cluster.routing
         self.units: dict[str, _Unit] = {}
         for index, bigip in enumerate(topology.bigips):
@@ -377,14 +380,16 @@ class Fabric:
         self.nodes: list[_Node] = []
         for index, expected in enumerate(cluster.nodes):
             spec = spec_nodes.get(expected.name)
+            vtep = self.integration.node_vtep(spec) if spec is not None else None
             self.nodes.append(
                 _Node.build(
                     index,
                     expected.name,
                     expected.ip,
                     expected.pod_cidr,
-                    spec.vtep_mac.lower() if spec is not None and spec.vtep_mac else None,
-                    spec.public_ip if spec is not None and spec.public_ip else expected.ip,
+                    vtep.mac.lower() if vtep is not None and vtep.mac else None,
+                    # the mode's own endpoint (flannel's publicIP) when it states one, else the node's IP
+                    vtep.endpoint if vtep is not None and spec is not None and vtep.endpoint != spec.ip else expected.ip,
                 )
             )
         self._tables: dict[tuple[str, bool], list[_RouteEntry]] = {}
@@ -483,7 +488,8 @@ class Fabric:
 
     @cached_property
     def version(self):
-        return match_cilium_version(self.topology.cluster.cilium_version)
+        cluster = self.topology.cluster
+        return match_cilium_version(cluster.cilium_version) if isinstance(cluster, CiliumCluster) else None
 
     def _release_in(self, ranges) -> bool:
         release = self.version and (self.version.major, self.version.minor, self.version.patch)
@@ -492,11 +498,11 @@ class Fabric:
     @cached_property
     def node_vni(self) -> int | None:
         """The VNI the nodes send and expect: Cilium's world identity, flannel's VNI 1."""
-        return FLANNEL_VNI if self.cni == "flannel" else vtep_vni(self.topology.cluster)
+        return self.integration.node_vni(self.topology.cluster)
 
     @cached_property
     def node_port(self) -> int:
-        if self.cni == "cilium" and self.cilium_config is not None:
+        if self.datapath == CILIUM_VTEP and self.cilium_config is not None:
             default = GENEVE_PORT if self.topology.cluster.tunnel_protocol == "geneve" else VXLAN_PORT
             return int(self.cilium_config.data.get("tunnel-port", default))
         return self.topology.cluster.tunnel_port or VXLAN_PORT
@@ -526,7 +532,7 @@ class Fabric:
         if self.cis_writes and cis_tunnel(self.topology, unit.index) == f"/Common/{tunnel.name}":
             # CIS: pkg/vxlan/vxlanMgr.go ProcessNodeUpdate, one record per node (fake MAC for Cilium).
             for node in self.nodes:
-                if self.cni == "flannel":
+                if self.datapath == FLANNEL_NODE:
                     if node.vtep_mac is None:
                         continue
                     mac, endpoint = node.vtep_mac, node.public_ip
@@ -622,7 +628,7 @@ class Fabric:
         flooding, port, flooding_origin = self._flooding(unit, tunnel)
         tables = self._fdb_tables(unit, tunnel)
         local = _addr(tunnel.local_address)
-        if self.cni == "flannel":
+        if self.datapath == FLANNEL_NODE:
             record = self._arp_flannel(unit, tunnel, pod, node, flooding, flooding_origin, tables.by_mac, hops)
         else:
             record = self._arp_cilium(unit, tunnel, pod, node, flooding, flooding_origin, tables.by_endpoint, hops)
@@ -778,7 +784,7 @@ class Fabric:
                 Hop(node.name, "accept", f"expects VNI {self.node_vni}, the tunnel's key is {tunnel.key}", f"{unit.path}.tunnel.vni", DROP)
             )
             return False
-        if self.cni == "cilium":
+        if self.datapath == CILIUM_VTEP:
             if self._release_in((VNI_DROP_BROKEN,)):
                 hops.append(
                     Hop(
@@ -924,7 +930,7 @@ class Fabric:
                 return
             hops.append(Hop(receiver.name, "accept", f"self IP {source.name} {source.address}", source.origin))
             return
-        if self.cni == "flannel":
+        if self.datapath == FLANNEL_NODE:
             found = self._flannel_route(daddr, node, hops)
         else:
             found = self._cilium_route(daddr, node, pod, hops)
@@ -999,7 +1005,7 @@ class Fabric:
                 node.name,
                 "route",
                 f"{daddr} in Node {match.name} subnet {match.pod_cidr} -> flannel.1, VtepMAC {mac}, "
-                f"public-ip {public}, VNI {FLANNEL_VNI}, udp/{self.node_port}",
+                f"public-ip {public}, VNI {self.node_vni}, udp/{self.node_port}",
                 match.origin,
             )
         )
@@ -1076,7 +1082,7 @@ class Fabric:
             if kind == "pod":
                 values = [n.probe for n in nodes]
             else:
-                values = [_ip_key(n.public_ip) if self.cni == "flannel" else n.ip_key for n in nodes]
+                values = [_ip_key(n.public_ip) if self.datapath == FLANNEL_NODE else n.ip_key for n in nodes]
             order = sorted(range(len(values)), key=values.__getitem__)
             cache[kind] = ([values[i] for i in order], order)
         return cache[kind]
@@ -1093,7 +1099,7 @@ class Fabric:
         pod_routes = _paint(table, unit.rd, *self._probes(nodes, "pod"))
         underlay = _paint(table, unit.rd, *self._probes(nodes, "endpoint"))
         peers = self._peer_addresses
-        flannel = self.cni == "flannel"
+        flannel = self.datapath == FLANNEL_NODE
         keys: list[tuple] = []
         verdicts: dict[str, list[int | str | None]] = {}
         for i, (node, r, u) in enumerate(zip(nodes, pod_routes, underlay)):

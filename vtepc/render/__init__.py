@@ -44,13 +44,19 @@ def _register(registry: dict[str, Any], name: str, fn: Callable[..., Mapping[str
 
 
 def load_renderers() -> dict[str, RendererFn]:
-    """Import every module of this package; each registers its renderers on import."""
+    """Import every module of this package and every integration mode's renderer modules; each
+    registers its renderers on import (a mode's renderers write nothing for another mode's state)."""
     import importlib
     import pkgutil
+
+    from ..integrations import integrations
 
     for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
         if not module.startswith("_"):
             importlib.import_module(f"{__name__}.{module}")
+    for registered in integrations():
+        for name in registered.renderer_modules:
+            importlib.import_module(name)
     return RENDERERS
 
 

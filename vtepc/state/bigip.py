@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..addresses import fake_fdb_mac, with_route_domain
 from ..diagnostics import VtepcError
+from ..integrations import integration_of
 
 if TYPE_CHECKING:
     from ..model import Bigip, Topology
@@ -282,25 +283,23 @@ FdbShare = dict[tuple[str, int], tuple[FdbRecord, ...]]
 
 
 def _fdb_records(topology: "Topology", bigip: "Bigip", shared: FdbShare) -> tuple[FdbRecord, ...]:
+    """One record per node: the MAC and endpoint the mode gives the node (a MAC made from the node
+    IP when the topology states none), so the BIG-IP needs no flooding to find a node."""
     key = (bigip.tunnel.name, bigip.route_domain)
     if key in shared:
         return shared[key]
-    flannel = topology.cluster.cni == "flannel"
+    node_vtep = integration_of(topology).node_vtep
     records = []
     for i, node in enumerate(topology.cluster.nodes):
-        if flannel:
-            mac = node.vtep_mac or fake_fdb_mac(node.ip)
-            endpoint = node.public_ip or node.ip
-        else:
-            mac, endpoint = fake_fdb_mac(node.ip), node.ip
-        records.append(fdb_record(bigip.tunnel.name, mac, with_route_domain(endpoint, bigip.route_domain), f"cluster.nodes[{i}]"))
+        vtep = node_vtep(node)
+        mac = vtep.mac or fake_fdb_mac(node.ip)
+        records.append(fdb_record(bigip.tunnel.name, mac, with_route_domain(vtep.endpoint, bigip.route_domain), f"cluster.nodes[{i}]"))
     shared[key] = tuple(records)
     return shared[key]
 
 
 def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str, fdb_share: FdbShare) -> tuple[list, VtepEntry]:
     tunnel, ha, rd = bigip.tunnel, bigip.ha, bigip.route_domain
-    is_flannel = topology.cluster.cni == "flannel"
     profile_name, profile = _profile(topology, bigip, path)
     objects: list = [profile] if profile is not None else []
     # HA: F5's design for a config-synced tunnel (TMOS "Configuring Network Virtualization
@@ -322,9 +321,7 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str, fdb_share: 
     if rd:
         # A self IP %RD on the tunnel needs the tunnel inside that route domain.
         objects.append(RouteDomainVlan(f"{rd}/{tunnel.name}", rd, tunnel.name, origin=f"{path}.routeDomain"))
-    # flannel's guide: allow-service none on the tunnel self IP; the Cilium guides keep default,
-    # because "allow none stops self ip ping from working" (seed 001).
-    allow = () if is_flannel else ("default",)
+    allow = integration_of(topology).tunnel_allow_service
     objects.append(SelfIp(TUNNEL_SELF, with_route_domain(tunnel.self_ip, rd), tunnel.name, allow, origin=f"{path}.tunnel.selfIP"))
     if ha and ha.floating_tunnel_ip:
         objects.append(

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..addresses import parse_ip
-from ..cilium_versions import ChartSetting, CiliumVersion
 
 if TYPE_CHECKING:
+    from ..integrations.cilium.versions import ChartSetting, CiliumVersion
     from ..model import Topology
 
 CILIUM_BGP_FROM_MINOR = 16  # the v2 BGP API (CiliumBGPClusterConfig, ...) first ships in 1.16, as v2alpha1
@@ -88,6 +88,8 @@ def speaker_settings(topology: "Topology") -> list[ChartSetting]:
     """The Helm value that turns Cilium's BGP control plane on, when it is the speaker."""
     if topology.bgp is None or topology.bgp.speaker != "cilium" or topology.cluster.routing != "native":
         return []
+    from ..integrations.cilium.versions import ChartSetting  # (the registry's packages import the state)
+
     return [ChartSetting(("bgpControlPlane", "enabled"), True, "enable-bgp-control-plane", "bgp.speaker")]
 
 

@@ -23,32 +23,25 @@ classes from the cluster with origin "", so fields stay what the live objects ca
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import re
-import shlex
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from ..cilium_versions import ChartSetting, parse_cilium_version, routing_settings
 from ..diagnostics import VtepcError
 from ..facts import services_for_bigip
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 from .bgp import BgpSession, compile_sessions
-from .cilium_bgp import BgpAnnouncement, CiliumBgpResource, cilium_announcements, compile_cilium_bgp, peer_address, speaker_settings
+from .cilium_bgp import BgpAnnouncement, CiliumBgpResource, cilium_announcements, compile_cilium_bgp, peer_address
 
 if TYPE_CHECKING:
+    from ..integrations import Integration
     from ..model import Cis, Topology
-    from .bigip import BigipState, VtepEntry
+    from .bigip import BigipState
 
 CILIUM_NAMESPACE = "kube-system"
 CILIUM_RELEASE = "cilium"
 CILIUM_CONFIGMAP = "cilium-config"
 CIS_BINARY = "/app/bin/k8s-bigip-ctlr"
 CIS_NAME_PREFIX = "k8s-bigip-ctlr-"  # + the BIG-IP name: Deployment, ServiceAccount and RBAC names
-# --cilium-name appeared in k8s-bigip-ctlr 2.13.0 (cmd/k8s-bigip-ctlr/main.go); older
-# releases drive the same FDB maintenance for Cilium through --flannel-name.
-CIS_CILIUM_NAME_FROM = (2, 13)
 CIS_USERNAME_ENV = "BIGIP_USERNAME"
 CIS_PASSWORD_ENV = "BIGIP_PASSWORD"
 CIS_TRUSTED_CERTS_ARG = "--trusted-certs-cfgmap="
@@ -56,7 +49,11 @@ FLANNEL_ANNOTATION_PREFIX = "flannel.alpha.coreos.com/"
 CILIUM_HOST_DEVICE = "cilium_host"
 FLANNEL_DEFAULT_SUBNET_LEN = 24  # flannel's SubnetLen default for an IPv4 Network
 
-_IMAGE_TAG_VERSION = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?$")
+
+def _integration_of(topology: "ResolvedTopology") -> "Integration":
+    from ..integrations import integration_of  # (the registry's mode packages import this module)
+
+    return integration_of(topology)
 
 
 class ClusterCompileError(VtepcError):
@@ -242,148 +239,7 @@ class ClusterState:
         return cls(data["name"], tuple(items), nodes, omitted)
 
 
-# --- Cilium ---------------------------------------------------------------------------------
-
-
-def _joined_origin(paths: list[str]) -> str:
-    return ", ".join(paths)
-
-
-def helm_upgrade_command(namespace: str, chart_version: str | None, values_path: str) -> str:
-    """The way to set vtepc's Cilium values on a Helm-installed Cilium (the chart owns cilium-config),
-    pinned to the topology's release so the upgrade never moves the cluster to another chart."""
-    version = f" --version {shlex.quote(chart_version)}" if chart_version else ""
-    return f"helm upgrade {CILIUM_RELEASE} cilium/cilium{version} -n {shlex.quote(namespace)} --reuse-values -f {shlex.quote(values_path)}"
-
-
-def cilium_vteps(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> list[tuple["VtepEntry", int]]:
-    """The VTEPs Cilium is told about, in topology order, with each one's bigips index.
-
-    BIG-IPs of an HA pair share one endpoint (the floating underlay address) and one CIDR;
-    Cilium keys its VTEP map by CIDR, so the pair is one VTEP, announced with the first
-    unit's tunnel MAC.
-    """
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for index, bigip in enumerate(topology.bigips):
-        vtep = bigips[bigip.name].vtep
-        if vtep is None or (vtep.endpoint, vtep.cidr) in seen:
-            continue
-        seen.add((vtep.endpoint, vtep.cidr))
-        out.append((vtep, index))
-    return out
-
-
-def _vtep_settings(topology: "Topology", vteps: list[tuple["VtepEntry", int]]) -> list[ChartSetting]:
-    prefixes = {ipaddress.ip_network(v.cidr).prefixlen for v, _ in vteps}
-    if len(prefixes) != 1:
-        raise ClusterCompileError(
-            "Cilium applies one vtep.mask to every VTEP CIDR, but the BIG-IP tunnel networks have prefixes "
-            + ", ".join(f"/{p}" for p in sorted(prefixes))
-        )
-    mask = str(ipaddress.ip_network(vteps[0][0].cidr).netmask)
-    endpoint_paths = [f"bigips[{i}].ha.floatingUnderlayIP" if topology.bigips[i].ha else f"bigips[{i}].underlay.selfIP" for _, i in vteps]
-    cidr_paths = [f"bigips[{i}].tunnel.selfIP" for _, i in vteps]
-    # Single spaces, never commas: 1.19+ splits list options on commas first.
-    return [
-        # Without the L7 proxy the agent deletes every VTEP route (pkg/datapath/vtep/vtep_manager.go),
-        # so VTEP pins it on (validation refuses cluster.l7Proxy: false with VTEP, VTEP321).
-        ChartSetting(("l7Proxy",), True, "enable-l7-proxy", "cluster.l7Proxy"),
-        ChartSetting(("vtep", "enabled"), True, "enable-vtep", "bigips"),
-        ChartSetting(("vtep", "endpoint"), " ".join(v.endpoint for v, _ in vteps), "vtep-endpoint", _joined_origin(endpoint_paths)),
-        ChartSetting(("vtep", "cidr"), " ".join(v.cidr for v, _ in vteps), "vtep-cidr", _joined_origin(cidr_paths)),
-        ChartSetting(("vtep", "mask"), mask, "vtep-mask", _joined_origin(cidr_paths)),
-        ChartSetting(
-            ("vtep", "mac"), " ".join(v.mac for v, _ in vteps), "vtep-mac", _joined_origin([f"bigips[{i}].tunnel.mac" for _, i in vteps])
-        ),
-    ]
-
-
-def _nest(settings: list[ChartSetting]) -> dict:
-    values: dict = {}
-    for setting in settings:
-        node = values
-        for part in setting.path[:-1]:
-            node = node.setdefault(part, {})
-        node[setting.path[-1]] = setting.value
-    return values
-
-
-def _cilium_objects(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> tuple[list, list[str]]:
-    version = parse_cilium_version(topology.cluster.cilium_version)
-    settings = routing_settings(topology.cluster, version) + speaker_settings(topology)
-    omitted: list[Omission] = []
-    if topology.cluster.routing == "tunnel":
-        vteps = cilium_vteps(topology, bigips)
-        unknown = [f"bigips[{i}].tunnel.mac" for v, i in vteps if v.mac is None]
-        if unknown:
-            # A guessed MAC would silently blackhole pod -> BIG-IP traffic; leave the VTEP
-            # settings out until `vtepc discover` fills the MAC in.
-            omitted.append(Omission("cilium", "Cilium vtep settings (tunnel MAC unknown: " + ", ".join(unknown) + ")"))
-        elif vteps:
-            vtep_settings = _vtep_settings(topology, vteps)
-            pinned = {v.path for v in vtep_settings}
-            settings = [s for s in settings if s.path not in pinned] + vtep_settings
-    values = CiliumHelmValues(
-        f"{CILIUM_NAMESPACE}/{CILIUM_RELEASE}",
-        _nest(settings),
-        {".".join(s.path): s.origin for s in settings},
-        origin="cluster.ciliumVersion",
-        chart_version=topology.cluster.cilium_version,
-    )
-    config = CiliumConfig(
-        f"{CILIUM_NAMESPACE}/{CILIUM_CONFIGMAP}",
-        {s.config_key: s.config_value for s in settings},
-        {s.config_key: s.origin for s in settings},
-        origin="cluster",
-    )
-    return [values, config], omitted
-
-
-# --- flannel --------------------------------------------------------------------------------
-
-
-def _flannel_nodes(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> tuple[list, list[str]]:
-    nodes, omitted = [], []
-    for index, bigip in enumerate(topology.bigips):
-        vtep = bigips[bigip.name].vtep
-        if vtep is None:
-            continue
-        path = f"bigips[{index}]"
-        if vtep.mac is None:
-            omitted.append(Omission("flannel-node", f"flannel Node {bigip.name} (tunnel MAC unknown: {path}.tunnel.mac)"))
-            continue
-        # The BIG-IP's node-sized subnet of the flannel network: the tunnel self IP's address
-        # with the prefix flannel gives every node (the cluster nodes' podCIDR prefix, /24 by default).
-        address = ipaddress.ip_interface(bigip.tunnel.self_ip).ip
-        prefix = _node_subnet_prefix(topology)
-        subnet = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
-        annotations = {
-            FLANNEL_ANNOTATION_PREFIX + "backend-data": json.dumps({"VtepMAC": vtep.mac}, separators=(",", ":")),
-            FLANNEL_ANNOTATION_PREFIX + "backend-type": "vxlan",
-            FLANNEL_ANNOTATION_PREFIX + "kube-subnet-manager": "true",
-            FLANNEL_ANNOTATION_PREFIX + "public-ip": vtep.endpoint,
-        }
-        nodes.append(BigipNode(bigip.name, str(subnet), annotations, origin=f"{path}.tunnel"))
-    return nodes, omitted
-
-
-def _node_subnet_prefix(topology: "Topology") -> int:
-    prefixes = {ipaddress.ip_network(n.pod_cidr).prefixlen for n in topology.cluster.nodes if n.pod_cidr}
-    if len(prefixes) > 1:
-        raise ClusterCompileError("cluster.nodes have podCIDRs of different sizes; flannel gives every node the same SubnetLen")
-    return prefixes.pop() if prefixes else FLANNEL_DEFAULT_SUBNET_LEN
-
-
 # --- CIS, AS3 -------------------------------------------------------------------------------
-
-
-def cis_supports_cilium_name(image: str) -> bool:
-    """Whether the image's CIS release has --cilium-name; untagged/latest counts as current."""
-    match = _IMAGE_TAG_VERSION.search(image)
-    if match is None:
-        return True
-    return (int(match[1]), int(match[2])) >= CIS_CILIUM_NAME_FROM
 
 
 def cis_tunnel(topology: "Topology", index: int) -> str | None:
@@ -405,7 +261,7 @@ def cis_tunnel(topology: "Topology", index: int) -> str | None:
         return None
     if topology.cluster.routing != "tunnel" or cis.pool_member_type != "cluster":
         return None
-    if topology.cluster.cni == "cilium" and bigip.route_domain != 0:
+    if bigip.route_domain != 0 and not _integration_of(topology).cis_writes_arp:
         return None
     return f"/Common/{bigip.tunnel.name}"
 
@@ -426,10 +282,7 @@ def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
         args.append(f"--default-route-domain={bigip.route_domain}")
     tunnel = cis_tunnel(topology, index)
     if tunnel is not None:
-        if topology.cluster.cni == "cilium" and cis_supports_cilium_name(cis.image):
-            args.append(f"--cilium-name={tunnel}")
-        else:
-            args.append(f"--flannel-name={tunnel}")
+        args.append(f"{_integration_of(topology).cis_tunnel_flag(cis)}={tunnel}")
     if cis.trusted_certs_config_map is not None:
         # CIS adds every value of this ConfigMap to its trusted CAs (main.go getBIGIPTrustedCerts).
         args.append(CIS_TRUSTED_CERTS_ARG + cis.trusted_certs_config_map)
@@ -499,8 +352,12 @@ def _bird_configs(topology: "Topology") -> list[BirdConfig]:
 
 def _speaker(topology: "Topology") -> list:
     """The nodes' BGP speaker configuration and what it announces (bgp/announcement)."""
-    if topology.bgp is not None and topology.bgp.speaker == "cilium":
-        resources = compile_cilium_bgp(topology, parse_cilium_version(topology.cluster.cilium_version))
+    from ..integrations.cilium.model import CiliumCluster  # (the registry's packages import this module)
+    from ..integrations.cilium.versions import parse_cilium_version
+
+    cluster = topology.cluster
+    if topology.bgp is not None and topology.bgp.speaker == "cilium" and isinstance(cluster, CiliumCluster):
+        resources = compile_cilium_bgp(topology, parse_cilium_version(cluster.cilium_version))
         return resources + cilium_announcements(resources, topology)
     birds = _bird_configs(topology)
     announced = [
@@ -516,14 +373,9 @@ def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) ->
     cluster = topology.cluster
     items: list = []
     omitted: list[Omission] = []
-    if cluster.cni == "cilium":
-        cilium, why = _cilium_objects(topology, bigips)
-        items += cilium
-        omitted += why
-    else:
-        nodes, why = _flannel_nodes(topology, bigips)
-        items += nodes
-        omitted += why
+    contribution = _integration_of(topology).compile_cluster(topology, bigips)
+    items += contribution.items
+    omitted += contribution.omitted
     if topology.cis is not None:
         controllers, why = _cis_controllers(topology)
         items += controllers

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..state.cluster import CiliumConfig
-from . import renderer
-from ._kubernetes import ROLLOUT_RESTART, dump_yaml, header, object_meta
+from ...state.cluster import CiliumConfig
+from ...render import renderer
+from ...render._kubernetes import ROLLOUT_RESTART, dump_yaml, header, object_meta
 
 if TYPE_CHECKING:
-    from ..state import DesiredState
+    from ...state import DesiredState
 
 # --force-conflicts: whoever installed Cilium owns these keys; the apply takes them over.
 SERVER_SIDE_APPLY = "kubectl apply --server-side --force-conflicts --field-manager=vtepc"

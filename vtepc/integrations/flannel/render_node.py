@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..state.cluster import BigipNode
-from . import renderer
-from ._kubernetes import dump_yaml, header, object_meta
+from ...state.cluster import BigipNode
+from ...render import renderer
+from ...render._kubernetes import dump_yaml, header, object_meta
 
 if TYPE_CHECKING:
-    from ..state import DesiredState
+    from ...state import DesiredState
 
 
 @renderer("flannel-node")

@@ -3,7 +3,7 @@
 Sources: Cilium's VTEP guide and pkg/option/config.go validateVTEP (IPv4 endpoints, at most
 8 entries: MaxVTEPDevices, the size of cilium_vtep_map), one `vtep-mask` for every CIDR,
 VNI 2 = the reserved world identity (bpf/lib/identity.h; WORLD_IPV4_ID, 9, on dual-stack
-clusters from 1.15: cilium_versions.vtep_vni). The seeds' 01:50:56:A0:7D:D8 has the group bit
+clusters from 1.15: versions.vtep_vni). The seeds' 01:50:56:A0:7D:D8 has the group bit
 set. pkg/datapath/vtep/vtep_manager.go deletes every VTEP route when the L7 proxy is off.
 """
 
@@ -12,16 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..addresses import IPInterface, mac_is_group
-from ..diagnostics import register_code
-from ..cilium_versions import WORLD_IPV4_SPLIT_FROM_MINOR, vtep_vni
-from ..model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI, GENEVE_PORT, VXLAN_PORT
-from . import Context, Finding, check, self_ips
-from ._networks import NetworkIndex, span_of
+from ...addresses import IPInterface, mac_is_group
+from ...checks import Context, Finding, check, self_ips
+from ...checks._networks import NetworkIndex, span_of
+from ...checks.addressing import VTEP_CIDR_HOLDS_UNDERLAY, address_span, underlay_addresses
+from ...diagnostics import Path, register_code
+from ...model import GENEVE_PORT, VXLAN_PORT
+from .model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI, CiliumCluster
+from .versions import WORLD_IPV4_SPLIT_FROM_MINOR, vtep_vni
 
 MAX_VTEPS = 8
 # The self IPs Cilium's VTEP settings are made of, and what each becomes there.
-VTEP_ROLES = {
+VTEP_ROLES: dict[Path, str] = {
     ("underlay", "selfIP"): "VTEP endpoint (underlay self IP)",
     ("ha", "floatingUnderlayIP"): "VTEP endpoint (floating underlay IP)",
     ("tunnel", "selfIP"): "VTEP CIDR (tunnel self IP)",
@@ -113,12 +115,6 @@ PORT_OF_OTHER_PROTOCOL = register_code(
     "tunnelPort is the other protocol's port",
     f"vxlan uses {VXLAN_PORT} and geneve {GENEVE_PORT}: check tunnelProtocol and tunnelPort agree with Cilium's",
 )
-TUNNEL_MAC_UNKNOWN = register_code(
-    "VTEP313",
-    "warning",
-    "tunnel MAC not known yet",
-    "run `vtepc discover` once the tunnel exists, or copy it from `tmsh show net tunnels tunnel NAME all-properties`",
-)
 
 
 @dataclass(frozen=True)
@@ -147,17 +143,24 @@ def _vteps(ctx: Context) -> list[Vtep]:
     return vteps
 
 
-@check(CILIUM_VERSION_MISSING)
+def cluster_of(ctx: Context) -> CiliumCluster:
+    """The cluster section (these checks run only for cni: cilium)."""
+    cluster = ctx.topology.cluster
+    assert isinstance(cluster, CiliumCluster)
+    return cluster
+
+
+@check(CILIUM_VERSION_MISSING, mode="cilium")
 def cilium_version_given(ctx: Context) -> Iterator[Finding]:
-    if ctx.is_cilium and ctx.topology.cluster.cilium_version is None:
+    if cluster_of(ctx).cilium_version is None:
         yield Finding(CILIUM_VERSION_MISSING, ("cluster",), "cluster.ciliumVersion is required with cni: cilium", at_key=True)
 
 
-@check(WRONG_VNI, DUAL_STACK_VNI_UNKNOWN, FLOODING_NOT_MULTIPOINT, VTEP_MAC_GROUP)
+@check(WRONG_VNI, DUAL_STACK_VNI_UNKNOWN, FLOODING_NOT_MULTIPOINT, VTEP_MAC_GROUP, mode="cilium")
 def tunnel_settings(ctx: Context) -> Iterator[Finding]:
-    if not ctx.uses_vtep:
+    if not ctx.is_tunnel:
         return
-    cluster = ctx.topology.cluster
+    cluster = cluster_of(ctx)
     expected = vtep_vni(cluster)
     if expected is None and cluster.cilium_version is not None and any(b.tunnel is not None for b in ctx.topology.bigips):
         yield Finding(
@@ -194,11 +197,9 @@ def tunnel_settings(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@check(NATIVE_IPAM_UNSTATED, L7_PROXY_OFF)
+@check(NATIVE_IPAM_UNSTATED, L7_PROXY_OFF, mode="cilium")
 def cluster_values(ctx: Context) -> Iterator[Finding]:
-    cluster = ctx.topology.cluster
-    if not ctx.is_cilium:
-        return
+    cluster = cluster_of(ctx)
     if cluster.routing == "native" and cluster.ipam is None:
         yield Finding(
             NATIVE_IPAM_UNSTATED,
@@ -206,7 +207,7 @@ def cluster_values(ctx: Context) -> Iterator[Finding]:
             "routing: native announces each node's cluster.nodes[].podCIDR, but the topology does not say "
             "which IPAM mode gives the nodes their pod CIDRs; vtepc does not set ipam.mode",
         )
-    if ctx.uses_vtep and cluster.l7_proxy is False:
+    if ctx.is_tunnel and cluster.l7_proxy is False:
         yield Finding(
             L7_PROXY_OFF,
             ("cluster", "l7Proxy"),
@@ -214,9 +215,9 @@ def cluster_values(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@check(VTEP_NOT_IPV4)
+@check(VTEP_NOT_IPV4, mode="cilium")
 def ipv4_vteps(ctx: Context) -> Iterator[Finding]:
-    if not ctx.uses_vtep:
+    if not ctx.is_tunnel:
         return
     for i, bigip in enumerate(ctx.topology.bigips):
         for self_ip in self_ips(bigip):
@@ -226,9 +227,9 @@ def ipv4_vteps(ctx: Context) -> Iterator[Finding]:
                 yield Finding(VTEP_NOT_IPV4, ("bigips", i) + self_ip.path, f"BIG-IP '{bigip.name}' {role} {self_ip.text} is IPv6")
 
 
-@check(VTEP_CIDR_IN_POD_NETWORK, VTEP_CIDRS_OVERLAP, VTEP_MASK_MISMATCH, TOO_MANY_VTEPS)
+@check(VTEP_CIDR_IN_POD_NETWORK, VTEP_CIDRS_OVERLAP, VTEP_MASK_MISMATCH, TOO_MANY_VTEPS, mode="cilium")
 def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
-    if not ctx.uses_vtep:
+    if not ctx.is_tunnel:
         return
     bigips = ctx.topology.bigips
     nodes = ctx.topology.cluster.nodes
@@ -283,9 +284,9 @@ def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
 
 # A Geneve port other than 6081 is fine: the built-in profile's port is fixed, so the BIG-IP
 # side then creates a geneve profile of its own with that port (state/bigip.py).
-@check(PORT_OF_OTHER_PROTOCOL)
+@check(PORT_OF_OTHER_PROTOCOL, mode="cilium")
 def tunnel_port(ctx: Context) -> Iterator[Finding]:
-    if not ctx.uses_vtep:
+    if not ctx.is_tunnel:
         return
     cluster = ctx.topology.cluster
     port = cluster.tunnel_port
@@ -299,18 +300,60 @@ def tunnel_port(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@check(TUNNEL_MAC_UNKNOWN)
-def tunnel_mac_known(ctx: Context) -> Iterator[Finding]:
-    # Both CNIs need it: Cilium's vtep-mac and flannel's backend-data VtepMAC of the BIG-IP node.
+PAIR_MACS_DIFFER = register_code(
+    "VTEP707",
+    "warning",
+    "HA pair tunnels have different MACs (Cilium keeps one per VTEP)",
+    "give both units' tunnels the same MAC (e.g. MAC masquerade on the traffic group) and test a failover; "
+    "otherwise update the pair's tunnel mac in the topology and rebuild after each failover",
+)
+
+
+@check(PAIR_MACS_DIFFER, mode="cilium")
+def pair_tunnel_macs(ctx: Context) -> Iterator[Finding]:
+    # The pair is one VTEP entry (shared endpoint and CIDR) with one vtep-mac: after a failover
+    # pods still encapsulate to the previous unit's MAC, which the new active unit does not own.
     if not ctx.is_tunnel:
         return
-    need = "Cilium vtep-mac" if ctx.is_cilium else "flannel VtepMAC annotation of the BIG-IP node"
-    for i, bigip in enumerate(ctx.topology.bigips):
-        if bigip.tunnel is not None and bigip.tunnel.mac is None:
+    bigips = ctx.topology.bigips
+    for members in ctx.pair_members.values():
+        macs = {i: ctx.mac(tunnel.mac) for i in members if (tunnel := bigips[i].tunnel) is not None}
+        known = {i: mac for i, mac in macs.items() if mac is not None}
+        if len(set(known.values())) > 1:
+            first, *others = sorted(known)
+            for i in others:
+                if known[i] != known[first]:
+                    yield Finding(
+                        PAIR_MACS_DIFFER,
+                        ("bigips", i, "tunnel", "mac"),
+                        f"BIG-IP '{bigips[i].name}' tunnel MAC {known[i]} differs from its pair member "
+                        f"'{bigips[first].name}''s {known[first]}; Cilium's vtep-mac for the pair is {known[first]}",
+                    )
+
+
+@check(VTEP_CIDR_HOLDS_UNDERLAY, mode="cilium")
+def vtep_cidr_outside_underlay(ctx: Context) -> Iterator[Finding]:
+    # (With flannel the BIG-IP's tunnel network is the pod network: VTEP208.)
+    if not ctx.is_tunnel:
+        return
+    bigips = ctx.topology.bigips
+    underlay_nets = [(interface.network, i) for i, b in enumerate(bigips) if (interface := ctx.interface(b.underlay.self_ip)) is not None]
+    addresses = NetworkIndex((address_span(value), (text, what)) for value, text, _, what in underlay_addresses(ctx))
+    for i, bigip in enumerate(bigips):
+        interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
+        if interface is None:
+            continue
+        cidr = interface.network
+        path = ("bigips", i, "tunnel", "selfIP")
+        held = next(((net, j) for net, j in underlay_nets if span_of(cidr).contains(span_of(net))), None)
+        if held is not None:
             yield Finding(
-                TUNNEL_MAC_UNKNOWN,
-                ("bigips", i, "tunnel"),
-                f"BIG-IP '{bigip.name}' tunnel MAC is not known yet: the {need} cannot be built until "
-                "`vtepc discover` fills tunnel.mac or you set it",
-                at_key=True,
+                VTEP_CIDR_HOLDS_UNDERLAY,
+                path,
+                f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains BIG-IP '{bigips[held[1]].name}''s underlay network {held[0]}",
             )
+            continue
+        inside = addresses.overlapping(span_of(cidr))
+        if inside is not None:
+            text, what = inside
+            yield Finding(VTEP_CIDR_HOLDS_UNDERLAY, path, f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains the {what} {text}")

@@ -29,11 +29,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import VtepcError
-from .model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI, GENEVE_PORT, VXLAN_PORT
+from ...diagnostics import VtepcError
+from ...model import GENEVE_PORT, VXLAN_PORT
+from .model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI
 
 if TYPE_CHECKING:
-    from .model import Cluster
+    from .model import CiliumCluster
 
 OLDEST_MINOR = 12
 NEWEST_MINOR = 20
@@ -82,7 +83,7 @@ def parse_cilium_version(text: str | None) -> CiliumVersion:
     return version
 
 
-def vtep_vni(cluster: "Cluster") -> int | None:
+def vtep_vni(cluster: "CiliumCluster") -> int | None:
     """The VNI (the world identity) the agent puts on traffic to a VTEP, which the BIG-IP tunnel
     must use; None for dual stack on a release where it is not proven (or no valid version)."""
     if not {"ipv4", "ipv6"} <= set(cluster.ip_families):
@@ -110,7 +111,7 @@ class ChartSetting:
         return str(self.value)
 
 
-def routing_settings(cluster: "Cluster", version: CiliumVersion) -> list[ChartSetting]:
+def routing_settings(cluster: "CiliumCluster", version: CiliumVersion) -> list[ChartSetting]:
     """The routing values (tunnel or native) for this chart version, with their ConfigMap keys."""
     settings: list[ChartSetting] = []
     if cluster.routing == "native":
@@ -136,7 +137,7 @@ def routing_settings(cluster: "Cluster", version: CiliumVersion) -> list[ChartSe
     return settings + cluster_settings(cluster)
 
 
-def cluster_settings(cluster: "Cluster") -> list[ChartSetting]:
+def cluster_settings(cluster: "CiliumCluster") -> list[ChartSetting]:
     """The values the topology states about the cluster itself, only when it states them.
 
     ipam.mode is never changed behind the user's back: Cilium's IPAM docs forbid changing it on

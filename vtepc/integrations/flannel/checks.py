@@ -4,6 +4,9 @@ Source: the k8s-bigip-ctlr flannel guide (seed 003): the tunnel self IP is an ad
 the BIG-IP's own node-sized subnet, written with the flannel Network's mask
 (10.244.30.15/16); that subnet becomes the BIG-IP Node's spec.podCIDR, so it must not
 collide with any real node's; FDB records carry each node's flannel.1 MAC (VtepMAC).
+VTEP951: the BIG-IP reaches a pod only through the static ARP entry CIS creates per pod
+(k8s-bigip-ctlr v2.20.2 pkg/vxlan/vxlanMgr.go addArpForPods), and F5's flannel guide (seed 003)
+sets `flooding-type none`; flooded ARP reaches nodes that do not answer for pods.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterator
 
-from ..addresses import mac_is_group
-from ..diagnostics import register_code
-from . import Context, Finding, check
-from ._networks import NetworkIndex, span_of
+from ...addresses import mac_is_group
+from ...checks import Context, Finding, check
+from ...checks._networks import NetworkIndex, span_of
+from ...checks.addressing import IPV4_REQUIRED
+from ...diagnostics import register_code
+from .model import FlannelCluster
 
 NOT_VXLAN = register_code(
     "VTEP401",
@@ -47,11 +52,11 @@ NODE_VTEP_MAC_MISSING = register_code(
     "add the node's flannel.1 MAC (`kubectl get node NAME -o jsonpath='{.metadata.annotations.flannel\\.alpha"
     "\\.coreos\\.com/backend-data}'`), or set staticFDB: false on every BIG-IP when CIS keeps the FDB",
 )
-CILIUM_VERSION_IGNORED = register_code(
-    "VTEP406",
+FLANNEL_FLOODING = register_code(
+    "VTEP951",
     "warning",
-    "Cilium setting (ciliumVersion, ipam, l7Proxy) set with cni: flannel",
-    "remove the cluster's Cilium settings, or set cni: cilium if the cluster runs Cilium",
+    "flannel tunnel flooding is not none",
+    "set tunnel.floodingType to none (the default for flannel): pods are reached through CIS's static ARP entries",
 )
 NODE_SUBNET_SIZES = register_code(
     "VTEP408",
@@ -67,10 +72,15 @@ FLANNEL_MAC_GROUP = register_code(
 )
 
 
-@check(NOT_VXLAN, CILIUM_VERSION_IGNORED)
+def cluster_of(ctx: Context) -> FlannelCluster:
+    """The cluster section (these checks run only for cni: flannel)."""
+    cluster = ctx.topology.cluster
+    assert isinstance(cluster, FlannelCluster)
+    return cluster
+
+
+@check(NOT_VXLAN, mode="flannel")
 def flannel_mode(ctx: Context) -> Iterator[Finding]:
-    if not ctx.is_flannel:
-        return
     cluster = ctx.topology.cluster
     if cluster.routing != "tunnel":
         yield Finding(NOT_VXLAN, ("cluster", "routing"), f"routing is {cluster.routing}; with flannel the BIG-IP joins over VXLAN")
@@ -78,15 +88,12 @@ def flannel_mode(ctx: Context) -> Iterator[Finding]:
         yield Finding(
             NOT_VXLAN, ("cluster", "tunnelProtocol"), f"tunnelProtocol is {cluster.tunnel_protocol}; flannel's backend here is vxlan"
         )
-    for key, value in (("ciliumVersion", cluster.cilium_version), ("ipam", cluster.ipam), ("l7Proxy", cluster.l7_proxy)):
-        if value is not None:
-            yield Finding(CILIUM_VERSION_IGNORED, ("cluster", key), f"{key} {value} is ignored: the cluster's CNI is flannel")
 
 
-@check(TUNNEL_OUTSIDE_NETWORK, TUNNEL_MASK, SUBNET_COLLISION)
+@check(TUNNEL_OUTSIDE_NETWORK, TUNNEL_MASK, SUBNET_COLLISION, mode="flannel")
 def flannel_subnets(ctx: Context) -> Iterator[Finding]:
     network = ctx.cluster_pod_network
-    if not (ctx.is_flannel and ctx.is_tunnel) or network is None:
+    if not ctx.is_tunnel or network is None:
         return
     bigips = ctx.topology.bigips
     nodes = ctx.topology.cluster.nodes
@@ -134,10 +141,8 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@check(NODE_SUBNET_SIZES)
+@check(NODE_SUBNET_SIZES, mode="flannel")
 def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
-    if not ctx.is_flannel:
-        return
     # The BIG-IP Node's subnet takes the nodes' size, so one odd node makes it ambiguous.
     size = ctx.node_prefixlen
     for i, span in enumerate(ctx.node_pod_spans):
@@ -150,13 +155,11 @@ def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@check(NODE_VTEP_MAC_MISSING, FLANNEL_MAC_GROUP)
+@check(NODE_VTEP_MAC_MISSING, FLANNEL_MAC_GROUP, mode="flannel")
 def flannel_macs(ctx: Context) -> Iterator[Finding]:
-    if not ctx.is_flannel:
-        return
     topo = ctx.topology
     static = [b.name for b in topo.bigips if b.static_fdb and b.tunnel is not None]
-    for i, node in enumerate(topo.cluster.nodes):
+    for i, node in enumerate(cluster_of(ctx).nodes):
         if node.vtep_mac is None:
             if static:
                 yield Finding(
@@ -171,10 +174,40 @@ def flannel_macs(ctx: Context) -> Iterator[Finding]:
                 FLANNEL_MAC_GROUP, ("cluster", "nodes", i, "vtepMAC"), f"node '{node.name}' vtepMAC {node.vtep_mac} is a multicast MAC"
             )
     for i, bigip in enumerate(topo.bigips):
-        mac = ctx.mac(bigip.tunnel.mac) if bigip.tunnel is not None else None
+        text = bigip.tunnel.mac if bigip.tunnel is not None else None
+        mac = ctx.mac(text)
         if mac is not None and mac_is_group(mac):
             yield Finding(
                 FLANNEL_MAC_GROUP,
                 ("bigips", i, "tunnel", "mac"),
-                f"BIG-IP '{bigip.name}' tunnel MAC {bigip.tunnel.mac} is a multicast MAC; nodes would send pod traffic to it",
+                f"BIG-IP '{bigip.name}' tunnel MAC {text} is a multicast MAC; nodes would send pod traffic to it",
+            )
+
+
+@check(FLANNEL_FLOODING, mode="flannel")
+def flannel_flooding(ctx: Context) -> Iterator[Finding]:
+    if not ctx.is_tunnel:
+        return
+    for i, bigip in enumerate(ctx.topology.bigips):
+        if bigip.tunnel is not None and bigip.tunnel.flooding_type != "none":
+            yield Finding(
+                FLANNEL_FLOODING,
+                ("bigips", i, "tunnel", "floodingType"),
+                f"BIG-IP '{bigip.name}' tunnel floodingType is {bigip.tunnel.flooding_type}; with flannel no node "
+                "answers flooded ARP for a pod, CIS's static ARP entries do",
+            )
+
+
+@check(IPV4_REQUIRED, mode="flannel")
+def ipv4_public_ip(ctx: Context) -> Iterator[Finding]:
+    # The BIG-IP Node's public-ip annotation is its underlay address (the tunnel's local-address).
+    if not ctx.is_tunnel:
+        return
+    for i, bigip in enumerate(ctx.topology.bigips):
+        interface = ctx.interface(bigip.underlay.self_ip)
+        if interface is not None and interface.version != 4:
+            yield Finding(
+                IPV4_REQUIRED,
+                ("bigips", i, "underlay", "selfIP"),
+                f"BIG-IP '{bigip.name}' underlay self IP {interface} is IPv6, but it is the flannel public-ip of an IPv4 VXLAN network",
             )

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..state.cluster import CILIUM_NAMESPACE, CiliumHelmValues, helm_upgrade_command
-from . import renderer
-from ._kubernetes import CILIUM_VALUES_PATH, ROLLOUT_RESTART, dump_yaml, header
+from ...state.cluster import CILIUM_NAMESPACE, CiliumHelmValues
+from .state import helm_upgrade_command
+from ...render import renderer
+from ...render._kubernetes import CILIUM_VALUES_PATH, ROLLOUT_RESTART, dump_yaml, header
 
 if TYPE_CHECKING:
-    from ..state import DesiredState
+    from ...state import DesiredState
 
 
 def _sorted(values: dict[str, Any]) -> dict[str, Any]:

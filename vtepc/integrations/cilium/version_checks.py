@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..cilium_versions import NEWEST_MINOR, OLDEST_MINOR, match_cilium_version
-from ..diagnostics import register_code
-from . import Context, Finding, check
+from ...checks import Context, Finding, check
+from ...diagnostics import register_code
+from .checks import cluster_of
+from .versions import NEWEST_MINOR, OLDEST_MINOR, match_cilium_version
 
 VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
 ARP_ZERO_MAC_BROKEN = (((1, 18, 7), (1, 18, 8)), ((1, 19, 0), (1, 19, 2)))  # each [first broken, first fixed)
@@ -52,10 +53,10 @@ ARP_ZERO_MAC_RELEASE = register_code(
 )
 
 
-@check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE)
+@check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE, mode="cilium")
 def cilium_version(ctx: Context) -> Iterator[Finding]:
-    text = ctx.topology.cluster.cilium_version
-    if not ctx.is_cilium or text is None:
+    text = cluster_of(ctx).cilium_version
+    if text is None:
         return
     path = ("cluster", "ciliumVersion")
     version = match_cilium_version(text)
@@ -78,7 +79,7 @@ def cilium_version(ctx: Context) -> Iterator[Finding]:
             path,
             f"Cilium {text} is newer than 1.{NEWEST_MINOR}, the newest minor vtepc knows; the generated values follow that release",
         )
-    if not ctx.uses_vtep:
+    if not ctx.is_tunnel:
         return
     if VNI_DROP_BROKEN[0] <= release < VNI_DROP_BROKEN[1]:
         yield Finding(

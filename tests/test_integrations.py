@@ -1,0 +1,156 @@
+"""The integration registry: a mode added from the test tree alone, unknown modes, per-mode keys."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from vtepc import api, integrations
+from vtepc.build import write_tree
+from vtepc.diagnostics import TopologyInvalid
+from vtepc.integrations import UnknownIntegration
+from vtepc.model import Topology
+
+from .checks_support import example, line_of, validate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+TOY_MODULE = "tests.toy_mode"
+
+
+@pytest.fixture
+def toy() -> Iterator[ModuleType]:
+    # A fresh import each time: the module registers its check and renderer on import, and
+    # unregister takes them away again (docs/check-codes.md must never see them).
+    sys.modules.pop(TOY_MODULE, None)
+    toy_mode = importlib.import_module(TOY_MODULE)
+    integrations.register(toy_mode.TOY)
+    try:
+        yield toy_mode
+    finally:
+        integrations.unregister(toy_mode.NAME)
+        sys.modules.pop(TOY_MODULE, None)
+
+
+def toy_text(label: str = "edge") -> str:
+    text = example("cilium-vxlan").replace('  cni: cilium\n  ciliumVersion: "1.16.19"\n', f"  cni: toy\n  toyLabel: {label}\n")
+    assert "cni: toy" in text
+    return text
+
+
+def test_a_mode_registered_from_the_test_tree_is_validated_compiled_and_rendered(toy, tmp_path):
+    report = validate(toy_text())
+    assert report.ok, [d.format_text() for d in report.diagnostics]
+    assert type(report.topology.cluster).__name__ == "ToyCluster"
+    tunnel = report.topology.bigips[0].tunnel
+    assert (tunnel.vni, tunnel.flooding_type) == (toy.TOY_VNI, "multipoint")  # the mode's defaults
+    files, _ = api.build_from_bytes(toy_text().encode(), "topology.yaml")
+    assert files["toy/kube-system-prod.txt"] == "label edge\nendpoints 10.169.72.34\n"
+    assert "key 4242" in files["bigip/bigip-1/network.tmsh"]
+    assert not any(path.startswith("kubernetes/cilium") for path in files)  # no other mode's artifacts
+    write_tree(tmp_path / "out", files)
+    assert (tmp_path / "out" / "toy" / "kube-system-prod.txt").read_text() == "label edge\nendpoints 10.169.72.34\n"
+
+
+def test_a_registered_mode_runs_its_own_checks_only_for_its_topologies(toy):
+    text = toy_text("Edge")
+    (diag,) = [d for d in validate(text).diagnostics if d.code == "VTEP012"]
+    assert diag.position.line == line_of(text, "toyLabel: Edge")
+    assert not [d for d in validate(example("cilium-vxlan")).diagnostics if d.is_error]
+
+
+def test_a_mode_leaves_no_trace_once_unregistered(toy):
+    integrations.unregister(toy.NAME)
+    try:
+        assert "toy" not in integrations.names()
+        (diag,) = validate(toy_text()).errors
+        assert "unknown mode 'toy'" in diag.message
+    finally:
+        integrations.register(toy.TOY)
+
+
+def test_an_unknown_mode_is_one_positioned_error_listing_the_known_modes():
+    text = example("cilium-vxlan").replace("  cni: cilium\n", "  cni: calico\n").replace("selfIP: 10.1.6.34/24", "selfIP: 10.1.6.34/99")
+    report = validate(text)
+    (diag,) = [d for d in report.diagnostics if "cni" in d.message]
+    assert diag.code == "VTEP012" and diag.position.line == line_of(text, "cni: calico")
+    assert diag.message == "cluster.cni: unknown mode 'calico'"
+    assert diag.hint == "known modes: " + ", ".join(integrations.names())
+    # The rest of the file is still checked, once per known mode; what every mode finds is reported.
+    assert {d.code for d in report.errors} == {"VTEP012", "VTEP104"}
+
+
+def test_an_unknown_mode_fails_loudly_in_the_cli_and_the_api(tmp_path):
+    topology = tmp_path / "topology.yaml"
+    topology.write_text(example("cilium-vxlan").replace("  cni: cilium\n", "  cni: calico\n"))
+    with pytest.raises(TopologyInvalid) as raised:
+        api.build(topology)
+    assert [d.code for d in raised.value.diagnostics] == ["VTEP012"]
+    with pytest.raises(UnknownIntegration, match="unknown integration mode 'calico'; known modes: cilium, flannel"):
+        integrations.integration("calico")
+
+
+def test_a_missing_mode_is_a_missing_key():
+    text = example("flannel").replace("  cni: flannel\n", "")
+    (diag,) = validate(text).errors
+    assert diag.code == "VTEP011" and diag.message == "required key 'cni' is missing from cluster"
+
+
+@pytest.mark.parametrize(
+    "name,old,new,key,other",
+    [
+        ("flannel", "  cni: flannel\n", '  cni: flannel\n  ciliumVersion: "1.16.19"\n', "ciliumVersion", "cilium"),
+        ("flannel", "  cni: flannel\n", "  cni: flannel\n  ipam: kubernetes\n", "ipam", "cilium"),
+        (
+            "cilium-vxlan",
+            "      podCIDR: 10.0.1.0/24\n",
+            "      podCIDR: 10.0.1.0/24\n      vtepMAC: 98:ba:76:dc:54:fe\n",
+            "vtepMAC",
+            "flannel",
+        ),
+    ],
+)
+def test_a_key_of_another_mode_names_that_mode(name, old, new, key, other):
+    text = example(name).replace(old, new)
+    (diag,) = [d for d in validate(text).errors if key in d.message]
+    assert diag.code == "VTEP010" and diag.position.line == line_of(text, f"{key}:")
+    assert f"it belongs to cni: {other}" in diag.message and f"set cni: {other}" in diag.hint
+
+
+def test_a_mode_error_inside_a_node_keeps_the_other_problems_of_the_file():
+    # The tag segment pydantic puts in the location ('cluster', 'flannel', 'nodes', 0, ...) is no YAML key.
+    text = example("flannel").replace("vtepMAC: 98:ba", "vtepMc: 98:ba").replace("172.16.1.28/16", "172.16.1.28/99")
+    codes = {(d.code, d.position.line) for d in validate(text).diagnostics}
+    assert ("VTEP010", line_of(text, "vtepMc:")) in codes
+    assert ("VTEP104", line_of(text, "172.16.1.28/99")) in codes  # the checks still ran on the rest
+
+
+def test_the_registry_lists_every_mode_package():
+    packages = {p.name for p in (ROOT / "vtepc" / "integrations").iterdir() if (p / "__init__.py").is_file()}
+    assert set(integrations.names()) == packages
+    for integration in integrations.integrations():
+        assert integration.cluster_model.__module__.startswith(f"vtepc.integrations.{integration.name}.")
+
+
+def test_the_topology_model_is_the_union_of_the_registered_modes():
+    assert Topology.model_fields["cluster"].discriminator == "cni"
+    schema = Topology.model_json_schema(by_alias=True)
+    assert sorted(schema["properties"]["cluster"]["discriminator"]["mapping"]) == list(integrations.names())
+
+
+def test_no_mode_is_compared_by_name_outside_its_package():
+    found = []
+    for path in sorted((ROOT / "vtepc").rglob("*.py")):
+        if "integrations" in path.relative_to(ROOT / "vtepc").parts[:1]:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\bcni\b\s*[!=]=|[!=]=\s*\S*\bcni\b|is_cilium|is_flannel|\.get\(\"cni\"\)\s*[!=]=", line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "dispatch through vtepc.integrations instead:\n" + "\n".join(found)

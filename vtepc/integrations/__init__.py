@@ -1,0 +1,215 @@
+"""The integration registry: one entry per mode (`cluster.cni`), one package per mode.
+
+An Integration declares everything that differs between modes, so the generic code (model,
+checks, state, render, diff, discover, reach, graph) asks the registry and never compares
+mode names:
+
+- its cluster model (a ClusterBase subclass with `cni: Literal[<name>]` and its own fields),
+  which joins the discriminated union of `Topology.cluster` on `register`;
+- its defaults (the tunnel's VNI and flooding type);
+- its checks and renderers (modules imported when the checks run or the renderers load;
+  checks registered with `@check(..., mode=<name>)` run only for topologies of the mode);
+- its desired-state contributions: the cluster objects it compiles, what each node's FDB
+  record on the BIG-IP tunnel points at, the tunnel self IPs' port lockdown, how CIS is given
+  the tunnel;
+- its live projection (which fields of a live Node `vtepc discover` writes into the topology)
+  and its follow-up steps after a diff.
+
+The built-in modes are the packages of this directory (vtepc/integrations/<mode>/), each
+registering itself on import; a mode registered from elsewhere (a test) goes through
+`register` just the same. `integration(name)` raises UnknownIntegration for a mode nobody registered.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from ..diagnostics import VtepcError
+from ..model import ClusterBase, FloodingType, Node, Topology
+
+if TYPE_CHECKING:
+    from ..diff.records import Change, FollowUp
+    from ..live.kube import LiveNode
+    from ..model import Cis
+    from ..state.bigip import BigipState
+    from ..state.cluster import ClusterState, Omission
+
+
+# The datapaths vtepc.reach models packet by packet; a mode names the one its nodes use, or
+# None when reach has no model of it (then VTEP1001 and `vtepc trace` have nothing to walk).
+Datapath = Literal["cilium-vtep", "flannel-node"]
+CILIUM_VTEP: Datapath = "cilium-vtep"  # nodes send to a VTEP entry of Cilium's map (fake FDB MACs on the BIG-IP)
+FLANNEL_NODE: Datapath = "flannel-node"  # the BIG-IP is a flannel node (VtepMAC, public-ip, CIS ARP)
+
+
+class UnknownIntegration(VtepcError):
+    """No integration is registered under this mode name."""
+
+
+@dataclass(frozen=True)
+class TunnelDefaults:
+    """What a BIG-IP tunnel gets when the topology leaves it out."""
+
+    vni: int
+    flooding_type: FloodingType
+
+
+@dataclass(frozen=True)
+class NodeVtep:
+    """Where a node's tunnel traffic goes, as the mode tells it: the node's tunnel MAC when the
+    topology states it (None: the BIG-IP uses a made-up one), and the underlay address."""
+
+    mac: str | None
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class ClusterContribution:
+    """The cluster objects a mode compiles, and what it leaves out for now (and why)."""
+
+    items: Sequence[object] = ()
+    omitted: Sequence[Omission] = ()
+
+
+def _no_follow_ups(target: str, changes: Sequence[Change], desired: ClusterState | None) -> list[FollowUp]:
+    return []
+
+
+def _plain_node_vtep(node: Node) -> NodeVtep:
+    return NodeVtep(None, node.ip)
+
+
+def _plain_node_fields(node: LiveNode) -> dict[str, str]:
+    return {}
+
+
+def _no_node_labels(node: Node) -> tuple[str, ...]:
+    return ()
+
+
+def _no_node_values(node: Node) -> tuple[tuple[str, str | None], ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Integration:
+    name: str  # the value of cluster.cni
+    cluster_model: type[ClusterBase]
+    tunnel_defaults: Callable[[ClusterBase], TunnelDefaults]
+    # The VNI the nodes send with and expect (None: not known for this cluster, e.g. Cilium dual stack before 1.15).
+    node_vni: Callable[[ClusterBase], int | None]
+    # The cluster side of the desired state: (topology, BIG-IP states by name) -> objects.
+    compile_cluster: Callable[[Topology, Mapping[str, BigipState]], ClusterContribution]
+    # What the BIG-IP must be told about the mode, in words, where the tunnel MAC goes (VTEP313).
+    tunnel_mac_consumer: str
+    # Port lockdown of the tunnel self IPs: () = none, ("default",) = BIG-IP's default list.
+    tunnel_allow_service: tuple[str, ...] = ("default",)
+    node_vtep: Callable[[Node], NodeVtep] = _plain_node_vtep
+    # The mode's own node fields, as (key, value), that hold an underlay address or a MAC: the
+    # generic checks parse them, look for duplicates and IPv6 like every other address and MAC.
+    node_addresses: Callable[[Node], tuple[tuple[str, str | None], ...]] = _no_node_values
+    node_macs: Callable[[Node], tuple[tuple[str, str | None], ...]] = _no_node_values
+    # CIS: the k8s-bigip-ctlr flag that names the tunnel it maintains, and whether CIS writes the
+    # static ARP entries the mode needs (it writes them without %RD, so such a mode stays in route domain 0).
+    cis_tunnel_flag: Callable[[Cis], str] = lambda cis: "--flannel-name"
+    cis_writes_arp: bool = False
+    check_modules: tuple[str, ...] = ()
+    renderer_modules: tuple[str, ...] = ()
+    # Live projection: the fields of a live Node that `vtepc discover` writes beyond name, ip and podCIDR.
+    node_fields: Callable[[LiveNode], dict[str, str]] = _plain_node_fields
+    datapath: Datapath | None = None
+    # The picture (vtepc graph): the mode's own lines in a node's box, and whether a BIG-IP's box
+    # names its tunnel network as the VTEP CIDR the cluster is told.
+    node_labels: Callable[[Node], tuple[str, ...]] = _no_node_labels
+    vtep_cidr_announced: bool = False
+    # After a diff: the steps for the changes of the mode's own object kinds (desired: the desired cluster state, if any).
+    follow_ups: Callable[[str, Sequence[Change], ClusterState | None], list[FollowUp]] = _no_follow_ups
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        tag = self.cluster_model.model_fields["cni"].annotation
+        if typing.get_args(tag) != (self.name,):
+            raise ValueError(f"integration {self.name}: its cluster model must declare cni: Literal[{self.name!r}]")
+
+
+_REGISTRY: dict[str, Integration] = {}
+
+
+def register(integration: Integration) -> Integration:
+    """Add a mode; Topology's cluster union is rebuilt to accept it."""
+    if integration.name in _REGISTRY:
+        raise ValueError(f"integration {integration.name} registered twice")
+    _REGISTRY[integration.name] = integration
+    if not _loading_builtin:
+        _rebuild_topology()
+    return integration
+
+
+def unregister(name: str) -> None:
+    """Remove a mode registered at runtime, with its checks and renderers; Topology no longer accepts it."""
+    from ..checks import CHECKS
+    from ..render import RENDERERS
+
+    removed = _REGISTRY.pop(name)
+    CHECKS[:] = [c for c in CHECKS if c.mode != name]
+    for renderer_name, fn in list(RENDERERS.items()):
+        if fn.__module__ in removed.renderer_modules:
+            del RENDERERS[renderer_name]
+    _rebuild_topology()
+
+
+def names() -> tuple[str, ...]:
+    return tuple(sorted(_REGISTRY))
+
+
+def integrations() -> tuple[Integration, ...]:
+    return tuple(_REGISTRY[name] for name in names())
+
+
+def integration(name: str) -> Integration:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownIntegration(f"unknown integration mode {name!r}; known modes: {', '.join(names())}") from None
+
+
+def find(name: object) -> Integration | None:
+    """The integration of a mode name as written in a file (any value), or None."""
+    return _REGISTRY.get(name) if isinstance(name, str) else None
+
+
+def integration_of(topology: Topology) -> Integration:
+    return integration(topology.cluster.cni)
+
+
+def _rebuild_topology() -> None:
+    models = [i.cluster_model for i in integrations()]
+    cluster = Topology.model_fields["cluster"]
+    if len(models) > 1:
+        cluster.annotation = typing.Union[tuple(models)]  # type: ignore[assignment]  # noqa: UP007
+        cluster.discriminator = "cni"
+    else:
+        cluster.annotation = models[0] if models else ClusterBase
+        cluster.discriminator = None
+    Topology.model_rebuild(force=True)
+
+
+_loading_builtin = True
+
+
+def _load_builtin() -> None:
+    """Import every mode package of this directory (each registers itself), then build Topology once."""
+    global _loading_builtin
+    for module in pkgutil.iter_modules(__path__):
+        if module.ispkg:
+            importlib.import_module(f"{__name__}.{module.name}")
+    _loading_builtin = False
+    _rebuild_topology()
+
+
+_load_builtin()

@@ -1,0 +1,46 @@
+"""cni: cilium: the BIG-IP as a Cilium VTEP (routing: tunnel) or a BGP-routed peer (routing: native).
+
+Registers the mode: its cluster model, defaults (VNI = the world identity, multipoint
+flooding), checks, cluster objects (Helm values and cilium-config), renderers and follow-ups.
+"""
+
+from __future__ import annotations
+
+from ...model import ClusterBase
+from .. import CILIUM_VTEP, Integration, TunnelDefaults, register
+from .followups import follow_ups
+from .model import CILIUM_VNI, CiliumCluster
+from .state import cis_tunnel_flag, compile_cluster
+from .versions import vtep_vni
+
+
+def node_vni(cluster: ClusterBase) -> int | None:
+    assert isinstance(cluster, CiliumCluster)
+    return vtep_vni(cluster)
+
+
+def tunnel_defaults(cluster: ClusterBase) -> TunnelDefaults:
+    return TunnelDefaults(vni=node_vni(cluster) or CILIUM_VNI, flooding_type="multipoint")
+
+
+CILIUM = register(
+    Integration(
+        name="cilium",
+        cluster_model=CiliumCluster,
+        tunnel_defaults=tunnel_defaults,
+        node_vni=node_vni,
+        compile_cluster=compile_cluster,
+        tunnel_mac_consumer="Cilium vtep-mac",
+        # The Cilium guides keep the tunnel self IP's default port lockdown, because "allow none
+        # stops self ip ping from working" (seed 001).
+        tunnel_allow_service=("default",),
+        cis_tunnel_flag=cis_tunnel_flag,
+        cis_writes_arp=False,
+        check_modules=(f"{__name__}.checks", f"{__name__}.version_checks"),
+        renderer_modules=(f"{__name__}.render_config", f"{__name__}.render_values"),
+        follow_ups=follow_ups,
+        datapath=CILIUM_VTEP,
+        vtep_cidr_announced=True,
+        description="Cilium VTEP (routing: tunnel) or native routing with BGP",
+    )
+)

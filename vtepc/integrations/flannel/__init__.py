@@ -1,0 +1,43 @@
+"""cni: flannel: the BIG-IP joins the flannel VXLAN network as one more node.
+
+Registers the mode: its cluster model (nodes with vtepMAC and publicIP), defaults (VNI 1,
+no flooding: CIS's static ARP entries answer for the pods), checks, the BIG-IP Node objects,
+the FDB records' MACs and endpoints, its renderer and discover's node fields.
+"""
+
+from __future__ import annotations
+
+from ...model import ClusterBase
+from .. import FLANNEL_NODE, Integration, TunnelDefaults, register
+from .model import FLANNEL_VNI, FlannelCluster
+from .state import compile_cluster, node_addresses, node_fields, node_labels, node_macs, node_vtep
+
+
+def tunnel_defaults(cluster: ClusterBase) -> TunnelDefaults:
+    return TunnelDefaults(vni=FLANNEL_VNI, flooding_type="none")
+
+
+FLANNEL = register(
+    Integration(
+        name="flannel",
+        cluster_model=FlannelCluster,
+        tunnel_defaults=tunnel_defaults,
+        node_vni=lambda cluster: FLANNEL_VNI,
+        compile_cluster=compile_cluster,
+        tunnel_mac_consumer="flannel VtepMAC annotation of the BIG-IP node",
+        # flannel's guide: allow-service none on the tunnel self IP.
+        tunnel_allow_service=(),
+        node_vtep=node_vtep,
+        node_addresses=node_addresses,
+        node_macs=node_macs,
+        cis_tunnel_flag=lambda cis: "--flannel-name",
+        # CIS writes the static ARP entry of every pod (pkg/vxlan/vxlanMgr.go addArpForPods).
+        cis_writes_arp=True,
+        check_modules=(f"{__name__}.checks",),
+        renderer_modules=(f"{__name__}.render_node",),
+        node_fields=node_fields,
+        node_labels=node_labels,
+        datapath=FLANNEL_NODE,
+        description="the BIG-IP as a flannel VXLAN node",
+    )
+)

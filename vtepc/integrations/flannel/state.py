@@ -1,0 +1,86 @@
+"""The cluster side of a flannel topology: each BIG-IP as a flannel Node (four annotations
+and spec.podCIDR), and what each node's FDB record on the BIG-IP tunnel points at."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ...model import Node
+from ...state.cluster import FLANNEL_ANNOTATION_PREFIX, FLANNEL_DEFAULT_SUBNET_LEN, BigipNode, ClusterCompileError, Omission
+from .. import ClusterContribution, NodeVtep
+from .model import FlannelNode
+
+if TYPE_CHECKING:
+    from ...live.kube import LiveNode
+    from ...model import Topology
+    from ...state.bigip import BigipState
+
+
+def node_vtep(node: Node) -> NodeVtep:
+    """flannel sends to the node's public-ip (its IP unless stated), with its flannel.1 MAC."""
+    assert isinstance(node, FlannelNode)
+    return NodeVtep(node.vtep_mac, node.public_ip or node.ip)
+
+
+def node_addresses(node: Node) -> tuple[tuple[str, str | None], ...]:
+    assert isinstance(node, FlannelNode)
+    return (("publicIP", node.public_ip),)
+
+
+def node_macs(node: Node) -> tuple[tuple[str, str | None], ...]:
+    assert isinstance(node, FlannelNode)
+    return (("vtepMAC", node.vtep_mac),)
+
+
+def node_labels(node: Node) -> tuple[str, ...]:
+    assert isinstance(node, FlannelNode)
+    return tuple(
+        line for line, value in ((f"VtepMAC {node.vtep_mac}", node.vtep_mac), (f"public IP {node.public_ip}", node.public_ip)) if value
+    )
+
+
+def node_fields(node: LiveNode) -> dict[str, str]:
+    """What `vtepc discover` writes from a live Node: the VtepMAC annotation, and public-ip when it is not the node IP."""
+    fields = {}
+    if node.vtep_mac:
+        fields["vtepMAC"] = node.vtep_mac
+    if node.public_ip and node.public_ip != node.ip:
+        fields["publicIP"] = node.public_ip
+    return fields
+
+
+def compile_cluster(topology: Topology, bigips: Mapping[str, BigipState]) -> ClusterContribution:
+    """The BIG-IPs as flannel Nodes, each once its tunnel MAC is known."""
+    nodes: list[BigipNode] = []
+    omitted: list[Omission] = []
+    for index, bigip in enumerate(topology.bigips):
+        vtep, tunnel = bigips[bigip.name].vtep, bigip.tunnel
+        if vtep is None or tunnel is None:
+            continue
+        path = f"bigips[{index}]"
+        if vtep.mac is None:
+            omitted.append(Omission("flannel-node", f"flannel Node {bigip.name} (tunnel MAC unknown: {path}.tunnel.mac)"))
+            continue
+        # The BIG-IP's node-sized subnet of the flannel network: the tunnel self IP's address
+        # with the prefix flannel gives every node (the cluster nodes' podCIDR prefix, /24 by default).
+        address = ipaddress.ip_interface(tunnel.self_ip).ip
+        prefix = _node_subnet_prefix(topology)
+        subnet = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+        annotations = {
+            FLANNEL_ANNOTATION_PREFIX + "backend-data": json.dumps({"VtepMAC": vtep.mac}, separators=(",", ":")),
+            FLANNEL_ANNOTATION_PREFIX + "backend-type": "vxlan",
+            FLANNEL_ANNOTATION_PREFIX + "kube-subnet-manager": "true",
+            FLANNEL_ANNOTATION_PREFIX + "public-ip": vtep.endpoint,
+        }
+        nodes.append(BigipNode(bigip.name, str(subnet), annotations, origin=f"{path}.tunnel"))
+    return ClusterContribution(tuple(nodes), tuple(omitted))
+
+
+def _node_subnet_prefix(topology: Topology) -> int:
+    prefixes = {ipaddress.ip_network(n.pod_cidr).prefixlen for n in topology.cluster.nodes if n.pod_cidr}
+    if len(prefixes) > 1:
+        raise ClusterCompileError("cluster.nodes have podCIDRs of different sizes; flannel gives every node the same SubnetLen")
+    return prefixes.pop() if prefixes else FLANNEL_DEFAULT_SUBNET_LEN
