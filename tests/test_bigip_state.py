@@ -9,7 +9,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from vtepc import api
-from vtepc.model import Topology, resolve_defaults
+from vtepc.model import Topology, resolve
 from vtepc.render import render_all
 from vtepc.state import compile_desired_state
 from vtepc.state.bigip import (
@@ -36,11 +36,11 @@ def _data(example: str) -> dict:
 
 
 def _states(data: dict) -> dict[str, BigipState]:
-    return compile_bigips(resolve_defaults(Topology.model_validate(data)))
+    return compile_bigips(resolve(Topology.model_validate(data)))
 
 
 def _artifacts(data: dict) -> dict[str, str]:
-    return render_all(compile_desired_state(resolve_defaults(Topology.model_validate(data))))
+    return render_all(compile_desired_state(resolve(Topology.model_validate(data))))
 
 
 def _one(state: BigipState, cls: type, name: str | None = None):
@@ -261,7 +261,7 @@ def test_address_normal_forms():
 
 
 def test_renderers_do_not_mutate_state():
-    topology = resolve_defaults(Topology.model_validate(_data("cilium-native-bgp")))
+    topology = resolve(Topology.model_validate(_data("cilium-native-bgp")))
     state = compile_desired_state(topology)
     before = copy.deepcopy(state.bigips["bigip-1"].to_jsonable())
     render_all(state)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from .diagnostics import TopologyInvalid
-from .model import Topology
+from .model import ResolvedTopology, Topology
 from .validate import ValidationReport, validate_file, validate_text
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def validate_bytes(source: bytes, file: str = "<stdin>") -> ValidationReport:
     return validate_text(source, file)
 
 
-def load(path: str | Path) -> Topology:
+def load(path: str | Path) -> ResolvedTopology:
     """The validated, defaults-resolved topology; raises TopologyInvalid with every diagnostic."""
     from .validate import load_topology
 
@@ -155,7 +155,7 @@ def desired_state(path: str | Path) -> "DesiredState":
     return compile_desired_state(load(path))
 
 
-def render(topology: Topology) -> dict[str, str]:
+def render(topology: ResolvedTopology) -> dict[str, str]:
     """Artifacts of a validated, defaults-resolved topology (no manifest)."""
     from .render import render_all
     from .state import compile_desired_state
@@ -301,7 +301,7 @@ def graph(path: str | Path, format: str = "mermaid", max_nodes: int | None = Non
 
 
 def observed_state(
-    path: str | Path, against: Source, topology: Topology | None = None, desired: "DesiredState | None" = None
+    path: str | Path, against: Source, topology: ResolvedTopology | None = None, desired: "DesiredState | None" = None
 ) -> "ObservedState | DesiredState":
     """The other side of a diff: live (strict: any unreadable target raises), recorded or at a git ref.
 

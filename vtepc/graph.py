@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from . import facts
 from .addresses import IPAddress
 from .integrations import integration, integration_of
-from .model import Bigip, Topology
+from .model import Bigip, ResolvedTopology, Topology
 from .state import Datapath, DesiredState
 from .state.bigip import (
     BUILTIN_GENEVE,
@@ -130,7 +130,7 @@ def _tunnel_label(state: BigipState, tunnel: Tunnel) -> str:
     return f"{_tunnel_protocol(state, tunnel)[0]} VNI {tunnel.key}"
 
 
-def topology_graph(topology: Topology, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
+def topology_graph(topology: ResolvedTopology, max_nodes: int = DEFAULT_MAX_NODES) -> Graph:
     """The picture of a validated, defaults-resolved topology; lists longer than max_nodes are cut."""
     from .state import compile_desired_state
 
@@ -521,5 +521,5 @@ def to_svg(graph: Graph) -> str:
 SERIALIZERS = {"mermaid": to_mermaid, "dot": to_dot, "svg": to_svg}
 
 
-def render_graph(topology: Topology, format: str, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+def render_graph(topology: ResolvedTopology, format: str, max_nodes: int = DEFAULT_MAX_NODES) -> str:
     return SERIALIZERS[format](topology_graph(topology, max_nodes))

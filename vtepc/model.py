@@ -2,8 +2,8 @@
 
 Addresses are kept as the strings the user wrote: the checks parse them and report each
 bad value with its own code and line, which pydantic's generic errors could not do.
-Mode-dependent defaults are None here and filled in by `resolve_defaults`, which asks the
-mode's integration (vtepc.integrations) for them.
+Mode-dependent defaults are None here and decided by `resolve`, which asks the mode's
+integration (vtepc.integrations) for them and returns the resolved view (Resolved* types).
 
 `cluster` is a discriminated union on `cluster.cni`: each integration mode contributes its
 own cluster class (ClusterBase plus its own fields), and registering a mode rebuilds
@@ -12,8 +12,9 @@ own cluster class (ClusterBase plus its own fields), and registering a mode rebu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -192,40 +193,83 @@ class Topology(_Model):
     # The discriminated union of the registered modes' cluster classes (vtepc.integrations.register
     # rebuilds the model); ClusterBase is what code outside the mode packages may read.
     cluster: ClusterBase
-    bigips: list[Bigip] = Field(min_length=1)
+    bigips: Sequence[Bigip] = Field(min_length=1)
     bgp: Bgp | None = None
     cis: Cis | None = None
     services: list[Service] = Field(default_factory=list)
 
 
-def resolve_defaults(topology: Topology) -> Topology:
-    """Fill every mode-dependent default; the mode's integration decides the mode's own."""
+# --- The resolved view ------------------------------------------------------------------------
+# What `resolve` returns: the same topology with every mode-dependent default decided, typed so
+# that those fields are no longer optional. The checks, the compiler, the graph and the diff read
+# these types; they are built with model_construct from already validated values (no second
+# validation), and each mode's cluster gets a resolved subclass of its own class, so the mode's
+# code still recognizes it (isinstance) while generic code reads a non-optional tunnelPort.
+
+
+class ResolvedTunnel(Tunnel):
+    profile: str
+    vni: int
+    flooding_type: FloodingType = Field(alias="floodingType")
+
+
+class ResolvedBigip(Bigip):
+    tunnel: ResolvedTunnel | None = None
+
+
+class ResolvedCluster(ClusterBase):
+    tunnel_port: int = Field(alias="tunnelPort")
+
+
+class ResolvedTopology(Topology):
+    cluster: ResolvedCluster
+    bigips: Sequence[ResolvedBigip]
+
+
+@functools.cache
+def resolved_cluster_class(cls: type[ClusterBase]) -> type[ResolvedCluster]:
+    """The resolved form of a mode's cluster class: a subclass of both."""
+    return cast("type[ResolvedCluster]", type(f"Resolved{cls.__name__}", (cls, ResolvedCluster), {"__module__": cls.__module__}))
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _resolved(cls: type[_M], source: BaseModel, **decided: object) -> _M:
+    values = dict(source.__dict__)
+    values.update(decided)
+    return cls.model_construct(source.model_fields_set, **values)
+
+
+def resolve(topology: Topology) -> ResolvedTopology:
+    """The topology with every mode-dependent default decided (the mode's integration decides its own)."""
+    if isinstance(topology, ResolvedTopology):
+        return topology
     from .integrations import integration_of
 
     cluster = topology.cluster
     defaults = integration_of(topology).tunnel_defaults(cluster)
     geneve = cluster.tunnel_protocol == "geneve"
-    cluster_updates: dict[str, object] = {}
-    if cluster.tunnel_port is None:
-        cluster_updates["tunnel_port"] = GENEVE_PORT if geneve else VXLAN_PORT
+    port = cluster.tunnel_port if cluster.tunnel_port is not None else GENEVE_PORT if geneve else VXLAN_PORT
     bigips = []
     for bigip in topology.bigips:
         tunnel = bigip.tunnel
+        resolved_tunnel = None
         if tunnel is not None:
-            updates: dict[str, object] = {}
-            if tunnel.profile is None:
-                updates["profile"] = GENEVE_BUILTIN_PROFILE if geneve else default_vxlan_profile(tunnel.name)
-            if tunnel.vni is None:
-                updates["vni"] = defaults.vni
-            if tunnel.flooding_type is None:
-                updates["flooding_type"] = defaults.flooding_type
-            if updates:
-                bigip = bigip.model_copy(update={"tunnel": tunnel.model_copy(update=updates)})
-        bigips.append(bigip)
-    topology_updates: dict[str, object] = {"bigips": bigips}
-    if cluster_updates:
-        topology_updates["cluster"] = cluster.model_copy(update=cluster_updates)
-    return topology.model_copy(update=topology_updates)
+            resolved_tunnel = _resolved(
+                ResolvedTunnel,
+                tunnel,
+                profile=tunnel.profile
+                if tunnel.profile is not None
+                else GENEVE_BUILTIN_PROFILE
+                if geneve
+                else default_vxlan_profile(tunnel.name),
+                vni=tunnel.vni if tunnel.vni is not None else defaults.vni,
+                flooding_type=tunnel.flooding_type if tunnel.flooding_type is not None else defaults.flooding_type,
+            )
+        bigips.append(_resolved(ResolvedBigip, bigip, tunnel=resolved_tunnel))
+    resolved_cluster = _resolved(resolved_cluster_class(type(cluster)), cluster, tunnel_port=port)
+    return _resolved(ResolvedTopology, topology, cluster=resolved_cluster, bigips=bigips)
 
 
 # The built-in modes register on import and rebuild Topology's cluster union (kept last: the

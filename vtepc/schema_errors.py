@@ -4,6 +4,7 @@ part of the data that is still valid, so the semantic checks can run on it in th
 
 from __future__ import annotations
 
+import collections.abc
 import difflib
 import types
 import typing
@@ -21,11 +22,11 @@ ENTRY_LISTS: tuple[Path, ...] = (("cluster", "nodes"), ("bigips",), ("services",
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
-    """The BaseModel inside `X`, `X | None`, `list[X]` or `Annotated[...]`, if any."""
+    """The BaseModel inside `X`, `X | None`, `list[X]`, `Sequence[X]` or `Annotated[...]`, if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+    if origin in (typing.Union, types.UnionType, list, collections.abc.Sequence, typing.Annotated):
         for arg in typing.get_args(annotation):
             found = _model_of(arg)
             if found is not None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, TopologyInvalid, sort_key
 from .loader import Document, load_file, load_text
-from .model import Topology
+from .model import ResolvedTopology, Topology
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class ValidationReport:
     file: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    topology: Topology | None = None  # defaults resolved; None when the schema step failed
+    topology: ResolvedTopology | None = None  # None when the schema step failed
     document: Document | None = None
     # The topology compiled by the checks (the reachability check walks it), for `build` to render
     # rather than compile again; None when no check compiled it.
@@ -46,16 +46,16 @@ def validate_document(document: Document) -> ValidationReport:
     from pydantic import ValidationError
 
     from .checks import Context, run_context_checks
-    from .model import resolve_defaults
+    from .model import resolve
     from .schema_errors import diagnostics_from_validation_error
 
     try:
-        topology = Topology.model_validate(document.data)
+        validated = Topology.model_validate(document.data)
     except ValidationError as exc:
         diagnostics = diagnostics_from_validation_error(exc, Topology, document)
         partial = _checks_on_valid_part(document, exc)
         return ValidationReport(document.file, sorted(diagnostics + partial, key=sort_key), None, document)
-    ctx = Context(resolve_defaults(topology), document)
+    ctx = Context(resolve(validated), document)
     diagnostics = sorted(run_context_checks(ctx), key=sort_key)
     return ValidationReport(document.file, diagnostics, ctx.topology, document, ctx.compiled())
 
@@ -69,7 +69,7 @@ def _checks_on_valid_part(document: Document, exc: "ValidationError") -> list[Di
     from pydantic import ValidationError
 
     from .checks import Partial, run_checks
-    from .model import resolve_defaults
+    from .model import resolve
     from .schema_errors import salvage, with_value
 
     rest = salvage(document.data, exc, Topology)
@@ -86,7 +86,7 @@ def _checks_on_valid_part(document: Document, exc: "ValidationError") -> list[Di
         for (path, _), value in zip(rest.choices, values):
             data = with_value(data, path, value)
         try:
-            topology = resolve_defaults(Topology.model_validate(data))
+            topology = resolve(Topology.model_validate(data))
         except ValidationError:
             continue  # this value does not fit the rest of the file (or every BIG-IP was broken)
         these = set(run_checks(topology, document, partial))
@@ -110,7 +110,7 @@ def validate_text(text: str | bytes, file: str = "<topology>") -> ValidationRepo
     return _report_from(lambda: load_text(text, file))
 
 
-def load_topology(path: str | FsPath) -> Topology:
+def load_topology(path: str | FsPath) -> ResolvedTopology:
     """The resolved topology, or TopologyInvalid with every error (warnings do not stop it)."""
     report = validate_file(path)
     if not report.ok or report.topology is None:

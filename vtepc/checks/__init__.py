@@ -19,7 +19,7 @@ from ..addresses import IPAddress, IPInterface, IPNetwork, parse_interface, pars
 from ..diagnostics import CODES, Diagnostic, Path
 from ..integrations import Integration, integration_of, integrations
 from ..loader import Document
-from ..model import Bigip, Topology
+from ..model import Bigip, ResolvedTopology
 from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Finding:
 class Context:
     """The resolved topology plus memoized parses of its addresses."""
 
-    def __init__(self, topology: Topology, document: Document | None = None, partial: Partial | None = None):
+    def __init__(self, topology: ResolvedTopology, document: Document | None = None, partial: Partial | None = None):
         self.topology = topology
         self.document = document
         self.partial = partial or Partial()
@@ -130,15 +130,6 @@ class Context:
     def node_pod_networks(self) -> NetworkIndex[int]:
         """Every valid node pod CIDR, labelled with its node's index."""
         return NetworkIndex((span, i) for i, span in enumerate(self.node_pod_spans) if span is not None)
-
-    @cached_property
-    def node_prefixlen(self) -> int:
-        """The node pod CIDR size: the most common prefix length among nodes, /24 when none is given."""
-        counts: dict[int, int] = {}
-        for span in self.node_pod_spans:
-            if span is not None:
-                counts[span.prefixlen] = counts.get(span.prefixlen, 0) + 1
-        return max(counts, key=lambda length: (counts[length], -length)) if counts else 24
 
     @cached_property
     def cluster_pod_network(self) -> IPNetwork | None:
@@ -213,7 +204,7 @@ def check(*codes: str, after_others: bool = False, mode: str | None = None) -> C
     return decorate
 
 
-def run_checks(topology: Topology, document: Document, partial: Partial | None = None) -> list[Diagnostic]:
+def run_checks(topology: ResolvedTopology, document: Document, partial: Partial | None = None) -> list[Diagnostic]:
     return run_context_checks(Context(topology, document, partial))
 
 

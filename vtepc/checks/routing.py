@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .. import facts
 from ..integrations.cilium.model import CiliumCluster
 from ..integrations.cilium.versions import match_cilium_version
 from ..diagnostics import register_code
@@ -91,9 +92,9 @@ def fdb_source(ctx: Context) -> Iterator[Finding]:
 @check(NATIVE_WITHOUT_BGP, BGP_WITHOUT_PEERS, RESERVED_ASN, BGP_IGNORED)
 def bgp(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
+    if facts.native_without_bgp(topo):
+        yield Finding(NATIVE_WITHOUT_BGP, ("cluster", "routing"), "routing is native but the topology has no bgp section")
     if topo.bgp is None:
-        if not ctx.is_tunnel:
-            yield Finding(NATIVE_WITHOUT_BGP, ("cluster", "routing"), "routing is native but the topology has no bgp section")
         return
     if ctx.is_tunnel:
         yield Finding(BGP_IGNORED, ("bgp",), "bgp is ignored with routing: tunnel (no BIRD configuration is built)", at_key=True)
@@ -146,10 +147,10 @@ def speaker(ctx: Context) -> Iterator[Finding]:
 @check(NATIVE_WITHOUT_GATEWAY, TUNNEL_MISSING, TUNNEL_IGNORED, NATIVE_NODE_WITHOUT_POD_CIDR)
 def bigip_routing(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
+    for i in facts.bigips_without_tunnel(topo):
+        yield Finding(TUNNEL_MISSING, ("bigips", i), f"BIG-IP '{topo.bigips[i].name}' has no tunnel, but routing is tunnel")
     for i, bigip in enumerate(topo.bigips):
         if ctx.is_tunnel:
-            if bigip.tunnel is None:
-                yield Finding(TUNNEL_MISSING, ("bigips", i), f"BIG-IP '{bigip.name}' has no tunnel, but routing is tunnel")
             continue
         if bigip.tunnel is not None:
             yield Finding(
@@ -169,14 +170,12 @@ def bigip_routing(ctx: Context) -> Iterator[Finding]:
                 f"{topo.cluster.pod_cidr} is built, so pods are reachable only if its existing routes lead there",
                 at_key=True,
             )
-    if not ctx.is_tunnel:
-        for i, node in enumerate(topo.cluster.nodes):
-            if node.pod_cidr is None:
-                yield Finding(
-                    NATIVE_NODE_WITHOUT_POD_CIDR,
-                    ("cluster", "nodes", i),
-                    f"node '{node.name}' has no podCIDR, so its BIRD has nothing to announce",
-                )
+    for i in facts.native_nodes_without_pod_cidr(topo):
+        yield Finding(
+            NATIVE_NODE_WITHOUT_POD_CIDR,
+            ("cluster", "nodes", i),
+            f"node '{topo.cluster.nodes[i].name}' has no podCIDR, so its BIRD has nothing to announce",
+        )
 
 
 PEER_IS_NODE = register_code(

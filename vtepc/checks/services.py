@@ -8,6 +8,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from ..addresses import parse_ip
+from .. import facts
 from ..diagnostics import path_to_str, register_code
 from ..state.as3 import as3_declaration
 from . import Context, Finding, check, self_ips
@@ -87,10 +88,8 @@ def pinned_services(ctx: Context) -> Iterator[Finding]:
 
 @check(SERVICE_ROUTE_DOMAINS)
 def service_route_domains(ctx: Context) -> Iterator[Finding]:
-    bigips = ctx.topology.bigips
     for i, service in enumerate(ctx.topology.services):
-        targets = [b for b in bigips if service.bigip is None or b.name == service.bigip]
-        domains = sorted({b.route_domain for b in targets})
+        domains = facts.service_route_domains(ctx.topology, service)
         if len(domains) > 1:
             yield Finding(
                 SERVICE_ROUTE_DOMAINS,

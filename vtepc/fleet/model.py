@@ -11,7 +11,7 @@ from ..diagnostics import Diagnostic, Path as DiagnosticPath, Position, VtepcErr
 from ..validate import ValidationReport, validate_file
 
 if TYPE_CHECKING:
-    from ..model import Topology
+    from ..model import ResolvedTopology
     from ..state import DesiredState
     from ..state.bigip import BigipState
     from .devices import Device
@@ -59,7 +59,7 @@ class Member:
     state: "DesiredState | None"  # compiled when the file validates
 
     @property
-    def topology(self) -> "Topology | None":
+    def topology(self) -> "ResolvedTopology | None":
         return self.report.topology if self.state is not None else None
 
     @property

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ..diagnostics import VtepcError
-from ..model import ClusterBase, FloodingType, Node, Topology
+from ..model import ClusterBase, FloodingType, Node, ResolvedTopology, Topology
 
 if TYPE_CHECKING:
     from ..diff.records import Change, FollowUp
@@ -104,7 +104,7 @@ class Integration:
     # The VNI the nodes send with and expect (None: not known for this cluster, e.g. Cilium dual stack before 1.15).
     node_vni: Callable[[ClusterBase], int | None]
     # The cluster side of the desired state: (topology, BIG-IP states by name) -> objects.
-    compile_cluster: Callable[[Topology, Mapping[str, BigipState]], ClusterContribution]
+    compile_cluster: Callable[[ResolvedTopology, Mapping[str, BigipState]], ClusterContribution]
     # What the BIG-IP must be told about the mode, in words, where the tunnel MAC goes (VTEP313).
     tunnel_mac_consumer: str
     # Port lockdown of the tunnel self IPs: () = none, ("default",) = BIG-IP's default list.

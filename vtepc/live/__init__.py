@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from .http import HttpOptions, LiveError, TlsOptions, display_url
 
 if TYPE_CHECKING:
-    from ..model import Topology
+    from ..model import ResolvedTopology, Topology
     from ..state import DesiredState
     from ..state.bigip import BigipState
     from ..state.cluster import ClusterState
@@ -182,7 +182,7 @@ def check_bigip_names(topology: "Topology", bigip_urls: Mapping[str, str] | None
 
 
 def read_observed_state(
-    topology: "Topology",
+    topology: "ResolvedTopology",
     *,
     desired: "DesiredState | None" = None,
     bigip_urls: Mapping[str, str] | None = None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from ..model import Topology
+    from ..model import ResolvedTopology
     from .bigip import BigipState
     from .cluster import ClusterState
 
@@ -51,7 +51,7 @@ class DesiredState:
     meta: RenderMeta
 
 
-def datapath(topology: "Topology") -> Datapath:
+def datapath(topology: "ResolvedTopology") -> Datapath:
     cluster = topology.cluster
     encapsulation = None
     if cluster.routing == "tunnel":
@@ -60,7 +60,7 @@ def datapath(topology: "Topology") -> Datapath:
     return Datapath(cluster.cni, cluster.routing, cluster.pod_cidr, encapsulation)
 
 
-def compile_desired_state(topology: "Topology") -> DesiredState:
+def compile_desired_state(topology: "ResolvedTopology") -> DesiredState:
     from .bigip import compile_bigips
     from .cluster import compile_cluster
 

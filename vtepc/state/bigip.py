@@ -26,12 +26,13 @@ from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import facts
 from ..addresses import fake_fdb_mac, with_route_domain
 from ..diagnostics import VtepcError
 from ..integrations import integration_of
 
 if TYPE_CHECKING:
-    from ..model import Bigip, Topology
+    from ..model import ResolvedBigip, ResolvedTopology
 
 LOCAL_ONLY = "traffic-group-local-only"
 # The built-in profiles. vtepc never runs a VXLAN tunnel on a built-in profile: `vxlan` floods
@@ -261,7 +262,7 @@ def do_vxlan_profile_name(tunnel_name: str) -> str:
     return f"{tunnel_name}_vxlan"
 
 
-def _profile(topology: "Topology", bigip: "Bigip", path: str):
+def _profile(topology: "ResolvedTopology", bigip: "ResolvedBigip", path: str):
     """(profile name the tunnel uses, profile object to create or None for the built-in geneve)."""
     tunnel = bigip.tunnel
     port = topology.cluster.tunnel_port
@@ -282,7 +283,7 @@ def _profile(topology: "Topology", bigip: "Bigip", path: str):
 FdbShare = dict[tuple[str, int], tuple[FdbRecord, ...]]
 
 
-def _fdb_records(topology: "Topology", bigip: "Bigip", shared: FdbShare) -> tuple[FdbRecord, ...]:
+def _fdb_records(topology: "ResolvedTopology", bigip: "ResolvedBigip", shared: FdbShare) -> tuple[FdbRecord, ...]:
     """One record per node: the MAC and endpoint the mode gives the node (a MAC made from the node
     IP when the topology states none), so the BIG-IP needs no flooding to find a node."""
     key = (bigip.tunnel.name, bigip.route_domain)
@@ -298,7 +299,7 @@ def _fdb_records(topology: "Topology", bigip: "Bigip", shared: FdbShare) -> tupl
     return shared[key]
 
 
-def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str, fdb_share: FdbShare) -> tuple[list, VtepEntry]:
+def _tunnel_objects(topology: "ResolvedTopology", bigip: "ResolvedBigip", path: str, fdb_share: FdbShare) -> tuple[list, VtepEntry]:
     tunnel, ha, rd = bigip.tunnel, bigip.ha, bigip.route_domain
     profile_name, profile = _profile(topology, bigip, path)
     objects: list = [profile] if profile is not None else []
@@ -350,17 +351,16 @@ def _tunnel_objects(topology: "Topology", bigip: "Bigip", path: str, fdb_share: 
     return objects, vtep
 
 
-def underlay_allow_service(topology: "Topology") -> tuple[str, ...]:
+def underlay_allow_service(topology: "ResolvedTopology") -> tuple[str, ...]:
     """Port lockdown of the underlay self IPs (see the note at the top): the tunnel's UDP port only."""
     if topology.cluster.routing == "tunnel":
         return (f"udp:{topology.cluster.tunnel_port}",)
     return ()
 
 
-def compile_bigip(topology: "Topology", index: int, fdb_share: FdbShare | None = None) -> BigipState:
+def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare | None = None) -> BigipState:
     """The desired state of topology.bigips[index]; the topology has its defaults resolved.
     `fdb_share` lends FDB records already built for another BIG-IP (see _fdb_records)."""
-    from ..facts import services_for_bigip
     from .as3 import as3_declaration
 
     bigip = topology.bigips[index]
@@ -396,17 +396,17 @@ def compile_bigip(topology: "Topology", index: int, fdb_share: FdbShare | None =
                 )
             )
     else:
-        if bigip.tunnel is None:
+        if index in facts.bigips_without_tunnel(topology) or bigip.tunnel is None:
             raise BigipCompileError(f"{path}.tunnel is required with routing: tunnel")
         tunnel_objects, vtep = _tunnel_objects(topology, bigip, path, {} if fdb_share is None else fdb_share)
         objects.extend(tunnel_objects)
-    services = services_for_bigip(topology, bigip.name)
+    services = facts.services_for_bigip(topology, bigip.name)
     as3 = None
     if services:
         as3 = as3_declaration(topology, services, route_domain=rd, label=f"vtepc {topology.metadata.name}")
     return BigipState(bigip.name, rd, tuple(objects), vtep, as3, underlay.vlan)
 
 
-def compile_bigips(topology: "Topology") -> dict[str, BigipState]:
+def compile_bigips(topology: "ResolvedTopology") -> dict[str, BigipState]:
     fdb_share: FdbShare = {}
     return {bigip.name: compile_bigip(topology, i, fdb_share) for i, bigip in enumerate(topology.bigips)}

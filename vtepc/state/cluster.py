@@ -27,14 +27,14 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from ..diagnostics import VtepcError
-from ..facts import services_for_bigip
+from .. import facts
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 from .bgp import BgpSession, compile_sessions
 from .cilium_bgp import BgpAnnouncement, CiliumBgpResource, cilium_announcements, compile_cilium_bgp, peer_address
 
 if TYPE_CHECKING:
     from ..integrations import Integration
-    from ..model import Cis, Topology
+    from ..model import Cis, ResolvedTopology
     from .bigip import BigipState
 
 CILIUM_NAMESPACE = "kube-system"
@@ -242,7 +242,7 @@ class ClusterState:
 # --- CIS, AS3 -------------------------------------------------------------------------------
 
 
-def cis_tunnel(topology: "Topology", index: int) -> str | None:
+def cis_tunnel(topology: "ResolvedTopology", index: int) -> str | None:
     """The tunnel CIS is told to maintain for this BIG-IP (--cilium-name/--flannel-name), or None.
 
     CIS maintains a tunnel's FDB only in cluster mode (k8s-bigip-ctlr v2.20.2
@@ -266,7 +266,7 @@ def cis_tunnel(topology: "Topology", index: int) -> str | None:
     return f"/Common/{bigip.tunnel.name}"
 
 
-def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
+def _cis_args(topology: "ResolvedTopology", cis: "Cis", index: int) -> list[str]:
     bigip = topology.bigips[index]
     args = [
         # Kubernetes expands $(VAR) in args from the container env, which comes from the Secret.
@@ -291,7 +291,7 @@ def _cis_args(topology: "Topology", cis: "Cis", index: int) -> list[str]:
     return args
 
 
-def _cis_controllers(topology: "Topology") -> tuple[list[CisController], list[str]]:
+def _cis_controllers(topology: "ResolvedTopology") -> tuple[list[CisController], list[str]]:
     cis = topology.cis
     out, omitted = [], []
     for index, bigip in enumerate(topology.bigips):
@@ -312,11 +312,10 @@ def _cis_controllers(topology: "Topology") -> tuple[list[CisController], list[st
     return out, omitted
 
 
-def _as3_configmaps(topology: "Topology") -> list[As3ConfigMap]:
+def _as3_configmaps(topology: "ResolvedTopology") -> list[As3ConfigMap]:
     out = []
     for index, service in enumerate(topology.services):
-        targets = [b for b in topology.bigips if service in services_for_bigip(topology, b.name)]
-        route_domains = sorted({b.route_domain for b in targets})
+        route_domains = facts.service_route_domains(topology, service)
         if len(route_domains) > 1:
             raise ClusterCompileError(
                 f"services[{index}] targets BIG-IPs in route domains {route_domains}; one CIS ConfigMap carries one virtual address"
@@ -329,7 +328,7 @@ def _as3_configmaps(topology: "Topology") -> list[As3ConfigMap]:
     return out
 
 
-def service_labels(topology: "Topology") -> dict[str, dict[str, str]]:
+def service_labels(topology: "ResolvedTopology") -> dict[str, dict[str, str]]:
     """The labels each topology service's Kubernetes Service needs for CIS discovery."""
     return {s.name: service_discovery_labels(s, as3_tenant(topology, s)) for s in topology.services}
 
@@ -337,20 +336,21 @@ def service_labels(topology: "Topology") -> dict[str, dict[str, str]]:
 # --- BIRD -----------------------------------------------------------------------------------
 
 
-def _bird_configs(topology: "Topology") -> list[BirdConfig]:
+def _bird_configs(topology: "ResolvedTopology") -> list[BirdConfig]:
     bgp = topology.bgp
-    if bgp is None:
+    if facts.native_without_bgp(topology) or bgp is None:
         raise ClusterCompileError("routing: native needs a bgp section (asn and peers) for the nodes' BIRD")
+    for index in facts.native_nodes_without_pod_cidr(topology):
+        raise ClusterCompileError(f"cluster.nodes[{index}].podCIDR is needed to announce the node's pods over BGP")
     peers = tuple({"name": p.name, "address": p.address, "asn": p.asn or bgp.asn} for p in bgp.peers)
     out = []
     for index, node in enumerate(topology.cluster.nodes):
-        if node.pod_cidr is None:
-            raise ClusterCompileError(f"cluster.nodes[{index}].podCIDR is needed to announce the node's pods over BGP")
+        assert node.pod_cidr is not None  # (native_nodes_without_pod_cidr)
         out.append(BirdConfig(node.name, node.ip, node.pod_cidr, bgp.asn, peers, origin=f"cluster.nodes[{index}]"))
     return out
 
 
-def _speaker(topology: "Topology") -> list:
+def _speaker(topology: "ResolvedTopology") -> list:
     """The nodes' BGP speaker configuration and what it announces (bgp/announcement)."""
     from ..integrations.cilium.model import CiliumCluster  # (the registry's packages import this module)
     from ..integrations.cilium.versions import parse_cilium_version
@@ -368,7 +368,7 @@ def _speaker(topology: "Topology") -> list:
     return birds + announced
 
 
-def compile_cluster(topology: "Topology", bigips: Mapping[str, "BigipState"]) -> ClusterState:
+def compile_cluster(topology: "ResolvedTopology", bigips: Mapping[str, "BigipState"]) -> ClusterState:
     """The cluster desired state of a validated, defaults-resolved topology."""
     cluster = topology.cluster
     items: list = []

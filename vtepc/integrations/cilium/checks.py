@@ -19,6 +19,7 @@ from ...checks.addressing import VTEP_CIDR_HOLDS_UNDERLAY, address_span, underla
 from ...diagnostics import Path, register_code
 from ...model import GENEVE_PORT, VXLAN_PORT
 from .model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI, CiliumCluster
+from .state import mask_mismatches
 from .versions import WORLD_IPV4_SPLIT_FROM_MINOR, vtep_vni
 
 MAX_VTEPS = 8
@@ -262,17 +263,15 @@ def vtep_cidrs(ctx: Context) -> Iterator[Finding]:
             f"BIG-IP '{bigips[later.bigip].name}' VTEP CIDR {later.cidr_source.network} overlaps BIG-IP "
             f"'{bigips[earlier.bigip].name}' VTEP CIDR {earlier.cidr_source.network}",
         )
-    if vteps:
-        reference = vteps[0]
-        for vtep in vteps[1:]:
-            if vtep.cidr_source.network.prefixlen != reference.cidr_source.network.prefixlen:
-                yield Finding(
-                    VTEP_MASK_MISMATCH,
-                    ("bigips", vtep.bigip, "tunnel", "selfIP"),
-                    f"BIG-IP '{bigips[vtep.bigip].name}' VTEP CIDR {vtep.cidr_source.network} is a "
-                    f"/{vtep.cidr_source.network.prefixlen}, but BIG-IP '{bigips[reference.bigip].name}' has "
-                    f"{reference.cidr_source.network} (/{reference.cidr_source.network.prefixlen})",
-                )
+    for position in mask_mismatches([vtep.cidr_source.network.prefixlen for vtep in vteps]):
+        vtep, reference = vteps[position], vteps[0]
+        yield Finding(
+            VTEP_MASK_MISMATCH,
+            ("bigips", vtep.bigip, "tunnel", "selfIP"),
+            f"BIG-IP '{bigips[vtep.bigip].name}' VTEP CIDR {vtep.cidr_source.network} is a "
+            f"/{vtep.cidr_source.network.prefixlen}, but BIG-IP '{bigips[reference.bigip].name}' has "
+            f"{reference.cidr_source.network} (/{reference.cidr_source.network.prefixlen})",
+        )
     if len(vteps) > MAX_VTEPS:
         extra = vteps[MAX_VTEPS]
         yield Finding(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...state.cluster import (
@@ -24,7 +24,7 @@ from .model import CiliumCluster
 from .versions import ChartSetting, parse_cilium_version, routing_settings
 
 if TYPE_CHECKING:
-    from ...model import Cis, Topology
+    from ...model import Cis, ResolvedTopology
     from ...state.bigip import BigipState, VtepEntry
 
 # --cilium-name appeared in k8s-bigip-ctlr 2.13.0 (cmd/k8s-bigip-ctlr/main.go); older
@@ -44,7 +44,7 @@ def helm_upgrade_command(namespace: str, chart_version: str | None, values_path:
     return f"helm upgrade {CILIUM_RELEASE} cilium/cilium{version} -n {shlex.quote(namespace)} --reuse-values -f {shlex.quote(values_path)}"
 
 
-def cilium_vteps(topology: Topology, bigips: Mapping[str, BigipState]) -> list[tuple[VtepEntry, int]]:
+def cilium_vteps(topology: ResolvedTopology, bigips: Mapping[str, BigipState]) -> list[tuple[VtepEntry, int]]:
     """The VTEPs Cilium is told about, in topology order, with each one's bigips index.
 
     BIG-IPs of an HA pair share one endpoint (the floating underlay address) and one CIDR;
@@ -62,12 +62,18 @@ def cilium_vteps(topology: Topology, bigips: Mapping[str, BigipState]) -> list[t
     return out
 
 
-def _vtep_settings(topology: Topology, vteps: list[tuple[VtepEntry, int]]) -> list[ChartSetting]:
-    prefixes = {ipaddress.ip_network(v.cidr).prefixlen for v, _ in vteps}
-    if len(prefixes) != 1:
+def mask_mismatches(prefixlens: Sequence[int]) -> list[int]:
+    """The VTEPs whose CIDR prefix differs from the first one's: Cilium has one vtep-mask for every
+    VTEP CIDR (VTEP305 reports them, the compiler refuses them)."""
+    return [i for i, length in enumerate(prefixlens) if length != prefixlens[0]]
+
+
+def _vtep_settings(topology: ResolvedTopology, vteps: list[tuple[VtepEntry, int]]) -> list[ChartSetting]:
+    prefixlens = [ipaddress.ip_network(v.cidr).prefixlen for v, _ in vteps]
+    if mask_mismatches(prefixlens):
         raise ClusterCompileError(
             "Cilium applies one vtep.mask to every VTEP CIDR, but the BIG-IP tunnel networks have prefixes "
-            + ", ".join(f"/{p}" for p in sorted(prefixes))
+            + ", ".join(f"/{p}" for p in sorted(set(prefixlens)))
         )
     mask = str(ipaddress.ip_network(vteps[0][0].cidr).netmask)
     endpoint_paths = [f"bigips[{i}].ha.floatingUnderlayIP" if topology.bigips[i].ha else f"bigips[{i}].underlay.selfIP" for _, i in vteps]
@@ -100,7 +106,7 @@ def _nest(settings: list[ChartSetting]) -> dict[str, Any]:
     return values
 
 
-def compile_cluster(topology: Topology, bigips: Mapping[str, BigipState]) -> ClusterContribution:
+def compile_cluster(topology: ResolvedTopology, bigips: Mapping[str, BigipState]) -> ClusterContribution:
     """cilium-values and cilium-config: the routing settings, and the VTEPs once their MACs are known."""
     cluster = _cluster(topology)
     version = parse_cilium_version(cluster.cilium_version)
@@ -133,7 +139,7 @@ def compile_cluster(topology: Topology, bigips: Mapping[str, BigipState]) -> Clu
     return ClusterContribution((values, config), tuple(omitted))
 
 
-def _cluster(topology: Topology) -> CiliumCluster:
+def _cluster(topology: ResolvedTopology) -> CiliumCluster:
     cluster = topology.cluster
     assert isinstance(cluster, CiliumCluster)
     return cluster

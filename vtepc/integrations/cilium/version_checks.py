@@ -16,7 +16,7 @@ from typing import Iterator
 from ...checks import Context, Finding, check
 from ...diagnostics import register_code
 from .checks import cluster_of
-from .versions import NEWEST_MINOR, OLDEST_MINOR, match_cilium_version
+from .versions import NEWEST_MINOR, OLDEST_MINOR, is_supported, match_cilium_version
 
 VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
 ARP_ZERO_MAC_BROKEN = (((1, 18, 7), (1, 18, 8)), ((1, 19, 0), (1, 19, 2)))  # each [first broken, first fixed)
@@ -30,7 +30,7 @@ BAD_VERSION = register_code(
 UNSUPPORTED_VERSION = register_code(
     "VTEP602",
     "error",
-    "Cilium older than 1.12 is not supported",
+    "Cilium release not supported (older than 1.12, or not 1.x)",
     "upgrade Cilium to 1.12 or later; older releases also need policyEnforcementMode: never for VTEP (cilium issue 17694)",
 )
 NEWER_THAN_KNOWN = register_code(
@@ -65,13 +65,14 @@ def cilium_version(ctx: Context) -> Iterator[Finding]:
         return
     minor = (version.major, version.minor)
     release = (version.major, version.minor, version.patch)
-    if minor < (1, OLDEST_MINOR):
-        yield Finding(
-            UNSUPPORTED_VERSION,
-            path,
-            f"Cilium {text} is older than 1.12: vtepc supports 1.12 and later; before 1.12 VTEP was beta and "
-            "required policyEnforcementMode: never (no network policy at all, cilium issue 17694)",
+    if not is_supported(version):
+        why = (
+            f"older than 1.{OLDEST_MINOR}: vtepc supports 1.{OLDEST_MINOR} and later; before 1.{OLDEST_MINOR} VTEP was beta and "
+            "required policyEnforcementMode: never (no network policy at all, cilium issue 17694)"
+            if minor < (1, OLDEST_MINOR)
+            else f"not a 1.x release: vtepc knows the charts of 1.{OLDEST_MINOR} to 1.{NEWEST_MINOR}"
         )
+        yield Finding(UNSUPPORTED_VERSION, path, f"Cilium {text} is {why}")
         return
     if minor > (1, NEWEST_MINOR):
         yield Finding(

@@ -72,14 +72,20 @@ def match_cilium_version(text: str | None) -> CiliumVersion | None:
     return CiliumVersion(int(match[1]), int(match[2]), int(match[3] or 0))
 
 
+def is_supported(version: CiliumVersion) -> bool:
+    """A 1.x release from 1.12 on: the rule both VTEP602 and parse_cilium_version apply. Minors
+    newer than 1.20 get 1.20's chart knowledge (validation warns, VTEP603), since the VTEP and
+    routing keys have not changed since; another major is not a chart vtepc knows."""
+    return version.major == 1 and version.minor >= OLDEST_MINOR
+
+
 def parse_cilium_version(text: str | None) -> CiliumVersion:
-    """A supported release: 1.12 or later. Minors newer than 1.20 get 1.20's chart knowledge
-    (validation warns, VTEP603), since the VTEP and routing keys have not changed since."""
+    """A supported release (`is_supported`); VTEP310, VTEP601 and VTEP602 report every other value first."""
     version = match_cilium_version(text)
     if version is None:
         raise UnsupportedCiliumVersion(f"ciliumVersion {text!r} is not a version like 1.16.19")
-    if version.major != 1 or version.minor < OLDEST_MINOR:
-        raise UnsupportedCiliumVersion(f"ciliumVersion {version} is older than 1.{OLDEST_MINOR}, the oldest chart vtepc knows")
+    if not is_supported(version):
+        raise UnsupportedCiliumVersion(f"ciliumVersion {version} is not a release vtepc knows (1.{OLDEST_MINOR} or a later 1.x)")
     return version
 
 

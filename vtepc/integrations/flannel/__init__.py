@@ -10,7 +10,8 @@ from __future__ import annotations
 from ...model import ClusterBase
 from .. import FLANNEL_NODE, Integration, TunnelDefaults, register
 from .model import FLANNEL_VNI, FlannelCluster
-from .state import compile_cluster, node_addresses, node_fields, node_labels, node_macs, node_vtep
+from .live import node_fields
+from .state import compile_cluster, node_addresses, node_labels, node_macs, node_vtep
 
 
 def tunnel_defaults(cluster: ClusterBase) -> TunnelDefaults:

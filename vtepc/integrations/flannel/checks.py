@@ -20,6 +20,7 @@ from ...checks._networks import NetworkIndex, span_of
 from ...checks.addressing import IPV4_REQUIRED
 from ...diagnostics import register_code
 from .model import FlannelCluster
+from .state import node_subnet_size
 
 NOT_VXLAN = register_code(
     "VTEP401",
@@ -97,7 +98,7 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
         return
     bigips = ctx.topology.bigips
     nodes = ctx.topology.cluster.nodes
-    node_prefix = ctx.node_prefixlen
+    node_prefix, _ = node_subnet_size(_prefixlens(ctx))
     subnets = []
     for i, bigip in enumerate(bigips):
         interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
@@ -141,18 +142,22 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _prefixlens(ctx: Context) -> list[int | None]:
+    return [span.prefixlen if span is not None else None for span in ctx.node_pod_spans]
+
+
 @check(NODE_SUBNET_SIZES, mode="flannel")
 def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
     # The BIG-IP Node's subnet takes the nodes' size, so one odd node makes it ambiguous.
-    size = ctx.node_prefixlen
-    for i, span in enumerate(ctx.node_pod_spans):
-        if span is not None and span.prefixlen != size:
-            node = ctx.topology.cluster.nodes[i]
-            yield Finding(
-                NODE_SUBNET_SIZES,
-                ("cluster", "nodes", i, "podCIDR"),
-                f"node '{node.name}' pod CIDR {node.pod_cidr} is a /{span.prefixlen}, other nodes' are /{size}",
-            )
+    prefixlens = _prefixlens(ctx)
+    size, odd = node_subnet_size(prefixlens)
+    for i in odd:
+        node = ctx.topology.cluster.nodes[i]
+        yield Finding(
+            NODE_SUBNET_SIZES,
+            ("cluster", "nodes", i, "podCIDR"),
+            f"node '{node.name}' pod CIDR {node.pod_cidr} is a /{prefixlens[i]}, other nodes' are /{size}",
+        )
 
 
 @check(NODE_VTEP_MAC_MISSING, FLANNEL_MAC_GROUP, mode="flannel")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ...model import Node
@@ -14,8 +15,7 @@ from .. import ClusterContribution, NodeVtep
 from .model import FlannelNode
 
 if TYPE_CHECKING:
-    from ...live.kube import LiveNode
-    from ...model import Topology
+    from ...model import ResolvedTopology
     from ...state.bigip import BigipState
 
 
@@ -42,17 +42,7 @@ def node_labels(node: Node) -> tuple[str, ...]:
     )
 
 
-def node_fields(node: LiveNode) -> dict[str, str]:
-    """What `vtepc discover` writes from a live Node: the VtepMAC annotation, and public-ip when it is not the node IP."""
-    fields = {}
-    if node.vtep_mac:
-        fields["vtepMAC"] = node.vtep_mac
-    if node.public_ip and node.public_ip != node.ip:
-        fields["publicIP"] = node.public_ip
-    return fields
-
-
-def compile_cluster(topology: Topology, bigips: Mapping[str, BigipState]) -> ClusterContribution:
+def compile_cluster(topology: ResolvedTopology, bigips: Mapping[str, BigipState]) -> ClusterContribution:
     """The BIG-IPs as flannel Nodes, each once its tunnel MAC is known."""
     nodes: list[BigipNode] = []
     omitted: list[Omission] = []
@@ -79,8 +69,17 @@ def compile_cluster(topology: Topology, bigips: Mapping[str, BigipState]) -> Clu
     return ClusterContribution(tuple(nodes), tuple(omitted))
 
 
-def _node_subnet_prefix(topology: Topology) -> int:
-    prefixes = {ipaddress.ip_network(n.pod_cidr).prefixlen for n in topology.cluster.nodes if n.pod_cidr}
-    if len(prefixes) > 1:
+def node_subnet_size(prefixlens: Sequence[int | None]) -> tuple[int, list[int]]:
+    """The subnet size flannel gives every node (SubnetLen), which the BIG-IP Node's subnet takes:
+    the most common node podCIDR prefix (the shorter on a tie; /24 when no node states one), and
+    the nodes whose podCIDR has another size (VTEP408 reports them, the compiler refuses them)."""
+    counts = Counter(length for length in prefixlens if length is not None)
+    size = max(counts, key=lambda length: (counts[length], -length)) if counts else FLANNEL_DEFAULT_SUBNET_LEN
+    return size, [i for i, length in enumerate(prefixlens) if length is not None and length != size]
+
+
+def _node_subnet_prefix(topology: ResolvedTopology) -> int:
+    size, odd = node_subnet_size([ipaddress.ip_network(n.pod_cidr).prefixlen if n.pod_cidr else None for n in topology.cluster.nodes])
+    if odd:
         raise ClusterCompileError("cluster.nodes have podCIDRs of different sizes; flannel gives every node the same SubnetLen")
-    return prefixes.pop() if prefixes else FLANNEL_DEFAULT_SUBNET_LEN
+    return size
