@@ -42,7 +42,9 @@ def test_only_the_cli_reaches_the_cli_and_renderers_read_no_live_state():
         imports = _imports(path)
         if not relative.startswith("vtepc/cli/") and relative != "vtepc/__main__.py":
             assert not any(name.startswith("vtepc.cli") for name in imports), f"{relative} imports the CLI"
-        if relative.startswith(("vtepc/render/", "vtepc/state/")):
+        if relative.startswith(("vtepc/render/", "vtepc/state/")) or re.fullmatch(
+            r"vtepc/integrations/\w+/(state|render_\w+)\.py", relative
+        ):
             bad = sorted(name for name in imports if name.startswith(("vtepc.live", "vtepc.diff", "vtepc.snapshot", "vtepc.api")))
             assert not bad, f"{relative} imports {bad}: the compiler and renderers depend on the topology and state only"
 
@@ -57,6 +59,18 @@ def test_renderers_read_the_state_only():
         bad = sorted(name for name in _imports(path) if name.startswith(("vtepc.model", "vtepc.validate", "vtepc.facts")))
         assert not bad, f"{path.name} imports {bad}: renderers read the state only"
     assert [f.name for f in fields(DesiredState) if "Topology" in str(f.type)] == [], "DesiredState carries no topology"
+
+
+def test_the_registry_lists_every_mode_package_and_the_page_names_them():
+    from vtepc import integrations
+
+    packages = sorted(p.name for p in (PACKAGE / "integrations").iterdir() if (p / "__init__.py").is_file())
+    assert list(integrations.names()) == packages, "every package under vtepc/integrations/ registers its mode, and only they do"
+    for registered in integrations.integrations():
+        assert registered.cluster_model.__module__.startswith(f"vtepc.integrations.{registered.name}.")
+        for module in registered.check_modules + registered.renderer_modules:
+            assert module.startswith(f"vtepc.integrations.{registered.name}."), module
+        assert f"`vtepc/integrations/{registered.name}/`" in PAGE
 
 
 def test_the_flow_names_every_api_command():
