@@ -22,8 +22,8 @@ def follow_ups(target: str, changes: Sequence[Change], desired: ClusterState | N
     from ...diff.records import FollowUp  # (vtepc.diff imports the state, which imports this registry)
 
     # The chart the desired Helm values are for: the upgrade stays on it.
-    values = desired.one(CiliumHelmValues) if desired is not None else None
-    chart_version = values.chart_version if values is not None else None
+    desired_values = next((o for o in desired.objects() if isinstance(o, CiliumHelmValues)), None) if desired is not None else None
+    chart_version = desired_values.chart_version if desired_values is not None else None
     steps: list[FollowUp] = []
     values = next((c for c in changes if c.kind == CiliumHelmValues.kind), None)
     config = next((c for c in changes if c.kind == CiliumConfig.kind), None)
