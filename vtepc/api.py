@@ -244,11 +244,13 @@ def check_output(output: Path, artifacts: Mapping[str, str], topology: str | Pat
     return OutputCheck(str(topology), output, artifacts, compare_tree(output, dict(artifacts)))
 
 
-def trace(path: str | Path, source: str, destination: str, snapshot: str | Path | None = None) -> "Trace":
+def trace(path: str | Path, source: str, destination: str, against: "LiveSource | SnapshotSource | None" = None) -> "Trace":
     """One flow from BIG-IP `source` to `destination` (a pod address or a node name) and its reply,
-    walked through the packet model (vtepc.reach) over the desired state, or over the state a
-    snapshot recorded. Raises TopologyInvalid for errors other than the reachability check's own."""
+    walked through the packet model (vtepc.reach) over the desired state, or over the observed
+    state: recorded by a snapshot, or read from the live devices (strict: an unreadable target
+    raises). Raises TopologyInvalid for errors other than the reachability check's own."""
     from .checks.reachability import UNREACHABLE
+    from .live import ObservedState
     from .reach import Fabric
     from .reach.model import TraceError
 
@@ -256,12 +258,15 @@ def trace(path: str | Path, source: str, destination: str, snapshot: str | Path 
     blocking = [d for d in report.errors if d.code != UNREACHABLE]
     if blocking or report.topology is None:
         raise TopologyInvalid(blocking or report.diagnostics)
-    if snapshot is None:
+    if against is None:
         fabric = Fabric.from_topology(report.topology)
     else:
-        from .snapshot import read_snapshot
+        from .state import compile_desired_state
 
-        fabric = Fabric.from_observed(report.topology, read_snapshot(Path(snapshot)))
+        # The topology compiled as validated (a VTEP1001 drop in it is what a trace shows, not an error).
+        observed = observed_state(path, against, compile_desired_state(report.topology))
+        assert isinstance(observed, ObservedState)  # live or recorded, never a git revision
+        fabric = Fabric.from_observed(report.topology, observed)
     if source not in fabric.units:
         raise TraceError(f"--from {source!r} is not a BIG-IP of the topology ({', '.join(fabric.units)})")
     from .checks.reachability import origin_path
@@ -330,6 +335,11 @@ def diff(
     """Compare the topology's desired state with `against` (default: live); changes and follow-ups."""
     from .diff import diff_states, load_ignore_rules
 
+    from dataclasses import replace
+
+    from .diff.reachability import would_drop
+    from .live import ObservedState
+
     rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
     from .state import compile_desired_state
 
@@ -337,7 +347,11 @@ def diff(
     desired = compile_desired_state(topology)
     observed = observed_state(path, against if against is not None else LiveSource(), topology, desired)
     unread_kinds = getattr(observed, "unread_kinds", {})  # a DesiredState (a git ref) reads everything
-    return diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
+    result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
+    if not isinstance(observed, ObservedState):
+        return result  # a git revision: its own `vtepc validate` reports its reachability
+    found, notes = would_drop(desired.topology, observed)
+    return replace(result, would_drop=found, notes=result.notes + notes)
 
 
 def diff_fleet(

@@ -10,10 +10,14 @@ warnings (VTEP604, VTEP605); `vtepc trace` still shows them as drops.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..diagnostics import register_code
 from . import Context, Finding, check
+
+if TYPE_CHECKING:
+    from ..reach import Fabric
+    from ..reach.model import Unreachable
 
 UNREACHABLE = register_code(
     "VTEP1001",
@@ -32,9 +36,17 @@ def origin_path(origin: str) -> tuple[str | int, ...]:
     return tuple(name if name else int(index) for name, index in _PATH_PART.findall(first))
 
 
+def drops(fabric: "Fabric") -> Iterator["Unreachable"]:
+    """What the packet model drops, less what the Cilium release alone decides (a known-broken
+    release: VTEP604/VTEP605 report it, as warnings by choice)."""
+    from ..reach import unreachable
+
+    return (found for found in unreachable(fabric) if found.hop.origin != VERSION_PATH)
+
+
 @check(UNREACHABLE, after_others=True)
 def reachability(ctx: Context) -> Iterator[Finding]:
-    from ..reach import Fabric, unreachable
+    from ..reach import Fabric
 
     if ctx.integration.datapath is None:
         return  # a mode whose datapath vtepc.reach does not model has nothing to walk
@@ -42,14 +54,10 @@ def reachability(ctx: Context) -> Iterator[Finding]:
     if desired is None:
         return  # refused by another check, or a compile problem the checks do not cover yet (build reports it)
     fabric = Fabric(ctx.topology, desired.bigips, desired.cluster)
-    for found in unreachable(fabric):
-        hop = found.hop
-        if hop.origin == VERSION_PATH:
-            continue  # a known-broken release: VTEP604/VTEP605 report it, as warnings by choice
-        more = f" and {len(found.nodes) - 1} more node(s)" if len(found.nodes) > 1 else ""
+    for found in drops(fabric):
         yield Finding(
             UNREACHABLE,
-            origin_path(hop.origin),
-            f"{found.scenario.label} -> pods on {found.nodes[0]}{more}: dropped at {hop.where} {hop.step}: {hop.decision}",
+            origin_path(found.hop.origin),
+            found.summary,
             "trace (vtepc trace):\n" + found.trace.format_text().rstrip("\n"),
         )

@@ -1,4 +1,4 @@
-"""The live-source options `vtepc diff`, `vtepc snapshot` and `vtepc discover` share."""
+"""The live-source options `vtepc diff`, `vtepc trace`, `vtepc snapshot` and `vtepc discover` share."""
 
 from __future__ import annotations
 
@@ -75,6 +75,40 @@ def live_source(
         urls_from_ref=urls_from_ref,
         progress=progress_printer(),
     )
+
+
+def given_flags(
+    bigip: list[str],
+    kubeconfig: Optional[Path],
+    context: Optional[str],
+    ca_bundle: Optional[Path],
+    insecure: bool,
+    *,
+    allow_insecure_http: bool = False,
+    deadline: Optional[float] = None,
+    max_response_mb: Optional[int] = None,
+    max_pages: Optional[int] = None,
+    timeout: Optional[float] = None,
+    urls_from_ref: Optional[str] = None,
+) -> list[str]:
+    """The live flags given on the command line, to refuse them where no live state is read."""
+    return [
+        flag
+        for flag, given in (
+            ("--bigip", bool(bigip)),
+            ("--kubeconfig", kubeconfig is not None),
+            ("--context", context is not None),
+            ("--ca-bundle", ca_bundle is not None),
+            ("--insecure", insecure),
+            ("--timeout", timeout is not None),
+            ("--deadline", deadline is not None),
+            ("--max-response-mb", max_response_mb is not None),
+            ("--max-pages", max_pages is not None),
+            ("--allow-insecure-http", allow_insecure_http),
+            ("--urls-from-ref", urls_from_ref is not None),
+        )
+        if given
+    ]
 
 
 def progress_printer() -> Optional[Callable[[str, bool], None]]:

@@ -6,7 +6,7 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -93,23 +93,15 @@ def diff(
     from .output import summary
 
     topology = topologies[0]
-    live_options = [
-        flag
-        for flag, given in (
-            ("--bigip", bool(bigip)),
-            ("--kubeconfig", kubeconfig is not None),
-            ("--context", context is not None),
-            ("--ca-bundle", ca_bundle is not None),
-            ("--insecure", insecure),
-            ("--timeout", timeout is not None),
-            ("--deadline", deadline is not None),
-            ("--max-response-mb", max_response_mb is not None),
-            ("--max-pages", max_pages is not None),
-            ("--allow-insecure-http", allow_insecure_http),
-            ("--urls-from-ref", urls_from_ref is not None),
-        )
-        if given
-    ]
+    options: dict[str, Any] = {
+        "allow_insecure_http": allow_insecure_http,
+        "deadline": deadline,
+        "max_response_mb": max_response_mb,
+        "max_pages": max_pages,
+        "timeout": timeout,
+        "urls_from_ref": urls_from_ref,
+    }
+    live_options = _live_options.given_flags(bigip, kubeconfig, context, ca_bundle, insecure, **options)
     try:
         if snapshot is not None and against_ref is not None:
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
@@ -124,19 +116,7 @@ def diff(
             against = api.SnapshotSource(snapshot)
         else:
             # strict: any target that cannot be read raises, so no partial diff is ever shown.
-            against = _live_options.live_source(
-                bigip,
-                kubeconfig,
-                context,
-                ca_bundle,
-                insecure,
-                allow_insecure_http=allow_insecure_http,
-                deadline=deadline,
-                max_response_mb=max_response_mb,
-                max_pages=max_pages,
-                timeout=timeout,
-                urls_from_ref=urls_from_ref,
-            )
+            against = _live_options.live_source(bigip, kubeconfig, context, ca_bundle, insecure, **options)
         if output_format is DiffFormat.tmsh:
             if not isinstance(against, api.LiveSource):
                 raise VtepcError("--format tmsh plans from the live devices; not with --snapshot or --against-ref")

@@ -1,12 +1,13 @@
 """Formatters: a DiffResult in, a string out. Pure functions; the CLI decides where it goes.
 
 text      one line per change, `target: kind name: field: before -> after  (from origin)`,
-          then the follow-ups; ANSI colour only when the caller asks for it.
+          what the observed state would drop, then the follow-ups; ANSI colour only when the
+          caller asks for it.
 markdown  for a pull-request comment: a summary table, one collapsible <details> section per
           target, the follow-ups; never longer than GitHub's comment limit, cut per section
           at row boundaries with a note, never in the middle of markup.
-json      a versioned document (`format_version`) with targets, changes, follow_ups and
-          `complete`, so a consumer can tell a full diff from an aborted one.
+json      a versioned document (`format_version`) with targets, changes, follow_ups,
+          would_drop and `complete`, so a consumer can tell a full diff from an aborted one.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .records import ABSENT, DRIFT_ORIGIN, Action, Change, DiffResult, FollowUp, TargetDiff
+from .records import ABSENT, DRIFT_ORIGIN, Action, Change, DiffResult, FollowUp, TargetDiff, WouldDrop
 
 JSON_FORMAT_VERSION = 1
 GITHUB_COMMENT_LIMIT = 65_536
 MARKDOWN_CELL_MAX = 200  # characters of one before/after value in a table cell
+MARKDOWN_WOULD_DROP_MAX = 20  # findings listed in a comment (one per unit and group of nodes); json lists all
+WOULD_DROP_ABOUT = "the observed state walked through the packet model"
 
 _ANSI = {Action.ADD: "\033[32m", Action.REMOVE: "\033[31m", Action.CHANGE: "\033[33m"}
 # Drift (live has it, the topology does not) is not a deletion the topology asks for: its own colour and mark.
@@ -82,6 +85,10 @@ def follow_up_line(follow_up: FollowUp) -> str:
     return f"{follow_up.step}. {follow_up.target}: {follow_up.action}{command}  ({follow_up.reason})"
 
 
+def would_drop_line(found: WouldDrop) -> str:
+    return found.summary + (f"  (from {found.origin})" if found.origin else "")
+
+
 def format_text(result: DiffResult, *, color: bool = False) -> str:
     lines = []
     for change in result.changes:
@@ -89,6 +96,9 @@ def format_text(result: DiffResult, *, color: bool = False) -> str:
         colour = _ANSI_DRIFT if _is_drift(change) else _ANSI[change.action]
         lines.append(f"{colour}{line}{_ANSI_RESET}" if color else line)
     lines.append(summary_line(result))
+    if result.would_drop:
+        lines.append(f"would drop ({WOULD_DROP_ABOUT}):")
+        lines.extend("  " + would_drop_line(found) for found in result.would_drop)
     if result.follow_ups:
         lines.append("follow-up:")
         lines.extend("  " + follow_up_line(f) for f in result.follow_ups)
@@ -164,6 +174,14 @@ def _markdown_header(result: DiffResult) -> str:
 
 def _markdown_footer(result: DiffResult) -> str:
     lines = []
+    if result.would_drop:
+        lines.append(f"**Would drop** ({WOULD_DROP_ABOUT})")
+        lines.append("")
+        shown = result.would_drop[:MARKDOWN_WOULD_DROP_MAX]
+        lines.extend(f"- {_code(f.summary, MARKDOWN_CELL_MAX)}" + (f" (from {_code(f.origin)})" if f.origin else "") for f in shown)
+        if len(result.would_drop) > len(shown):
+            lines.append(f"- _{len(result.would_drop) - len(shown)} more; `vtepc diff --format json` lists every one_")
+        lines.append("")
     if result.follow_ups:
         lines.append("**Follow-up**")
         lines.append("")
@@ -245,7 +263,13 @@ def format_json(result: DiffResult) -> str:
         targets=targets,
         changes=[_change_json(c) for c in result.changes],
         follow_ups=follow_ups,
-        extra={"ignored": result.ignored, "masked": result.masked, "notes": list(result.notes), "has_changes": result.has_changes},
+        extra={
+            "ignored": result.ignored,
+            "masked": result.masked,
+            "notes": list(result.notes),
+            "has_changes": result.has_changes,
+            "would_drop": [{"summary": f.summary, "origin": f.origin, "nodes": list(f.nodes)} for f in result.would_drop],
+        },
     )
 
 

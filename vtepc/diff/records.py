@@ -74,12 +74,23 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class WouldDrop:
+    """Pods a BIG-IP unit cannot reach on the observed state, or whose reply does not come back:
+    the packet model (vtepc.reach) walked over what the devices hold now."""
+
+    summary: str  # "bigip-1 -> pods on node1 and 2 more node(s): dropped at bigip-1 arp: ..."
+    origin: str  # the topology field behind the deciding hop ("" when none)
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DiffResult:
     targets: tuple[TargetDiff, ...]
     follow_ups: tuple[FollowUp, ...] = ()
     ignored: int = 0  # changes dropped by user ignore rules
     masked: int = 0  # changes with a secret value masked (none with --show-secrets)
     notes: tuple[str, ...] = ()  # what was not compared, and why
+    would_drop: tuple[WouldDrop, ...] = ()  # on observed state (live or snapshot): what it cannot deliver today
 
     @property
     def changes(self) -> list[Change]:

@@ -350,6 +350,18 @@ def _nth_origin(origins: Mapping[str, str], key: str, index: int, count: int) ->
     return parts[index] if len(parts) == count else parts[0]
 
 
+def _attributed(observed: Any, desired: Any) -> Any:
+    """`observed` (a BigipState or ClusterState read from a device) with the topology origins of the
+    desired objects of the same kind and name: a device does not say which topology field made an object."""
+    origins = {(o.kind, o.name): o for o in desired.items}
+    items = []
+    for item in observed.items:
+        twin = origins.get((item.kind, item.name))
+        kept = {f: getattr(twin, f) for f in ("origin", "key_origins") if twin is not None and hasattr(item, f) and not getattr(item, f)}
+        items.append(replace(item, **kept) if kept else item)
+    return replace(observed, items=tuple(items))
+
+
 class Fabric:
     """Both sides of one topology's datapath, from state (desired, or observed by a reader)."""
 
@@ -407,14 +419,15 @@ class Fabric:
     @classmethod
     def from_observed(cls, topology: "Topology", observed: "ObservedState") -> "Fabric":
         """Observed state (a snapshot or a live read); what was not read comes from the topology:
-        BIG-IPs not read, the cluster when unread, the node list, and the tunnel MACs."""
+        BIG-IPs not read, the cluster when unread, the node list, and the tunnel MACs. An observed
+        object named as the topology names it is attributed to the same topology field."""
         from dataclasses import replace
 
         from ..state import compile_desired_state
 
         desired = compile_desired_state(topology)
-        bigips = {name: observed.bigips.get(name, state) for name, state in desired.bigips.items()}
-        cluster = observed.cluster or desired.cluster
+        bigips = {name: _attributed(observed.bigips.get(name, state), state) for name, state in desired.bigips.items()}
+        cluster = _attributed(observed.cluster, desired.cluster) if observed.cluster else desired.cluster
         if not cluster.nodes:
             cluster = replace(cluster, nodes=desired.cluster.nodes)
         macs = {name: s.vtep.mac for name, s in desired.bigips.items() if s.vtep is not None}
@@ -1145,6 +1158,12 @@ class Unreachable:
     @property
     def hop(self) -> Hop:
         return self.trace.failure  # type: ignore[return-value]
+
+    @property
+    def summary(self) -> str:
+        """'bigip-1 -> pods on node1 and 2 more node(s): dropped at <where> <step>: <decision>'."""
+        more = f" and {len(self.nodes) - 1} more node(s)" if len(self.nodes) > 1 else ""
+        return f"{self.scenario.label} -> pods on {self.nodes[0]}{more}: dropped at {self.hop.where} {self.hop.step}: {self.hop.decision}"
 
 
 def unreachable(fabric: Fabric) -> Iterator[Unreachable]:
