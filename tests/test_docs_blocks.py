@@ -8,8 +8,9 @@
   fragment may use only inputs and hooks that exist, pinned to a tag or commit that exists.
 - Shell blocks: every one is syntax-checked and every vtepc subcommand and option in it must
   exist. A page's unmarked blocks then run in order, in one shell, in a fresh copy of the
-  repository. Markers on the line before a block: `<!-- docs-test: live -->` (needs a BIG-IP or a
-  cluster: not run), `<!-- docs-test: manual -->` (a maintainer's step such as tagging a
+  repository. Markers on the line before a block: `<!-- docs-test: emulated -->` (needs a BIG-IP or
+  a cluster: run against the emulators by tests/test_docs_emulated.py), `<!-- docs-test: live -->`
+  (needs what the emulators do not offer, such as a Helm release: not run), `<!-- docs-test: manual -->` (a maintainer's step such as tagging a
   release: not run), `<!-- docs-test: ci -->` (the test command itself, which `.ci/run` must
   run), and for a topology fragment `<!-- docs-test: expect VTEP313 (why) -->` (a warning the
   fragment is meant to show).
@@ -41,7 +42,7 @@ from vtepc.validate import load_topology, validate_text
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 MARKER = re.compile(r"<!--\s*docs-test:\s*([\w-]+)(.*?)-->")
-MARKERS = {"live", "ci", "manual", "expect"}
+MARKERS = {"live", "emulated", "ci", "manual", "expect"}
 FENCE = re.compile(r"^( {0,3})```(\w*)\n(.*?)^\1```\n", re.S | re.M)  # also indented in a list item
 EXAMPLE = re.compile(r"examples/([\w.-]+\.yaml)")
 OFFLINE = {"validate", "build", "graph", "manifests", "schema", "trace"}
