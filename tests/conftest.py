@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -15,11 +16,31 @@ SHARED = ROOT.parent / "shared"
 ORACLES = SHARED / "oracles"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 
+# scripts/oracles.py: the pinned oracle files (scripts/oracle-pins.json), the cache they go to.
+_spec = importlib.util.spec_from_file_location("vtepc_oracles_script", ROOT / "scripts" / "oracles.py")
+assert _spec is not None and _spec.loader is not None
+oracles_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(oracles_script)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
 
 def oracle_cache() -> Path:
     """The writable cache scripts/test.sh installs oracles into (and tests keep their renders in)."""
-    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vtepc-oracles"
-    return Path(os.environ.get("VTEPC_ORACLE_CACHE") or default)
+    return Path(oracles_script.cache_dir())
+
+
+def registry_oracle(name: str) -> Path:
+    """A file scripts/test.sh fetched from a package registry (scripts/oracle-pins.json); missing in CI is a failure."""
+    path = Path(oracles_script.target(name, oracles_script.load_pins()["registry"][name]))
+    if path.is_file():
+        return path
+    message = f"oracle '{name}' is not in the cache ({path}): `python3 scripts/oracles.py fetch {name}` (scripts/test.sh runs it)"
+    if _in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def require_tool(name: str, *also_in: Path) -> str:
@@ -28,18 +49,24 @@ def require_tool(name: str, *also_in: Path) -> str:
     path = shutil.which(name) or shutil.which(name, path=os.pathsep.join(map(str, also_in)) or None)
     if path:
         return path
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if _in_ci():
         pytest.fail(f"oracle tool '{name}' is missing in CI (scripts/test.sh installs it)")
     pytest.skip(f"oracle tool '{name}' is not installed")
 
 
 def require_oracle(path: Path) -> Path:
-    """An oracle file from ../shared/oracles; missing in CI is a failure."""
+    """An oracle file from ../shared; missing in CI is a failure, naming why no registry serves it."""
     if path.exists():
         return path
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"oracle file {path} is missing")
-    pytest.skip(f"oracle file {path} is missing")
+    message = f"oracle file {path} is missing"
+    if not SHARED.is_dir():
+        why = [
+            f"{rel}: {pin['why']}" for rel, pin in oracles_script.load_pins()["shared"].items() if (SHARED / rel) in (path, *path.parents)
+        ]
+        message += f": {SHARED} is missing" + (f", and no package registry serves it ({why[0]})" if why else "")
+    if _in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 GOLDEN = ROOT / "tests" / "golden"

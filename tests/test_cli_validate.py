@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from vtepc.cli import app
 
-from .conftest import EXAMPLE_FILES
+from .conftest import EXAMPLE_FILES, registry_oracle
 
 runner = CliRunner()
 
@@ -210,7 +210,7 @@ def test_sarif_is_what_github_code_scanning_reads():
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] in ("error", "warning") and result["message"]["text"]
         (location,) = result["locations"]
-        assert location["physicalLocation"]["artifactLocation"]["uri"] == "<stdin>"
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "%3Cstdin%3E"  # a URI: <> percent-encoded
         assert location["physicalLocation"]["region"]["startLine"] >= 1
     assert {r["ruleId"] for r in run["results"]} == set(rule_ids)
     for rule in driver["rules"]:
@@ -245,3 +245,28 @@ def test_validate_json_has_the_session_table_and_reads_peer_configs(tmp_path):
 
 def _example_text(name: str) -> str:
     return (EXAMPLE_FILES[0].parent / f"{name}.yaml").read_text()
+
+
+@pytest.mark.slow
+def test_sarif_is_valid_against_the_sarif_2_1_0_json_schema(tmp_path):
+    """The whole log against the SARIF 2.1.0 JSON Schema (scripts/oracle-pins.json), formats included:
+    artifactLocation.uri is a URI reference, so a file name with a space or '#' is percent-encoded."""
+    import shutil
+    from urllib.parse import unquote
+
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+    assert not checker.conforms("my net/a b.yaml", "uri-reference")  # rfc3986-validator is there: formats are checked
+    schema = json.loads(registry_oracle("sarif-schema").read_text(encoding="utf-8"))
+    spaced = tmp_path / "my net" / "ha #1.yaml"
+    spaced.parent.mkdir()
+    shutil.copy(EXAMPLE_FILES[0].parent / "cilium-vxlan-ha.yaml", spaced)
+    spaced.write_text(spaced.read_text().replace("mac: 00:50:56:a0:7d:d8", "mac: 01:50:56:a0:7d:d8"))
+    done = _vtepc("validate", "-", str(spaced), "--format", "sarif", stdin=_broken())
+    assert done.returncode == 1, done.stderr
+    log = json.loads(done.stdout)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft4Validator(schema, format_checker=checker).iter_errors(log)]
+    assert errors == []
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert {unquote(u) for u in uris} == {"<stdin>", spaced.as_posix()} and " " not in "".join(uris)

@@ -36,6 +36,7 @@ from tests.test_docs_blocks import INLINE, SHELL_BLOCKS, _repository_copy
 from vtepc.state import compile_desired_state
 from vtepc.validate import load_topology
 
+pytestmark = pytest.mark.slow  # emulated devices on local sockets, the CLI in a child
 DEVICE_MAC = "00:50:56:a0:7d:d8"  # the MAC the emulated device gives its tunnel (seed 000's)
 PAGES = sorted({b.page for b in SHELL_BLOCKS if b.marker == "emulated"})
 

@@ -27,7 +27,7 @@ import yaml
 
 from vtepc import api
 
-from .conftest import EXAMPLE_FILES, ORACLES, oracle_cache, require_oracle, require_tool
+from .conftest import EXAMPLE_FILES, ORACLES, oracle_cache, registry_oracle, require_oracle
 
 CHARTS = ORACLES / "cilium" / "charts"
 CONFIGMAP_TEMPLATE = "templates/cilium-configmap.yaml"
@@ -84,7 +84,7 @@ def helm_cilium_configs(jobs: list[tuple[str, str]]) -> list[dict]:
     """For each (chart version, values text): {"data": cilium-config data} or {"error": helm's stderr}.
 
     Renders are cached on disk by the hash of helm's version, the chart and the values."""
-    helm = require_tool("helm", oracle_cache() / "helm-4.1.4")
+    helm = str(registry_oracle("helm"))  # the pinned helm scripts/test.sh fetched (scripts/oracle-pins.json)
     cache = oracle_cache() / "helm-renders"
     cache.mkdir(parents=True, exist_ok=True)
     version = helm_version(helm)

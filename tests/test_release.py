@@ -10,10 +10,11 @@ import sys
 import tomllib
 import zipfile
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.test_docs_blocks import _repository_copy
 from vtepc import __version__
-import pytest
 
 
 def test_the_version_has_one_source():
@@ -48,30 +49,23 @@ def test_changelog_is_keep_a_changelog_and_lists_exactly_the_tagged_releases():
     assert f"v{__version__}" in _tags() or __version__ not in released
 
 
-@pytest.mark.slow
-def test_wheel_installs_and_runs_vtepc_version(tmp_path):
-    """`pip wheel .` then the wheel alone on the path (dependencies from this environment): the
-    console script's module, the package data and the version all come from the wheel."""
+def _wheel(tmp_path):
     source = _repository_copy(tmp_path)  # setuptools writes build/ next to the sources
     built = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "--disable-pip-version-check",
-            "-w",
-            str(tmp_path / "dist"),
-            str(source),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"), str(source)],
         capture_output=True,
         text=True,
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("vtepc-*.whl")
+    return wheel
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_runs_vtepc_version(tmp_path):
+    """`pip wheel .` then the wheel alone on the path (dependencies from this environment): the
+    console script's module, the package data and the version all come from the wheel."""
+    wheel = _wheel(tmp_path)
     assert wheel.name.startswith(f"vtepc-{__version__}-py3-none-any")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
@@ -100,3 +94,30 @@ def test_wheel_installs_and_runs_vtepc_version(tmp_path):
     assert module_file.startswith(str(target)) and version_line == f"vtepc {__version__}"
     schema = subprocess.run([sys.executable, "-m", "vtepc", "schema"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert schema.returncode == 0 and '"$schema"' in schema.stdout
+
+
+TOOL_INSTALLS = {
+    # tool -> (install argv, the environment that keeps its venvs and the `vtepc` it links under tmp_path)
+    "uv": (["uv", "tool", "install"], lambda home: {"UV_TOOL_DIR": f"{home}/tools", "UV_TOOL_BIN_DIR": f"{home}/bin"}),
+    "pipx": (["pipx", "install"], lambda home: {"PIPX_HOME": f"{home}/tools", "PIPX_BIN_DIR": f"{home}/bin"}),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["checkout", "wheel"])
+@pytest.mark.parametrize("tool", sorted(TOOL_INSTALLS))
+def test_pipx_and_uv_tool_install_put_a_working_vtepc_on_the_path(tool, source, tmp_path):
+    """The README's `pipx install .` / `uv tool install .` (and the same with a wheel): a `vtepc` in a
+    venv of its own, dependencies from PyPI, that validates an example. The test extras install both tools."""
+    argv, layout = TOOL_INSTALLS[tool]
+    target = str(_repository_copy(tmp_path) if source == "checkout" else _wheel(tmp_path))
+    env = {**os.environ, **layout(tmp_path), "UV_CACHE_DIR": str(tmp_path / "uv-cache")}
+    env.pop("VIRTUAL_ENV", None)
+    installed = subprocess.run([*argv, target], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    vtepc = tmp_path / "bin" / "vtepc"
+    version = subprocess.run([str(vtepc), "--version"], capture_output=True, text=True)
+    assert version.stdout == f"vtepc {__version__}\n", version.stderr
+    validate = subprocess.run([str(vtepc), "validate", str(ROOT / "examples" / "flannel.yaml")], capture_output=True, text=True)
+    assert validate.returncode == 0 and ": ok:" in validate.stderr, validate.stderr
+    assert vtepc.resolve().is_relative_to(tmp_path / "tools")  # its own venv, not this checkout's

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
@@ -13,6 +14,7 @@ from tests.emulators.fixtures import bigip_env, certificates  # noqa: F401 (fixt
 from vtepc.addresses import fake_fdb_mac
 from vtepc.cli import app
 
+pytestmark = pytest.mark.slow  # every test here serves the emulated APIs on local sockets
 runner = CliRunner()
 TOPOLOGY = str(EXAMPLES / "cilium-vxlan.yaml")
 

@@ -6,6 +6,7 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
+from urllib.parse import quote
 
 import typer
 
@@ -71,6 +72,11 @@ def format_github(diagnostics: Iterable[Diagnostic]) -> str:
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+def _uri(file: str) -> str:
+    """A URI reference (SARIF 3.10.3): "my net/a.yaml" -> "my%20net/a.yaml", "<stdin>" -> "%3Cstdin%3E"."""
+    return quote(Path(file).as_posix())
+
+
 def format_sarif(diagnostics: list[Diagnostic], version: str) -> str:
     """One SARIF 2.1.0 log for GitHub code scanning (github/codeql-action/upload-sarif).
 
@@ -103,7 +109,7 @@ def format_sarif(diagnostics: list[Diagnostic], version: str) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": Path(d.file).as_posix()},
+                        "artifactLocation": {"uri": _uri(d.file)},
                         "region": {"startLine": line, "startColumn": column},
                     }
                 }
@@ -115,7 +121,7 @@ def format_sarif(diagnostics: list[Diagnostic], version: str) -> str:
                     "id": number,
                     "message": {"text": r.message},
                     "physicalLocation": {
-                        "artifactLocation": {"uri": Path(r.file).as_posix()},
+                        "artifactLocation": {"uri": _uri(r.file)},
                         "region": {
                             "startLine": r.position.line if r.position else 1,
                             "startColumn": r.position.column if r.position else 1,
