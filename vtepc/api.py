@@ -277,7 +277,20 @@ def trace(path: str | Path, source: str, destination: str, against: "LiveSource 
         position = document.position(origin_path(origin)) if document is not None else None
         return position.line if position is not None else None
 
-    return fabric.trace(source, fabric.resolve_destination(destination)).located(line_of)
+    from dataclasses import replace
+
+    walked = fabric.trace(source, fabric.resolve_destination(destination))
+    split = fabric.partial_routes(source, destination)
+    if split:
+        node = next(n for n in report.topology.cluster.nodes if n.name == destination)
+        walked = replace(
+            walked,
+            notes=(
+                f"{destination}'s podCIDR {node.pod_cidr} is split: {'; '.join(split)} covers part of it, so this walk of "
+                f"{walked.destination} does not speak for that part (--to an address in it walks it)",
+            ),
+        )
+    return walked.located(line_of)
 
 
 def manifests(path: str | Path) -> tuple[str, ValidationReport]:

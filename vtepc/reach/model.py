@@ -116,6 +116,7 @@ class Trace:
     destination: str  # the pod address
     forward: tuple[Hop, ...]
     reply: tuple[Hop, ...]
+    notes: tuple[str, ...] = ()  # what the walk does not speak for (a pod CIDR split by a route)
 
     @property
     def failure(self) -> Hop | None:
@@ -142,6 +143,7 @@ class Trace:
             "failure": None if failure is None else failure.to_jsonable(),
             "forward": [h.to_jsonable() for h in self.forward],
             "reply": [h.to_jsonable() for h in self.reply],
+            "notes": list(self.notes),
         }
 
     def format_text(self) -> str:
@@ -155,6 +157,7 @@ class Trace:
                 line = f", line {hop.line}" if hop.line else ""
                 origin = f"  [{hop.origin}{line}]" if hop.origin else ""
                 lines.append(f"  {n:>2}. {mark:<7} {hop.where} {hop.step}: {hop.decision}{origin}")
+        lines.extend(f"note: {note}" for note in self.notes)
         failure = self.failure
         lines.append(
             "delivered, and the reply returns"
@@ -588,6 +591,17 @@ class Fabric:
             raise TraceError(
                 f"--to {destination!r} is neither an IP address nor a node name ({', '.join(n.name for n in self.nodes)})"
             ) from None
+
+    def partial_routes(self, active: str, node_name: str) -> tuple[str, ...]:
+        """The routes of unit `active` (in its route domain) more specific than node `node_name`'s pod
+        CIDR and inside it: they take part of that CIDR elsewhere, so one walk does not speak for it all."""
+        node = next((n for n in self.nodes if n.name == node_name), None)
+        unit = self.units.get(active)
+        if node is None or node.pod_net is None or unit is None:
+            return ()
+        version, net, mask = node.pod_net
+        table = self._table(unit, True)
+        return tuple(e.what for e in table if e.version == version and e.rd == unit.rd and e.mask > mask and e.net & mask == net)
 
     # --- the walk ---------------------------------------------------------------------------
 
