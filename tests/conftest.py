@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -7,6 +8,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -16,11 +18,16 @@ SHARED = ROOT.parent / "shared"
 ORACLES = SHARED / "oracles"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 
-# scripts/oracles.py: the pinned oracle files (scripts/oracle-pins.json), the cache they go to.
-_spec = importlib.util.spec_from_file_location("vtepc_oracles_script", ROOT / "scripts" / "oracles.py")
-assert _spec is not None and _spec.loader is not None
-oracles_script = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(oracles_script)
+
+@functools.cache
+def oracles_script() -> ModuleType:
+    """scripts/oracles.py: the pinned oracle files (scripts/oracle-pins.json), the cache they go to.
+    Loaded on first use, so this conftest also works copied elsewhere (tests/test_fast_marker.py)."""
+    spec = importlib.util.spec_from_file_location("vtepc_oracles_script", ROOT / "scripts" / "oracles.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _in_ci() -> bool:
@@ -29,12 +36,13 @@ def _in_ci() -> bool:
 
 def oracle_cache() -> Path:
     """The writable cache scripts/test.sh installs oracles into (and tests keep their renders in)."""
-    return Path(oracles_script.cache_dir())
+    return Path(oracles_script().cache_dir())
 
 
 def registry_oracle(name: str) -> Path:
     """A file scripts/test.sh fetched from a package registry (scripts/oracle-pins.json); missing in CI is a failure."""
-    path = Path(oracles_script.target(name, oracles_script.load_pins()["registry"][name]))
+    script = oracles_script()
+    path = Path(script.target(name, script.load_pins()["registry"][name]))
     if path.is_file():
         return path
     message = f"oracle '{name}' is not in the cache ({path}): `python3 scripts/oracles.py fetch {name}` (scripts/test.sh runs it)"
@@ -61,7 +69,7 @@ def require_oracle(path: Path) -> Path:
     message = f"oracle file {path} is missing"
     if not SHARED.is_dir():
         why = [
-            f"{rel}: {pin['why']}" for rel, pin in oracles_script.load_pins()["shared"].items() if (SHARED / rel) in (path, *path.parents)
+            f"{rel}: {pin['why']}" for rel, pin in oracles_script().load_pins()["shared"].items() if (SHARED / rel) in (path, *path.parents)
         ]
         message += f": {SHARED} is missing" + (f", and no package registry serves it ({why[0]})" if why else "")
     if _in_ci():

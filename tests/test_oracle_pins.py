@@ -14,7 +14,9 @@ import subprocess
 import pytest
 
 from .conftest import ROOT, SHARED, registry_oracle, require_oracle, require_tool
-from .conftest import oracles_script as oracles
+from .conftest import oracles_script
+
+oracles = oracles_script()
 
 PINS = oracles.load_pins()
 
