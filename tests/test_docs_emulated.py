@@ -78,7 +78,8 @@ def test_walkthrough_device_steps_run_against_the_emulators(page, tmp_path, cert
     copy = _repository_copy(tmp_path)
     (example_name,) = {b.example for b in SHELL_BLOCKS if b.page == page and b.marker == "emulated"}
     example = copy / "examples" / example_name
-    desired = compile_desired_state(load_topology(example))
+    topology = load_topology(example)
+    desired = compile_desired_state(topology)
     shims = tmp_path / "bin"
     shims.mkdir()
     for name, body in (("ssh", SSH), ("scp", SCP)):
@@ -92,7 +93,7 @@ def test_walkthrough_device_steps_run_against_the_emulators(page, tmp_path, cert
         kube = stack.enter_context(KubeEmulator(KUBE_TOKEN, certificate=pair))
         kube.load_state(desired.cluster)
         text = example.read_text()
-        for bigip in desired.topology.bigips:  # the page's device is reached at the emulator's address
+        for bigip in topology.bigips:  # the page's device is reached at the emulator's address
             text = text.replace(str(bigip.management_url), emulators[bigip.name].url.replace("127.0.0.1", "localhost"))
         # The page starts before the tunnel exists: its MAC is what `vtepc discover` fills in (step 4).
         example.write_text(re.sub(r"\n *mac: [0-9a-f:]{17}\n", "\n", text, count=1))

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from tests.conftest import EXAMPLES
 from tests.emulators.fixtures import Emulated, desired_example, emulate
 from tests.emulators.fixtures import bigip_env, certificates  # noqa: F401 (fixtures)
-from vtepc.addresses import fake_fdb_mac
+from vtepc.state.bigip import FdbRecord
 from vtepc.cli import app
 
 pytestmark = pytest.mark.slow  # every test here serves the emulated APIs on local sockets
@@ -25,8 +25,8 @@ def _live(emulated: Emulated, certs) -> list[str]:
 
 def _lose_node1_fdb_record(emulated: Emulated) -> None:
     """bigip-1 forgets node1's FDB record: its ARP flood no longer reaches node1 (seed 000's pod 10.0.0.130)."""
-    node = emulated.desired.topology.cluster.nodes[0]
-    emulated.bigips["bigip-1"].remove_fdb_record(emulated.desired.topology.bigips[0].tunnel.name, node.vtep_mac or fake_fdb_mac(node.ip))
+    record = next(r for r in emulated.desired.bigips["bigip-1"].of_kind(FdbRecord) if r.origin == "cluster.nodes[0]")
+    emulated.bigips["bigip-1"].remove_fdb_record(record.tunnel, record.mac)
 
 
 def test_trace_live_walks_what_the_devices_hold(tmp_path, bigip_env, certificates):  # noqa: F811

@@ -264,7 +264,7 @@ def trace(path: str | Path, source: str, destination: str, against: "LiveSource 
         from .state import compile_desired_state
 
         # The topology compiled as validated (a VTEP1001 drop in it is what a trace shows, not an error).
-        observed = observed_state(path, against, compile_desired_state(report.topology))
+        observed = observed_state(path, against, report.topology, compile_desired_state(report.topology))
         assert isinstance(observed, ObservedState)  # live or recorded, never a git revision
         fabric = Fabric.from_observed(report.topology, observed)
     if source not in fabric.units:
@@ -346,16 +346,14 @@ def diff(
     show_secrets: bool = False,
 ) -> "DiffResult":
     """Compare the topology's desired state with `against` (default: live); changes and follow-ups."""
-    from .diff import diff_states, load_ignore_rules
-
     from dataclasses import replace
 
+    from .diff import diff_states, load_ignore_rules
     from .diff.reachability import would_drop
     from .live import ObservedState
-
-    rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
     from .state import compile_desired_state
 
+    rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
     topology = load(path)
     desired = compile_desired_state(topology)
     observed = observed_state(path, against if against is not None else LiveSource(), topology, desired)
@@ -363,7 +361,7 @@ def diff(
     result = diff_states(desired, observed, ignore=rules, show_secrets=show_secrets, unread_kinds=unread_kinds)
     if not isinstance(observed, ObservedState):
         return result  # a git revision: its own `vtepc validate` reports its reachability
-    found, notes = would_drop(desired.topology, observed)
+    found, notes = would_drop(topology, observed)
     return replace(result, would_drop=found, notes=result.notes + notes)
 
 
