@@ -26,7 +26,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.emulators.bigip import BigipEmulator
-from tests.emulators.fixtures import FAST, PASSWORD, USERNAME, no_sleep
+from tests.emulators.fixtures import FAST, PASSWORD, USERNAME, bigip_env, no_sleep  # noqa: F401 (bigip_env: fixture)
 from tests.emulators.tmsh import apply_tmsh, tmsh_argv
 from vtepc import api
 from vtepc.diff.engine import diff_target
@@ -387,3 +387,37 @@ def test_as3_accepts_every_declaration_and_configmap_template(built, as3_all):
 def test_as3_refuses_an_object_path_longer_than_195_characters(as3_all):
     status, results = as3_all
     assert status == 1 and not results["negative/too-long-path"]["valid"], results["negative/too-long-path"]
+
+
+@pytest.mark.usefixtures("bigip_env")
+def test_a_device_first_set_up_by_do_is_adopted_applied_and_diffs_clean(built, do_results, tmp_path):
+    """Issue 13: a BIG-IP onboarded with vtepc's DO declaration (DO's own REST calls, its sys db
+    variables, and the FDB section of network.tmsh DO has no class for) carries no ownership
+    marker: plan refuses it, apply --adopt takes it over, then diff and plan find nothing."""
+    from tests.test_plan_apply import _apply, _bigips_clean, site
+
+    examples = {p.stem: p for p in EXAMPLE_FILES}
+    checked = 0
+    for name, path in sorted(examples.items()):
+        b = built[name]
+        keys = {bigip: key for key in do_results if key.startswith(f"{name}/") for bigip in [key.split("/")[2]]}
+        if not b.desired.bigips or set(keys) != set(b.desired.bigips):
+            continue  # a BIG-IP DO cannot declare (VTEP950) is set up by network.tmsh, tested in test_plan_apply
+        (tmp_path / name).mkdir()
+        with site(path, tmp_path / name) as s:
+            for bigip, key in keys.items():
+                device = s.bigips[bigip]
+                declaration = json.loads(b.artifacts[key.partition("/")[2]])
+                for call in _owned(do_results[key].calls):
+                    device.apply_rest(call["action"], call["path"], call.get("body"))
+                for variable, value in declaration["Common"].get("vtepc-db", {}).items():
+                    if variable != "class":
+                        device.put("sys/db", variable, partition=None, value=value)
+                for argv in _fdb_section(b.artifacts[f"bigip/{bigip}/network.tmsh"]):
+                    apply_tmsh(device, argv)
+            assert api.plan(path, s.live()).refused, name
+            _apply(s, adopt=True)
+            assert _bigips_clean(path, s), name
+            assert not api.plan(path, s.live()).has_changes, name
+        checked += 1
+    assert checked >= 3, "every example DO can declare is set up by DO here"

@@ -210,12 +210,9 @@ class BigipEmulator(EmulatorServer):
             collection, _, segment = collection.rpartition("/")
             self.collections.get(collection, {}).pop(segment.replace("~", "/"), None)
             return
-        fields = {k: v for k, v in (body or {}).items() if k not in ("name", "partition")}
-        if collection == "net/route" and "interface" in fields:
-            fields["tmInterface"] = fields.pop("interface")
-        if collection == TUNNELS and fields.get("trafficGroup") == "none":
-            del fields["trafficGroup"]
-        self.put(collection, body["name"], body.get("partition", "Common"), **fields)
+        assert body is not None, path
+        # Stored as a REST write is (a self IP gets the `floating` the device derives from its traffic group).
+        self._store(collection, body["name"], body, body.get("partition", "Common"))
 
     def _load_object(self, obj) -> None:
         loader = LOADERS.get(type(obj))
