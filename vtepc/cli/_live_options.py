@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -38,77 +39,67 @@ MAX_RESPONSE_MB = typer.Option(None, "--max-response-mb", min=1, metavar="MB", h
 MAX_PAGES = typer.Option(None, "--max-pages", min=1, metavar="N", help="Most pages read of one paged live collection [1000].")
 
 
-def live_source(
-    bigip: list[str],
-    kubeconfig: Optional[Path],
-    context: Optional[str],
-    ca_bundle: Optional[Path],
-    insecure: bool,
-    *,
-    allow_insecure_http: bool = False,
-    deadline: Optional[float] = None,
-    max_response_mb: Optional[int] = None,
-    max_pages: Optional[int] = None,
-    timeout: Optional[float] = None,
-    urls_from_ref: Optional[str] = None,
-) -> "LiveSource":
-    """The live side the flags name, for vtepc.api.diff / snapshot / discover."""
-    from ..api import LiveSource
-    from ..live.http import MIB, HttpOptions, TlsOptions
+@dataclass(frozen=True)
+class LiveFlags:
+    """The live flags as given on one command line: what `vtepc diff`, `trace`, `snapshot`,
+    `discover` and `plan` read the devices with, collected once from their parameters."""
 
-    defaults = HttpOptions()
-    http = HttpOptions(
-        timeout=defaults.timeout if timeout is None else timeout,
-        deadline=defaults.deadline if deadline is None else deadline,
-        attempts=defaults.attempts,
-        backoff=defaults.backoff,
-        max_response_bytes=max_response_mb * MIB if max_response_mb else defaults.max_response_bytes,
-        max_pages=defaults.max_pages if max_pages is None else max_pages,
-        allow_insecure_http=allow_insecure_http,
-    )
-    return LiveSource(
-        bigip_urls=parse_bigip_urls(bigip),
-        kubeconfig=kubeconfig,
-        context=context,
-        tls=TlsOptions(ca_file=ca_bundle, insecure=insecure),
-        http=http,
-        urls_from_ref=urls_from_ref,
-        progress=progress_printer(),
-    )
+    bigip: list[str] = field(default_factory=list)
+    kubeconfig: Optional[Path] = None
+    context: Optional[str] = None
+    ca_bundle: Optional[Path] = None
+    insecure: bool = False
+    allow_insecure_http: bool = False
+    deadline: Optional[float] = None
+    max_response_mb: Optional[int] = None
+    max_pages: Optional[int] = None
+    timeout: Optional[float] = None
+    urls_from_ref: Optional[str] = None
 
+    def given(self) -> list[str]:
+        """The flags given, to refuse them where no live state is read."""
+        return [
+            flag
+            for flag, given in (
+                ("--bigip", bool(self.bigip)),
+                ("--kubeconfig", self.kubeconfig is not None),
+                ("--context", self.context is not None),
+                ("--ca-bundle", self.ca_bundle is not None),
+                ("--insecure", self.insecure),
+                ("--timeout", self.timeout is not None),
+                ("--deadline", self.deadline is not None),
+                ("--max-response-mb", self.max_response_mb is not None),
+                ("--max-pages", self.max_pages is not None),
+                ("--allow-insecure-http", self.allow_insecure_http),
+                ("--urls-from-ref", self.urls_from_ref is not None),
+            )
+            if given
+        ]
 
-def given_flags(
-    bigip: list[str],
-    kubeconfig: Optional[Path],
-    context: Optional[str],
-    ca_bundle: Optional[Path],
-    insecure: bool,
-    *,
-    allow_insecure_http: bool = False,
-    deadline: Optional[float] = None,
-    max_response_mb: Optional[int] = None,
-    max_pages: Optional[int] = None,
-    timeout: Optional[float] = None,
-    urls_from_ref: Optional[str] = None,
-) -> list[str]:
-    """The live flags given on the command line, to refuse them where no live state is read."""
-    return [
-        flag
-        for flag, given in (
-            ("--bigip", bool(bigip)),
-            ("--kubeconfig", kubeconfig is not None),
-            ("--context", context is not None),
-            ("--ca-bundle", ca_bundle is not None),
-            ("--insecure", insecure),
-            ("--timeout", timeout is not None),
-            ("--deadline", deadline is not None),
-            ("--max-response-mb", max_response_mb is not None),
-            ("--max-pages", max_pages is not None),
-            ("--allow-insecure-http", allow_insecure_http),
-            ("--urls-from-ref", urls_from_ref is not None),
+    def source(self) -> "LiveSource":
+        """The live side the flags name, for vtepc.api."""
+        from ..api import LiveSource
+        from ..live.http import MIB, HttpOptions, TlsOptions
+
+        defaults = HttpOptions()
+        http = HttpOptions(
+            timeout=defaults.timeout if self.timeout is None else self.timeout,
+            deadline=defaults.deadline if self.deadline is None else self.deadline,
+            attempts=defaults.attempts,
+            backoff=defaults.backoff,
+            max_response_bytes=self.max_response_mb * MIB if self.max_response_mb else defaults.max_response_bytes,
+            max_pages=defaults.max_pages if self.max_pages is None else self.max_pages,
+            allow_insecure_http=self.allow_insecure_http,
         )
-        if given
-    ]
+        return LiveSource(
+            bigip_urls=parse_bigip_urls(self.bigip),
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            tls=TlsOptions(ca_file=self.ca_bundle, insecure=self.insecure),
+            http=http,
+            urls_from_ref=self.urls_from_ref,
+            progress=progress_printer(),
+        )
 
 
 def progress_printer() -> Optional[Callable[[str, bool], None]]:

@@ -6,7 +6,7 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -93,15 +93,20 @@ def diff(
     from .output import summary
 
     topology = topologies[0]
-    options: dict[str, Any] = {
-        "allow_insecure_http": allow_insecure_http,
-        "deadline": deadline,
-        "max_response_mb": max_response_mb,
-        "max_pages": max_pages,
-        "timeout": timeout,
-        "urls_from_ref": urls_from_ref,
-    }
-    live_options = _live_options.given_flags(bigip, kubeconfig, context, ca_bundle, insecure, **options)
+    live_flags = _live_options.LiveFlags(
+        bigip=bigip,
+        kubeconfig=kubeconfig,
+        context=context,
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        allow_insecure_http=allow_insecure_http,
+        deadline=deadline,
+        max_response_mb=max_response_mb,
+        max_pages=max_pages,
+        timeout=timeout,
+        urls_from_ref=urls_from_ref,
+    )
+    live_options = live_flags.given()
     try:
         if snapshot is not None and against_ref is not None:
             raise VtepcError("--snapshot and --against-ref are two different things to diff against; give one")
@@ -116,7 +121,7 @@ def diff(
             against = api.SnapshotSource(snapshot)
         else:
             # strict: any target that cannot be read raises, so no partial diff is ever shown.
-            against = _live_options.live_source(bigip, kubeconfig, context, ca_bundle, insecure, **options)
+            against = live_flags.source()
         if output_format is DiffFormat.tmsh:
             if not isinstance(against, api.LiveSource):
                 raise VtepcError("--format tmsh plans from the live devices; not with --snapshot or --against-ref")

@@ -9,7 +9,7 @@ import typer
 
 from ._app import app
 from . import _live_options
-from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live_source
+from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG
 
 
 @app.command()
@@ -39,19 +39,19 @@ def discover(
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "nothing discovered"):
-        source = live_source(
-            bigip,
-            kubeconfig,
-            context,
-            ca_bundle,
-            insecure,
+        source = _live_options.LiveFlags(
+            bigip=bigip,
+            kubeconfig=kubeconfig,
+            context=context,
+            ca_bundle=ca_bundle,
+            insecure=insecure,
             allow_insecure_http=allow_insecure_http,
             deadline=deadline,
             max_response_mb=max_response_mb,
             max_pages=max_pages,
             timeout=timeout,
             urls_from_ref=urls_from_ref,
-        )
+        ).source()
         result = api.discover(topology, source, prune=prune, write=not dry_run)
     for note in result.facts.notes:
         typer.echo(f"note: {note}", err=True)

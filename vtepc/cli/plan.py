@@ -34,15 +34,13 @@ def _source(
     bigip: list[str], ca_bundle: Optional[Path], insecure: bool, allow_insecure_http: bool, timeout: Optional[float]
 ) -> tuple["LiveSource", tuple[str, ...]]:
     names = tuple(dict.fromkeys(value.partition("=")[0] for value in bigip))
-    source = _live_options.live_source(
-        [value for value in bigip if "=" in value],
-        None,
-        None,
-        ca_bundle,
-        insecure,
+    source = _live_options.LiveFlags(
+        bigip=[value for value in bigip if "=" in value],
+        ca_bundle=ca_bundle,
+        insecure=insecure,
         allow_insecure_http=allow_insecure_http,
         timeout=timeout,
-    )
+    ).source()
     return source, names
 
 

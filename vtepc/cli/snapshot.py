@@ -9,7 +9,7 @@ import typer
 
 from ._app import app
 from . import _live_options
-from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG, live_source
+from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG
 
 
 @app.command()
@@ -40,19 +40,19 @@ def snapshot(
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "nothing recorded"):
-        source = live_source(
-            bigip,
-            kubeconfig,
-            context,
-            ca_bundle,
-            insecure,
+        source = _live_options.LiveFlags(
+            bigip=bigip,
+            kubeconfig=kubeconfig,
+            context=context,
+            ca_bundle=ca_bundle,
+            insecure=insecure,
             allow_insecure_http=allow_insecure_http,
             deadline=deadline,
             max_response_mb=max_response_mb,
             max_pages=max_pages,
             timeout=timeout,
             urls_from_ref=urls_from_ref,
-        )
+        ).source()
         result = api.snapshot(topology, output, source)
     for kind, why in sorted(result.observed.unread_kinds.items()):
         typer.echo(f"note: {kind} not recorded: {why}", err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -51,15 +51,20 @@ def trace(
     from ..diagnostics import VtepcError
     from .output import exit_on_failure
 
-    options: dict[str, Any] = {
-        "allow_insecure_http": allow_insecure_http,
-        "deadline": deadline,
-        "max_response_mb": max_response_mb,
-        "max_pages": max_pages,
-        "timeout": timeout,
-        "urls_from_ref": urls_from_ref,
-    }
-    flags = _live_options.given_flags(bigip, kubeconfig, context, ca_bundle, insecure, **options)
+    live_flags = _live_options.LiveFlags(
+        bigip=bigip,
+        kubeconfig=kubeconfig,
+        context=context,
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        allow_insecure_http=allow_insecure_http,
+        deadline=deadline,
+        max_response_mb=max_response_mb,
+        max_pages=max_pages,
+        timeout=timeout,
+        urls_from_ref=urls_from_ref,
+    )
+    flags = live_flags.given()
     with exit_on_failure(topology, "nothing traced"):
         against: api.LiveSource | api.SnapshotSource | None = None
         if snapshot is not None and live:
@@ -69,7 +74,7 @@ def trace(
         if snapshot is not None:
             against = api.SnapshotSource(snapshot)
         elif live:
-            against = _live_options.live_source(bigip, kubeconfig, context, ca_bundle, insecure, **options)
+            against = live_flags.source()
         result = api.trace(topology, source, to, against)
     if format is TraceFormat.json:
         typer.echo(json.dumps(result.to_jsonable(), indent=2, sort_keys=True))
