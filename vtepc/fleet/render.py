@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from ..build import with_manifest, sha256_hex
 from ..render import render_all
 from ..render.declarative_onboarding import declaration, do_gaps
-from ..render.tmsh import mode_summary, network_script
-from ..state.bigip import LOCAL_ONLY, SelfIp, Tunnel
+from ..render.tmsh import ha_note, mode_summary, network_script
+from ..state.bigip import SelfIp, Tunnel
 from .merge import MergedDevice
 from .model import FleetReport, Member
 
@@ -65,13 +65,7 @@ def device_network_tmsh(merged: MergedDevice) -> str:
         header.append("No declarative-onboarding.json for this BIG-IP: " + "; ".join(gaps) + ".")
     groups = sorted({a.bigip.ha.traffic_group for a in device.attachments if a.bigip.ha is not None})
     if groups:
-        own = [s.name for s in selfs if s.traffic_group == LOCAL_ONLY]
-        header += [
-            f"HA ({_joined(groups)}), F5's design for a config-synced tunnel: its local-address is the floating",
-            "underlay self IP, so the tunnel is up on the active unit only and moves with the traffic group on",
-            "failover. Run this file on one unit, then sync the device group; on the other unit run only its own",
-            f"(non-floating) self IPs, which config sync does not carry: {_joined(own)}.",
-        ]
+        header += ha_note(groups, selfs)
     return network_script(header, state)
 
 

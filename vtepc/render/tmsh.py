@@ -293,14 +293,19 @@ def render_network_tmsh(meta: "RenderMeta", datapath: "Datapath", state: BigipSt
     # An HA unit has a floating underlay self IP, in the pair's traffic group.
     traffic_group = next((x.traffic_group for x in selfs if x.name == UNDERLAY_FLOATING_SELF), None)
     if traffic_group is not None:
-        own = [x.name for x in selfs if x.traffic_group == LOCAL_ONLY]
-        header += [
-            f"HA ({traffic_group}), F5's design for a config-synced tunnel: its local-address is the floating",
-            "underlay self IP, so the tunnel is up on the active unit only and moves with the traffic group on",
-            "failover. Run this file on one unit, then sync the device group; on the other unit run only its own",
-            f"(non-floating) self IPs, which config sync does not carry: {', '.join(own)}.",
-        ]
+        header += ha_note([traffic_group], selfs)
     return network_script(header, state)
+
+
+def ha_note(traffic_groups: list[str], selfs: list[SelfIp]) -> list[str]:
+    """The header lines that say how an HA unit takes this file (F5's config-synced tunnel design)."""
+    own = [x.name for x in selfs if x.traffic_group == LOCAL_ONLY]
+    return [
+        f"HA ({', '.join(traffic_groups)}), F5's design for a config-synced tunnel: its local-address is the floating",
+        "underlay self IP, so the tunnel is up on the active unit only and moves with the traffic group on",
+        "failover. Run this file on one unit, then sync the device group; on the other unit run only its own",
+        f"(non-floating) self IPs, which config sync does not carry: {', '.join(own)}.",
+    ]
 
 
 def network_script(header: list[str], state: BigipState) -> str:
