@@ -240,6 +240,18 @@ def _owned(calls: list[dict]) -> list[dict]:
     return [c for c in calls if (c["action"], c["path"]) not in NOT_OWNED_CALLS]
 
 
+def _set_up_by_do(device: BigipEmulator, result: DoResult, declaration: dict, network_tmsh: str) -> None:
+    """The device as DO leaves it: DO's REST calls, the sys db variables its SystemHandler sets,
+    and the FDB records, which DO has no class for, from network.tmsh's FDB section."""
+    for call in _owned(result.calls):
+        device.apply_rest(call["action"], call["path"], call.get("body"))
+    for variable, value in declaration["Common"].get("vtepc-db", {}).items():
+        if variable != "class":
+            device.put("sys/db", variable, partition=None, value=value)
+    for argv in _fdb_section(network_tmsh):
+        apply_tmsh(device, argv)
+
+
 def test_do_rest_calls_create_exactly_the_desired_objects_and_the_device_diffs_clean(built, do_results):
     checked = 0
     for key, result in do_results.items():
@@ -253,13 +265,7 @@ def test_do_rest_calls_create_exactly_the_desired_objects_and_the_device_diffs_c
         expected = {(o.kind, o.name) for o in state.objects() if not isinstance(o, (FdbRecord, SysDb, RouteDomainVlan))}
         assert created == expected, key
         with _fresh_device(state) as device:
-            for call in _owned(result.calls):
-                device.apply_rest(call["action"], call["path"], call.get("body"))
-            for name, value in declaration["Common"].get("vtepc-db", {}).items():
-                if name != "class":
-                    device.put("sys/db", name, partition=None, value=value)
-            for argv in _fdb_section(b.artifacts[f"bigip/{bigip}/network.tmsh"]):
-                apply_tmsh(device, argv)
+            _set_up_by_do(device, result, declaration, b.artifacts[f"bigip/{bigip}/network.tmsh"])
             assert _device_diff(state, device) == [], key
         checked += 1
     assert checked == len(do_results)
@@ -406,15 +412,8 @@ def test_a_device_first_set_up_by_do_is_adopted_applied_and_diffs_clean(built, d
         (tmp_path / name).mkdir()
         with site(path, tmp_path / name) as s:
             for bigip, key in keys.items():
-                device = s.bigips[bigip]
                 declaration = json.loads(b.artifacts[key.partition("/")[2]])
-                for call in _owned(do_results[key].calls):
-                    device.apply_rest(call["action"], call["path"], call.get("body"))
-                for variable, value in declaration["Common"].get("vtepc-db", {}).items():
-                    if variable != "class":
-                        device.put("sys/db", variable, partition=None, value=value)
-                for argv in _fdb_section(b.artifacts[f"bigip/{bigip}/network.tmsh"]):
-                    apply_tmsh(device, argv)
+                _set_up_by_do(s.bigips[bigip], do_results[key], declaration, b.artifacts[f"bigip/{bigip}/network.tmsh"])
             assert api.plan(path, s.live()).refused, name
             _apply(s, adopt=True)
             assert _bigips_clean(path, s), name
