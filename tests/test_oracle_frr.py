@@ -30,6 +30,9 @@ PEER_FILES = [
 ]
 
 
+FRR_TMPDIR = "/var/tmp/frr"  # the per-daemon directory Debian's bgpd names in that error (fixed when FRR is built)
+
+
 def _frr_verdict(text: str, tmp_path: Path) -> str:
     """'' when FRR accepts the configuration, else what it said."""
     vtysh = require_tool("vtysh")
@@ -50,8 +53,14 @@ def _verdict(vtysh: str, bgpd: str, target: Path) -> str:
     syntax = subprocess.run([vtysh, "--dryrun", "--inputfile", str(target)], capture_output=True, text=True, timeout=60)
     if syntax.returncode != 0:
         return f"vtysh --dryrun exit {syntax.returncode}: {syntax.stdout}{syntax.stderr}"
-    daemon = subprocess.run([bgpd, "-C", "-f", str(target)], capture_output=True, text=True, timeout=60)
-    said = (daemon.stdout + daemon.stderr).strip()
+    with subprocess.Popen([bgpd, "-C", "-f", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as daemon:
+        try:
+            stdout, stderr = daemon.communicate(timeout=60)
+        finally:
+            # bgpd -C leaves its per-process directory behind; once a later bgpd gets the same pid it
+            # refuses to start ("failed to mkdir /var/tmp/frr/bgpd.<pid>: File exists"), so remove ours.
+            shutil.rmtree(f"{FRR_TMPDIR}/bgpd.{daemon.pid}", ignore_errors=True)
+    said = (stdout + stderr).strip()
     if daemon.returncode != 0 or said:
         return f"bgpd -C exit {daemon.returncode}: {said}"
     return ""
