@@ -65,13 +65,16 @@ def _run(pytester, *args: str, cpu_budget: float | None = None):
     # pytest cuts each short-summary line at the terminal width (80 columns without a terminal, as in CI);
     # the messages matched below need the whole line.
     pytester._monkeypatch.setenv("COLUMNS", "400")
+    # Only the plugins these tests need: an installed plugin that starts a process while pytest
+    # starts (pytest-benchmark runs git for its commit info) would be charged to the outer fast test.
+    pytester._monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     conftest = CONFTEST.read_text(encoding="utf-8")
     if cpu_budget is not None:
         assert "\nFAST_CPU_BUDGET = " in conftest
         conftest = conftest.replace("\nFAST_CPU_BUDGET = ", f"\nFAST_CPU_BUDGET = {cpu_budget}  # ")
     pytester.makeconftest(conftest)
     pytester.makepyfile(test_sample=TESTS)
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "_hypothesis_pytestplugin", *args)
 
 
 def test_fast_tests_that_start_processes_or_open_sockets_fail(pytester):
