@@ -203,7 +203,8 @@ def peers_not_nodes(ctx: Context) -> Iterator[Finding]:
         return
     nodes = {value: i for i, value in enumerate(ctx.node_ips) if value is not None}
     for i, peer in enumerate(topo.bgp.peers):
-        j = nodes.get(ip_value(peer.address))
+        value = ip_value(peer.address)
+        j = None if value is None else nodes.get(value)
         if j is not None:
             yield Finding(
                 PEER_IS_NODE,
@@ -269,7 +270,8 @@ def peers_on_bigips(ctx: Context) -> Iterator[Finding]:
             if interface is not None:
                 owners.setdefault(IpValue(interface.version, int(interface.ip)), f"BIG-IP '{bigip.name}' {self_ip.what}")
     for i, peer in enumerate(topo.bgp.peers):
-        owner = owners.get(ip_value(peer.address))
+        value = ip_value(peer.address)
+        owner = None if value is None else owners.get(value)
         if owner is not None:
             yield Finding(
                 PEER_IS_BIGIP,

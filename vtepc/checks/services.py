@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterator
+from typing import Iterator, Mapping
 from urllib.parse import urlsplit
 
 from ..addresses import parse_ip
@@ -216,7 +216,8 @@ def virtual_addresses(ctx: Context) -> Iterator[Finding]:
             if interface is not None:
                 hosts.setdefault(IpValue(interface.version, int(interface.ip)), f"BIG-IP '{bigip.name}' {self_ip.what}")
     for i, service in enumerate(topo.services):
-        owner = hosts.get(ip_value(service.virtual_address))
+        value = ip_value(service.virtual_address)
+        owner = None if value is None else hosts.get(value)
         if owner is not None:
             yield Finding(
                 VIP_IS_HOST_ADDRESS,
@@ -241,7 +242,7 @@ def kubernetes_services(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def as3_paths(declaration: dict) -> Iterator[str]:
+def as3_paths(declaration: Mapping[str, object]) -> Iterator[str]:
     """Every /tenant/application/object path of an AS3 declaration, as AS3's validatePathLengths walks them
     (f5-appsvcs-extension 3.56.0 src/lib/postValidator.js: objects with a class in Applications in Tenants)."""
     for tenant_name, tenant in declaration.items():

@@ -116,7 +116,7 @@ def addresses(ctx: Context) -> Iterator[Finding]:
     node_ips, pod_spans = ctx.node_ips, ctx.node_pod_spans
     node_addresses, node_macs = ctx.integration.node_addresses, ctx.integration.node_macs
     for i, node in enumerate(cluster.nodes):
-        base = ("cluster", "nodes", i)
+        base: Path = ("cluster", "nodes", i)
         if node_ips[i] is None:
             yield Finding(BAD_IP, base + ("ip",), f"'{node.ip}' is not a valid IP address")
         if node.pod_cidr is not None and pod_spans[i] is None:
