@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from .fleet.diff import MemberDiff
     from .live import HttpOptions, ObservedState, Progress, TlsOptions
     from .plan import Plan
-    from .plan.apply import ApplyReport, LiveDevices
+    from .plan.apply import ApplyReport, CisKeeps, LiveDevices
+    from .state.bigip import BigipState
     from .reach.model import Trace
     from .state import DesiredState
 
@@ -46,6 +47,7 @@ __all__ = [
     "SnapshotSource",
     "Source",
     "apply",
+    "apply_fleet",
     "build",
     "build_fleet",
     "build_from_bytes",
@@ -58,9 +60,11 @@ __all__ = [
     "graph",
     "manifests",
     "plan",
+    "plan_fleet",
     "render",
     "schema",
     "snapshot",
+    "snapshot_fleet",
     "trace",
     "validate",
     "validate_bytes",
@@ -372,23 +376,49 @@ def diff_fleet(
     ignore_file: Path | None = None,
     show_secrets: bool = False,
 ) -> list["MemberDiff"]:
-    """A fleet's diff, one per member, shared BIG-IPs as merged devices (vtepc.fleet.diff).
-
-    Only against a git revision so far: a live or recorded shared device needs the fleet's
-    per-device reads (VtepcError says so). Raises TopologyInvalid when the fleet does not validate."""
-    from .diagnostics import VtepcError
+    """A fleet's diff, one per member, shared BIG-IPs as merged devices (vtepc.fleet.diff): against
+    a git revision, or the BIG-IPs live or as recorded by snapshot_fleet (their would-drop findings
+    included). Raises TopologyInvalid when the fleet does not validate."""
     from .diff import load_ignore_rules
-    from .fleet.diff import diff_fleet_against_ref
+    from .fleet.diff import diff_fleet_against, diff_fleet_against_ref
 
-    if not isinstance(against, GitRefSource):
-        raise VtepcError(
-            "a fleet (a directory or several files) is diffed with --against-ref only, so far; diff one topology file at a time"
-        )
+    report = _valid_fleet(paths)
+    rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
+    if isinstance(against, GitRefSource):
+        return diff_fleet_against_ref(report, against.ref, ignore=rules, show_secrets=show_secrets)
+    if isinstance(against, SnapshotSource):
+        from .snapshot import read_snapshot
+
+        observed = read_snapshot(against.directory)
+    else:
+        observed = _read_fleet(report, against)
+    return diff_fleet_against(report, observed, ignore=rules, show_secrets=show_secrets)
+
+
+def _valid_fleet(paths: Sequence[str | Path]) -> "FleetReport":
     report = fleet(paths)
     if not report.ok:
         raise TopologyInvalid(report.all_diagnostics)
-    rules = load_ignore_rules(ignore_file) if ignore_file is not None else []
-    return diff_fleet_against_ref(report, against.ref, ignore=rules, show_secrets=show_secrets)
+    return report
+
+
+def _fleet_urls(report: "FleetReport", live: LiveSource) -> dict[str, str]:
+    """Each device's URL (--bigip by device or entry name, else a managementURL); the cluster
+    flags and --urls-from-ref are refused: a fleet's live commands read its BIG-IPs only."""
+    from .diagnostics import VtepcError
+    from .fleet.plan import device_urls
+
+    if live.urls_from_ref is not None:
+        raise VtepcError("--urls-from-ref takes one topology's URLs; a fleet's BIG-IPs are given with --bigip NAME=URL")
+    if live.kubeconfig is not None or live.context is not None:
+        raise VtepcError("a fleet's live diff reads its BIG-IPs only: diff each member's cluster with vtepc diff FILE --kubeconfig ...")
+    return device_urls(report, live.bigip_urls)
+
+
+def _read_fleet(report: "FleetReport", live: LiveSource) -> "ObservedState":
+    from .fleet.diff import read_devices
+
+    return read_devices(report, _fleet_urls(report, live), live.tls_options(), live.http_options())
 
 
 @dataclass(frozen=True)
@@ -410,6 +440,17 @@ def snapshot(path: str | Path, output: Path, live: LiveSource | None = None) -> 
     live = live or LiveSource()
     observed = read_observed_state(topology, **live.reader_options(topology, path))
     return SnapshotResult(observed, write_snapshot(observed, output, topology.metadata.name))
+
+
+def snapshot_fleet(paths: Sequence[str | Path], output: Path, live: LiveSource | None = None) -> SnapshotResult:
+    """Record every BIG-IP of a valid fleet (its merged objects) under `output`, for diff_fleet
+    against a SnapshotSource; nothing is written unless every device was read."""
+    from .fleet.plan import fleet_name
+    from .snapshot import write_snapshot
+
+    report = _valid_fleet(paths)
+    observed = _read_fleet(report, live or LiveSource())
+    return SnapshotResult(observed, write_snapshot(observed, output, fleet_name(report)))
 
 
 @dataclass(frozen=True)
@@ -448,13 +489,13 @@ def discover(path: str | Path, live: LiveSource | None = None, *, prune: bool = 
 
 
 def _live_devices(path: str | Path, live: LiveSource | None) -> tuple[Topology, "DesiredState", "LiveDevices"]:
-    from .plan.apply import LiveDevices
+    from .plan.apply import topology_devices
     from .state import compile_desired_state
 
     topology = load(path)
     desired = compile_desired_state(topology)
     live = live or LiveSource()
-    devices = LiveDevices(topology, desired, live.bigip_urls_for(topology, path), live.tls_options(), live.http_options())
+    devices = topology_devices(topology, desired, live.bigip_urls_for(topology, path), live.tls_options(), live.http_options())
     return topology, desired, devices
 
 
@@ -478,28 +519,103 @@ def apply(
     """Carry out the plan (`saved`, or one made now): refused if a device changed since it was made
     or the topology no longer asks for it; `confirm(plan)` may decline (nothing is written then)."""
     from .plan import PlanError
-    from .plan.apply import apply_plan, check_fresh, fdb_left_to_cis, plan_devices
+    from .plan.apply import cis_keeps_fdb, plan_devices
 
     topology, desired, devices = _live_devices(path, live)
     if saved is not None:
-        if saved.topology != topology.metadata.name:
+        if saved.topology != topology.metadata.name or saved.fleet:
             raise PlanError(f"the plan is for topology {saved.topology}, not {topology.metadata.name}")
         bigips = tuple(saved.devices)
         adopt = adopt or any(step.adopt for d in saved.devices.values() for step in d.steps)
+
+    def current() -> "Plan":
+        return plan_devices(topology, desired, devices.read, devices.groups, bigips=bigips, adopt=adopt)
+
+    return _carry_out(saved, current, desired.bigips, devices, cis_keeps_fdb(topology), confirm)
+
+
+def _carry_out(
+    saved: "Plan | None",
+    current: "Callable[[], Plan]",
+    desired: "Mapping[str, BigipState]",
+    devices: "LiveDevices",
+    cis_keeps: "CisKeeps",
+    confirm: "Callable[[Plan], bool] | None",
+) -> "ApplyResult":
+    """What apply and apply_fleet share: a saved plan must still be fresh and still what the
+    topologies ask for; refused objects stop it; `confirm` may decline; then vtepc.plan.apply."""
+    from .plan import PlanError
+    from .plan.apply import apply_plan, check_fresh
+
     if saved is not None:
         check_fresh(saved, devices.read)  # the device first: its change is the likelier, and said precisely
-    current = plan_devices(topology, desired, devices.read, devices.groups, bigips=bigips, adopt=adopt)
-    if saved is not None:
-        if current.to_json() != saved.to_json():
-            raise PlanError("the topology no longer asks for what the plan does (it changed since the plan was made); plan again")
-    chosen = saved or current
+    made = current()
+    if saved is not None and made.to_json() != saved.to_json():
+        raise PlanError("the topology no longer asks for what the plan does (it changed since the plan was made); plan again")
+    chosen = saved or made
     if chosen.refused:
         raise PlanError("the plan changes objects vtepc does not own: " + "; ".join(chosen.refused))
     if not chosen.has_changes:
         return ApplyResult(chosen, None)
     if confirm is not None and not confirm(chosen):
         return ApplyResult(chosen, None, declined=True)
-    return ApplyResult(chosen, apply_plan(chosen, desired, devices.read, devices.writer, fdb_left_to_cis=fdb_left_to_cis(topology)))
+    return ApplyResult(chosen, apply_plan(chosen, desired, devices.read, devices.writer, cis_keeps=cis_keeps))
+
+
+def _fleet_devices(paths: Sequence[str | Path], live: LiveSource | None) -> tuple["FleetReport", "LiveDevices"]:
+    """The valid fleet (TopologyInvalid with every diagnostic otherwise) and its devices, live."""
+    from .fleet.plan import device_states, is_vtepc_marker
+    from .plan.apply import LiveDevices
+
+    report = _valid_fleet(paths)
+    live = live or LiveSource()
+    urls = _fleet_urls(report, live)
+    return report, LiveDevices(device_states(report), urls, is_vtepc_marker, live.tls_options(), live.http_options())
+
+
+def plan_fleet(
+    paths: Sequence[str | Path],
+    live: LiveSource | None = None,
+    *,
+    bigips: tuple[str, ...] = (),
+    adopt: bool = False,
+    prune: tuple[str, ...] = (),
+) -> "Plan":
+    """A fleet's plan: one per device, every member's objects on it, each with its member's marker;
+    objects of topologies outside the fleet untouched unless named in `prune` (vtepc.fleet.plan)."""
+    from .fleet.plan import plan_fleet as plan_devices
+
+    report, devices = _fleet_devices(paths, live)
+    return plan_devices(report, lambda name: devices.read(name)[0], devices.groups, bigips=bigips, adopt=adopt, prune=prune)
+
+
+def apply_fleet(
+    paths: Sequence[str | Path],
+    live: LiveSource | None = None,
+    *,
+    saved: "Plan | None" = None,
+    bigips: tuple[str, ...] = (),
+    adopt: bool = False,
+    prune: tuple[str, ...] = (),
+    confirm: "Callable[[Plan], bool] | None" = None,
+) -> "ApplyResult":
+    """Carry out a fleet's plan as `apply` does one topology's: the same refusals, one transaction
+    per device, save, config sync, verification of every device."""
+    from .fleet.plan import cis_keeps, device_states, fleet_name, members
+    from .fleet.plan import plan_fleet as plan_devices
+    from .plan import PlanError
+
+    report, devices = _fleet_devices(paths, live)
+    if saved is not None:
+        if saved.fleet != members(report):
+            raise PlanError(f"the plan is for {'fleet ' if saved.fleet else 'topology '}{saved.topology}, not fleet {fleet_name(report)}")
+        bigips, prune = tuple(saved.devices), saved.pruned
+        adopt = adopt or any(step.adopt for d in saved.devices.values() for step in d.steps)
+
+    def current() -> "Plan":
+        return plan_devices(report, lambda name: devices.read(name)[0], devices.groups, bigips=bigips, adopt=adopt, prune=prune)
+
+    return _carry_out(saved, current, device_states(report), devices, cis_keeps(report), confirm)
 
 
 @dataclass(frozen=True)

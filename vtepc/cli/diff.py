@@ -44,7 +44,7 @@ def diff(
     topologies: list[Path] = typer.Argument(
         ...,
         metavar="TOPOLOGY...",
-        help="The topology YAML file; or several files, or a directory of them: a fleet (docs/fleet.md), with --against-ref.",
+        help="The topology YAML file; or several files, or a directory of them: a fleet, its BIG-IPs as shared devices (docs/fleet.md).",
     ),
     bigip: list[str] = _live_options.BIGIP,
     kubeconfig: Optional[Path] = _live_options.KUBECONFIG,
@@ -125,9 +125,7 @@ def diff(
         if output_format is DiffFormat.tmsh:
             if not isinstance(against, api.LiveSource):
                 raise VtepcError("--format tmsh plans from the live devices; not with --snapshot or --against-ref")
-            if is_fleet(topologies):
-                raise VtepcError("--format tmsh plans one topology; a fleet (a directory or several files) is diffed with --against-ref")
-            plan = api.plan(topology, against)
+            plan = api.plan_fleet(topologies, against) if is_fleet(topologies) else api.plan(topology, against)
         elif is_fleet(topologies):
             results = [
                 (f"{d.member} ({d.file})", d.result)

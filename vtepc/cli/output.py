@@ -153,7 +153,7 @@ def summary(diagnostics: list[Diagnostic]) -> str:
 
 
 @contextmanager
-def exit_on_failure(topology: Path, consequence: str) -> Iterator[None]:
+def exit_on_failure(topology: Path | str, consequence: str) -> Iterator[None]:
     """Turn the library's typed errors into stderr lines and exit 1: never a traceback.
 
     An invalid topology prints every diagnostic and a summary; any other VtepcError (or an

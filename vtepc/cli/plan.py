@@ -28,6 +28,29 @@ BIGIP = typer.Option(
 ADOPT = typer.Option(
     False, "--adopt", help="Take over existing objects of the desired names that vtepc did not create (shown in the plan)."
 )
+TOPOLOGIES = typer.Argument(
+    ...,
+    metavar="TOPOLOGY...",
+    help="The topology YAML file; or several files, or a directory of them: a fleet, planned device by device (docs/fleet.md).",
+)
+PRUNE = typer.Option(
+    [],
+    "--prune",
+    metavar="TOPOLOGY",
+    help="A fleet only: delete the objects of this topology (metadata.name), which left the fleet (repeatable; shown in the plan).",
+)
+
+
+def _label(topologies: list[Path]) -> str:
+    return str(topologies[0]) if len(topologies) == 1 else ", ".join(str(t) for t in topologies)
+
+
+def _prune_only_in_a_fleet(topologies: list[Path], prune: list[str]) -> None:
+    from ..diagnostics import VtepcError
+    from ..fleet import is_fleet
+
+    if prune and not is_fleet(topologies):
+        raise VtepcError("--prune is for a fleet (a directory or several files): one topology deletes what it no longer names")
 
 
 def _source(
@@ -46,9 +69,10 @@ def _source(
 
 @app.command()
 def plan(
-    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    topologies: list[Path] = TOPOLOGIES,
     bigip: list[str] = BIGIP,
     adopt: bool = ADOPT,
+    prune: list[str] = PRUNE,
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", metavar="PLAN", help="Also save the plan (JSON, no secrets) for vtepc apply --plan."
     ),
@@ -63,14 +87,22 @@ def plan(
     are never changed (--adopt takes over same-named ones, shown as such). Credentials come from
     the environment (VTEPC_BIGIP_USERNAME / VTEPC_BIGIP_PASSWORD, or per device). Exit 0 nothing
     to do, 2 changes, 1 error.
+
+    A fleet (a directory or several files) is planned device by device, every member's objects on
+    a shared BIG-IP in one plan; objects of topologies outside the fleet are left alone (--prune).
     """
     from .. import api
+    from ..fleet import is_fleet
     from ..plan import format_text
     from .output import exit_on_failure
 
-    with exit_on_failure(topology, "no plan"):
+    with exit_on_failure(_label(topologies), "no plan"):
+        _prune_only_in_a_fleet(topologies, prune)
         source, names = _source(bigip, ca_bundle, insecure, allow_insecure_http, timeout)
-        result = api.plan(topology, source, bigips=names, adopt=adopt)
+        if is_fleet(topologies):
+            result = api.plan_fleet(topologies, source, bigips=names, adopt=adopt, prune=tuple(prune))
+        else:
+            result = api.plan(topologies[0], source, bigips=names, adopt=adopt)
         if output is not None:
             output.write_text(result.to_json(), encoding="utf-8")
     typer.echo(format_text(result), nl=False)
@@ -97,13 +129,14 @@ def _confirm(shown: "Plan") -> bool:
 
 @app.command()
 def apply(
-    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    topologies: list[Path] = TOPOLOGIES,
     saved: Optional[Path] = typer.Option(
         None, "--plan", metavar="PLAN", help="Apply this saved plan (vtepc plan -o); refused if a device changed since."
     ),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Apply without asking (CI)."),
     bigip: list[str] = BIGIP,
     adopt: bool = ADOPT,
+    prune: list[str] = PRUNE,
     ca_bundle: Optional[Path] = _live_options.CA_BUNDLE,
     insecure: bool = _live_options.INSECURE,
     allow_insecure_http: bool = _live_options.ALLOW_INSECURE_HTTP,
@@ -115,15 +148,23 @@ def apply(
     since the plan was made, then applies device by device, saves the configuration, syncs an HA
     pair's device group, and re-reads every device: a difference left is an error. Exit 0 applied
     or nothing to do, 1 error (the message says which devices, if any, were changed).
+
+    A fleet (a directory or several files) is applied device by device as `vtepc plan` plans it.
     """
     from .. import api
+    from ..fleet import is_fleet
     from ..plan import Plan, format_text
     from .output import exit_on_failure
 
-    with exit_on_failure(topology, "nothing applied"):
+    with exit_on_failure(_label(topologies), "nothing applied"):
+        _prune_only_in_a_fleet(topologies, prune)
         source, names = _source(bigip, ca_bundle, insecure, allow_insecure_http, timeout)
         loaded = Plan.from_json(saved.read_text(encoding="utf-8")) if saved is not None else None
-        result = api.apply(topology, source, saved=loaded, bigips=names, adopt=adopt, confirm=None if auto_approve else _confirm)
+        confirm = None if auto_approve else _confirm
+        if is_fleet(topologies):
+            result = api.apply_fleet(topologies, source, saved=loaded, bigips=names, adopt=adopt, prune=tuple(prune), confirm=confirm)
+        else:
+            result = api.apply(topologies[0], source, saved=loaded, bigips=names, adopt=adopt, confirm=confirm)
     if auto_approve:
         typer.echo(format_text(result.plan), nl=False)
     if result.declined:

@@ -14,7 +14,11 @@ from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG
 
 @app.command()
 def snapshot(
-    topology: Path = typer.Argument(..., help="The topology YAML file."),
+    topologies: list[Path] = typer.Argument(
+        ...,
+        metavar="TOPOLOGY...",
+        help="The topology YAML file; or several files, or a directory of them: a fleet, whose BIG-IPs are recorded (docs/fleet.md).",
+    ),
     output: Path = typer.Option(
         ..., "--output", "-o", help="Snapshot directory, replaced as a whole: missing, empty, or an earlier snapshot."
     ),
@@ -37,9 +41,10 @@ def snapshot(
     Exit 0 ok, 1 error (nothing is written unless every target was read).
     """
     from .. import api
+    from ..fleet import is_fleet
     from .output import exit_on_failure
 
-    with exit_on_failure(topology, "nothing recorded"):
+    with exit_on_failure(", ".join(str(t) for t in topologies), "nothing recorded"):
         source = _live_options.LiveFlags(
             bigip=bigip,
             kubeconfig=kubeconfig,
@@ -53,7 +58,10 @@ def snapshot(
             timeout=timeout,
             urls_from_ref=urls_from_ref,
         ).source()
-        result = api.snapshot(topology, output, source)
+        if is_fleet(topologies):
+            result = api.snapshot_fleet(topologies, output, source)
+        else:
+            result = api.snapshot(topologies[0], output, source)
     for kind, why in sorted(result.observed.unread_kinds.items()):
         typer.echo(f"note: {kind} not recorded: {why}", err=True)
     typer.echo(f"recorded {result.targets} target(s) to {output}", err=True)

@@ -454,19 +454,20 @@ def read_bigip_objects(session: BigipSession, desired: BigipState) -> list[LiveO
     return [found for reader in READERS.values() for found in reader(session, desired)]
 
 
-def read_marked(session: BigipSession, desired: BigipState, marker: str) -> list[LiveObject]:
-    """Tunnels and tunnel profiles whose description is `marker` (vtepc made them) that `desired`
-    no longer names, with those tunnels' FDB records and route-domain membership: what a plan
-    deletes when a topology drops or renames its tunnel. Three collection reads, plus the FDB of
-    each such tunnel (vtepc apply only; `vtepc diff` reads what the desired state names)."""
+def read_marked(session: BigipSession, desired: BigipState, marked: Callable[[object], bool]) -> list[LiveObject]:
+    """Tunnels and tunnel profiles whose description is `marked` (vtepc made them: its marker, or
+    in a fleet any topology's) that `desired` no longer names, with those tunnels' FDB records and
+    route-domain membership: what a plan deletes when a topology drops or renames its tunnel. Three
+    collection reads, plus the FDB of each such tunnel (vtepc apply only; `vtepc diff` reads what
+    the desired state names)."""
     out = []
     for cls, (collection, convert) in _NAMED.items():
         named = {o.name for o in desired.of_kind(cls)}
         for document in session.collection(collection):
-            name = document.get("name")
-            if document.get("partition", "Common") != "Common" or document.get("description") != marker or name in named:
+            name, description = document.get("name"), document.get("description")
+            if document.get("partition", "Common") != "Common" or not marked(description) or name in named:
                 continue
-            out.append(LiveObject(_convert(session, f"GET {collection}: {name}", convert, document), marker))
+            out.append(LiveObject(_convert(session, f"GET {collection}: {name}", convert, document), _description(document)))
     tunnels = {found.obj.name for found in out if isinstance(found.obj, Tunnel)}
     out += [LiveObject(record) for tunnel in sorted(tunnels) for record in _fdb_records(session, tunnel)]
     return out + _members(session, tunnels)

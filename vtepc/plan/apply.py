@@ -78,10 +78,11 @@ class VerifyFailed(PlanError):
     """The changes were applied, but the device does not equal the desired state afterwards."""
 
 
-def read_observed(session: BigipSession, desired: "BigipState", marker: str) -> tuple[Observed, "BigipState"]:
+def read_observed(session: BigipSession, desired: "BigipState", marked: Callable[[object], bool]) -> tuple[Observed, "BigipState"]:
     """The device as the planner needs it (with the tunnels vtepc made that the topology no longer
-    names), and as the diff needs it (so verification sees such a tunnel left behind too)."""
-    found = read_bigip_objects(session, desired) + read_marked(session, desired, marker)
+    names, `marked` telling vtepc's descriptions), and as the diff needs it (so verification sees
+    such a tunnel left behind too)."""
+    found = read_bigip_objects(session, desired) + read_marked(session, desired, marked)
     observed = Observed(tuple(Found(f.obj, f.description) for f in found), read_route_domains(session))
     return observed, state_of(session, desired, found)
 
@@ -137,7 +138,7 @@ class DeviceWriter:
 
 
 def device_calls(device: DevicePlan, marker: str) -> list[RestCall]:
-    return [call for step in device.steps for call in entry(WRITERS, type(step.obj), "the REST writer").calls(step, marker)]
+    return [call for step in device.steps for call in entry(WRITERS, type(step.obj), "the REST writer").calls(step, step.marker(marker))]
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,12 @@ class ApplyReport:
 
 
 Reader = Callable[[str], tuple[Observed, "BigipState"]]
+# (device, FDB record) -> True where CIS keeps that record (staticFDB: false): left out of plan and verification.
+CisKeeps = Callable[[str, Any], bool]
+
+
+def cis_keeps_nothing(device: str, record: Any) -> bool:
+    return False
 
 
 def check_fresh(plan: Plan, read: Reader) -> None:
@@ -173,33 +180,29 @@ def check_fresh(plan: Plan, read: Reader) -> None:
         raise PlanError("the device changed since the plan was made (" + "; ".join(stale) + "); nothing was applied: plan again")
 
 
-def _without_fdb(objects: tuple[Any, ...]) -> list[Any]:
+def verify(plan: Plan, desired: Mapping[str, "BigipState"], read: Reader, cis_keeps: CisKeeps) -> tuple[TargetDiff, ...]:
+    """Each device's diff against its desired state, read afresh (FDB records left out where CIS keeps them)."""
     from ..state.bigip import FdbRecord
 
-    return [o for o in objects if not isinstance(o, FdbRecord)]
+    def compared(name: str, objects: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(o for o in objects if not (isinstance(o, FdbRecord) and cis_keeps(name, o)))
 
-
-def verify(plan: Plan, desired: "DesiredState", read: Reader, fdb_left_to_cis: frozenset[str]) -> tuple[TargetDiff, ...]:
-    """Each device's diff against the desired state, read afresh (FDB records left out where CIS keeps them)."""
     diffs = []
     for name in plan.devices:
-        observed = read(name)[1].objects()
-        wanted = desired.bigips[name].objects()
-        if name in fdb_left_to_cis:
-            observed, wanted = tuple(_without_fdb(observed)), tuple(_without_fdb(wanted))
+        observed, wanted = compared(name, read(name)[1].objects()), compared(name, desired[name].objects())
         diffs.append(diff_target(target_label(BIGIP_TARGET, name), observed, wanted))
     return tuple(diffs)
 
 
 def apply_plan(
     plan: Plan,
-    desired: "DesiredState",
+    desired: Mapping[str, "BigipState"],
     read: Reader,
     writer: Callable[[str], DeviceWriter],
     *,
-    fdb_left_to_cis: frozenset[str] = frozenset(),
+    cis_keeps: CisKeeps = cis_keeps_nothing,
 ) -> ApplyReport:
-    """Apply `plan` (computed for `desired`), device by device; verify every device afterwards."""
+    """Apply `plan` (computed for `desired`, each device's state by name), device by device; verify every device afterwards."""
     if plan.refused:
         raise PlanError("the plan changes objects vtepc does not own: " + "; ".join(plan.refused))
     check_fresh(plan, read)
@@ -228,7 +231,7 @@ def apply_plan(
                     f"the device group is synced: tmsh run cm config-sync to-group {group}"
                 ) from None
         reports.append(DeviceReport(name, len(device.steps), out.requests, group))
-    diffs = verify(plan, desired, read, fdb_left_to_cis)
+    diffs = verify(plan, desired, read, cis_keeps)
     left = [c for d in diffs for c in d.changes]
     if left:
         shown = "; ".join(f"{c.target} {c.action.value} {c.kind} {c.name}" + (f" {c.field}" if c.field else "") for c in left[:5])
@@ -240,25 +243,21 @@ def apply_plan(
 
 
 class LiveDevices:
-    """Sessions to the topology's BIG-IPs (credentials from the environment only): reads with the
-    reader's retries, writes with none (a retried write could be carried out twice)."""
+    """Sessions to BIG-IPs (credentials from the environment only): reads with the reader's
+    retries, writes with none (a retried write could be carried out twice). `desired` and `urls`
+    by device name; `marked` tells the descriptions of vtepc's objects this plan may delete."""
 
     def __init__(
         self,
-        topology: "Topology",
-        desired: "DesiredState",
+        desired: Mapping[str, "BigipState"],
         urls: Mapping[str, str],
+        marked: Callable[[object], bool],
         tls: TlsOptions,
         http: HttpOptions,
         environ: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        from ..live import bigip_url, check_bigip_names
-
-        check_bigip_names(topology, urls)
-        self._desired = desired
-        self._marker = ownership_marker(topology.metadata.name)
-        self._urls = {b.name: bigip_url(topology, b.name, urls) for b in topology.bigips}
+        self._desired, self._urls, self._marked = desired, urls, marked
         self._tls, self._http, self._environ, self._sleep = tls, http, environ, sleep
         self._readers: dict[str, BigipSession] = {}
         self._writers: dict[str, DeviceWriter] = {}
@@ -269,7 +268,7 @@ class LiveDevices:
     def read(self, name: str) -> tuple[Observed, "BigipState"]:
         if name not in self._readers:
             self._readers[name] = self._session(name, self._http)
-        return read_observed(self._readers[name], self._desired.bigips[name], self._marker)
+        return read_observed(self._readers[name], self._desired[name], self._marked)
 
     def groups(self, name: str) -> list[str]:
         if name not in self._readers:
@@ -280,6 +279,18 @@ class LiveDevices:
         if name not in self._writers:
             self._writers[name] = DeviceWriter(self._session(name, dataclasses.replace(self._http, attempts=1)), self._sleep)
         return self._writers[name]
+
+
+def topology_devices(
+    topology: "Topology", desired: "DesiredState", urls: Mapping[str, str], tls: TlsOptions, http: HttpOptions
+) -> LiveDevices:
+    """The live devices of one topology (--bigip URLs first, else each managementURL)."""
+    from ..live import bigip_url, check_bigip_names
+
+    check_bigip_names(topology, urls)
+    marker = ownership_marker(topology.metadata.name)
+    resolved = {b.name: bigip_url(topology, b.name, urls) for b in topology.bigips}
+    return LiveDevices(desired.bigips, resolved, lambda description: description == marker, tls, http)
 
 
 def plan_devices(
@@ -329,5 +340,7 @@ def plan_devices(
     return compute_plan(topology.metadata.name, inputs, adopt=adopt)
 
 
-def fdb_left_to_cis(topology: "Topology") -> frozenset[str]:
-    return frozenset(b.name for b in topology.bigips if topology.cis is not None and not b.static_fdb)
+def cis_keeps_fdb(topology: "Topology") -> CisKeeps:
+    """Where CIS keeps the FDB (a cis section and staticFDB false): every record of that BIG-IP."""
+    devices = frozenset(b.name for b in topology.bigips if topology.cis is not None and not b.static_fdb)
+    return lambda device, record: device in devices

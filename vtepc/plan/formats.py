@@ -30,12 +30,14 @@ def step_line(step: Step) -> str:
         changes = [f"{name}: {_value(before)} -> {_value(after)}" for name, before, after in step.changed_fields()]
         if step.adopt:
             changes.append("takes it over (--adopt): description set to vtepc's marker")
-        head += " " + "; ".join(changes)
+        if changes:
+            head += " " + "; ".join(changes)
     elif step.adopt:
         head += " (--adopt: takes over the object of that name)"
     if step.why:
         head += f" ({step.why})"
-    return one_line(f"{head}  <- {step.origin}")
+    origin = f"{step.owner}: {step.origin}" if step.owner else step.origin
+    return one_line(f"{head}  <- {origin}")
 
 
 def ha_line(device: DevicePlan) -> str:
@@ -73,13 +75,13 @@ def _comment(text: str) -> str:
 def step_commands(step: Step, marker: str) -> list[Command] | NotExpressible:
     """The tmsh commands of one step (the description marker on what vtepc creates or takes over)."""
     kind = entry(TMSH, type(step.obj), "network.tmsh")
-    described = marker if OWNERSHIP[type(step.obj)] is Ownership.MARKER else None
+    described = step.marker(marker) if OWNERSHIP[type(step.obj)] is Ownership.MARKER else None
     if step.action is Action.CREATE:
         return kind.create([step.obj], described)
     if step.action is Action.DELETE:
         deleted = kind.delete(step.obj)
         return deleted if isinstance(deleted, NotExpressible) else [deleted]
-    modified = kind.modify(step.before, step.obj, described if step.adopt else None)
+    modified = kind.modify(step.before, step.obj, described if step.adopt or step.owner else None)  # a fleet's: its owner, maybe a new one
     return [] if modified is None else [modified]
 
 

@@ -14,6 +14,11 @@ BIG-IP, so plans of several topologies merge device by device (Plan.merged).
   there under the desired name but not vtepc's is adopted only with `adopt` (the step says so,
   and sets the marker); otherwise the plan lists it as refused and cannot be applied. Objects
   nobody declared are never touched (the live reader does not even read them).
+- A fleet's device (DeviceInput.fleet, vtepc.fleet.plan) holds several topologies' objects:
+  each desired object carries its own topology's marker (DeviceInput.owners, Step.owner); an
+  object marked by another member, or by a topology the user prunes, is changed (its marker
+  handed over), deleted when no member wants it; an object marked by any other topology is never
+  changed or deleted (refused when wanted, even with `adopt`; a note when not).
 - A change tmsh/REST cannot make in place (REPLACED_WHEN: a tunnel's profile, a self IP's VLAN,
   a route's network or kind of target, a record's endpoint) replaces the object, and the objects
   that hang on it (REFERENCES) are deleted before it and created again after it.
@@ -32,7 +37,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..diagnostics import VtepcError
@@ -189,10 +194,15 @@ class Step:
     adopt: bool = False  # takes over an object vtepc does not own yet (sets the marker)
     why: str = ""  # e.g. "replaced: profile cannot change in place"
     route_domain: tuple[str, tuple[str, ...]] | None = None  # membership steps: the route domain and its VLAN list afterwards
+    owner: str = ""  # a fleet's create/modify: the member it is for, whose marker it gets (else the plan's topology)
 
     @property
     def key(self) -> str:
         return _key(self.obj)
+
+    def marker(self, plan_marker: str) -> str:
+        """The description the object gets: its owner's marker in a fleet, else the plan's."""
+        return ownership_marker(self.owner) if self.owner else plan_marker
 
     def changed_fields(self) -> list[tuple[str, Any, Any]]:
         if self.before is None:
@@ -213,6 +223,8 @@ class Step:
             out["why"] = self.why
         if self.route_domain is not None:
             out["routeDomain"] = {"name": self.route_domain[0], "vlans": list(self.route_domain[1])}
+        if self.owner:
+            out["owner"] = self.owner
         return out
 
     @classmethod
@@ -227,6 +239,7 @@ class Step:
                 bool(data.get("adopt", False)),
                 str(data.get("why", "")),
                 (str(domain["name"]), tuple(str(v) for v in domain["vlans"])) if domain is not None else None,
+                str(data.get("owner", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"a step of the plan is malformed ({type(exc).__name__}: {exc})") from None
@@ -286,8 +299,10 @@ class DevicePlan:
 
 @dataclass(frozen=True)
 class Plan:
-    topology: str  # metadata.name: the ownership marker's topology
+    topology: str  # metadata.name: the ownership marker's topology (a fleet: its members' names joined by "+")
     devices: Mapping[str, DevicePlan]  # by BIG-IP name, in apply order (a pair's sync source before its peers)
+    fleet: tuple[str, ...] = ()  # a fleet's plan: its members (metadata.name), sorted
+    pruned: tuple[str, ...] = ()  # a fleet's plan: topologies outside it whose objects it deletes (--prune)
 
     @property
     def has_changes(self) -> bool:
@@ -305,11 +320,10 @@ class Plan:
         return Plan(f"{self.topology}+{other.topology}", {**self.devices, **other.devices})
 
     def to_json(self) -> str:
-        data = {
-            "format": PLAN_FORMAT,
-            "topology": self.topology,
-            "devices": {name: device.to_jsonable() for name, device in self.devices.items()},
-        }
+        data: dict[str, Any] = {"format": PLAN_FORMAT, "topology": self.topology}
+        if self.fleet:
+            data.update(fleet=list(self.fleet), pruned=list(self.pruned))
+        data["devices"] = {name: device.to_jsonable() for name, device in self.devices.items()}
         return json.dumps(data, indent=2) + "\n"
 
     @classmethod
@@ -323,7 +337,15 @@ class Plan:
         devices = data.get("devices")
         if not isinstance(devices, dict):
             raise PlanError("the plan has no devices")
-        return cls(str(data.get("topology", "")), {str(n): DevicePlan.from_jsonable(str(n), d) for n, d in devices.items()})
+        fleet, pruned = data.get("fleet", []), data.get("pruned", [])
+        if not isinstance(fleet, list) or not isinstance(pruned, list):
+            raise PlanError("the plan's fleet and pruned are not lists")
+        return cls(
+            str(data.get("topology", "")),
+            {str(n): DevicePlan.from_jsonable(str(n), d) for n, d in devices.items()},
+            tuple(str(m) for m in fleet),
+            tuple(str(p) for p in pruned),
+        )
 
 
 # --- computing a plan ---------------------------------------------------------------------------
@@ -343,40 +365,64 @@ class DeviceInput:
     ha: HaRole = HaRole.SINGLE
     peers: tuple[str, ...] = ()
     sync_group: str | None = None
-    cis_owns_fdb: bool = False
+    cis_owns_fdb: bool = False  # CIS keeps every FDB record of the device
+    cis_tunnels: frozenset[str] = frozenset()  # a fleet's device: the tunnels whose FDB records CIS keeps
+    fleet: frozenset[str] = frozenset()  # a fleet's device: the fleet's members (metadata.name)
+    pruned: frozenset[str] = frozenset()  # a fleet's device: topologies left out of the fleet whose objects are deleted
+    owners: Mapping[tuple[str, str], str] = field(default_factory=dict)  # a fleet's device: (kind, name) -> its member
+
+
+def _topology_of(description: str | None) -> str | None:
+    """The topology an ownership marker names; None for any other description."""
+    prefix = ownership_marker("")
+    return description[len(prefix) :] if description is not None and description.startswith(prefix) else None
 
 
 def plan_device(device: DeviceInput, topology: str, *, adopt: bool = False) -> DevicePlan:
     desired = device.desired
-    marker = ownership_marker(topology)
+    # The topologies whose objects this plan changes and deletes: its own, or a fleet's members and pruned ones.
+    ours = (device.fleet | device.pruned) if device.fleet else frozenset({topology})
     notes: list[str] = []
 
     def in_scope(obj: Any) -> bool:
-        if device.cis_owns_fdb and isinstance(obj, FdbRecord):
+        if isinstance(obj, FdbRecord) and (device.cis_owns_fdb or obj.tunnel in device.cis_tunnels):
             return False
         return device.ha is not HaRole.SYNC_PEER or in_peer_scope(obj)
 
     if device.cis_owns_fdb:
         notes.append("FDB records left alone: CIS keeps this BIG-IP's FDB (staticFDB: false)")
+    if device.cis_tunnels:
+        notes.append(f"FDB records of {', '.join(sorted(device.cis_tunnels))} left alone: CIS keeps them (staticFDB: false)")
     wanted = {(o.kind, o.name): o for o in desired.objects() if in_scope(o)}
     found = {(f.obj.kind, f.obj.name): f for f in device.observed.objects if in_scope(f.obj)}
     tunnels_now = {f.obj.name: f for f in found.values() if isinstance(f.obj, Tunnel)}
 
+    def owner(key: tuple[str, str]) -> str:
+        return device.owners.get(key, topology)
+
     def marked(f: Found) -> bool:
-        return f.description == marker
+        return _topology_of(f.description) in ours
 
     adopted: set[tuple[str, str]] = set()
+    handed: dict[tuple[str, str], str] = {}  # a fleet's object marked by another of its topologies: key -> that topology
     refused: list[str] = []
     for key, f in found.items():
         ownership = entry(OWNERSHIP, type(f.obj), "vtepc.plan OWNERSHIP")
-        if ownership is not Ownership.MARKER or marked(f) or key not in wanted:
+        if ownership is not Ownership.MARKER or key not in wanted or f.description == ownership_marker(owner(key)):
             continue
-        if adopt:
+        whose = _topology_of(f.description)
+        if marked(f):
+            handed[key] = str(whose)
+        elif adopt and not (device.fleet and whose is not None):
             adopted.add(key)
+        elif device.fleet and whose is not None:
+            refused.append(
+                f"{f.obj.kind} {f.obj.name} exists on the device and is vtepc topology {whose}'s, which is not in the fleet; "
+                f"--prune {whose} hands it over, if {whose} left the fleet"
+            )
         else:
-            description = f.description or ""
-            whose = f"vtepc topology {description.split(':', 1)[1]}'s" if description.startswith("vtepc-managed:") else "not vtepc's"
-            refused.append(f"{f.obj.kind} {f.obj.name} exists on the device and is {whose}; --adopt takes it over")
+            owned_by = f"vtepc topology {whose}'s" if whose is not None else "not vtepc's"
+            refused.append(f"{f.obj.kind} {f.obj.name} exists on the device and is {owned_by}; --adopt takes it over")
 
     def owned(f: Found) -> bool:
         ownership = entry(OWNERSHIP, type(f.obj), "vtepc.plan OWNERSHIP")
@@ -390,20 +436,36 @@ def plan_device(device: DeviceInput, topology: str, *, adopt: bool = False) -> D
 
     deletes: dict[tuple[str, str], Step] = {}
     creates: dict[tuple[str, str], Step] = {}
+    left_alone: dict[str, int] = {}
     for key, there in found.items():
-        if key not in wanted and owned(there) and OWNERSHIP[type(there.obj)] is not Ownership.SETTING:
-            deletes[key] = Step(Action.DELETE, there.obj)
+        if key in wanted or OWNERSHIP[type(there.obj)] is Ownership.SETTING:
+            continue
+        if owned(there):
+            whose = _topology_of(there.description)
+            left = whose in device.pruned and f"topology {whose} left the fleet (--prune {whose})"
+            deletes[key] = Step(Action.DELETE, there.obj, origin=left or NOT_IN_TOPOLOGY)
+        elif device.fleet and (whose := _topology_of(there.description)) is not None:
+            left_alone[whose] = left_alone.get(whose, 0) + 1
+    for whose, count in sorted(left_alone.items()):
+        notes.append(f"left alone: {count} object(s) of topology {whose}, which is not in the fleet (--prune {whose} deletes them)")
+
+    def stated(key: tuple[str, str]) -> str:
+        return owner(key) if device.fleet else ""
+
     for key, obj in wanted.items():
         now = found.get(key)
         if now is None:
-            creates[key] = Step(Action.CREATE, obj, origin=obj.origin)
+            creates[key] = Step(Action.CREATE, obj, origin=obj.origin, owner=stated(key))
         elif not owned(now):
             continue  # refused above (or a membership/record of a tunnel that is not vtepc's)
         elif REPLACED_WHEN[type(obj)](now.obj, obj):
             deletes[key] = Step(Action.DELETE, now.obj, origin=obj.origin, why="replaced: it cannot change in place")
-            creates[key] = Step(Action.CREATE, obj, origin=obj.origin, adopt=key in adopted, why="replaced: it cannot change in place")
-        elif now.obj != obj or key in adopted:
-            creates[key] = Step(Action.MODIFY, obj, before=now.obj, origin=obj.origin, adopt=key in adopted)
+            creates[key] = Step(
+                Action.CREATE, obj, origin=obj.origin, adopt=key in adopted, why="replaced: it cannot change in place", owner=stated(key)
+            )
+        elif now.obj != obj or key in adopted or key in handed:
+            why = f"handed over from topology {handed[key]}" if key in handed else ""
+            creates[key] = Step(Action.MODIFY, obj, before=now.obj, origin=obj.origin, adopt=key in adopted, why=why, owner=stated(key))
     # Objects hanging on a replaced or deleted one go with it, and come back if still wanted.
     changed = True
     while changed:
@@ -416,7 +478,9 @@ def plan_device(device: DeviceInput, topology: str, *, adopt: bool = False) -> D
                 Action.DELETE, f.obj, origin=wanted[key].origin if key in wanted else NOT_IN_TOPOLOGY, why="goes with what it hangs on"
             )
             if key in wanted:
-                creates[key] = Step(Action.CREATE, wanted[key], origin=wanted[key].origin, why="re-created with what it hangs on")
+                creates[key] = Step(
+                    Action.CREATE, wanted[key], origin=wanted[key].origin, why="re-created with what it hangs on", owner=stated(key)
+                )
             changed = True
     # Route-domain membership: the step carries the route domain's VLAN list afterwards.
     domains = dict(device.observed.route_domains)
@@ -435,7 +499,7 @@ def plan_device(device: DeviceInput, topology: str, *, adopt: bool = False) -> D
         if not isinstance(step.obj, RouteDomainVlan) or step.obj.route_domain not in domains:
             return step
         rd = step.obj.route_domain
-        return Step(step.action, step.obj, step.before, step.origin, step.adopt, step.why, (domains[rd][0], tuple(sorted(vlans_after[rd]))))
+        return replace(step, route_domain=(domains[rd][0], tuple(sorted(vlans_after[rd]))))
 
     tunnel_names = {o.name for o in desired.of_kind(Tunnel)} | set(tunnels_now)
     order = {name: i for i, (name, _) in enumerate(STAGES)}
