@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from tests.emulators.fixtures import FAST, PASSWORD, USERNAME, bigip_env  # noqa
 from vtepc import api
 from vtepc.cli import app
 from vtepc.fleet import validate_fleet
-from vtepc.plan import ownership_marker
+from vtepc.plan import Action, HaRole, Plan, PlanError, ownership_marker
 from vtepc.state.bigip import Tunnel
 
 pytestmark = [pytest.mark.usefixtures("bigip_env"), pytest.mark.slow]  # the emulated BIG-IPs serve on local sockets
@@ -110,3 +111,192 @@ def test_the_example_fleet_validates_builds_applies_and_diffs_clean(tmp_path):
             assert owners[f"/Common/vxlan_{member.replace('-', '_')}"] == ownership_marker(member)
         assert owners["/Common/vtepc-dev-flannel-underlay"] == ownership_marker("dev-flannel")
         assert owners["/Common/flannel_vxlan"] == ownership_marker("dev-flannel")
+
+
+def _apply_fleet(s: FleetSite, directory: Path | None = None, **kwargs) -> api.ApplyResult:
+    return api.apply_fleet([directory or s.directory], s.live(), **kwargs)
+
+
+def _documents(s: FleetSite) -> dict:
+    return {n: copy.deepcopy(e.collections) for n, e in s.bigips.items()}
+
+
+# --- ownership on a shared device ----------------------------------------------------------------
+
+
+def test_a_member_left_out_of_the_fleet_is_left_alone_until_pruned(tmp_path):
+    directory = _fleet_copy(tmp_path)
+    with fleet_site(directory) as s:
+        _apply_fleet(s)
+        before = _documents(s)
+        (directory / "dev-flannel.yaml").unlink()
+        plan = api.plan_fleet([directory], s.live())
+        device = plan.devices["bigip-1"]
+        # Its objects stay: nothing of dev-flannel's is deleted, and the note says how to.
+        assert not [st for st in device.steps if st.action is Action.DELETE]
+        assert any("of topology dev-flannel, which is not in the fleet (--prune dev-flannel" in n for n in device.notes), device.notes
+        # The unit's underlay address, named after dev-flannel while it was a member, is refused, not taken.
+        assert any("vtepc-prod-a-underlay takes address 10.169.72.34/24, which self IP vtepc-dev-flannel-underlay has" in r and "--prune dev-flannel" in r for r in plan.refused)
+        done = runner.invoke(app, ["apply", str(directory), "--auto-approve", *s.args()])
+        assert done.exit_code == 1 and "does not own" in done.stderr and "nothing applied" in done.stderr
+        assert _documents(s) == before
+        # Named by the user: deleted, the shared address handed to the member it is named after now.
+        done = runner.invoke(app, ["plan", str(directory), "--prune", "dev-flannel", *s.args()])
+        assert done.exit_code == 2 and "- delete net/tunnels/tunnel flannel_vxlan" in done.stdout, done.output
+        assert "<- topology dev-flannel left the fleet (--prune dev-flannel)" in done.stdout
+        done = runner.invoke(app, ["apply", str(directory), "--prune", "dev-flannel", "--auto-approve", *s.args()])
+        assert done.exit_code == 0, done.output
+        assert runner.invoke(app, ["diff", str(directory), *s.args()]).exit_code == 0
+        for name in s.bigips:
+            assert not any(d == ownership_marker("dev-flannel") for d in s.owners(name).values())
+            assert "/Common/flannel_vxlan" not in s.bigips[name].collections["net/tunnels/tunnel"]
+        assert s.owners("bigip-1")["/Common/vtepc-prod-a-underlay"] == ownership_marker("prod-a")
+        assert s.owners("bigip-1")["/Common/vtepc-prod-b-tunnel-floating"] == ownership_marker("prod-b")
+
+
+def test_objects_of_a_topology_outside_the_fleet_are_never_changed(tmp_path):
+    elsewhere = ownership_marker("elsewhere")
+    with fleet_site(FLEET) as s:
+        device = s.bigips["bigip-1"]
+        device.put("net/tunnels/tunnel", "other_vxlan", profile="/Common/vxlan", key=9, localAddress="192.0.2.99", description=elsewhere)
+        device.put("net/self", "vtepc-elsewhere-tunnel", address="10.9.0.1/24", vlan="/Common/other_vxlan", description=elsewhere)
+        foreign = {k: copy.deepcopy(v) for k, v in s.owners("bigip-1").items() if v == elsewhere}
+        result = _apply_fleet(s)
+        assert any("2 object(s) of topology elsewhere" in n for n in result.plan.devices["bigip-1"].notes)
+        assert {k: v for k, v in s.owners("bigip-1").items() if v == elsewhere} == foreign
+        assert device.collections["net/self"]["/Common/vtepc-elsewhere-tunnel"]["address"] == "10.9.0.1/24"
+        assert not api.plan_fleet([FLEET], s.live()).has_changes
+
+
+def test_a_wanted_object_of_another_topology_is_refused_even_with_adopt(tmp_path):
+    with fleet_site(FLEET) as s:
+        s.bigips["bigip-1"].put(
+            "net/tunnels/tunnel", "vxlan_prod_a", profile="/Common/vxlan", key=2, localAddress="any6", description=ownership_marker("old")
+        )
+        before = _documents(s)
+        for adopt in (False, True):
+            plan = api.plan_fleet([FLEET], s.live(), adopt=adopt)
+            assert [r for r in plan.refused if "vxlan_prod_a" in r and "topology old's, which is not in the fleet" in r]
+            with pytest.raises(PlanError, match="does not own"):
+                _apply_fleet(s, adopt=adopt)
+        assert _documents(s) == before and s.writes() == 0
+        # Without a marker (made by hand) it is --adopt's to take over, as for one topology.
+        s.bigips["bigip-1"].collections["net/tunnels/tunnel"]["/Common/vxlan_prod_a"]["description"] = ""
+        assert api.plan_fleet([FLEET], s.live()).refused
+        adopted = api.plan_fleet([FLEET], s.live(), adopt=True)
+        assert not adopted.refused and [st for st in adopted.devices["bigip-1"].steps if st.adopt and st.owner == "prod-a"]
+
+
+def test_a_shared_object_changes_hands_when_the_member_it_is_named_after_is_pruned(tmp_path):
+    """The same name wanted by a member, marked by a pruned topology: its marker is handed over."""
+    directory = _fleet_copy(tmp_path)
+    with fleet_site(directory) as s:
+        _apply_fleet(s)
+        tunnel = s.bigips["bigip-1"].collections["net/tunnels/tunnel"]["/Common/vxlan_prod_a"]
+        tunnel["description"] = ownership_marker("gone")  # as if an earlier fleet member `gone` had made it
+        plan = api.plan_fleet([directory], s.live(), prune=("gone",))
+        (step,) = plan.devices["bigip-1"].steps
+        assert (step.action, step.obj.name, step.owner, step.why) == (
+            Action.MODIFY,
+            "vxlan_prod_a",
+            "prod-a",
+            "handed over from topology gone",
+        )
+        _apply_fleet(s, prune=("gone",))
+        assert s.owners("bigip-1")["/Common/vxlan_prod_a"] == ownership_marker("prod-a")
+
+
+# --- the plan file, refusals, HA --------------------------------------------------------------------
+
+
+def test_a_saved_fleet_plan_is_applied_and_refused_when_stale_or_for_another_fleet(tmp_path):
+    directory = _fleet_copy(tmp_path)
+    with fleet_site(directory) as s:
+        saved = tmp_path / "fleet.plan"
+        done = runner.invoke(app, ["plan", str(directory), "-o", str(saved), *s.args()])
+        assert done.exit_code == 2 and PASSWORD not in saved.read_text()
+        data = json.loads(saved.read_text())
+        assert data["fleet"] == ["dev-flannel", "prod-a", "prod-b"] and data["topology"] == "dev-flannel+prod-a+prod-b"
+        assert Plan.from_json(saved.read_text()) == api.plan_fleet([directory], s.live())
+        # Someone writes to the device: refused, nothing written.
+        s.bigips["bigip-1"].put("net/self", "vtepc-prod-a-tunnel", address="10.1.6.99/24", vlan="/Common/vxlan_prod_a")
+        done = runner.invoke(app, ["apply", str(directory), "--plan", str(saved), "--auto-approve", *s.args()])
+        assert done.exit_code == 1 and "changed since the plan" in done.stderr and s.writes() == 0
+        s.bigips["bigip-1"].remove("net/self", "/Common/vtepc-prod-a-tunnel")
+        # The plan of another fleet (or of one topology) is refused.
+        with pytest.raises(PlanError, match="not fleet prod-a\\+prod-b"):
+            api.apply_fleet([directory / "prod-a.yaml", directory / "prod-b.yaml"], s.live(), saved=Plan.from_json(saved.read_text()))
+        with pytest.raises(PlanError, match="for topology dev-flannel\\+prod-a\\+prod-b"):
+            api.apply(directory / "prod-a.yaml", s.live(), saved=Plan.from_json(saved.read_text()))
+        assert s.writes() == 0
+        done = runner.invoke(app, ["apply", str(directory), "--plan", str(saved), "--auto-approve", *s.args()])
+        assert done.exit_code == 0, done.output
+
+
+def test_the_pair_applies_on_one_unit_and_a_failed_transaction_changes_nothing(tmp_path):
+    with fleet_site(FLEET) as s:
+        plan = api.plan_fleet([FLEET], s.live())
+        source, peer = plan.devices["bigip-1"], plan.devices["bigip-2"]
+        assert (source.ha, peer.ha, source.sync_group, source.peers) == (
+            HaRole.SYNC_SOURCE,
+            HaRole.SYNC_PEER,
+            "vtepc-failover",
+            ("bigip-2",),
+        )
+        assert {st.obj.kind for st in peer.steps} == {"net/self"}
+        before = _documents(s)
+        s.bigips["bigip-1"].fail_command = 5
+        with pytest.raises(PlanError, match="bigip-1 is unchanged"):
+            _apply_fleet(s)
+        assert _documents(s) == before
+        result = _apply_fleet(s)
+        assert [d.synced_to for d in result.report.devices] == ["vtepc-failover", None]
+
+
+def test_members_that_pair_a_device_differently_are_refused(tmp_path):
+    directory = _fleet_copy(tmp_path)
+    text = (directory / "prod-b.yaml").read_text()
+    # prod-b puts bigip-2 on its own (no HA), while the others pair it with bigip-1.
+    (directory / "prod-b.yaml").write_text(
+        text.replace("  - name: bigip-2", "  - name: bigip-3").replace("https://192.0.2.22", "https://192.0.2.23")
+    )
+    with fleet_site(FLEET) as s:
+        report = validate_fleet([directory])
+        assert report.ok, report.all_diagnostics
+        from vtepc.fleet.plan import ha_pairs
+
+        with pytest.raises(PlanError, match="a device has one HA pair"):
+            ha_pairs(report)
+        assert s.writes() == 0
+
+
+# --- bad input: positioned, nothing sent -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "diff", "snapshot"])
+def test_an_invalid_fleet_is_reported_positioned_and_no_device_is_contacted(command, tmp_path):
+    directory = _fleet_copy(tmp_path)
+    prod_b = directory / "prod-b.yaml"
+    prod_b.write_text(prod_b.read_text().replace("name: vxlan_prod_b", "name: vxlan_prod_a"))  # VTEP1103 with prod-a
+    (directory / "dev-flannel.yaml").write_text(
+        (directory / "dev-flannel.yaml").read_text().replace("podCIDR: 10.244.0.0/16", "podCIDR: 10.244.0.0/33")
+    )
+    with fleet_site(FLEET) as s:
+        extra = ["--auto-approve"] if command == "apply" else ["-o", str(tmp_path / "snap")] if command == "snapshot" else []
+        done = runner.invoke(app, [command, str(directory), *extra, *s.args()])
+        assert done.exit_code == 1 and "Traceback" not in done.output
+        line = next(i for i, text in enumerate(prod_b.read_text().splitlines(), 1) if "name: vxlan_prod_a" in text)
+        assert f"{prod_b}:{line}:" in done.stderr and "VTEP1103" in done.stderr and f"related: {directory / 'prod-a.yaml'}:" in done.stderr
+        assert f"{directory / 'dev-flannel.yaml'}:" in done.stderr  # every file's errors, at once
+        assert not any(e.requests for e in s.bigips.values()) and not (tmp_path / "snap").exists()
+
+
+def test_prune_is_refused_for_one_topology_and_for_a_member(tmp_path):
+    with fleet_site(FLEET) as s:
+        done = runner.invoke(app, ["plan", str(FLEET / "prod-a.yaml"), "--prune", "x", *s.args()])
+        assert done.exit_code == 1 and "--prune is for a fleet" in done.stderr
+        done = runner.invoke(app, ["plan", str(FLEET), "--prune", "prod-a", *s.args()])
+        assert done.exit_code == 1 and "prod-a is in the fleet" in done.stderr
+        done = runner.invoke(app, ["plan", str(FLEET), "--bigip", "bigip-9=http://127.0.0.1:1", *s.args()])
+        assert done.exit_code == 1 and "no such BIG-IP in the fleet" in done.stderr
+        assert not any(e.requests for e in s.bigips.values())

@@ -55,6 +55,7 @@ from .model import (
     PlanError,
     compute_plan,
     ha_roles,
+    left_to_others,
     ownership_marker,
     stale_objects,
 )
@@ -181,15 +182,19 @@ def check_fresh(plan: Plan, read: Reader) -> None:
 
 
 def verify(plan: Plan, desired: Mapping[str, "BigipState"], read: Reader, cis_keeps: CisKeeps) -> tuple[TargetDiff, ...]:
-    """Each device's diff against its desired state, read afresh (FDB records left out where CIS keeps them)."""
+    """Each device's diff against its desired state, read afresh (FDB records left out where CIS
+    keeps them, and what other topologies own left out unless the desired state names it)."""
     from ..state.bigip import FdbRecord
 
-    def compared(name: str, objects: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(o for o in objects if not (isinstance(o, FdbRecord) and cis_keeps(name, o)))
+    def compared(name: str, objects: tuple[Any, ...], skipped: frozenset[str] = frozenset()) -> tuple[Any, ...]:
+        return tuple(o for o in objects if not (isinstance(o, FdbRecord) and cis_keeps(name, o)) and f"{o.kind} {o.name}" not in skipped)
 
     diffs = []
     for name in plan.devices:
-        observed, wanted = compared(name, read(name)[1].objects()), compared(name, desired[name].objects())
+        found, state = read(name)
+        wanted = compared(name, desired[name].objects())
+        others = frozenset(left_to_others(found, plan.ours) - {f"{o.kind} {o.name}" for o in wanted})
+        observed = compared(name, state.objects(), others)
         diffs.append(diff_target(target_label(BIGIP_TARGET, name), observed, wanted))
     return tuple(diffs)
 

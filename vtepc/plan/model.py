@@ -54,6 +54,7 @@ from ..state.bigip import (
     SysDb,
     Tunnel,
     VxlanProfile,
+    display_address,
 )
 
 PLAN_FORMAT = "vtepc-plan/1"
@@ -312,6 +313,11 @@ class Plan:
     def refused(self) -> list[str]:
         return [f"{name}: {r}" for name, d in self.devices.items() for r in d.refused]
 
+    @property
+    def ours(self) -> frozenset[str]:
+        """The topologies whose marked objects the plan changes and deletes."""
+        return frozenset(self.fleet + self.pruned) if self.fleet else frozenset({self.topology})
+
     def merged(self, other: "Plan") -> "Plan":
         """Both plans' devices in one (several topologies on one run); a device in both is an error."""
         both = sorted(set(self.devices) & set(other.devices))
@@ -482,6 +488,8 @@ def plan_device(device: DeviceInput, topology: str, *, adopt: bool = False) -> D
                     Action.CREATE, wanted[key], origin=wanted[key].origin, why="re-created with what it hangs on", owner=stated(key)
                 )
             changed = True
+    if device.fleet:
+        refused += _addresses_held(found, deletes, creates)
     # Route-domain membership: the step carries the route domain's VLAN list afterwards.
     domains = dict(device.observed.route_domains)
     for step in [*deletes.values(), *creates.values()]:
@@ -515,6 +523,41 @@ def plan_device(device: DeviceInput, topology: str, *, adopt: bool = False) -> D
         if isinstance(step.obj, RouteDomainVlan):
             prints[f"route-domain {step.obj.route_domain}"] = _route_domain_fingerprint(domains, step.obj.route_domain)
     return DevicePlan(desired.name, tuple(steps), prints, device.ha, device.peers, device.sync_group, tuple(refused), tuple(notes))
+
+
+def _addresses_held(
+    found: Mapping[tuple[str, str], Found], deletes: Mapping[tuple[str, str], Step], creates: Mapping[tuple[str, str], Step]
+) -> list[str]:
+    """A fleet's self IPs to create at an address another self IP keeps: BIG-IP holds one self IP
+    per address. On a shared device the name of a self IP several members declare follows the
+    membership (vtepc.fleet.merge), so a member leaving the fleet renames it: the old one is deleted
+    first when it is a member's or pruned, and is refused here when it is anyone else's."""
+    kept = {f.obj.address.split("/")[0]: f for key, f in found.items() if isinstance(f.obj, SelfIp) and key not in deletes}
+    refused = []
+    for key, step in creates.items():
+        holder = kept.get(step.obj.address.split("/")[0]) if isinstance(step.obj, SelfIp) else None
+        if holder is None or key in found:
+            continue
+        whose = _topology_of(holder.description)
+        fix = f"--prune {whose} deletes it, if {whose} left the fleet" if whose is not None else "it is not vtepc's: remove it first"
+        address = display_address(step.obj.address)
+        refused.append(f"net/self {step.obj.name} takes address {address}, which self IP {holder.obj.name} has; {fix}")
+    return refused
+
+
+def left_to_others(observed: Observed, ours: frozenset[str]) -> set[str]:
+    """Keys ("<kind> <name>") of what another topology's marker owns on the device (its objects, and
+    its tunnels' FDB records and route-domain membership): a plan for `ours` never touches them,
+    and verification does not expect them gone."""
+    others = {_key(f.obj) for f in observed.objects if _topology_of(f.description) not in (None, *ours)}
+    tunnels = {f.obj.name for f in observed.objects if isinstance(f.obj, Tunnel) and _key(f.obj) in others}
+    return others | {
+        _key(f.obj) for f in observed.objects if isinstance(f.obj, (FdbRecord, RouteDomainVlan)) and _tunnel_of(f.obj) in tunnels
+    }
+
+
+def _tunnel_of(obj: FdbRecord | RouteDomainVlan) -> str:
+    return obj.tunnel if isinstance(obj, FdbRecord) else obj.vlan
 
 
 def observed_fingerprints(plan: DevicePlan, observed: Observed) -> dict[str, str]:
