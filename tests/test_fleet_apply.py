@@ -100,6 +100,7 @@ def test_the_example_fleet_validates_builds_applies_and_diffs_clean(tmp_path):
         assert "verified: 2 device(s)" in done.stderr
         done = runner.invoke(app, ["diff", str(FLEET), *s.args()])
         assert done.exit_code == 0, done.output
+        assert "would drop" not in done.stdout and all(not d.result.would_drop for d in api.diff_fleet([FLEET], s.live()))
         assert runner.invoke(app, ["plan", str(FLEET), *s.args()]).exit_code == 0
         for name, device in s.bigips.items():
             assert device.collections["net/self"]["/Common/admin-external"] == admin[name]  # the admin's, untouched
@@ -136,7 +137,11 @@ def test_a_member_left_out_of_the_fleet_is_left_alone_until_pruned(tmp_path):
         assert not [st for st in device.steps if st.action is Action.DELETE]
         assert any("of topology dev-flannel, which is not in the fleet (--prune dev-flannel" in n for n in device.notes), device.notes
         # The unit's underlay address, named after dev-flannel while it was a member, is refused, not taken.
-        assert any("vtepc-prod-a-underlay takes address 10.169.72.34/24, which self IP vtepc-dev-flannel-underlay has" in r and "--prune dev-flannel" in r for r in plan.refused)
+        assert any(
+            "vtepc-prod-a-underlay takes address 10.169.72.34/24, which self IP vtepc-dev-flannel-underlay has" in r
+            and "--prune dev-flannel" in r
+            for r in plan.refused
+        )
         done = runner.invoke(app, ["apply", str(directory), "--auto-approve", *s.args()])
         assert done.exit_code == 1 and "does not own" in done.stderr and "nothing applied" in done.stderr
         assert _documents(s) == before
@@ -300,3 +305,48 @@ def test_prune_is_refused_for_one_topology_and_for_a_member(tmp_path):
         done = runner.invoke(app, ["plan", str(FLEET), "--bigip", "bigip-9=http://127.0.0.1:1", *s.args()])
         assert done.exit_code == 1 and "no such BIG-IP in the fleet" in done.stderr
         assert not any(e.requests for e in s.bigips.values())
+
+
+# --- diff against the devices, live and recorded -----------------------------------------------------
+
+
+def test_a_fleet_diff_live_shows_each_shared_device_once_and_what_it_would_drop(tmp_path):
+    with fleet_site(FLEET) as s:
+        _apply_fleet(s)
+        for device in s.bigips.values():
+            device.remove_fdb_record("vxlan_prod_b", "0a:0a:0a:a9:48:66")  # b-node2's record, gone from both units
+        diffs = {d.member: d.result for d in api.diff_fleet([FLEET], s.live())}
+        changed = {m: [(c.target, c.kind, c.name) for c in r.changes] for m, r in diffs.items()}
+        record = ("net/fdb/record", "vxlan_prod_b/0a:0a:0a:a9:48:66")
+        # The shared pair is shown in the first member by name; the cluster is not compared here.
+        assert changed == {"dev-flannel": [("bigip/bigip-1", *record), ("bigip/bigip-2", *record)], "prod-a": [], "prod-b": []}
+        assert all(not t.target.startswith("cluster/") for r in diffs.values() for t in r.targets)
+        # What the devices cannot deliver today is prod-b's: its node b-node2, from either unit.
+        assert not diffs["dev-flannel"].would_drop and not diffs["prod-a"].would_drop
+        drops = diffs["prod-b"].would_drop
+        assert drops and all("b-node2" in d.nodes for d in drops), drops
+        done = runner.invoke(app, ["diff", str(FLEET), *s.args()])
+        assert done.exit_code == 2 and "== prod-b (" in done.stdout and "would drop" in done.stdout, done.output
+        assert "not compared in a fleet's diff" in done.stdout
+        done = runner.invoke(app, ["diff", str(FLEET), "--format", "tmsh", *s.args()])
+        assert done.exit_code == 2 and "records add" in done.stdout and "vxlan_prod_b" in done.stdout, done.output
+
+
+def test_a_fleet_snapshot_records_the_devices_and_diffs_as_live_does(tmp_path):
+    snap = tmp_path / "snap"
+    with fleet_site(FLEET) as s:
+        _apply_fleet(s)
+        done = runner.invoke(app, ["snapshot", str(FLEET), "-o", str(snap), *s.args()])
+        assert done.exit_code == 0, done.output
+        assert sorted(p.name for p in (snap / "bigip").iterdir()) == ["bigip-1.json", "bigip-2.json"]
+        assert json.loads((snap / "vtepc-snapshot.json").read_text())["topology"] == "dev-flannel+prod-a+prod-b"
+        assert PASSWORD not in "".join(p.read_text() for p in snap.rglob("*.json"))
+        s.bigips["bigip-1"].remove("net/route", "/Common/vtepc-prod-a-pods")
+        done = runner.invoke(app, ["snapshot", str(FLEET), "-o", str(tmp_path / "after"), *s.args()])
+        assert done.exit_code == 0, done.output
+    # No device from here on.
+    done = runner.invoke(app, ["diff", str(FLEET), "--snapshot", str(snap)])
+    assert done.exit_code == 0, done.output
+    diffs = {d.member: d.result for d in api.diff_fleet([FLEET], api.SnapshotSource(tmp_path / "after"))}
+    assert [(c.target, c.action.value, c.name) for c in diffs["dev-flannel"].changes] == [("bigip/bigip-1", "add", "vtepc-prod-a-pods")]
+    assert diffs["prod-a"].would_drop and not diffs["prod-b"].would_drop
