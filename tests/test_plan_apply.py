@@ -497,6 +497,22 @@ def test_diff_format_tmsh_runs_under_bash_as_the_plan_says(tmp_path):
         assert format_tmsh(plan) == result.stdout
 
 
+def test_diff_format_tmsh_brings_back_a_route_the_device_made_a_blackhole(tmp_path):
+    # A BIG-IP route may be a blackhole (or go to a pool): the live reader keeps neither gw nor interface of it.
+    # Rendering that route's tmsh attributes (to modify it back) raised AttributeError on the missing gw.
+    with site(EXAMPLES / "cilium-vxlan.yaml", tmp_path) as s:
+        _apply(s)
+        route = s.bigips["bigip-1"].collections["net/route"]["/Common/vtepc-pods"]
+        tunnel = route.pop("tmInterface").removeprefix("/Common/")
+        route["blackhole"] = True
+        result = runner.invoke(app, ["diff", str(s.path), "--format", "tmsh", *s.args()])
+        assert result.exit_code == 2, result.output
+        assert _run_bash(result.stdout, tmp_path) == [
+            ["modify", "net", "route", "vtepc-pods", "interface", tunnel],
+            ["save", "sys", "config"],
+        ]
+
+
 def test_tmsh_of_a_first_apply_sets_up_the_device(tmp_path):
     from tests.emulators.tmsh import apply_tmsh, tmsh_argv
 

@@ -107,8 +107,13 @@ def _tunnel_attributes(obj: Tunnel) -> Attributes:
 
 
 def _route_attributes(obj: Route) -> Attributes:
-    target = ("interface", (obj.interface,), True) if obj.interface else ("gw", (display_address(obj.gw),), True)
-    return [("network", (display_address(obj.network),), True), target]
+    network = ("network", (display_address(obj.network),), True)
+    if obj.interface:
+        return [network, ("interface", (obj.interface,), True)]
+    if obj.gw is not None:
+        return [network, ("gw", (display_address(obj.gw),), True)]
+    # Read from a device, a route may be a blackhole or go to a pool (live.bigip keeps neither): no target to compare.
+    return [network]
 
 
 def _description(description: str | None) -> tuple[str, ...]:
