@@ -47,7 +47,7 @@ def _allow_service(services: tuple[str, ...]) -> str | list[str]:
     return list(services)
 
 
-def _self_ip(obj: SelfIp) -> dict:
+def _self_ip(obj: SelfIp) -> dict[str, Any]:
     return {
         "class": "SelfIp",
         "address": display_address(obj.address),
@@ -57,8 +57,8 @@ def _self_ip(obj: SelfIp) -> dict:
     }
 
 
-def _tunnel(obj: Tunnel, state: BigipState) -> dict:
-    out: dict = {
+def _tunnel(obj: Tunnel, state: BigipState) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "class": "Tunnel",
         "key": obj.key,
         "localAddress": display_address(obj.local_address),
@@ -79,11 +79,11 @@ def _tunnel(obj: Tunnel, state: BigipState) -> dict:
     return out
 
 
-def _route(obj: Route) -> dict:
-    out: dict = {"class": "Route", "network": display_address(obj.network)}
+def _route(obj: Route) -> dict[str, Any]:
+    out: dict[str, Any] = {"class": "Route", "network": display_address(obj.network)}
     if obj.interface:
         out["target"] = obj.interface
-    else:
+    elif obj.gw is not None:  # a desired route has one of the two; only one read from a device may have neither
         out["gw"] = display_address(obj.gw)
     return out
 
@@ -120,7 +120,7 @@ def _route_domain_vlan(obj: RouteDomainVlan, state: BigipState) -> Declared:
 # src/lib/networkHandler.js and declarationHandler.js) and checked by running it
 # (tests/test_oracle_f5_code.py). A blocking NotExpressible keeps the device from getting a
 # declaration (do_gaps; VTEP950 says why); FDB records do not: they go on after DO.
-Declared = Union[list[tuple[str, dict]], NotExpressible]
+Declared = Union[list[tuple[str, dict[str, Any]]], NotExpressible]
 DO: dict[type, Union[Callable[[Any, BigipState], Declared], NotExpressible]] = {
     SelfIp: lambda obj, state: [(obj.name, _self_ip(obj))],
     Tunnel: lambda obj, state: [(obj.name, _tunnel(obj, state))],
@@ -156,8 +156,8 @@ def do_gaps(state: BigipState) -> list[DoGap]:
     return gaps
 
 
-def declaration(topology_name: str, underlay_vlan: str, state: BigipState) -> dict:
-    common: dict = {"class": "Tenant"}
+def declaration(topology_name: str, underlay_vlan: str, state: BigipState) -> dict[str, Any]:
+    common: dict[str, Any] = {"class": "Tenant"}
     undeclared = []
     for obj in state.objects():
         declared = _declared(obj, state)
