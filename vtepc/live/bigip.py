@@ -34,7 +34,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from ..state.bigip import (
@@ -57,6 +57,9 @@ LOGIN_PATH = "/mgmt/shared/authn/login"
 PAGE_SIZE = 500  # $top for collections: large pages, but bounded per response
 OWNED_PREFIX = "vtepc-"
 _NAME_PATTERN = re.compile(r"[^A-Z0-9]")
+# One JSON object of an iControl REST answer (its values as the device sends them).
+Document = dict[str, Any]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ class BigipSession:
         except AuthFailed:
             raise self.client.error(AuthFailed, f"GET {path}: token rejected (HTTP 401) right after a fresh login") from None
 
-    def write(self, method: str, path: str, body: Any = None, *, headers: Mapping[str, str] | None = None) -> dict:
+    def write(self, method: str, path: str, body: Any = None, *, headers: Mapping[str, str] | None = None) -> Document:
         """One write request (vtepc apply only), with extra headers (a transaction's coordination id).
 
         The client must not retry it (HttpOptions.attempts 1: a command queued twice would run
@@ -171,7 +174,8 @@ class BigipSession:
             saved = dict(self.client.headers)
             self.client.headers.update(headers or {})
             try:
-                return self.client.request(method, path, body=body)
+                document: Document = self.client.request(method, path, body=body)  # an object: request checks it
+                return document
             except Forbidden:
                 raise
             except AuthFailed:
@@ -182,7 +186,7 @@ class BigipSession:
             self.login()
         raise AssertionError("unreachable: the second attempt returns or raises")
 
-    def collection(self, path: str) -> Iterator[dict]:
+    def collection(self, path: str) -> Iterator[Document]:
         """Every item of a collection, page by page, following nextLink ($top/$skip).
 
         A generator: the caller keeps what it needs of a page before the next is fetched. A 404
@@ -256,7 +260,7 @@ def _allow_service(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _tunnel(doc: dict) -> Tunnel:
+def _tunnel(doc: Document) -> Tunnel:
     secondary = doc.get("secondaryAddress")
     traffic_group = _short(doc.get("trafficGroup"))
     return Tunnel(
@@ -271,7 +275,7 @@ def _tunnel(doc: dict) -> Tunnel:
     )
 
 
-def _self_ip(doc: dict) -> SelfIp:
+def _self_ip(doc: Document) -> SelfIp:
     return SelfIp(
         name=doc["name"],
         address=_address(doc["address"]) or "",
@@ -281,7 +285,7 @@ def _self_ip(doc: dict) -> SelfIp:
     )
 
 
-def _route(doc: dict) -> Route:
+def _route(doc: Document) -> Route:
     return Route(
         name=doc["name"],
         network=_address(doc.get("network")) or "",
@@ -290,17 +294,17 @@ def _route(doc: dict) -> Route:
     )
 
 
-def _vxlan(doc: dict) -> VxlanProfile:
+def _vxlan(doc: Document) -> VxlanProfile:
     return VxlanProfile(
         doc["name"], expect_integer(doc.get("port", 0), "port"), doc.get("floodingType", ""), _short(doc.get("defaultsFrom")) or ""
     )
 
 
-def _geneve(doc: dict) -> GeneveProfile:
+def _geneve(doc: Document) -> GeneveProfile:
     return GeneveProfile(doc["name"], expect_integer(doc.get("port", 0), "port"), _short(doc.get("defaultsFrom")) or "")
 
 
-def _convert(session: BigipSession, what: str, convert: Callable[[dict], Any], document: dict) -> Any:
+def _convert(session: BigipSession, what: str, convert: Callable[[Document], _T], document: Document) -> _T:
     """convert(document), with a document of the wrong shape reported as BadResponse naming `what`."""
     try:
         return convert(document)
@@ -317,7 +321,7 @@ class LiveObject:
     description: str | None = None
 
 
-def _description(document: dict) -> str | None:
+def _description(document: Document) -> str | None:
     value = document.get("description")
     return value if isinstance(value, str) else ""
 
@@ -325,7 +329,7 @@ def _description(document: dict) -> str | None:
 Reader = Callable[[BigipSession, BigipState], list[LiveObject]]
 
 
-def _by_name(collection: str, cls: type, convert: Callable[[dict], Any]) -> Reader:
+def _by_name(collection: str, cls: type, convert: Callable[[Document], object]) -> Reader:
     """Each object of this kind the desired state names, read by name (404: absent)."""
 
     def read(session: BigipSession, desired: BigipState) -> list[LiveObject]:
@@ -340,7 +344,7 @@ def _by_name(collection: str, cls: type, convert: Callable[[dict], Any]) -> Read
     return read
 
 
-def _listed(collection: str, cls: type, convert: Callable[[dict], Any]) -> Reader:
+def _listed(collection: str, cls: type, convert: Callable[[Document], object]) -> Reader:
     """Every object of this kind in /Common that the desired state names or that is named vtepc-*."""
 
     def read(session: BigipSession, desired: BigipState) -> list[LiveObject]:
@@ -359,7 +363,7 @@ def _listed(collection: str, cls: type, convert: Callable[[dict], Any]) -> Reade
     return read
 
 
-def _fdb_record(tunnel: str, record: dict) -> FdbRecord:
+def _fdb_record(tunnel: str, record: Document) -> FdbRecord:
     return fdb_record(tunnel, expect_text(record["name"]), normalize_address(expect_text(record["endpoint"])))
 
 
@@ -434,7 +438,7 @@ def _read_db(session: BigipSession, desired: BigipState) -> list[LiveObject]:
 
 # How the live reader reads each object kind, in reading order. Every kind is readable, so no
 # entry is NotExpressible (tests/test_object_kinds.py).
-_NAMED: dict[type, tuple[str, Callable[[dict], Any]]] = {
+_NAMED: dict[type, tuple[str, Callable[[Document], object]]] = {
     VxlanProfile: ("/mgmt/tm/net/tunnels/vxlan", _vxlan),
     GeneveProfile: ("/mgmt/tm/net/tunnels/geneve", _geneve),
     Tunnel: ("/mgmt/tm/net/tunnels/tunnel", _tunnel),
@@ -483,7 +487,7 @@ def state_of(session: BigipSession, desired: BigipState, found: list[LiveObject]
     return BigipState(desired.name, desired.route_domain, tuple(items), _vtep(session, items, desired), None)
 
 
-def _vtep(session: BigipSession, items: list, desired: BigipState) -> VtepEntry | None:
+def _vtep(session: BigipSession, items: list[object], desired: BigipState) -> VtepEntry | None:
     """This device as a VTEP, derived from the live objects the way the compiler derives it."""
     tunnel = next((o for o in items if isinstance(o, Tunnel)), None)
     if tunnel is None or desired.vtep is None:
