@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterator, Mapping, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from ..state.bigip import (
+    BigipObject,
     BigipState,
     FdbRecord,
     GeneveProfile,
@@ -329,7 +330,7 @@ def _description(document: Document) -> str | None:
 Reader = Callable[[BigipSession, BigipState], list[LiveObject]]
 
 
-def _by_name(collection: str, cls: type, convert: Callable[[Document], object]) -> Reader:
+def _by_name(collection: str, cls: type[BigipObject], convert: Callable[[Document], object]) -> Reader:
     """Each object of this kind the desired state names, read by name (404: absent)."""
 
     def read(session: BigipSession, desired: BigipState) -> list[LiveObject]:
@@ -344,7 +345,7 @@ def _by_name(collection: str, cls: type, convert: Callable[[Document], object]) 
     return read
 
 
-def _listed(collection: str, cls: type, convert: Callable[[Document], object]) -> Reader:
+def _listed(collection: str, cls: type[BigipObject], convert: Callable[[Document], object]) -> Reader:
     """Every object of this kind in /Common that the desired state names or that is named vtepc-*."""
 
     def read(session: BigipSession, desired: BigipState) -> list[LiveObject]:
@@ -438,7 +439,7 @@ def _read_db(session: BigipSession, desired: BigipState) -> list[LiveObject]:
 
 # How the live reader reads each object kind, in reading order. Every kind is readable, so no
 # entry is NotExpressible (tests/test_object_kinds.py).
-_NAMED: dict[type, tuple[str, Callable[[Document], object]]] = {
+_NAMED: dict[type[BigipObject], tuple[str, Callable[[Document], object]]] = {
     VxlanProfile: ("/mgmt/tm/net/tunnels/vxlan", _vxlan),
     GeneveProfile: ("/mgmt/tm/net/tunnels/geneve", _geneve),
     Tunnel: ("/mgmt/tm/net/tunnels/tunnel", _tunnel),

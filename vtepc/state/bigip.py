@@ -24,7 +24,7 @@ import ipaddress
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, TypeVar, Union
 
 from .. import facts
 from ..addresses import fake_fdb_mac, with_route_domain
@@ -32,7 +32,7 @@ from ..diagnostics import VtepcError
 from ..integrations import integration_of
 
 if TYPE_CHECKING:
-    from ..model import ResolvedBigip, ResolvedTopology
+    from ..model import ResolvedBigip, ResolvedTopology, ResolvedTunnel
 
 LOCAL_ONLY = "traffic-group-local-only"
 # The built-in profiles. vtepc never runs a VXLAN tunnel on a built-in profile: `vxlan` floods
@@ -148,6 +148,10 @@ class SysDb:
     origin: str = field(default="", compare=False)
 
 
+# Every object kind a BigipState holds (OBJECT_KINDS by its kind string).
+BigipObject = Union[VxlanProfile, GeneveProfile, Tunnel, RouteDomainVlan, SelfIp, Route, FdbRecord, SysDb]
+_O = TypeVar("_O")
+
 OBJECT_KINDS: dict[str, type] = {
     cls.kind: cls for cls in (VxlanProfile, GeneveProfile, Tunnel, RouteDomainVlan, SelfIp, Route, FdbRecord, SysDb)
 }
@@ -174,19 +178,19 @@ _KIND_AND_NAME = attrgetter("kind", "name")
 class BigipState:
     name: str
     route_domain: int = 0
-    items: tuple = ()  # every object vtepc owns on the device, sorted by (kind, name)
+    items: tuple[BigipObject, ...] = ()  # every object vtepc owns on the device, sorted by (kind, name)
     vtep: VtepEntry | None = None
-    as3: dict | None = field(default=None, hash=False)  # the AS3 request for services on this device
+    as3: dict[str, Any] | None = field(default=None, hash=False)  # the AS3 request for services on this device
     # The underlay VLAN the objects assume exists (compiled state only: a device reading leaves it empty).
     underlay_vlan: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(sorted(self.items, key=_KIND_AND_NAME)))
 
-    def objects(self) -> tuple:
+    def objects(self) -> tuple[BigipObject, ...]:
         return self.items
 
-    def of_kind(self, cls: type) -> list:
+    def of_kind(self, cls: type[_O]) -> list[_O]:
         groups = self._by_type
         matching = [kind for kind in groups if issubclass(kind, cls)]
         if len(matching) <= 1:  # the items of one class, in item order: no scan of thousands of FDB records per kind
@@ -200,8 +204,8 @@ class BigipState:
             groups.setdefault(type(o), []).append(o)
         return groups
 
-    def to_jsonable(self) -> dict:
-        def one(obj) -> dict:
+    def to_jsonable(self) -> dict[str, Any]:
+        def one(obj: BigipObject) -> dict[str, Any]:
             out: dict[str, Any] = {"kind": obj.kind}
             for f in fields(obj):
                 value = getattr(obj, f.name)
@@ -219,7 +223,7 @@ class BigipState:
         }
 
     @classmethod
-    def from_jsonable(cls, data: dict) -> "BigipState":
+    def from_jsonable(cls, data: Mapping[str, Any]) -> "BigipState":
         items = []
         for raw in data.get("objects", []):
             kind_cls = OBJECT_KINDS.get(raw.get("kind"))
@@ -262,9 +266,8 @@ def do_vxlan_profile_name(tunnel_name: str) -> str:
     return f"{tunnel_name}_vxlan"
 
 
-def _profile(topology: "ResolvedTopology", bigip: "ResolvedBigip", path: str):
+def _profile(topology: "ResolvedTopology", tunnel: "ResolvedTunnel", path: str) -> tuple[str, VxlanProfile | GeneveProfile | None]:
     """(profile name the tunnel uses, profile object to create or None for the built-in geneve)."""
-    tunnel = bigip.tunnel
     port = topology.cluster.tunnel_port
     origin = f"{path}.tunnel.profile"
     if topology.cluster.tunnel_protocol == "geneve":
@@ -283,10 +286,10 @@ def _profile(topology: "ResolvedTopology", bigip: "ResolvedBigip", path: str):
 FdbShare = dict[tuple[str, int], tuple[FdbRecord, ...]]
 
 
-def _fdb_records(topology: "ResolvedTopology", bigip: "ResolvedBigip", shared: FdbShare) -> tuple[FdbRecord, ...]:
+def _fdb_records(topology: "ResolvedTopology", tunnel: str, route_domain: int, shared: FdbShare) -> tuple[FdbRecord, ...]:
     """One record per node: the MAC and endpoint the mode gives the node (a MAC made from the node
     IP when the topology states none), so the BIG-IP needs no flooding to find a node."""
-    key = (bigip.tunnel.name, bigip.route_domain)
+    key = (tunnel, route_domain)
     if key in shared:
         return shared[key]
     node_vtep = integration_of(topology).node_vtep
@@ -294,15 +297,17 @@ def _fdb_records(topology: "ResolvedTopology", bigip: "ResolvedBigip", shared: F
     for i, node in enumerate(topology.cluster.nodes):
         vtep = node_vtep(node)
         mac = vtep.mac or fake_fdb_mac(node.ip)
-        records.append(fdb_record(bigip.tunnel.name, mac, with_route_domain(vtep.endpoint, bigip.route_domain), f"cluster.nodes[{i}]"))
+        records.append(fdb_record(tunnel, mac, with_route_domain(vtep.endpoint, route_domain), f"cluster.nodes[{i}]"))
     shared[key] = tuple(records)
     return shared[key]
 
 
-def _tunnel_objects(topology: "ResolvedTopology", bigip: "ResolvedBigip", path: str, fdb_share: FdbShare) -> tuple[list, VtepEntry]:
-    tunnel, ha, rd = bigip.tunnel, bigip.ha, bigip.route_domain
-    profile_name, profile = _profile(topology, bigip, path)
-    objects: list = [profile] if profile is not None else []
+def _tunnel_objects(
+    topology: "ResolvedTopology", bigip: "ResolvedBigip", tunnel: "ResolvedTunnel", path: str, fdb_share: FdbShare
+) -> tuple[list[BigipObject], VtepEntry]:
+    ha, rd = bigip.ha, bigip.route_domain
+    profile_name, profile = _profile(topology, tunnel, path)
+    objects: list[BigipObject] = [profile] if profile is not None else []
     # HA: F5's design for a config-synced tunnel (TMOS "Configuring Network Virtualization
     # Tunnels", HA section, quoted in the F5 HA guide linked from seed 001): its local-address is
     # the pair's floating self IP, so the tunnel, its profile, route and FDB records are one object
@@ -339,10 +344,11 @@ def _tunnel_objects(topology: "ResolvedTopology", bigip: "ResolvedBigip", path: 
     pods = ipaddress.ip_network(topology.cluster.pod_cidr)
     # The flannel self IP carries the flannel network's mask, so its connected route already
     # covers the pods; Cilium's VTEP CIDR lies outside the pod network and needs the route.
-    if not (pods.version == tunnel_net.version and pods.subnet_of(tunnel_net)):
+    # (pods.subnet_of(tunnel_net) where the versions agree: an address of the other version is in no network.)
+    if not (pods.network_address in tunnel_net and pods.broadcast_address in tunnel_net):
         objects.append(Route(POD_ROUTE, with_route_domain(str(pods), rd), interface=tunnel.name, origin="cluster.podCIDR"))
     if bigip.static_fdb:
-        objects.extend(_fdb_records(topology, bigip, fdb_share))
+        objects.extend(_fdb_records(topology, tunnel.name, rd, fdb_share))
     if ha:
         # The synced design needs tunnel config sync on (BIG-IP's default): stated, so a device
         # where an admin turned it off shows up in the diff.
@@ -370,7 +376,9 @@ def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare 
     # vtepc owns the underlay self IPs: the tunnel's local-address must be one, and a DO
     # declaration is the device's whole network state, so it has to declare them.
     allow = underlay_allow_service(topology)
-    objects: list = [SelfIp(UNDERLAY_SELF, with_route_domain(underlay.self_ip, rd), underlay.vlan, allow, origin=f"{path}.underlay.selfIP")]
+    objects: list[BigipObject] = [
+        SelfIp(UNDERLAY_SELF, with_route_domain(underlay.self_ip, rd), underlay.vlan, allow, origin=f"{path}.underlay.selfIP")
+    ]
     if bigip.ha:
         objects.append(
             SelfIp(
@@ -398,7 +406,7 @@ def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare 
     else:
         if index in facts.bigips_without_tunnel(topology) or bigip.tunnel is None:
             raise BigipCompileError(f"{path}.tunnel is required with routing: tunnel")
-        tunnel_objects, vtep = _tunnel_objects(topology, bigip, path, {} if fdb_share is None else fdb_share)
+        tunnel_objects, vtep = _tunnel_objects(topology, bigip, bigip.tunnel, path, {} if fdb_share is None else fdb_share)
         objects.extend(tunnel_objects)
     services = facts.services_for_bigip(topology, bigip.name)
     as3 = None
