@@ -15,10 +15,14 @@ the MAC Cilium was given (VTEP707).
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
+from ..addresses import IPInterface, IPNetwork
 from ..diagnostics import register_code
 from . import Context, Finding, check
+
+if TYPE_CHECKING:
+    from ..model import ResolvedBigip
 
 LOCAL_ONLY_GROUP = "traffic-group-local-only"
 
@@ -74,10 +78,13 @@ def floating_addresses(ctx: Context) -> Iterator[Finding]:
                 base + ("trafficGroup",),
                 f"BIG-IP '{bigip.name}' trafficGroup is {LOCAL_ONLY_GROUP}, which never floats",
             )
-        pairs = [(ha.floating_underlay_ip, bigip.underlay.self_ip, "floatingUnderlayIP", "underlay", FLOATING_UNDERLAY_OUTSIDE)]
+        # (floating address, the unit's own self IP, key, what, code when outside its subnet)
+        pairs: list[tuple[str, str | None, str, str, str]] = [
+            (ha.floating_underlay_ip, bigip.underlay.self_ip, "floatingUnderlayIP", "underlay", FLOATING_UNDERLAY_OUTSIDE)
+        ]
         if ha.floating_tunnel_ip is not None:
-            unit = bigip.tunnel.self_ip if bigip.tunnel is not None else None
-            pairs.append((ha.floating_tunnel_ip, unit, "floatingTunnelIP", "tunnel", FLOATING_TUNNEL_OUTSIDE))
+            tunnel_self_ip = bigip.tunnel.self_ip if bigip.tunnel is not None else None
+            pairs.append((ha.floating_tunnel_ip, tunnel_self_ip, "floatingTunnelIP", "tunnel", FLOATING_TUNNEL_OUTSIDE))
         elif bigip.tunnel is not None and ctx.is_tunnel:
             yield Finding(
                 NO_FLOATING_TUNNEL_IP,
@@ -110,6 +117,10 @@ def floating_addresses(ctx: Context) -> Iterator[Finding]:
                 )
 
 
+# (the setting's path below the BIG-IP, this unit's value, its pair member's value)
+Setting = tuple[tuple[str, ...], object, object]
+
+
 @check(PAIR_DISAGREES)
 def pair_agreement(ctx: Context) -> Iterator[Finding]:
     bigips = ctx.topology.bigips
@@ -117,13 +128,16 @@ def pair_agreement(ctx: Context) -> Iterator[Finding]:
         first = bigips[members[0]]
         for i in members[1:]:
             bigip = bigips[i]
-            for path, mine, theirs in (
-                (("ha", "trafficGroup"), bigip.ha.traffic_group, first.ha.traffic_group),
+            ha, first_ha = bigip.ha, first.ha
+            assert ha is not None and first_ha is not None, "facts.pair_of pairs BIG-IPs by their ha section"
+            settings: list[Setting] = [
+                (("ha", "trafficGroup"), ha.traffic_group, first_ha.traffic_group),
                 (("routeDomain",), bigip.route_domain, first.route_domain),
                 *_synced_tunnel_settings(bigip, first),
-                (("ha", "floatingTunnelIP"), _normalized(ctx, bigip.ha.floating_tunnel_ip), _normalized(ctx, first.ha.floating_tunnel_ip)),
+                (("ha", "floatingTunnelIP"), _normalized(ctx, ha.floating_tunnel_ip), _normalized(ctx, first_ha.floating_tunnel_ip)),
                 (("tunnel", "selfIP"), _tunnel_subnet(ctx, bigip), _tunnel_subnet(ctx, first)),
-            ):
+            ]
+            for path, mine, theirs in settings:
                 if mine != theirs:
                     what = "tunnel subnet" if path == ("tunnel", "selfIP") else ".".join(path)
                     yield Finding(
@@ -133,7 +147,7 @@ def pair_agreement(ctx: Context) -> Iterator[Finding]:
                     )
 
 
-def _synced_tunnel_settings(bigip, first) -> list[tuple[tuple, object, object]]:
+def _synced_tunnel_settings(bigip: ResolvedBigip, first: ResolvedBigip) -> list[Setting]:
     """The tunnel's settings, which config sync makes one for both units."""
     if bigip.tunnel is None or first.tunnel is None:
         return []
@@ -143,12 +157,12 @@ def _synced_tunnel_settings(bigip, first) -> list[tuple[tuple, object, object]]:
     ]
 
 
-def _normalized(ctx: Context, text: str | None):
+def _normalized(ctx: Context, text: str | None) -> IPInterface | str | None:
     interface = ctx.interface(text)
     return interface if interface is not None else text
 
 
-def _tunnel_subnet(ctx: Context, bigip):
+def _tunnel_subnet(ctx: Context, bigip: ResolvedBigip) -> IPNetwork | None:
     """The pair shares one VTEP CIDR: each unit's tunnel self IP must sit in the same subnet."""
     interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
     return interface.network if interface is not None else None
