@@ -6,7 +6,7 @@ overlaps by one sort (see _networks.py).
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
 
 from ..addresses import IPInterface
@@ -52,10 +52,15 @@ IPV4_REQUIRED = register_code(
 )
 
 
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
 @check(DUPLICATE_NAME)
 def unique_names(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
-    collections: list[tuple[str, Path, list]] = [
+    collections: list[tuple[str, Path, Sequence[_Named]]] = [
         ("node", ("cluster", "nodes"), topo.cluster.nodes),
         ("BIG-IP", ("bigips",), topo.bigips),
         ("service", ("services",), topo.services),
@@ -98,7 +103,7 @@ def unique_addresses(ctx: Context) -> Iterator[Finding]:
             first[value] = (path, what, floating, bigip)
             continue
         seen_path, seen_what, seen_floating, seen_bigip = seen
-        if floating and seen_floating and ctx.same_pair(bigip, seen_bigip):
+        if floating and seen_floating and bigip is not None and seen_bigip is not None and ctx.same_pair(bigip, seen_bigip):
             continue  # the members of an HA pair share their floating addresses
         yield Finding(
             DUPLICATE_ADDRESS,
@@ -148,7 +153,9 @@ def self_ip_hosts(ctx: Context) -> Iterator[Finding]:
     for i, bigip in enumerate(ctx.topology.bigips):
         for self_ip in self_ips(bigip):
             interface = ctx.interface(self_ip.text)
-            reserved = _reserved_host(interface) if interface is not None else None
+            if interface is None:
+                continue
+            reserved = _reserved_host(interface)
             if reserved is not None:
                 yield Finding(
                     RESERVED_HOST,
@@ -271,8 +278,7 @@ def underlay_addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str]]
         if value is not None:
             yield value, node.ip, ("cluster", "nodes", i, "ip"), f"node '{node.name}' IP"
         for key, text in node_addresses(node):
-            further = ip_value(text) if text is not None else None
-            if further is not None:
+            if text is not None and (further := ip_value(text)) is not None:
                 yield further, text, ("cluster", "nodes", i, key), f"node '{node.name}' {key}"
     for i, bigip in enumerate(topo.bigips):
         for self_ip in self_ips(bigip):
@@ -280,12 +286,12 @@ def underlay_addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str]]
             if interface is not None and self_ip.path in UNDERLAY_SELF_IPS:
                 value = IpValue(interface.version, int(interface.ip))
                 yield value, str(interface.ip), ("bigips", i) + self_ip.path, f"BIG-IP '{bigip.name}' {self_ip.what}"
-        gateway = ip_value(bigip.underlay.gateway)
-        if gateway is not None:
-            yield gateway, bigip.underlay.gateway, ("bigips", i, "underlay", "gateway"), f"BIG-IP '{bigip.name}' gateway"
+        gateway_text = bigip.underlay.gateway
+        if gateway_text is not None and (gateway := ip_value(gateway_text)) is not None:
+            yield gateway, gateway_text, ("bigips", i, "underlay", "gateway"), f"BIG-IP '{bigip.name}' gateway"
         host = _url_host(bigip.management_url)
-        management = ip_value(host)
-        if management is not None:  # CIS (in a pod, --bigip-url) and vtepc's live commands reach the BIG-IP there
+        # CIS (in a pod, --bigip-url) and vtepc's live commands reach the BIG-IP there
+        if host is not None and (management := ip_value(host)) is not None:
             yield management, host, ("bigips", i, "managementURL"), f"BIG-IP '{bigip.name}' management address"
     if topo.bgp is not None:
         for i, peer in enumerate(topo.bgp.peers):
@@ -341,7 +347,10 @@ def pod_cidr_routes(ctx: Context) -> Iterator[Finding]:
     # override a default route without deleting it), so either takes over the BIG-IP's and the
     # nodes' routes for everything it covers.
     cluster = ctx.topology.cluster
-    spans = [(network_span(cluster.pod_cidr), cluster.pod_cidr, ("cluster", "podCIDR"), "cluster.podCIDR")]
+    # (the CIDR as integers, as written, path, what); a node without a podCIDR has neither
+    spans: list[tuple[Span | None, str | None, Path, str]] = [
+        (network_span(cluster.pod_cidr), cluster.pod_cidr, ("cluster", "podCIDR"), "cluster.podCIDR")
+    ]
     spans += [
         (span, node.pod_cidr, ("cluster", "nodes", i, "podCIDR"), f"node '{node.name}' pod CIDR")
         for i, (node, span) in enumerate(zip(cluster.nodes, ctx.node_pod_spans))
@@ -372,14 +381,14 @@ def macs(ctx: Context) -> Iterator[Finding]:
             if mac is not None:
                 entries.append((mac, ("cluster", "nodes", i, key), f"node '{node.name}' {key}", None))
     first: dict[str, tuple[Path, str, int | None]] = {}
-    for mac, path, what, bigip in entries:
+    for mac, path, what, owner in entries:
         if mac == ZERO_MAC_TEXT:
             yield Finding(ZERO_MAC, path, f"{what} is {mac}")
             continue
-        seen = first.setdefault(mac, (path, what, bigip))
+        seen = first.setdefault(mac, (path, what, owner))
         if seen[0] == path:
             continue
-        if bigip is not None and seen[2] is not None and ctx.same_pair(bigip, seen[2]):
+        if owner is not None and seen[2] is not None and ctx.same_pair(owner, seen[2]):
             continue  # an HA pair's units may share a MAC (MAC masquerade on the traffic group)
         yield Finding(DUPLICATE_MAC, path, f"{what} {mac} is already the {seen[1]} ({path_to_str(seen[0])})")
 
