@@ -283,6 +283,21 @@ def test_a_topology_on_devices_nobody_shares_keeps_its_single_build(tmp_path):
     assert not any("/bigip/" in p for p in shared_member), "a shared device's network artifacts are the merged ones only"
 
 
+@pytest.mark.parametrize("shared", [{}, {"bigip-1": "bigip-1"}, {"bigip-1": "bigip-1", "bigip-2": "bigip-2"}], ids=len)
+def test_a_members_tree_is_its_single_build_less_the_network_files_of_its_shared_devices(shared):
+    """member_tree renders no network file of a shared device, rather than render and drop it: the same tree."""
+    from vtepc.build import with_manifest
+    from vtepc.fleet.render import member_tree
+    from vtepc.render import render_all
+
+    for member in validate_fleet([FLEET]).members:
+        source = Path(member.file).read_bytes()
+        dropped = {f"bigip/{entry}/{name}" for entry in shared for name in ("network.tmsh", "declarative-onboarding.json")}
+        single = render_all(member.state)
+        assert dropped & set(single) or not shared, "the shared devices' network files are among the single build's"
+        assert member_tree(member, shared, source) == with_manifest({p: t for p, t in single.items() if p not in dropped}, source)
+
+
 def test_merged_device_artifacts_match_goldens(update_goldens):
     tree, _ = api.build_fleet([FLEET])
     golden_dir = GOLDEN / "fleet"

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..build import with_manifest, sha256_hex
-from ..render import render_all
+from ..render import load_renderers, render_all
 from ..render.declarative_onboarding import declaration, do_gaps
 from ..render.tmsh import ha_note, mode_summary, network_script
 from ..state.bigip import SelfIp, Tunnel
@@ -28,7 +29,7 @@ TOPOLOGIES_DIR = "topologies"
 DEVICES_DIR = "devices"
 NETWORK_TMSH = "network.tmsh"
 DECLARATIVE_ONBOARDING = "declarative-onboarding.json"
-NETWORK_ARTIFACTS = (NETWORK_TMSH, DECLARATIVE_ONBOARDING)
+NETWORK_RENDERERS = ("bigip-tmsh", "bigip-declarative-onboarding")  # the renderers that write them (vtepc.render)
 
 
 def _joined(names: list[str]) -> str:
@@ -88,11 +89,16 @@ def device_artifacts(merged: MergedDevice) -> dict[str, str]:
 
 
 def member_tree(member: Member, shared: Mapping[str, str], source: bytes) -> dict[str, str]:
-    """The member's own build, less the network artifacts of its shared devices (BIG-IP entry name -> device)."""
-    assert member.state is not None
-    skipped = {f"bigip/{entry}/{artifact}" for entry in shared for artifact in NETWORK_ARTIFACTS}
-    artifacts = {path: text for path, text in render_all(member.state).items() if path not in skipped}
-    return with_manifest(artifacts, source)
+    """The member's own build, less the network artifacts of its shared devices (BIG-IP entry name -> device).
+
+    Those are not rendered at all: the network renderers read only the state's BIG-IPs (and its
+    meta and datapath), so they render the state less its shared BIG-IPs, and every other
+    renderer the whole state (a fleet whose devices are all shared renders no member script)."""
+    state = member.state
+    assert state is not None
+    others = [name for name in load_renderers() if name not in NETWORK_RENDERERS]
+    own = replace(state, bigips={name: bigip for name, bigip in state.bigips.items() if name not in shared})
+    return with_manifest({**render_all(state, others), **render_all(own, NETWORK_RENDERERS)}, source)
 
 
 def fleet_tree(report: FleetReport, sources: Mapping[str, bytes]) -> dict[str, str]:

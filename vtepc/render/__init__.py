@@ -7,7 +7,7 @@ sorted and stable. Output paths are built only from validated names.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping
 
 if TYPE_CHECKING:
     from ..state import DesiredState
@@ -60,8 +60,8 @@ def load_renderers() -> dict[str, RendererFn]:
     return RENDERERS
 
 
-def render_all(state: "DesiredState") -> dict[str, str]:
-    """Every artifact of every registered renderer, keyed by relative path, sorted."""
+def render_all(state: "DesiredState", names: Collection[str] | None = None) -> dict[str, str]:
+    """Every artifact of every registered renderer (or of those `names` names), keyed by relative path, sorted."""
     out: dict[str, str] = {}
 
     def collect(name: str, files: Mapping[str, str]) -> None:
@@ -71,7 +71,8 @@ def render_all(state: "DesiredState") -> dict[str, str]:
             out[path] = text
 
     for name, fn in sorted(load_renderers().items()):
-        collect(name, fn(state))
+        if names is None or name in names:
+            collect(name, fn(state))
     paths = frozenset(out)
     for name, index in sorted(INDEXES.items()):
         collect(name, index(state, paths))
