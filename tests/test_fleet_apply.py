@@ -350,3 +350,35 @@ def test_a_fleet_snapshot_records_the_devices_and_diffs_as_live_does(tmp_path):
     diffs = {d.member: d.result for d in api.diff_fleet([FLEET], api.SnapshotSource(tmp_path / "after"))}
     assert [(c.target, c.action.value, c.name) for c in diffs["dev-flannel"].changes] == [("bigip/bigip-1", "add", "vtepc-prod-a-pods")]
     assert diffs["prod-a"].would_drop and not diffs["prod-b"].would_drop
+
+
+def test_fdb_records_are_left_to_cis_for_the_member_whose_cis_keeps_them(tmp_path):
+    directory = _fleet_copy(tmp_path)
+    flannel = directory / "dev-flannel.yaml"
+    flannel.write_text(flannel.read_text().replace("    underlay:", "    staticFDB: false\n    underlay:"))
+    with fleet_site(directory) as s:
+        plan = api.plan_fleet([directory], s.live())
+        records = {st.obj.tunnel for st in plan.devices["bigip-1"].steps if st.obj.kind == "net/fdb/record"}
+        assert records == {"vxlan_prod_a", "vxlan_prod_b"}  # flannel_vxlan's are CIS's
+        assert any("FDB records of flannel_vxlan left alone: CIS keeps them" in n for n in plan.devices["bigip-1"].notes)
+        result = _apply_fleet(s)
+        assert result.report is not None and all(not d.changes for d in result.report.verified)
+        s.bigips["bigip-1"].add_fdb_record("flannel_vxlan", "0a:0a:0a:0a:0a:0a", "10.169.72.150")  # what CIS writes
+        s.bigips["bigip-1"].remove_fdb_record("vxlan_prod_a", "0a:0a:0a:a9:48:ef")  # a prod-a record lost: vtepc's to restore
+        plan = api.plan_fleet([directory], s.live())
+        assert [(st.action, st.obj.name) for st in plan.devices["bigip-1"].steps] == [(Action.CREATE, "vxlan_prod_a/0a:0a:0a:a9:48:ef")]
+        _apply_fleet(s)
+        assert {r["name"] for r in s.bigips["bigip-1"].fdb_records("flannel_vxlan")} == {"0a:0a:0a:0a:0a:0a"}
+
+
+def test_an_empty_directory_and_a_missing_member_are_errors_before_any_request(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with fleet_site(FLEET) as s:
+        done = runner.invoke(app, ["apply", str(tmp_path / "empty"), "--auto-approve", *s.args()])
+        assert done.exit_code == 1 and "holds no topology files" in done.stderr and "nothing applied" in done.stderr
+        missing = tmp_path / "gone.yaml"
+        done = runner.invoke(app, ["plan", str(FLEET / "prod-a.yaml"), str(missing), *s.args()])
+        assert done.exit_code == 1 and f"{missing}:" in done.stderr and "Traceback" not in done.output
+        done = runner.invoke(app, ["diff", str(FLEET), "--urls-from-ref", "HEAD", *s.args()])
+        assert done.exit_code == 1 and "a fleet's BIG-IPs are given with --bigip" in done.stderr
+        assert not any(e.requests for e in s.bigips.values())
