@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import shutil
 from dataclasses import dataclass
@@ -315,7 +316,13 @@ def test_a_fleet_diff_live_shows_each_shared_device_once_and_what_it_would_drop(
         _apply_fleet(s)
         for device in s.bigips.values():
             device.remove_fdb_record("vxlan_prod_b", "0a:0a:0a:a9:48:66")  # b-node2's record, gone from both units
-        diffs = {d.member: d.result for d in api.diff_fleet([FLEET], s.live())}
+        heard: list[tuple[str, bool]] = []
+        live = dataclasses.replace(s.live(), progress=lambda line, final: heard.append((line, final)))
+        diffs = {d.member: d.result for d in api.diff_fleet([FLEET], live)}
+        assert [line.split(" (")[0] for line, final in heard if not final] == [
+            "reading bigip/bigip-1",
+            "reading bigip/bigip-2",
+        ]  # each once
         changed = {m: [(c.target, c.kind, c.name) for c in r.changes] for m, r in diffs.items()}
         record = ("net/fdb/record", "vxlan_prod_b/0a:0a:0a:a9:48:66")
         # The shared pair is shown in the first member by name; the cluster is not compared here.

@@ -418,7 +418,7 @@ def _fleet_urls(report: "FleetReport", live: LiveSource) -> dict[str, str]:
 def _read_fleet(report: "FleetReport", live: LiveSource) -> "ObservedState":
     from .fleet.diff import read_devices
 
-    return read_devices(report, _fleet_urls(report, live), live.tls_options(), live.http_options())
+    return read_devices(report, _fleet_urls(report, live), live.tls_options(), live.http_options(), live.progress)
 
 
 @dataclass(frozen=True)

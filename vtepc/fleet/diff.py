@@ -27,7 +27,7 @@ from .model import FleetReport, Member
 
 if TYPE_CHECKING:
     from ..diff import DiffResult, IgnoreRule
-    from ..live import HttpOptions, ObservedState, TlsOptions
+    from ..live import HttpOptions, ObservedState, Progress, TlsOptions
     from ..state import DesiredState
 
 CLUSTER_NOT_COMPARED = "the cluster is not compared in a fleet's diff of its BIG-IPs: `vtepc diff <file>` compares it"
@@ -90,17 +90,25 @@ def diff_fleet_against_ref(
     ]
 
 
-def read_devices(report: FleetReport, urls: Mapping[str, str], tls: "TlsOptions", http: "HttpOptions") -> "ObservedState":
+def read_devices(
+    report: FleetReport, urls: Mapping[str, str], tls: "TlsOptions", http: "HttpOptions", progress: "Progress | None" = None
+) -> "ObservedState":
     """Every device of the fleet as it is now, by device name (strict: one unreadable device raises,
     naming every one that could not be read)."""
-    from ..live import LiveError, ObservedState, read_bigip
+    from ..live import LiveError, ObservedState, ProgressReporter, read_bigip
+    from ..live.http import display_url
 
     bigips, errors = {}, []
+    report_progress = ProgressReporter(progress)
     for merged in report.merged:
         name = merged.device.name
+        target = f"bigip/{name} ({display_url(urls[name])})"
+        report_progress.start(target)
         try:
             bigips[name] = read_bigip(name, urls[name], merged.state, tls=tls, http=http)
+            report_progress.done(target, len(bigips[name].items))
         except LiveError as exc:
+            report_progress.done(target, None)
             errors.append(exc)
     if len(errors) == 1:
         raise errors[0]
