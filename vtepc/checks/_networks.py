@@ -2,9 +2,10 @@
 
 Node IPs and pod CIDRs are the one part of a topology that grows into the thousands;
 `ipaddress` objects cost microseconds each to build and hash, so the per-node checks work
-on (version, integer) values instead: a dotted quad is decoded by one regex, anything else
-(IPv6, netmask notation, invalid text) goes through `ipaddress`, so both paths accept
-exactly the same strings as vtepc.addresses.
+on (version, integer) values instead: a dotted quad is decoded by the C library's inet_pton
+(POSIX: exactly four decimal octets of at most 255; glibc and the BSDs also refuse leading
+zeros, as `ipaddress` does), anything else (IPv6, netmask notation, invalid text) goes through
+`ipaddress`, so both paths accept exactly the same strings as vtepc.addresses.
 
 Two CIDRs overlap exactly when each starts no later than the other ends, so with the
 networks sorted by first address and a running maximum of last addresses, "does anything
@@ -13,17 +14,15 @@ overlap X" is one bisect, and "which networks overlap an earlier one" is one swe
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
+from socket import AF_INET, inet_pton
 from typing import Generic, Hashable, Iterable, Iterator, NamedTuple, TypeVar
 
 from ..addresses import IPNetwork, parse_ip, parse_network
 
 Label = TypeVar("Label", bound=Hashable)
 
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
-_IPV4_CIDR = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}/(3[0-2]|[12]?[0-9])")
+_PREFIX_LENGTHS = {str(n): n for n in range(33)}  # an IPv4 prefix length as written: 0-32, no leading zeros
 
 
 class IpValue(NamedTuple):
@@ -43,17 +42,20 @@ class Span(NamedTuple):
         return self.version == other.version and self.start <= other.start and other.end <= self.end
 
 
-def _quad(groups: tuple[str, ...]) -> int:
-    a, b, c, d = groups[:4]
-    return int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+def _ipv4(text: str) -> int | None:
+    """The dotted quad as an integer (None for anything else: IPv6, invalid text, leading zeros)."""
+    try:
+        return int.from_bytes(inet_pton(AF_INET, text), "big")
+    except OSError:
+        return None
 
 
 def ip_value(text: object) -> IpValue | None:
     """The address as (version, integer), or None where parse_ip would return None."""
     if isinstance(text, str):
-        match = _IPV4.fullmatch(text)
-        if match is not None:
-            return IpValue(4, _quad(match.groups()))
+        value = _ipv4(text)
+        if value is not None:
+            return IpValue(4, value)
     ip = parse_ip(text)
     return IpValue(ip.version, int(ip)) if ip is not None else None
 
@@ -61,10 +63,10 @@ def ip_value(text: object) -> IpValue | None:
 def network_span(text: object) -> Span | None:
     """The CIDR as a Span, or None where parse_network would return None (host bits set...)."""
     if isinstance(text, str):
-        match = _IPV4_CIDR.fullmatch(text)
-        if match is not None:
-            start = _quad(match.groups())
-            prefixlen = int(match.group(5))
+        address, _, length = text.partition("/")
+        prefixlen = _PREFIX_LENGTHS.get(length)
+        start = _ipv4(address) if prefixlen is not None else None
+        if start is not None and prefixlen is not None:
             host_bits = (1 << (32 - prefixlen)) - 1
             return Span(4, start, start | host_bits, prefixlen) if not start & host_bits else None
     network = parse_network(text)
