@@ -15,6 +15,8 @@ TopologyInvalid with every diagnostic); nothing here prints or exits.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from .live import HttpOptions, ObservedState, Progress, TlsOptions
     from .plan import Plan
     from .plan.apply import ApplyReport, CisKeeps, LiveDevices
+    from .plan.apply import Reader as DeviceReader
     from .state.bigip import BigipState
     from .reach.model import Trace
     from .state import DesiredState
@@ -528,15 +531,15 @@ def apply(
         bigips = tuple(saved.devices)
         adopt = adopt or any(step.adopt for d in saved.devices.values() for step in d.steps)
 
-    def current() -> "Plan":
-        return plan_devices(topology, desired, devices.read, devices.groups, bigips=bigips, adopt=adopt)
+    def current(read: "DeviceReader") -> "Plan":
+        return plan_devices(topology, desired, read, devices.groups, bigips=bigips, adopt=adopt)
 
     return _carry_out(saved, current, desired.bigips, devices, cis_keeps_fdb(topology), confirm)
 
 
 def _carry_out(
     saved: "Plan | None",
-    current: "Callable[[], Plan]",
+    current: "Callable[[DeviceReader], Plan]",
     desired: "Mapping[str, BigipState]",
     devices: "LiveDevices",
     cis_keeps: "CisKeeps",
@@ -547,10 +550,13 @@ def _carry_out(
     from .plan import PlanError
     from .plan.apply import apply_plan, check_fresh
 
+    # The freshness check of a saved plan and the plan made now read each device once between
+    # them; apply_plan reads it again after confirm() (which may wait on a person) before writing.
+    read_first = functools.cache(devices.read)
     if saved is not None:
-        check_fresh(saved, devices.read)  # the device first: its change is the likelier, and said precisely
-    made = current()
-    if saved is not None and made.to_json() != saved.to_json():
+        check_fresh(saved, read_first)  # the device first: its change is the likelier, and said precisely
+    made = current(read_first)
+    if saved is not None and not made.same_as(saved):
         raise PlanError("the topology no longer asks for what the plan does (it changed since the plan was made); plan again")
     chosen = saved or made
     if chosen.refused:
@@ -612,8 +618,8 @@ def apply_fleet(
         bigips, prune = tuple(saved.devices), saved.pruned
         adopt = adopt or any(step.adopt for d in saved.devices.values() for step in d.steps)
 
-    def current() -> "Plan":
-        return plan_devices(report, lambda name: devices.read(name)[0], devices.groups, bigips=bigips, adopt=adopt, prune=prune)
+    def current(read: "DeviceReader") -> "Plan":
+        return plan_devices(report, lambda name: read(name)[0], devices.groups, bigips=bigips, adopt=adopt, prune=prune)
 
     return _carry_out(saved, current, device_states(report), devices, cis_keeps(report), confirm)
 

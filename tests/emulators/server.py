@@ -11,18 +11,31 @@ every emulator fails the same ways:
     sent, never held), announced by Content-Length or, with `stream_chunked`, chunked with no length,
 and records every request (method, path, headers) so tests can assert read-only access and
 grep what a client sent.
+
+Connections are HTTP/1.1 persistent, as a device's web server keeps them: every reply has a
+Content-Length (or is chunked), a request with `Connection: close` ends the connection after its
+reply, an idle connection is closed after `keepalive_timeout` seconds (5 s: Apache httpd's
+KeepAliveTimeout default), and with `max_keepalive_requests` set the reply to the last request a
+connection may carry says `Connection: close` (httpd's MaxKeepAliveRequests). `connections`
+counts the connections accepted. Connection faults:
+  * `close_connections()`: the server closes every open connection now, without a word, as an
+    idle timeout or a restart does between two requests of a client,
+  * `drop_next(when, processed=...)`: the next request matching `when` is read and its
+    connection closed with no answer; with `processed` it is carried out first (the answer is
+    lost, not the request): what a client cannot tell apart.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -62,6 +75,11 @@ class EmulatorServer:
         self.stream_body = 0
         self.stream_chunked = False
         self._failures: list[tuple[int, str]] = []
+        self.keepalive_timeout: float | None = 5.0
+        self.max_keepalive_requests: int | None = None
+        self.connections = 0
+        self._open: set[socket.socket] = set()
+        self._drops: list[tuple[Callable[[Request], bool], bool]] = []
         self._lock = threading.Lock()
         self._released = threading.Event()
         self._certificate = certificate
@@ -73,6 +91,18 @@ class EmulatorServer:
     def fail_next(self, count: int, status: int = 500, message: str = "emulated server failure") -> None:
         with self._lock:
             self._failures.extend([(status, message)] * count)
+
+    def drop_next(self, when: Callable[[Request], bool] = lambda request: True, *, processed: bool = False) -> None:
+        """The next request matching `when` gets no answer: its connection is closed (after carrying it out, if `processed`)."""
+        with self._lock:
+            self._drops.append((when, processed))
+
+    def close_connections(self) -> None:
+        """Close every open connection now, with no answer and no Connection: close (an idle timeout, a restart)."""
+        with self._lock:
+            open_now = list(self._open)
+        for sock in open_now:
+            _shut(sock)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -90,6 +120,26 @@ class EmulatorServer:
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
+
+            def setup(self) -> None:
+                self.timeout = emulator.keepalive_timeout  # what StreamRequestHandler.setup gives the socket
+                self.served = 0
+                super().setup()
+                # Headers and body go out in separate writes: with Nagle's algorithm the body would wait
+                # for the client's delayed ACK (40 ms a reply on a kept-alive connection). Web servers
+                # turn it off (Apache httpd: ap_sock_disable_nagle on every accepted connection).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with emulator._lock:
+                    emulator.connections += 1
+                    emulator._open.add(self.connection)
+
+            def finish(self) -> None:
+                with emulator._lock:
+                    emulator._open.discard(self.connection)
+                try:
+                    super().finish()
+                except (ConnectionError, ssl.SSLError, TimeoutError):
+                    pass  # the connection was cut: nothing left to flush
 
             def _serve(self) -> None:
                 emulator._handle(self)
@@ -114,6 +164,7 @@ class EmulatorServer:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+        self.close_connections()  # a stopped server keeps no connection alive
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -138,9 +189,19 @@ class EmulatorServer:
             headers={key.lower(): value for key, value in handler.headers.items()},
             body=handler.rfile.read(length) if length else b"",
         )
+        handler.served += 1  # type: ignore[attr-defined]
         with self._lock:
             self.requests.append(request)
-            failure = self._failures.pop(0) if self._failures else None
+            drop = next((d for d in self._drops if d[0](request)), None)
+            if drop is not None:
+                self._drops.remove(drop)
+            failure = self._failures.pop(0) if self._failures and drop is None else None
+        if drop is not None:
+            if drop[1]:
+                self.route(request)
+            handler.close_connection = True
+            _shut(handler.connection)
+            return
         if self.delay:
             # Waits on an event, not sleep: stop() releases every delayed reply at once.
             self._released.wait(self.delay)
@@ -160,17 +221,20 @@ class EmulatorServer:
             handler.send_header("Content-Length", str(len(body)))
             for key, value in reply.headers.items():
                 handler.send_header(key, value)
+            if self.max_keepalive_requests and handler.served >= self.max_keepalive_requests:  # type: ignore[attr-defined]
+                handler.send_header("Connection", "close")  # sets close_connection: this connection's last reply
             handler.end_headers()
             if self.drip:
                 for index in range(len(body)):
                     handler.wfile.write(body[index : index + 1])
                     handler.wfile.flush()
                     if self._released.wait(self.drip):
+                        handler.close_connection = True  # stopped mid-body: the connection cannot carry another reply
                         return
             else:
                 handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout test): nothing to answer
+            handler.close_connection = True  # the client gave up (timeout test): nothing to answer
 
     def _stream(self, handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
@@ -186,7 +250,9 @@ class EmulatorServer:
             piece = chunk[: min(left, len(chunk))]
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if self.stream_chunked else piece)
             left -= len(piece)
-        if self.stream_chunked:
+        if left > 0:
+            handler.close_connection = True  # stopped mid-body
+        elif self.stream_chunked:
             handler.wfile.write(b"0\r\n\r\n")
 
 
@@ -197,3 +263,11 @@ def page_bounds(total: int, skip: int, top: int | None, cap: int | None) -> tupl
         if limit:
             size = min(size, limit)
     return skip, skip + max(size, 0)
+
+
+def _shut(sock: socket.socket) -> None:
+    """End a connection at once (the peer reads EOF); the handler thread's own close follows."""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: no TLS goodbye, as a cut connection
+    except OSError:
+        pass

@@ -132,7 +132,8 @@ class BigipSession:
         }
         self.client.headers.pop("X-F5-Auth-Token", None)
         try:
-            document = self.client.request("POST", LOGIN_PATH, body=body)
+            # Replayable: a login sent twice only makes a second token.
+            document = self.client.request("POST", LOGIN_PATH, body=body, replayable=True)
         except Forbidden:
             # Never quote the body: like the 401 one, it may echo the request, password included.
             raise self.client.error(Forbidden, "login forbidden (HTTP 403): the account may not use iControl REST") from None
@@ -163,11 +164,14 @@ class BigipSession:
         except AuthFailed:
             raise self.client.error(AuthFailed, f"GET {path}: token rejected (HTTP 401) right after a fresh login") from None
 
-    def write(self, method: str, path: str, body: Any = None, *, headers: Mapping[str, str] | None = None) -> Document:
+    def write(
+        self, method: str, path: str, body: Any = None, *, headers: Mapping[str, str] | None = None, replayable: bool = False
+    ) -> Document:
         """One write request (vtepc apply only), with extra headers (a transaction's coordination id).
 
-        The client must not retry it (HttpOptions.attempts 1: a command queued twice would run
-        twice); a token that expired is renewed once, the request not having been carried out.
+        The client sends it again only when it cannot have reached the device, unless the caller
+        says it is `replayable` (a command queued twice would run twice); a token that expired
+        is renewed once, the request not having been carried out.
         """
         if self._token is None:
             self.login()
@@ -175,7 +179,7 @@ class BigipSession:
             saved = dict(self.client.headers)
             self.client.headers.update(headers or {})
             try:
-                document: Document = self.client.request(method, path, body=body)  # an object: request checks it
+                document: Document = self.client.request(method, path, body=body, replayable=replayable)  # an object: request checks it
                 return document
             except Forbidden:
                 raise

@@ -3,11 +3,20 @@
 * TLS is verified unless the caller explicitly opts out (`TlsOptions.insecure`); a CA bundle
   file or PEM data can replace the system trust store. Plain http:// is refused before anything
   is sent unless the caller opts in (`HttpOptions.allow_insecure_http`, --allow-insecure-http).
+* One connection per client, kept alive (HTTP/1.1) from request to request: one TCP connect and
+  one TLS handshake per device, not one per request. A connection the server closed while it
+  was idle is found before a request is written to it (its socket reads as ready: EOF or a TLS
+  close_notify) and replaced; a reply saying `Connection: close`, a failure or a cut deadline
+  drops it.
 * Every request is bounded (HttpOptions): a socket timeout for each wait, a deadline for the
   request as a whole (a server drip-feeding bytes is cut there, retries included), a maximum
   response size (read in chunks, never more than that held), and the callers bound pages.
   Transient failures (HTTP 5xx, refused/reset connections, timeouts) are retried a bounded
-  number of times with exponential backoff; 4xx never is.
+  number of times with exponential backoff; 4xx never is. A request is sent again only when
+  that is safe: a replayable one (GET, and what the caller marks so: a login, a save) after any
+  transient failure, any other (a write) only when it failed before its last byte was written,
+  so the server cannot have acted on it (RFC 9110 9.2.2, RFC 9112 9.3.1: a non-idempotent
+  request that may have reached the server is never retransmitted automatically).
 * Failures are typed (`LiveError` subclasses) with one-line messages that name the target and
   host. Known secrets (passwords, tokens) and secret-looking values are scrubbed from every
   message before anything quoted is shortened (vtepc.secrets), and no header or body is ever
@@ -16,10 +25,13 @@
 
 from __future__ import annotations
 
+import heapq
 import http.client
+import itertools
 import json
 import logging
 import os
+import select
 import socket
 import ssl
 import tempfile
@@ -203,6 +215,13 @@ class _DeadlinePassed(Exception):
     """The request's deadline cut the connection."""
 
 
+class _Unsent(Exception):
+    """The request failed before its last byte was written: the server cannot have acted on it."""
+
+    def __init__(self, cause: BaseException):
+        self.cause = cause
+
+
 class _TooLarge(Exception):
     def __init__(self, size: int | None):
         self.size = size  # the declared Content-Length, when there was one
@@ -254,6 +273,14 @@ class JsonClient:
         self._secrets = {s for s in secrets if s}
         self._sleep = sleep
         self.headers: dict[str, str] = {}
+        self._connection: http.client.HTTPConnection | None = None
+        self.connections_opened = 0  # TCP (and TLS) connections made: one per client while the server keeps it alive
+
+    def close(self) -> None:
+        """Close the kept-alive connection, if any (the next request opens a new one)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def add_secret(self, value: str) -> None:
         if value:
@@ -300,8 +327,10 @@ class JsonClient:
         params: dict[str, Any] | None = None,
         body: Any = None,
         missing_ok: bool = False,
+        replayable: bool | None = None,
     ) -> Any:
-        response = self.raw(method, path, params=params, body=body)
+        """One JSON request; `replayable` as raw() takes it."""
+        response = self.raw(method, path, params=params, body=body, replayable=replayable)
         if response.status == 404 and missing_ok:
             return None
         if response.status == 401:
@@ -342,8 +371,15 @@ class JsonClient:
         *,
         params: dict[str, Any] | None = None,
         body: Any = None,
+        replayable: bool | None = None,
     ) -> Response:
-        """One request with retries on transient failures; returns the final response (any status)."""
+        """One request with retries on transient failures; returns the final response (any status).
+
+        `replayable` (default: only GET is) says the request may be sent again after it may have
+        reached the server (a 5xx, a timeout or a connection lost while waiting for the answer).
+        Any request is sent again after a failure before its last byte was written.
+        """
+        replay = method == "GET" if replayable is None else replayable
         url_path = self._prefix + path + (("?" + urlencode(params, safe="$~/,=")) if params else "")
         payload = None if body is None else json.dumps(body).encode()
         all_headers = {"Accept": "application/json", **self.headers}
@@ -354,10 +390,15 @@ class JsonClient:
         for attempt in range(1, attempts + 1):
             last_try = attempt == attempts
             remaining = deadline - time.monotonic()
+            unsent = False
             try:
                 if remaining <= 0:
                     raise _DeadlinePassed
-                response = self._once(method, url_path, payload, all_headers, remaining)
+                try:
+                    response = self._once(method, url_path, payload, all_headers, remaining)
+                except _Unsent as exc:
+                    unsent = True
+                    raise exc.cause from None
             except _DeadlinePassed:
                 raise self.error(
                     RequestTimedOut,
@@ -380,6 +421,10 @@ class JsonClient:
                 ) from None
             except (TimeoutError, socket.timeout):
                 log.debug("%s: %s %s timed out (attempt %d/%d)", self.where, method, path, attempt, attempts)
+                if not (replay or unsent):
+                    raise self.error(
+                        RequestTimedOut, f"{method} {path}: no answer within {self.options.timeout:g} s; {_NOT_RESENT}"
+                    ) from None
                 if last_try:
                     raise self.error(
                         RequestTimedOut,
@@ -392,41 +437,64 @@ class JsonClient:
                 raise self.error(ConfigurationError, f"{method} {path}: the request cannot be sent ({type(exc).__name__})") from None
             except (OSError, http.client.HTTPException) as exc:
                 log.debug("%s: %s %s failed: %s (attempt %d/%d)", self.where, method, path, type(exc).__name__, attempt, attempts)
+                cause = self.quote(str(exc) or type(exc).__name__)
+                if not (replay or unsent):
+                    raise self.error(ConnectionFailed, f"{method} {path}: {cause}; {_NOT_RESENT}") from None
                 if last_try:
-                    cause = self.quote(str(exc) or type(exc).__name__)
                     raise self.error(ConnectionFailed, f"{method} {path}: {cause} ({attempts} attempt(s))") from None
             else:
                 log.debug("%s: %s %s -> %d", self.where, method, path, response.status)
-                if response.status < 500 or last_try:
+                if response.status < 500 or last_try or not replay:
                     return response
             self._sleep(max(0.0, min(self.options.backoff * (2 ** (attempt - 1)), deadline - time.monotonic())))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _once(self, method: str, url_path: str, payload: bytes | None, headers: dict[str, str], remaining: float) -> Response:
-        timeout = min(self.options.timeout, remaining)
+    def _connect(self, timeout: float) -> http.client.HTTPConnection:
+        """The kept-alive connection when the server has not closed it, else a new one (not yet connected)."""
+        connection = self._connection
+        if connection is not None and _idle_and_open(connection):
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+            return connection
+        self.close()
         if self._context is not None:  # https
-            connection: http.client.HTTPConnection = _HTTPSConnection(
-                self._host, self._port, timeout=timeout, context=self._context, server_name=self._server_name
-            )
+            connection = _HTTPSConnection(self._host, self._port, timeout=timeout, context=self._context, server_name=self._server_name)
         else:
             connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+        self._connection = connection
+        return connection
+
+    def _once(self, method: str, url_path: str, payload: bytes | None, headers: dict[str, str], remaining: float) -> Response:
+        connection = self._connect(min(self.options.timeout, remaining))
         # The socket timeout bounds each wait, not a server that sends a byte every few seconds:
-        # at the deadline a timer shuts the socket down, which ends whatever read is under way.
+        # at the deadline the watchdog shuts the socket down, which ends whatever read is under way.
         expired = threading.Event()
-        timer = threading.Timer(remaining, _cut, (connection, expired))
-        timer.daemon = True
-        timer.start()
+        alarm = _WATCHDOG.arm(time.monotonic() + remaining, lambda: _cut(connection, expired))
+        kept = False
         try:
-            connection.request(method, url_path or "/", body=payload, headers=headers)
+            try:
+                if connection.sock is None:
+                    connection.connect()
+                    self.connections_opened += 1
+                connection.request(method, url_path or "/", body=payload, headers=headers)
+            except (OSError, http.client.HTTPException) as exc:
+                if expired.is_set():
+                    raise _DeadlinePassed from None
+                if isinstance(exc, ssl.SSLCertVerificationError):
+                    raise
+                raise _Unsent(exc) from None
             reply = connection.getresponse()
             body = self._read_body(reply)
+            kept = not reply.will_close
         except Exception:
             if expired.is_set():
                 raise _DeadlinePassed from None
             raise
         finally:
-            timer.cancel()
-            connection.close()
+            _WATCHDOG.disarm(alarm)
+            if not kept or expired.is_set():
+                self.close()
         if expired.is_set():
             raise _DeadlinePassed  # a body without a length ends at the cut: it is not complete
         return Response(reply.status, body)
@@ -452,6 +520,81 @@ class JsonClient:
             return ""
         message = document.get("message") if isinstance(document, dict) else None
         return f"({self.quote(str(message))})" if message else ""
+
+
+_NOT_RESENT = "it may have reached the server, so it was not sent again"
+
+
+def _idle_and_open(connection: http.client.HTTPConnection) -> bool:
+    """Whether a kept-alive connection can carry the next request: nothing is waiting to be read
+    on an idle HTTP/1.1 connection, so a socket that reads as ready was closed by the server
+    (EOF, a TLS close_notify) or holds bytes nobody asked for; either way it is not reused."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+class _Watchdog:
+    """One daemon thread that runs the deadline of every request under way (a thread per request
+    costs more than the request itself on a kept-alive connection). `arm` returns a key;
+    `disarm` guarantees the action does not run afterwards (both hold the lock the action runs under)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._due: list[tuple[float, int]] = []  # a heap of (when, key)
+        self._actions: dict[int, Callable[[], None]] = {}
+        self._keys = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, when: float, action: Callable[[], None]) -> int:
+        with self._lock:
+            key = next(self._keys)
+            self._actions[key] = action
+            heapq.heappush(self._due, (when, key))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="vtepc-deadlines", daemon=True)
+                self._thread.start()
+            elif self._due[0][1] == key:
+                self._lock.notify()  # sooner than what the thread waits for; otherwise it need not wake
+        return key
+
+    def disarm(self, key: int) -> None:
+        with self._lock:
+            self._actions.pop(key, None)
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                while self._due and self._due[0][1] not in self._actions:
+                    heapq.heappop(self._due)  # disarmed
+                if not self._due:
+                    self._lock.wait()
+                    continue
+                when, key = self._due[0]
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._lock.wait(wait)
+                    continue
+                heapq.heappop(self._due)
+                self._actions.pop(key)()
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _reset_watchdog() -> None:
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()  # a forked child has none of the parent's threads or requests
+
+
+os.register_at_fork(after_in_child=_reset_watchdog)
 
 
 def _cut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:

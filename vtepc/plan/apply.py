@@ -14,6 +14,12 @@ sync source before its peers):
    "Transactions"; f5-automation-labs docs/class1/module1/lab7.rst; f5-common-python
    f5/bigip/contexts.py TransactionContextManager). A commit the device answers with a state
    still VALIDATING/EXECUTING is polled on GET /mgmt/tm/transaction/<transId> until COMPLETED.
+   Requests go over one kept-alive connection per device (vtepc.live.http). A command is never
+   sent twice (queued twice it would run twice): when queueing fails in a way that may pass (a
+   lost connection, a 5xx) the transaction, never committed, is discarded and all of it is
+   queued again in a new one, a bounded number of times. The commit is never sent twice: when
+   its answer is lost, the transaction's state (GET) says whether it was applied, and when
+   that cannot be read either the error says the outcome is unknown.
 3. The configuration is saved: POST /mgmt/tm/sys/config {"command": "save"}.
 4. An HA pair's sync source is then synced to its device group: POST /mgmt/tm/cm
    {"command": "run", "utilCmdArgs": "config-sync to-group <group>"} (tmsh `run cm
@@ -27,7 +33,7 @@ and devices applied before it are named.
 
 from __future__ import annotations
 
-import dataclasses
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -44,7 +50,7 @@ from ..live.bigip import (
     state_of,
     sync_failover_groups,
 )
-from ..live.http import BadResponse, HttpOptions, LiveError, TlsOptions
+from ..live.http import BadResponse, ConnectionFailed, HttpOptions, HttpStatusError, LiveError, TlsOptions, TlsVerifyFailed
 from .model import (
     DeviceInput,
     DevicePlan,
@@ -70,6 +76,8 @@ COORDINATION_HEADER = "X-F5-REST-Coordination-Id"
 TRANSACTIONS = "/mgmt/tm/transaction"
 COMMIT_POLLS = 30  # GETs of a commit the device is still running, one per second at most
 
+log = logging.getLogger("vtepc.apply")
+
 
 class ApplyFailed(PlanError):
     """A device refused the changes; it is unchanged (the message says what others got)."""
@@ -88,6 +96,18 @@ def read_observed(session: BigipSession, desired: "BigipState", marked: Callable
     return observed, state_of(session, desired, found)
 
 
+class CommitUnknown(LiveError):
+    """The commit was sent, its answer lost, and the transaction's state cannot be read: the
+    device may or may not have the changes (they are not saved either way)."""
+
+
+def _transient(exc: LiveError) -> bool:
+    """A failure that may pass when the same thing is tried again (a lost connection, a timeout, a 5xx)."""
+    if isinstance(exc, HttpStatusError):
+        return exc.status >= 500
+    return isinstance(exc, ConnectionFailed) and not isinstance(exc, TlsVerifyFailed)
+
+
 @dataclass
 class DeviceWriter:
     """Writes for one device: a transaction of REST calls, save, config sync. Counts its requests."""
@@ -96,46 +116,81 @@ class DeviceWriter:
     sleep: Callable[[float], None] = time.sleep
     requests: int = 0
 
-    def _send(self, method: str, path: str, body: Any = None, transaction: int | None = None) -> dict[str, Any]:
+    def _send(
+        self, method: str, path: str, body: Any = None, transaction: int | None = None, *, replayable: bool = False
+    ) -> dict[str, Any]:
         self.requests += 1
         result: dict[str, Any] = self.session.write(
-            method, path, body, headers={COORDINATION_HEADER: str(transaction)} if transaction else None
+            method, path, body, headers={COORDINATION_HEADER: str(transaction)} if transaction else None, replayable=replayable
         )
         return result
 
     def transaction(self, calls: list[RestCall]) -> None:
-        """All of `calls` in one transaction: every one applied, or (on any failure) none."""
-        document = self._send("POST", TRANSACTIONS, {})
-        trans_id = document.get("transId")
-        if not isinstance(trans_id, int):
-            raise self.session.client.error(BadResponse, f"POST {TRANSACTIONS}: no transId in the answer")
+        """All of `calls` in one transaction: every one applied, or (on any failure) none.
+
+        A transaction whose queueing failed in a way that may pass is discarded (never committed,
+        it can never run) and queued again whole in a new one, as many times as the client's
+        attempts allow: a command is never sent twice into one transaction.
+        """
+        attempts = max(1, self.session.client.options.attempts)
+        for attempt in range(1, attempts + 1):
+            # Replayable: a transaction created twice leaves an empty one the device drops at its timeout.
+            document = self._send("POST", TRANSACTIONS, {}, replayable=True)
+            trans_id = document.get("transId")
+            if not isinstance(trans_id, int):
+                raise self.session.client.error(BadResponse, f"POST {TRANSACTIONS}: no transId in the answer")
+            try:
+                for call in calls:
+                    self._send(call.method, call.path, call.body, transaction=trans_id)
+            except LiveError as exc:
+                self._discard(trans_id)
+                if attempt == attempts or not _transient(exc):
+                    raise
+                log.debug("%s: transaction %d discarded after %s; queued again whole", self.session.name, trans_id, exc)
+                continue
+            self._commit(trans_id)
+            return
+
+    def _commit(self, trans_id: int) -> None:
+        path = f"{TRANSACTIONS}/{trans_id}"
         try:
-            for call in calls:
-                self._send(call.method, call.path, call.body, transaction=trans_id)
-        except LiveError:
-            self._discard(trans_id)
-            raise
-        state = self._send("PATCH", f"{TRANSACTIONS}/{trans_id}", {"state": "VALIDATING"}).get("state")
+            state = self._send("PATCH", path, {"state": "VALIDATING"}).get("state")
+        except ConnectionFailed as lost:
+            # The commit may have reached the device: it is never sent again. Its state says what became of it.
+            try:
+                state = self._send("GET", path, replayable=True).get("state")
+            except LiveError as exc:
+                raise self.session.client.error(
+                    CommitUnknown,
+                    f"{lost}; reading transaction {trans_id}'s state failed too ({exc}): whether {self.session.name} has "
+                    "the changes is unknown (they are not saved); `vtepc diff` shows it",
+                ) from None
+            if state == "STARTED":
+                # Not committed: discarded now, it never can be.
+                self._discard(trans_id)
+                raise lost from None
         for _ in range(COMMIT_POLLS):
             if state == "COMPLETED":
                 return
             if state not in ("VALIDATING", "EXECUTING", "STARTED"):
                 break
             self.sleep(1.0)
-            state = self._send("GET", f"{TRANSACTIONS}/{trans_id}").get("state")
+            state = self._send("GET", path, replayable=True).get("state")
         raise self.session.client.error(BadResponse, f"transaction {trans_id} ended {state!r}, not COMPLETED")
 
     def _discard(self, trans_id: int) -> None:
         try:
-            self._send("DELETE", f"{TRANSACTIONS}/{trans_id}")
+            self._send("DELETE", f"{TRANSACTIONS}/{trans_id}", replayable=True)
         except LiveError:
             pass  # never committed: the device drops it at its timeout anyway
 
     def save(self) -> None:
-        self._send("POST", "/mgmt/tm/sys/config", {"command": "save"})
+        # Replayable: saving the running configuration twice saves the same configuration.
+        self._send("POST", "/mgmt/tm/sys/config", {"command": "save"}, replayable=True)
 
     def config_sync(self, group: str) -> None:
-        self._send("POST", "/mgmt/tm/cm", {"command": "run", "utilCmdArgs": f"config-sync to-group {group}"})
+        # Replayable: a second sync to the group copies the same configuration again.
+        self._send("POST", "/mgmt/tm/cm", {"command": "run", "utilCmdArgs": f"config-sync to-group {group}"}, replayable=True)
 
 
 def device_calls(device: DevicePlan, marker: str) -> list[RestCall]:
@@ -220,6 +275,8 @@ def apply_plan(
         if device.steps:
             try:
                 out.transaction(device_calls(device, marker))
+            except CommitUnknown as exc:
+                raise ApplyFailed(f"{exc}{before}") from None
             except LiveError as exc:
                 raise ApplyFailed(f"{exc}; {name} is unchanged{before}") from None
             try:
@@ -248,9 +305,10 @@ def apply_plan(
 
 
 class LiveDevices:
-    """Sessions to BIG-IPs (credentials from the environment only): reads with the reader's
-    retries, writes with none (a retried write could be carried out twice). `desired` and `urls`
-    by device name; `marked` tells the descriptions of vtepc's objects this plan may delete."""
+    """Sessions to BIG-IPs (credentials from the environment only), each on one kept-alive
+    connection: reads with the reader's retries, writes sent again only when they cannot have
+    reached the device (a retried write could be carried out twice). `desired` and `urls` by
+    device name; `marked` tells the descriptions of vtepc's objects this plan may delete."""
 
     def __init__(
         self,
@@ -264,25 +322,26 @@ class LiveDevices:
     ):
         self._desired, self._urls, self._marked = desired, urls, marked
         self._tls, self._http, self._environ, self._sleep = tls, http, environ, sleep
-        self._readers: dict[str, BigipSession] = {}
+        self._sessions: dict[str, BigipSession] = {}
         self._writers: dict[str, DeviceWriter] = {}
 
-    def _session(self, name: str, http: HttpOptions) -> BigipSession:
-        return BigipSession(name, self._urls[name], bigip_credentials(name, self._environ), self._tls, http, sleep=self._sleep)
+    def _session(self, name: str) -> BigipSession:
+        """One session per device for reads and writes: one login, one kept-alive connection."""
+        if name not in self._sessions:
+            self._sessions[name] = BigipSession(
+                name, self._urls[name], bigip_credentials(name, self._environ), self._tls, self._http, sleep=self._sleep
+            )
+        return self._sessions[name]
 
     def read(self, name: str) -> tuple[Observed, "BigipState"]:
-        if name not in self._readers:
-            self._readers[name] = self._session(name, self._http)
-        return read_observed(self._readers[name], self._desired[name], self._marked)
+        return read_observed(self._session(name), self._desired[name], self._marked)
 
     def groups(self, name: str) -> list[str]:
-        if name not in self._readers:
-            self._readers[name] = self._session(name, self._http)
-        return sync_failover_groups(self._readers[name])
+        return sync_failover_groups(self._session(name))
 
     def writer(self, name: str) -> DeviceWriter:
         if name not in self._writers:
-            self._writers[name] = DeviceWriter(self._session(name, dataclasses.replace(self._http, attempts=1)), self._sleep)
+            self._writers[name] = DeviceWriter(self._session(name), self._sleep)
         return self._writers[name]
 
 

@@ -325,12 +325,19 @@ class Plan:
             raise PlanError(f"{', '.join(both)} planned twice (by {self.topology} and {other.topology}); plan one topology per device")
         return Plan(f"{self.topology}+{other.topology}", {**self.devices, **other.devices})
 
-    def to_json(self) -> str:
+    def to_jsonable(self) -> dict[str, Any]:
         data: dict[str, Any] = {"format": PLAN_FORMAT, "topology": self.topology}
         if self.fleet:
             data.update(fleet=list(self.fleet), pruned=list(self.pruned))
         data["devices"] = {name: device.to_jsonable() for name, device in self.devices.items()}
-        return json.dumps(data, indent=2) + "\n"
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_jsonable(), indent=2) + "\n"
+
+    def same_as(self, other: "Plan") -> bool:
+        """Whether both plans save as the same file (compared compact: json's C encoder; indent=2 is its Python one)."""
+        return json.dumps(self.to_jsonable()) == json.dumps(other.to_jsonable())
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":
