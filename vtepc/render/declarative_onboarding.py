@@ -83,7 +83,10 @@ def _route(obj: Route) -> dict[str, Any]:
     out: dict[str, Any] = {"class": "Route", "network": display_address(obj.network)}
     if obj.interface:
         out["target"] = obj.interface
-    elif obj.gw is not None:  # a desired route has one of the two; only one read from a device may have neither
+    else:
+        # DO's Route requires gw or target (do-1.45.0 src/schema/latest/network.schema.json), and the
+        # compiler gives every route one; only a route read from a device may have neither.
+        assert obj.gw is not None, f"route {obj.name} has neither gw nor interface"
         out["gw"] = display_address(obj.gw)
     return out
 
