@@ -389,3 +389,34 @@ def test_an_empty_directory_and_a_missing_member_are_errors_before_any_request(t
         done = runner.invoke(app, ["diff", str(FLEET), "--urls-from-ref", "HEAD", *s.args()])
         assert done.exit_code == 1 and "a fleet's BIG-IPs are given with --bigip" in done.stderr
         assert not any(e.requests for e in s.bigips.values())
+
+
+def test_an_object_of_another_topology_on_a_deleted_tunnel_is_refused_not_taken_along(tmp_path):
+    directory = _fleet_copy(tmp_path)
+    with fleet_site(directory) as s:
+        _apply_fleet(s)
+        s.bigips["bigip-1"].put(
+            "net/self",
+            "vtepc-elsewhere-tunnel",
+            address="10.9.0.1/24",
+            vlan="/Common/vxlan_prod_a",
+            description=ownership_marker("elsewhere"),
+        )
+        prod_a = directory / "prod-a.yaml"
+        prod_a.write_text(prod_a.read_text().replace("name: vxlan_prod_a", "name: vxlan_prod_a2"))  # the old tunnel goes
+        before, writes = _documents(s), s.writes()
+        plan = api.plan_fleet([directory], s.live())
+        assert [
+            r
+            for r in plan.refused
+            if "net/self vtepc-elsewhere-tunnel of topology elsewhere" in r and "net/tunnels/tunnel vxlan_prod_a" in r
+        ]
+        assert not [st for st in plan.devices["bigip-1"].steps if st.obj.name == "vtepc-elsewhere-tunnel"]
+        with pytest.raises(PlanError, match="does not own"):
+            _apply_fleet(s)
+        assert _documents(s) == before and s.writes() == writes
+        # Without it, the rename goes through: the old tunnel, its profile, records and self IPs replaced.
+        s.bigips["bigip-1"].remove("net/self", "/Common/vtepc-elsewhere-tunnel")
+        _apply_fleet(s)
+        assert "/Common/vxlan_prod_a" not in s.bigips["bigip-1"].collections["net/tunnels/tunnel"]
+        assert not api.plan_fleet([directory], s.live()).has_changes

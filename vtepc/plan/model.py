@@ -480,12 +480,19 @@ def plan_device(device: DeviceInput, topology: str, *, adopt: bool = False) -> D
             why = f"handed over from topology {handed[key]}" if key in handed else ""
             creates[key] = Step(Action.MODIFY, obj, before=now.obj, origin=obj.origin, adopt=key in adopted, why=why, owner=stated(key))
     # Objects hanging on a replaced or deleted one go with it, and come back if still wanted.
+    held: set[tuple[str, str]] = set()  # a fleet's: another topology's objects that hang on what goes, refused
     changed = True
     while changed:
         changed = False
         gone = set(deletes)
         for key, f in found.items():
-            if key in deletes or not references(f.obj) & gone:
+            if key in deletes or key in held or not references(f.obj) & gone:
+                continue
+            whose = _topology_of(f.description)
+            if device.fleet and whose is not None and whose not in ours:
+                held.add(key)
+                on = ", ".join(sorted(f"{kind} {name}" for kind, name in references(f.obj) & gone))
+                refused.append(f"{_key(f.obj)} of topology {whose}, which is not in the fleet, hangs on {on}, which the plan deletes")
                 continue
             deletes[key] = Step(
                 Action.DELETE, f.obj, origin=wanted[key].origin if key in wanted else NOT_IN_TOPOLOGY, why="goes with what it hangs on"
