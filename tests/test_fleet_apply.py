@@ -420,3 +420,19 @@ def test_an_object_of_another_topology_on_a_deleted_tunnel_is_refused_not_taken_
         _apply_fleet(s)
         assert "/Common/vxlan_prod_a" not in s.bigips["bigip-1"].collections["net/tunnels/tunnel"]
         assert not api.plan_fleet([directory], s.live()).has_changes
+
+
+def test_a_topology_applied_alone_joins_the_fleet_in_one_apply(tmp_path):
+    """Its objects named by vtepc (vtepc-underlay, ...) are the member's (its marker): the fleet
+    renames them per member (vtepc-prod-a-underlay), deleted and created in the same transaction."""
+    with fleet_site(FLEET) as s:
+        api.apply(FLEET / "prod-a.yaml", s.live())
+        assert s.owners("bigip-1")["/Common/vtepc-underlay-floating"] == ownership_marker("prod-a")
+        plan = api.plan_fleet([FLEET], s.live())
+        deleted = {st.obj.name for st in plan.devices["bigip-1"].steps if st.action is Action.DELETE}
+        assert deleted == {"vtepc-pods", "vtepc-tunnel", "vtepc-tunnel-floating", "vtepc-underlay", "vtepc-underlay-floating"}
+        assert not plan.refused
+        _apply_fleet(s)
+        assert not any(p.startswith("/Common/vtepc-underlay") for p in s.owners("bigip-1"))
+        assert not api.plan_fleet([FLEET], s.live()).has_changes
+        assert not any(d.result.has_changes for d in api.diff_fleet([FLEET], s.live()))
