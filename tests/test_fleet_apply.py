@@ -250,6 +250,7 @@ def test_the_pair_applies_on_one_unit_and_a_failed_transaction_changes_nothing(t
             ("bigip-2",),
         )
         assert {st.obj.kind for st in peer.steps} == {"net/self"}
+        assert list(api.plan_fleet([FLEET], s.live(), bigips=("bigip-2",)).devices) == ["bigip-1", "bigip-2"]  # never one unit alone
         before = _documents(s)
         s.bigips["bigip-1"].fail_command = 5
         with pytest.raises(PlanError, match="bigip-1 is unchanged"):
