@@ -164,3 +164,13 @@ def test_a_rule_the_compiler_needs_is_a_check(name, old, new, code):
     assert text != example(name)
     report = validate(text)
     assert code in {d.code for d in report.errors}, [d.format_text() for d in report.diagnostics]
+
+
+def test_a_cluster_is_taken_as_its_mode_class_or_refused(toy):
+    from vtepc.checks import Context
+    from vtepc.integrations.cilium.model import CiliumCluster
+
+    topology = validate(toy_text()).topology
+    assert Context(topology).cluster_as(toy.ToyCluster).toy_label == "edge"
+    with pytest.raises(TypeError, match="a cluster of mode 'toy' is not a CiliumCluster"):
+        Context(topology).cluster_as(CiliumCluster)

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from vtepc.checks import Context, Finding, check
 from vtepc.diagnostics import INVALID_VALUE
-from vtepc.integrations import ClusterContribution, Integration, TunnelDefaults
+from vtepc.integrations import ClusterContribution, Integration, TunnelDefaults, cluster_as
 from vtepc.model import ClusterBase, Node, Topology
 from vtepc.render import renderer
 from vtepc.state import DesiredState
@@ -40,19 +40,16 @@ class ToyConfig:
     origin: str = field(default="", compare=False)
 
 
-def _cluster(topology: Topology) -> ToyCluster:
-    assert isinstance(topology.cluster, ToyCluster)
-    return topology.cluster
-
-
 def compile_cluster(topology: Topology, bigips: Mapping[str, BigipState]) -> ClusterContribution:
     endpoints = tuple(state.vtep.endpoint for state in bigips.values() if state.vtep is not None)
-    return ClusterContribution((ToyConfig(f"kube-system/{topology.cluster.name}", _cluster(topology).toy_label, endpoints, "cluster"),))
+    return ClusterContribution(
+        (ToyConfig(f"kube-system/{topology.cluster.name}", cluster_as(topology.cluster, ToyCluster).toy_label, endpoints, "cluster"),)
+    )
 
 
 @check(INVALID_VALUE, mode=NAME)
 def toy_label_lower_case(ctx: Context) -> Iterator[Finding]:
-    label = _cluster(ctx.topology).toy_label
+    label = ctx.cluster_as(ToyCluster).toy_label
     if label != label.lower():
         yield Finding(INVALID_VALUE, ("cluster", "toyLabel"), f"toyLabel {label!r} must be lower case")
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Iterable, cast
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar, cast
 
 from .. import facts
 from ..addresses import IPAddress, IPInterface, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
 from ..diagnostics import CODES, Diagnostic, Path
-from ..integrations import Integration, integration_of, integrations
+from ..integrations import Integration, cluster_as, integration_of, integrations
 from ..loader import Document
-from ..model import Bigip, ResolvedTopology
+from ..model import Bigip, ClusterBase, ResolvedTopology
 from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ class Finding:
     at_key: bool = False  # point at the key rather than the value (e.g. for a missing sibling)
 
 
+_Cluster = TypeVar("_Cluster", bound=ClusterBase)
+
+
 class Context:
     """The resolved topology plus memoized parses of its addresses."""
 
@@ -98,6 +101,10 @@ class Context:
     def integration(self) -> Integration:
         """The topology's mode (checks of a mode's own package run only for it: `@check(mode=...)`)."""
         return integration_of(self.topology)
+
+    def cluster_as(self, cls: type[_Cluster]) -> _Cluster:
+        """The cluster section as its mode's class (for a mode's own checks, which run only for its topologies)."""
+        return cluster_as(self.topology.cluster, cls)
 
     @property
     def is_tunnel(self) -> bool:

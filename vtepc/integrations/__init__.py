@@ -27,7 +27,7 @@ import pkgutil
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from ..diagnostics import VtepcError
 from ..model import ClusterBase, FloodingType, Node, ResolvedTopology, Topology
@@ -185,6 +185,17 @@ def find(name: object) -> Integration | None:
 
 def integration_of(topology: Topology) -> Integration:
     return integration(topology.cluster.cni)
+
+
+_Cluster = TypeVar("_Cluster", bound=ClusterBase)
+
+
+def cluster_as(cluster: ClusterBase, cls: type[_Cluster]) -> _Cluster:
+    """A cluster section as its mode's class. A mode's code runs only for topologies of the mode
+    (checks with `mode=`, the registry's hooks), so any other class is a bug, not a user mistake."""
+    if not isinstance(cluster, cls):
+        raise TypeError(f"a cluster of mode {cluster.cni!r} is not a {cls.__name__}")
+    return cluster
 
 
 def _rebuild_topology() -> None:

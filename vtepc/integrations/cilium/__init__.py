@@ -7,7 +7,7 @@ flooding), checks, cluster objects (Helm values and cilium-config), renderers an
 from __future__ import annotations
 
 from ...model import ClusterBase
-from .. import CILIUM_VTEP, Integration, TunnelDefaults, register
+from .. import CILIUM_VTEP, Integration, TunnelDefaults, cluster_as, register
 from .followups import follow_ups
 from .model import CILIUM_VNI, CiliumCluster
 from .state import cis_tunnel_flag, compile_cluster
@@ -15,8 +15,7 @@ from .versions import vtep_vni
 
 
 def node_vni(cluster: ClusterBase) -> int | None:
-    assert isinstance(cluster, CiliumCluster)
-    return vtep_vni(cluster)
+    return vtep_vni(cluster_as(cluster, CiliumCluster))
 
 
 def tunnel_defaults(cluster: ClusterBase) -> TunnelDefaults:

@@ -144,16 +144,9 @@ def _vteps(ctx: Context) -> list[Vtep]:
     return vteps
 
 
-def cluster_of(ctx: Context) -> CiliumCluster:
-    """The cluster section (these checks run only for cni: cilium)."""
-    cluster = ctx.topology.cluster
-    assert isinstance(cluster, CiliumCluster)
-    return cluster
-
-
 @check(CILIUM_VERSION_MISSING, mode="cilium")
 def cilium_version_given(ctx: Context) -> Iterator[Finding]:
-    if cluster_of(ctx).cilium_version is None:
+    if ctx.cluster_as(CiliumCluster).cilium_version is None:
         yield Finding(CILIUM_VERSION_MISSING, ("cluster",), "cluster.ciliumVersion is required with cni: cilium", at_key=True)
 
 
@@ -161,7 +154,7 @@ def cilium_version_given(ctx: Context) -> Iterator[Finding]:
 def tunnel_settings(ctx: Context) -> Iterator[Finding]:
     if not ctx.is_tunnel:
         return
-    cluster = cluster_of(ctx)
+    cluster = ctx.cluster_as(CiliumCluster)
     expected = vtep_vni(cluster)
     if expected is None and cluster.cilium_version is not None and any(b.tunnel is not None for b in ctx.topology.bigips):
         yield Finding(
@@ -200,7 +193,7 @@ def tunnel_settings(ctx: Context) -> Iterator[Finding]:
 
 @check(NATIVE_IPAM_UNSTATED, L7_PROXY_OFF, mode="cilium")
 def cluster_values(ctx: Context) -> Iterator[Finding]:
-    cluster = cluster_of(ctx)
+    cluster = ctx.cluster_as(CiliumCluster)
     if cluster.routing == "native" and cluster.ipam is None:
         yield Finding(
             NATIVE_IPAM_UNSTATED,

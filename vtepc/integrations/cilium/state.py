@@ -18,7 +18,7 @@ from ...state.cluster import (
     ClusterCompileError,
     Omission,
 )
-from .. import ClusterContribution
+from .. import ClusterContribution, cluster_as
 from ...state.cilium_bgp import speaker_settings
 from .model import CiliumCluster
 from .versions import ChartSetting, parse_cilium_version, routing_settings
@@ -108,7 +108,7 @@ def _nest(settings: list[ChartSetting]) -> dict[str, Any]:
 
 def compile_cluster(topology: ResolvedTopology, bigips: Mapping[str, BigipState]) -> ClusterContribution:
     """cilium-values and cilium-config: the routing settings, and the VTEPs once their MACs are known."""
-    cluster = _cluster(topology)
+    cluster = cluster_as(topology.cluster, CiliumCluster)
     version = parse_cilium_version(cluster.cilium_version)
     settings = routing_settings(cluster, version) + speaker_settings(topology)
     omitted: list[Omission] = []
@@ -137,12 +137,6 @@ def compile_cluster(topology: ResolvedTopology, bigips: Mapping[str, BigipState]
         origin="cluster",
     )
     return ClusterContribution((values, config), tuple(omitted))
-
-
-def _cluster(topology: ResolvedTopology) -> CiliumCluster:
-    cluster = topology.cluster
-    assert isinstance(cluster, CiliumCluster)
-    return cluster
 
 
 def cis_tunnel_flag(cis: Cis) -> str:

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from ...checks import Context, Finding, check
 from ...diagnostics import register_code
-from .checks import cluster_of
+from .model import CiliumCluster
 from .versions import NEWEST_MINOR, OLDEST_MINOR, is_supported, match_cilium_version
 
 VNI_DROP_BROKEN = ((1, 15, 0), (1, 15, 2))  # [first broken, first fixed)
@@ -55,7 +55,7 @@ ARP_ZERO_MAC_RELEASE = register_code(
 
 @check(BAD_VERSION, UNSUPPORTED_VERSION, NEWER_THAN_KNOWN, VNI_DROP_RELEASE, ARP_ZERO_MAC_RELEASE, mode="cilium")
 def cilium_version(ctx: Context) -> Iterator[Finding]:
-    text = cluster_of(ctx).cilium_version
+    text = ctx.cluster_as(CiliumCluster).cilium_version
     if text is None:
         return
     path = ("cluster", "ciliumVersion")

@@ -73,13 +73,6 @@ FLANNEL_MAC_GROUP = register_code(
 )
 
 
-def cluster_of(ctx: Context) -> FlannelCluster:
-    """The cluster section (these checks run only for cni: flannel)."""
-    cluster = ctx.topology.cluster
-    assert isinstance(cluster, FlannelCluster)
-    return cluster
-
-
 @check(NOT_VXLAN, mode="flannel")
 def flannel_mode(ctx: Context) -> Iterator[Finding]:
     cluster = ctx.topology.cluster
@@ -164,7 +157,7 @@ def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
 def flannel_macs(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
     static = [b.name for b in topo.bigips if b.static_fdb and b.tunnel is not None]
-    for i, node in enumerate(cluster_of(ctx).nodes):
+    for i, node in enumerate(ctx.cluster_as(FlannelCluster).nodes):
         if node.vtep_mac is None:
             if static:
                 yield Finding(
