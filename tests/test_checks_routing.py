@@ -55,7 +55,6 @@ CASES = [
         (("cni: cilium", "cni: flannel"), ("  asn: 64512\n", "  asn: 64512\n  speaker: cilium\n")),
         at="speaker:",
     ),
-    Case("VTEP514", "cilium-bgp-control-plane-1-17", (('ciliumVersion: "1.17.18"', 'ciliumVersion: "1.15.19"'),), at="speaker:"),
     Case(
         "VTEP510",
         "cilium-native-bgp",

@@ -19,6 +19,7 @@ CASES = [
     version_case("VTEP605", "1.18.7"),
     version_case("VTEP605", "1.19.0", id="VTEP605-1.19.0"),
     version_case("VTEP605", "1.19.1", id="VTEP605-1.19.1"),
+    Case("VTEP514", "cilium-bgp-control-plane-1-17", (('ciliumVersion: "1.17.18"', 'ciliumVersion: "1.15.19"'),), at="speaker:"),
 ]
 
 

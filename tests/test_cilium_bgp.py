@@ -12,8 +12,8 @@ import yaml
 from vtepc import api
 from vtepc.diff import diff_states
 from vtepc.state import compile_desired_state
-from vtepc.state.cilium_bgp import BgpAnnouncement, CiliumBgpResource
-from vtepc.state.cluster import BirdConfig
+from vtepc.integrations.cilium.bgp import CiliumBgpResource
+from vtepc.state.speaker import BgpAnnouncement, BirdConfig
 
 from .checks_support import edit, example, validate
 from .conftest import EXAMPLE_FILES, ROOT
@@ -128,7 +128,7 @@ def test_switching_speakers_leaves_the_announcements_unchanged():
 def test_an_advertisement_the_peer_config_does_not_select_announces_nothing():
     from dataclasses import replace
 
-    from vtepc.state.cilium_bgp import cilium_announcements
+    from vtepc.integrations.cilium.bgp import cilium_announcements
 
     topology = _topology(_cilium_speaker("1.19.6"))
     resources = compile_desired_state(topology).cluster.of_kind(CiliumBgpResource)

@@ -14,7 +14,8 @@ from vtepc import api
 from vtepc.state import compile_desired_state
 from vtepc.state.bigip import TUNNEL_SELF, SelfIp, Tunnel
 from vtepc.integrations.cilium.state import cis_supports_cilium_name
-from vtepc.state.cluster import As3ConfigMap, CiliumConfig, ClusterState, CisController
+from vtepc.integrations.cilium.state import CiliumConfig
+from vtepc.state.cluster import As3ConfigMap, ClusterState, CisController
 from vtepc.validate import load_topology
 
 from .conftest import EXAMPLE_FILES, EXAMPLES

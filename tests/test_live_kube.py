@@ -35,8 +35,10 @@ from vtepc.live.kube import (
     resolve_kubeconfig,
 )
 from vtepc.state.bgp import BgpSession
-from vtepc.state.cilium_bgp import BgpAnnouncement, CiliumBgpResource
-from vtepc.state.cluster import BirdConfig, CiliumConfig, CiliumHelmValues, ExpectedNode
+from vtepc.integrations.cilium.bgp import CiliumBgpResource
+from vtepc.integrations.cilium.state import CiliumConfig, CiliumHelmValues
+from vtepc.state.cluster import ExpectedNode
+from vtepc.state.speaker import BgpAnnouncement, BirdConfig
 
 
 def connect(emulator: KubeEmulator, page_size: int = 500, options: HttpOptions = FAST) -> KubeSession:
@@ -46,6 +48,18 @@ def connect(emulator: KubeEmulator, page_size: int = 500, options: HttpOptions =
 
 # Kinds with no live reader: reported as unread (BIRD and the BGP peers' sessions live outside the API).
 NOT_READ = (BirdConfig, BgpSession, BgpAnnouncement, CiliumBgpResource)
+
+
+def test_every_cluster_object_kind_is_read_or_says_why_not():
+    """The generic kinds and each mode's own (Integration.cluster_kinds) each have one way to be read live."""
+    from vtepc.integrations.flannel import model as flannel
+    from vtepc.live import kube
+    from vtepc.state.cluster import object_kinds
+
+    kinds = kube.cluster_kinds()
+    assert sorted(k.cls.kind for k in kinds) == sorted(object_kinds())
+    assert all((k.read, k.read_node, k.unread).count(None) + (not k.unread) == 2 for k in kinds), "exactly one way each"
+    assert (kube.FLANNEL_BACKEND_DATA, kube.FLANNEL_PUBLIC_IP) == (flannel.FLANNEL_BACKEND_DATA, flannel.FLANNEL_PUBLIC_IP)
 
 
 @pytest.mark.slow

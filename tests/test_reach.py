@@ -18,8 +18,8 @@ from vtepc.reach import Fabric, unreachable
 from vtepc.reach.model import DROP
 from vtepc.state import compile_desired_state
 from vtepc.state.bigip import FdbRecord, Tunnel, VxlanProfile
-from vtepc.state.cilium_bgp import BgpAnnouncement
-from vtepc.state.cluster import CiliumConfig as ClusterCilium
+from vtepc.integrations.cilium.state import CiliumConfig as ClusterCilium
+from vtepc.state.speaker import BgpAnnouncement
 from vtepc.validate import load_topology
 
 from .conftest import EXAMPLE_FILES, EXAMPLES

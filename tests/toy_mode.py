@@ -2,7 +2,8 @@
 
 It goes through vtepc.integrations.register alone: no file under vtepc/ knows it. Its cluster
 section has one field of its own (`toyLabel`); its tunnels default to VNI 4242 with multipoint
-flooding; it compiles one cluster object of its own kind, has one check and one renderer.
+flooding; it compiles one cluster object of its own kind (declared with how the live reader
+treats it: not readable), has one check and one renderer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pydantic import Field
 
 from vtepc.checks import Context, Finding, check
 from vtepc.diagnostics import INVALID_VALUE
-from vtepc.integrations import ClusterContribution, Integration, TunnelDefaults, cluster_as
+from vtepc.integrations import ClusterContribution, ClusterKind, Integration, TunnelDefaults, cluster_as
 from vtepc.model import ClusterBase, Node, Topology
 from vtepc.render import renderer
 from vtepc.state import DesiredState
@@ -71,4 +72,5 @@ TOY = Integration(
     tunnel_mac_consumer="toy agent's VTEP table",
     check_modules=(__name__,),
     renderer_modules=(__name__,),
+    cluster_kinds=(ClusterKind(ToyConfig, unread="the toy agent keeps its VTEP table outside the Kubernetes API"),),
 )

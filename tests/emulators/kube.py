@@ -23,17 +23,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vtepc.state.cluster import (
-    CIS_BINARY,
-    CIS_PASSWORD_ENV,
-    CIS_USERNAME_ENV,
-    As3ConfigMap,
-    BigipNode,
-    CiliumConfig,
-    CiliumHelmValues,
-    CisController,
-    ClusterState,
-)
+from vtepc.integrations.cilium.state import CiliumConfig, CiliumHelmValues
+from vtepc.integrations.flannel.state import BigipNode
+from vtepc.state.cluster import CIS_BINARY, CIS_PASSWORD_ENV, CIS_USERNAME_ENV, As3ConfigMap, CisController, ClusterState
 
 from .server import EmulatorServer, Reply, Request, page_bounds
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from .. import facts
-from ..integrations.cilium.model import CiliumCluster
-from ..integrations.cilium.versions import match_cilium_version
 from ..diagnostics import register_code
-from ..state.cilium_bgp import CILIUM_BGP_FROM_MINOR
+from ..state.speaker import BIRD, mode_speaker
 from . import Context, Finding, check, self_ips
 from ._networks import IpValue, ip_value
 
@@ -114,33 +112,18 @@ SPEAKER_WITHOUT_CILIUM = register_code(
     "bgp.speaker: cilium without Cilium",
     "use bgp.speaker: bird (BIRD on every node announces its pod CIDR), or run Cilium as the CNI",
 )
-SPEAKER_CILIUM_TOO_OLD = register_code(
-    "VTEP514",
-    "error",
-    "bgp.speaker: cilium before Cilium 1.16",
-    "upgrade Cilium to 1.16 or later, where its BGP control plane's CiliumBGPClusterConfig API starts, or use bgp.speaker: bird",
-)
 
 
-@check(SPEAKER_WITHOUT_CILIUM, SPEAKER_CILIUM_TOO_OLD)
+@check(SPEAKER_WITHOUT_CILIUM)
 def speaker(ctx: Context) -> Iterator[Finding]:
-    # state/cilium_bgp.py: CiliumBGPClusterConfig & co. first ship in 1.16 (v2alpha1); before, only the
-    # CiliumBGPPeeringPolicy (v2alpha1, removed in 1.19), which vtepc does not write.
+    """A speaker other than BIRD is one the topology's mode supplies (Integration.bgp_speakers);
+    the mode's own checks judge it further (Cilium's release: VTEP514)."""
     topo = ctx.topology
-    if topo.bgp is None or topo.bgp.speaker != "cilium" or ctx.is_tunnel:
+    if topo.bgp is None or topo.bgp.speaker == BIRD or ctx.is_tunnel:
         return
-    path = ("bgp", "speaker")
-    cluster = topo.cluster
-    if not isinstance(cluster, CiliumCluster):
-        yield Finding(SPEAKER_WITHOUT_CILIUM, path, f"bgp.speaker is cilium but the cluster's CNI is {cluster.cni}")
-        return
-    version = match_cilium_version(cluster.cilium_version)
-    if version is not None and (version.major, version.minor) < (1, CILIUM_BGP_FROM_MINOR):
+    if mode_speaker(topo) is None:
         yield Finding(
-            SPEAKER_CILIUM_TOO_OLD,
-            path,
-            f"bgp.speaker is cilium but Cilium {version} has no BGP control plane API vtepc writes "
-            f"(CiliumBGPClusterConfig is new in 1.{CILIUM_BGP_FROM_MINOR})",
+            SPEAKER_WITHOUT_CILIUM, ("bgp", "speaker"), f"bgp.speaker is {topo.bgp.speaker} but the cluster's CNI is {topo.cluster.cni}"
         )
 
 

@@ -12,6 +12,8 @@ mode names:
 - its desired-state contributions: the cluster objects it compiles, what each node's FDB
   record on the BIG-IP tunnel points at, the tunnel self IPs' port lockdown, how CIS is given
   the tunnel;
+- its cluster object kinds and how the live reader reads each (ClusterKind), and the BGP
+  speakers it supplies beyond BIRD (BgpSpeaker: bgp.speaker);
 - its live projection (which fields of a live Node `vtepc discover` writes into the topology)
   and its follow-up steps after a diff.
 
@@ -25,19 +27,19 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..diagnostics import VtepcError
 from ..model import ClusterBase, FloodingType, Node, ResolvedTopology, Topology
 
 if TYPE_CHECKING:
     from ..diff.records import Change, FollowUp
-    from ..live.kube import LiveNode
+    from ..live.kube import KubeSession, LiveNode
     from ..model import Cis
     from ..state.bigip import BigipState
-    from ..state.cluster import ClusterState, Omission
+    from ..state.cluster import ClusterObject, ClusterState, Omission
 
 
 # The datapaths vtepc.reach models packet by packet; a mode names the one its nodes use, or
@@ -74,6 +76,30 @@ class ClusterContribution:
 
     items: Sequence[object] = ()
     omitted: Sequence[Omission] = ()
+
+
+@dataclass(frozen=True)
+class ClusterKind:
+    """A cluster object kind (state/cluster.py's conventions: a frozen dataclass with a `kind`
+    ClassVar, `name` and a non-compared `origin`), and how vtepc/live/kube.py reads it: `read`,
+    `read_node` (an object that is a Node: the BIG-IP as a node), or neither, saying why (`unread`)."""
+
+    cls: type[ClusterObject]
+    # (session, the desired objects of the kind) -> the live ones found; raises live.kube.KindUnread(why) to leave it unread.
+    read: Callable[[KubeSession, Sequence[Any]], Iterable[object]] | None = None
+    # (the live Node document of a desired object's name, that object) -> the live object.
+    read_node: Callable[[dict[str, Any], Any], object] | None = None
+    unread: str = ""
+
+
+@dataclass(frozen=True)
+class BgpSpeaker:
+    """A BGP speaker a mode runs on the nodes instead of BIRD (routing: native, bgp.speaker: <name>)."""
+
+    name: str  # the value of bgp.speaker
+    label: str  # how a trace names it
+    # Its cluster objects, with what each node announces to which peers among them (state.speaker.BgpAnnouncement).
+    compile: Callable[[ResolvedTopology], Sequence[object]]
 
 
 def _no_follow_ups(target: str, changes: Sequence[Change], desired: ClusterState | None) -> list[FollowUp]:
@@ -123,6 +149,10 @@ class Integration:
     # Live projection: the fields of a live Node that `vtepc discover` writes beyond name, ip and podCIDR.
     node_fields: Callable[[LiveNode], dict[str, str]] = _plain_node_fields
     datapath: Datapath | None = None
+    # The mode's own cluster object kinds (those of every mode: state/cluster.py OBJECT_KINDS).
+    cluster_kinds: tuple[ClusterKind, ...] = ()
+    # The BGP speakers the mode supplies beyond BIRD (state/speaker.py); validation refuses any other (VTEP513).
+    bgp_speakers: tuple[BgpSpeaker, ...] = ()
     # The picture (vtepc graph): the mode's own lines in a node's box, and whether a BIG-IP's box
     # names its tunnel network as the VTEP CIDR the cluster is told.
     node_labels: Callable[[Node], tuple[str, ...]] = _no_node_labels

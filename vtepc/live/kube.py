@@ -12,14 +12,14 @@ its ExecCredential gives a token or a client certificate. The legacy auth-provid
 (removed from kubectl in 1.26) is refused with a clear error.
 
 What is read, each projected onto what vtepc manages so other settings never show as drift:
-  * cilium-config: the ConfigMap keys the desired CiliumConfig has;
-  * the cilium Helm release values: `config` of the newest deployed release Secret
-    (helm.sh/release.v1: base64(gzip(JSON))), nothing else of it is kept; value paths projected
-    onto the desired ones; an RBAC denial makes the kind "unread", not an error;
-  * BIG-IP Node objects (flannel): spec.podCIDR and the flannel.alpha.coreos.com/ annotations;
   * CIS Deployments and AS3 ConfigMaps, by the desired names;
+  * each mode's own kinds, as its package says (Integration.cluster_kinds: the Cilium Helm
+    values and cilium-config in integrations/cilium/live.py, the BIG-IP's flannel Node in
+    integrations/flannel/live.py), with the helpers below (`project`, `helm_release_values`);
   * every Node, as LiveNode (name, InternalIP, pod CIDR from spec.podCIDR or Cilium's
     annotations, flannel VtepMAC and public-ip) and as ExpectedNode for drift.
+A kind nobody can read through the API (BIRD, BGP sessions, announcements) is reported as
+unread, with why.
 """
 
 from __future__ import annotations
@@ -32,29 +32,22 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, ParamSpec, Sequence, TypeVar
 
 from ..state.bgp import BgpSession
-from ..state.cilium_bgp import BgpAnnouncement, CiliumBgpResource
-from ..state.cluster import (
-    CIS_PASSWORD_ENV,
-    CIS_USERNAME_ENV,
-    FLANNEL_ANNOTATION_PREFIX,
-    As3ConfigMap,
-    BigipNode,
-    BirdConfig,
-    CiliumConfig,
-    CiliumHelmValues,
-    CisController,
-    ClusterState,
-    ExpectedNode,
-)
-from .http import BadResponse, ConfigurationError, Forbidden, HttpOptions, JsonClient, TlsOptions, expect_integer, expect_text
+from ..state.cluster import CIS_PASSWORD_ENV, CIS_USERNAME_ENV, As3ConfigMap, CisController, ClusterState, ExpectedNode
+from ..state.speaker import BgpAnnouncement, BirdConfig
+from .http import BadResponse, ConfigurationError, HttpOptions, JsonClient, TlsOptions, expect_integer, expect_text
+
+if TYPE_CHECKING:
+    from ..integrations import ClusterKind
 
 PAGE_SIZE = 500
 CILIUM_POD_CIDR_ANNOTATIONS = ("network.cilium.io/ipv4-pod-cidr", "io.cilium.network.ipv4-pod-cidr")
-FLANNEL_BACKEND_DATA = FLANNEL_ANNOTATION_PREFIX + "backend-data"
-FLANNEL_PUBLIC_IP = FLANNEL_ANNOTATION_PREFIX + "public-ip"
+# What discover's LiveNode takes from flannel's annotations (integrations/flannel/model.py names them;
+# this module cannot import the registry's packages, which import it; tests/test_live_kube.py keeps them equal).
+FLANNEL_BACKEND_DATA = "flannel.alpha.coreos.com/backend-data"
+FLANNEL_PUBLIC_IP = "flannel.alpha.coreos.com/public-ip"
 HELM_RELEASE_TYPE = "helm.sh/release.v1"
 GZIP_MAGIC = b"\x1f\x8b\x08"
 
@@ -370,16 +363,24 @@ class KubeSession:
 # --- API objects -> state -------------------------------------------------------------------------
 
 
-def _split(namespaced: str) -> tuple[str, str]:
+class KindUnread(Exception):
+    """A reader of a cluster object kind cannot read it with these credentials; the kind is reported unread."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
+
+
+def split_name(namespaced: str) -> tuple[str, str]:
     namespace, _, name = namespaced.partition("/")
     return namespace, name
 
 
-def _project(live: Any, desired: Any) -> Any:
+def project(live: Any, desired: Any) -> Any:
     """The part of `live` at the paths `desired` has (nested dicts); other live keys are not vtepc's."""
     if not isinstance(desired, dict) or not isinstance(live, dict):
         return live
-    return {key: _project(live[key], value) for key, value in desired.items() if key in live}
+    return {key: project(live[key], value) for key, value in desired.items() if key in live}
 
 
 def live_node(document: dict[str, Any]) -> LiveNode:
@@ -413,20 +414,6 @@ def read_nodes(session: KubeSession) -> list[LiveNode]:
     return sorted((session.convert(f"GET {path}: a node", live_node, doc) for doc in session.list(path)), key=lambda n: n.name)
 
 
-def _cilium_config(session: KubeSession, desired: CiliumConfig) -> CiliumConfig | None:
-    namespace, name = _split(desired.name)
-    path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
-    document = session.get(path, missing_ok=True)  # 404: the ConfigMap is absent
-    if document is None:
-        return None
-    return session.convert(f"GET {path}", _cilium_from_configmap, document, desired)
-
-
-def _cilium_from_configmap(document: dict[str, Any], desired: CiliumConfig) -> CiliumConfig:
-    data = document.get("data") or {}
-    return CiliumConfig(desired.name, {k: data[k] for k in desired.data if k in data})
-
-
 def helm_release_values(session: KubeSession, namespace: str, release: str) -> dict[str, Any] | None:
     """The user-supplied values (`helm get values`) of the newest deployed revision; None if no release.
 
@@ -456,23 +443,6 @@ def _revision(secret: dict[str, Any]) -> int:
     return int((secret["metadata"].get("labels") or {}).get("version", "0"))
 
 
-def _helm_values(session: KubeSession, desired: CiliumHelmValues) -> CiliumHelmValues | None:
-    namespace, release = _split(desired.name)
-    values = helm_release_values(session, namespace, release)
-    if values is None:
-        return None
-    return CiliumHelmValues(desired.name, _project(values, desired.values))
-
-
-def _bigip_node(document: dict[str, Any], desired: BigipNode) -> BigipNode:
-    annotations = (document.get("metadata") or {}).get("annotations") or {}
-    return BigipNode(
-        desired.name,
-        (document.get("spec") or {}).get("podCIDR") or "",
-        {k: v for k, v in annotations.items() if k.startswith(FLANNEL_ANNOTATION_PREFIX)},
-    )
-
-
 def _secret_of(container: dict[str, Any], variable: str) -> str | None:
     for env in container.get("env") or []:
         if env.get("name") == variable:
@@ -481,7 +451,7 @@ def _secret_of(container: dict[str, Any], variable: str) -> str | None:
 
 
 def _cis_controller(session: KubeSession, desired: CisController) -> CisController | None:
-    namespace, name = _split(desired.name)
+    namespace, name = split_name(desired.name)
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
     document = session.get(path, missing_ok=True)  # 404: the Deployment is absent
     if document is None:
@@ -505,7 +475,7 @@ def _cis_from_deployment(document: dict[str, Any], desired: CisController) -> Ci
 
 
 def _as3_configmap(session: KubeSession, desired: As3ConfigMap) -> As3ConfigMap | None:
-    namespace, name = _split(desired.name)
+    namespace, name = split_name(desired.name)
     path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
     document = session.get(path, missing_ok=True)  # 404: the ConfigMap is absent
     if document is None:
@@ -530,44 +500,58 @@ class ClusterReading:
     unread_kinds: dict[str, str]  # {kind: why} for kinds that could not be read
 
 
+def read_each(read_one: Callable[[KubeSession, _T], _T | None]) -> Callable[[KubeSession, Sequence[_T]], list[_T]]:
+    """A kind's reader (ClusterKind.read) from a reader of one desired object (None: absent)."""
+
+    def read(session: KubeSession, desired: Sequence[_T]) -> list[_T]:
+        return [found for wanted in desired if (found := read_one(session, wanted)) is not None]
+
+    return read
+
+
+def cluster_kinds() -> tuple[ClusterKind, ...]:
+    """How each cluster object kind is read: those of every mode, then each registered mode's own."""
+    from ..integrations import ClusterKind, integrations  # (the registry's mode packages import this module)
+
+    generic = (
+        ClusterKind(CisController, read=read_each(_cis_controller)),
+        ClusterKind(As3ConfigMap, read=read_each(_as3_configmap)),
+        ClusterKind(BirdConfig, unread="BIRD configuration lives on each node; it is not readable through the Kubernetes API"),
+        ClusterKind(BgpAnnouncement, unread="what each node announces lives in its BGP speaker; the Kubernetes API does not hold it"),
+        ClusterKind(
+            BgpSession, unread="BGP sessions are configured on the peers (switches, BIG-IP imish); the Kubernetes API does not hold them"
+        ),
+    )
+    return generic + tuple(kind for i in integrations() for kind in i.cluster_kinds)
+
+
 def read_cluster_state(session: KubeSession, desired: ClusterState, bigip_names: tuple[str, ...] = ()) -> ClusterReading:
     """The live counterpart of `desired`; `bigip_names` are Node objects that stand for BIG-IPs, not nodes."""
-    items: list[object] = []  # ClusterState.items: objects of the kinds in OBJECT_KINDS
+    items: list[object] = []  # ClusterState.items: objects of the kinds in state.cluster.object_kinds()
     unread: dict[str, str] = {}
-    for config in desired.of_kind(CiliumConfig):
-        config_found = _cilium_config(session, config)
-        items += [config_found] if config_found else []
-    for values in desired.of_kind(CiliumHelmValues):
-        try:
-            values_found = _helm_values(session, values)
-        except Forbidden:  # RBAC denies reading Secrets: say so, do not fail the whole diff
-            unread[CiliumHelmValues.kind] = "the Helm release Secrets are not readable with these credentials"
+    from_nodes: dict[str, tuple[ClusterKind, object]] = {}  # node name -> (kind, desired object) of kinds that are Nodes
+    for kind in cluster_kinds():
+        wanted = desired.of_kind(kind.cls)
+        if not wanted:
             continue
-        items += [values_found] if values_found else []
-    for controller in desired.of_kind(CisController):
-        controller_found = _cis_controller(session, controller)
-        items += [controller_found] if controller_found else []
-    for configmap in desired.of_kind(As3ConfigMap):
-        configmap_found = _as3_configmap(session, configmap)
-        items += [configmap_found] if configmap_found else []
-    if desired.of_kind(BirdConfig):
-        unread[BirdConfig.kind] = "BIRD configuration lives on each node; it is not readable through the Kubernetes API"
-    for kind, why in (
-        (CiliumBgpResource, "Cilium BGP control plane resources are not read yet"),
-        (BgpAnnouncement, "what each node announces lives in its BGP speaker; the Kubernetes API does not hold it"),
-    ):
-        if desired.of_kind(kind):
-            unread[kind.kind] = why
-    if desired.of_kind(BgpSession):
-        unread[BgpSession.kind] = "BGP sessions are configured on the peers (switches, BIG-IP imish); the Kubernetes API does not hold them"
+        if kind.read is not None:
+            try:
+                items += kind.read(session, wanted)
+            except KindUnread as exc:  # e.g. RBAC denies reading Secrets: say so, do not fail the whole diff
+                unread[kind.cls.kind] = exc.why
+        elif kind.read_node is not None:
+            from_nodes.update({obj.name: (kind, obj) for obj in wanted})
+        else:
+            unread[kind.cls.kind] = kind.unread
     path = "/api/v1/nodes"
-    wanted_bigip_nodes = {node.name: node for node in desired.of_kind(BigipNode)}
-    standing_for_bigips = set(bigip_names) | set(wanted_bigip_nodes)
+    standing_for_bigips = set(bigip_names) | set(from_nodes)
     nodes = []
     for document in session.list(path):
         name = session.convert(f"GET {path}: a node", _name, document)
-        if name in wanted_bigip_nodes:
-            items.append(session.convert(f"GET {path}: node {name}", _bigip_node, document, wanted_bigip_nodes[name]))
+        if name in from_nodes:
+            kind, wanted_object = from_nodes[name]
+            assert kind.read_node is not None
+            items.append(session.convert(f"GET {path}: node {name}", kind.read_node, document, wanted_object))
         if name not in standing_for_bigips:
             nodes.append(session.convert(f"GET {path}: node {name}", live_node, document))
     nodes.sort(key=lambda n: n.name)

@@ -69,8 +69,11 @@ from ..state.bigip import (
     Tunnel,
     VxlanProfile,
 )
-from ..state.cilium_bgp import BgpAnnouncement, peer_address
-from ..state.cluster import FLANNEL_ANNOTATION_PREFIX, BigipNode, CiliumConfig, cis_tunnel
+from ..integrations.cilium.state import CiliumConfig
+from ..integrations.flannel.state import BigipNode
+from ..integrations.flannel.model import FLANNEL_ANNOTATION_PREFIX
+from ..state.cluster import cis_tunnel
+from ..state.speaker import BgpAnnouncement, peer_address, speaker_label
 
 if TYPE_CHECKING:
     from ..live import ObservedState
@@ -901,7 +904,7 @@ class Fabric:
 
     @cached_property
     def _announcements(self) -> dict[str, BgpAnnouncement]:
-        """What each node's speaker announces and to which peers (BIRD's or Cilium's, state/cilium_bgp.py)."""
+        """What each node's speaker announces and to which peers (BIRD's or the mode's speaker, state/speaker.py)."""
         return {a.name: a for a in self.cluster.of_kind(BgpAnnouncement)}
 
     @cached_property
@@ -911,8 +914,7 @@ class Fabric:
 
     @property
     def _speaker(self) -> str:
-        bgp = self.topology.bgp
-        return "Cilium BGP" if bgp is not None and bgp.speaker == "cilium" else "BIRD"
+        return speaker_label(self.topology)
 
     # --- the reply --------------------------------------------------------------------------
 

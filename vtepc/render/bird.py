@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from ..names import BIRD_SYMBOL
-from ..state.cluster import CILIUM_HOST_DEVICE, BirdConfig
+from ..state.speaker import CILIUM_HOST_DEVICE, BirdConfig
 from ..text import one_line
 from . import renderer
 

@@ -2,20 +2,19 @@
 
 Every object is a frozen dataclass with `kind`, `name` (namespace/name when namespaced) and a
 non-compared `origin` (the topology path that caused it). The live reader builds the same
-classes from the cluster with origin "", so fields stay what the live objects carry:
+classes from the cluster with origin "", so fields stay what the live objects carry. The kinds
+of every mode (OBJECT_KINDS below, read by vtepc/live/kube.py):
 
-- CiliumConfig holds only the cilium-config keys vtepc manages (`data`); compare a live
-  ConfigMap by projecting its data onto those keys. `key_origins` attributes each key.
-- CiliumHelmValues are the values vtepc sets for the cilium chart (`helm get values`).
-- BigipNode is the BIG-IP as a flannel Node: the four flannel annotations and spec.podCIDR.
 - CisController is the k8s-bigip-ctlr Deployment of one BIG-IP: image and container args.
 - As3ConfigMap is an AS3 declaration wrapped for CIS: labels and the parsed data.template.
-- BirdConfig is one node's BIRD 2 configuration (routing: native); no live reader exists.
+- BirdConfig is one node's BIRD 2 configuration and BgpAnnouncement what a node's speaker
+  announces to which peers (routing: native; state/speaker.py); no live reader exists.
 - BgpSession is one (peer, node) session the BGP peer must have (routing: native; state/bgp.py);
   it lives on the routers, so no live reader exists.
-- CiliumBgpResource is a resource of Cilium's BGP control plane (bgp.speaker: cilium;
-  state/cilium_bgp.py); BgpAnnouncement is what a node's speaker announces to which peers, read
-  back from BIRD's or Cilium's configuration alike. Neither is read live yet.
+
+A mode's own kinds (Cilium's Helm values and cilium-config, flannel's BIG-IP Node, ...) are
+declared by its package (`Integration.cluster_kinds`), with how the live reader reads them;
+`object_kinds()` is the union.
 
 `ClusterState.nodes` are the cluster nodes the topology expects, for drift detection
 (a live Node's name, InternalIP and spec.podCIDR).
@@ -24,30 +23,25 @@ classes from the cluster with origin "", so fields stay what the live objects ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Protocol, TypeVar
 
 from ..diagnostics import VtepcError
 from .. import facts
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 from .bgp import BgpSession, compile_sessions
-from .cilium_bgp import BgpAnnouncement, CiliumBgpResource, cilium_announcements, compile_cilium_bgp, peer_address
+from .speaker import BgpAnnouncement, BirdConfig, compile_speaker
 
 if TYPE_CHECKING:
     from ..integrations import Integration
     from ..model import Cis, ResolvedTopology
     from .bigip import BigipState
 
-CILIUM_NAMESPACE = "kube-system"
-CILIUM_RELEASE = "cilium"
-CILIUM_CONFIGMAP = "cilium-config"
 CIS_BINARY = "/app/bin/k8s-bigip-ctlr"
 CIS_NAME_PREFIX = "k8s-bigip-ctlr-"  # + the BIG-IP name: Deployment, ServiceAccount and RBAC names
 CIS_USERNAME_ENV = "BIGIP_USERNAME"
 CIS_PASSWORD_ENV = "BIGIP_PASSWORD"
 CIS_TRUSTED_CERTS_ARG = "--trusted-certs-cfgmap="
-FLANNEL_ANNOTATION_PREFIX = "flannel.alpha.coreos.com/"
-CILIUM_HOST_DEVICE = "cilium_host"
-FLANNEL_DEFAULT_SUBNET_LEN = 24  # flannel's SubnetLen default for an IPv4 Network
+_T = TypeVar("_T")
 
 
 def _integration_of(topology: "ResolvedTopology") -> "Integration":
@@ -58,34 +52,6 @@ def _integration_of(topology: "ResolvedTopology") -> "Integration":
 
 class ClusterCompileError(VtepcError):
     """The topology passed validation but its cluster side cannot be compiled."""
-
-
-@dataclass(frozen=True)
-class CiliumHelmValues:
-    kind: ClassVar[str] = "cilium/helm-values"
-    name: str  # "<namespace>/<release>"
-    values: dict  # nested, as in values.yaml
-    key_origins: dict = field(default_factory=dict, compare=False)  # dotted value path -> topology path
-    origin: str = field(default="", compare=False)
-    chart_version: str | None = field(default=None, compare=False)  # the chart the values are for (compiled state only)
-
-
-@dataclass(frozen=True)
-class CiliumConfig:
-    kind: ClassVar[str] = "cilium/config"
-    name: str  # "kube-system/cilium-config"
-    data: dict  # ConfigMap key -> string value, only the keys vtepc manages
-    key_origins: dict = field(default_factory=dict, compare=False)  # ConfigMap key -> topology path
-    origin: str = field(default="", compare=False)
-
-
-@dataclass(frozen=True)
-class BigipNode:
-    kind: ClassVar[str] = "Node"
-    name: str
-    pod_cidr: str
-    annotations: dict
-    origin: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -121,20 +87,9 @@ class CisController:
 class As3ConfigMap:
     kind: ClassVar[str] = "ConfigMap"
     name: str  # "<service namespace>/<configmap>": CIS looks the Service up in this namespace
-    labels: dict
-    declaration: dict  # the AS3 request CIS reads from data.template (JSON)
+    labels: dict[str, str]
+    declaration: dict[str, Any]  # the AS3 request CIS reads from data.template (JSON)
     service: str = ""  # the topology service name (output file name)
-    origin: str = field(default="", compare=False)
-
-
-@dataclass(frozen=True)
-class BirdConfig:
-    kind: ClassVar[str] = "bird/config"
-    name: str  # the node name
-    router_id: str  # the node IP
-    pod_cidr: str
-    local_asn: int
-    peers: tuple  # ({"name", "address", "asn"}, ...) in topology order
     origin: str = field(default="", compare=False)
 
 
@@ -147,39 +102,47 @@ class ExpectedNode:
     origin: str = field(default="", compare=False)
 
 
-OBJECT_KINDS: dict[str, type] = {
-    cls.kind: cls
-    for cls in (
-        CiliumHelmValues,
-        CiliumConfig,
-        BigipNode,
-        CisController,
-        As3ConfigMap,
-        BirdConfig,
-        BgpSession,
-        CiliumBgpResource,
-        BgpAnnouncement,
-    )
+class ClusterObject(Protocol):
+    """What every cluster object kind is: a frozen dataclass with these and a non-compared `origin`."""
+
+    kind: ClassVar[str]
+
+    @property
+    def name(self) -> str: ...
+
+
+# The kinds every mode may have; a mode's own come from its package (object_kinds).
+OBJECT_KINDS: dict[str, type[ClusterObject]] = {
+    cls.kind: cls for cls in (CisController, As3ConfigMap, BirdConfig, BgpSession, BgpAnnouncement)
 }
 
 
-def _sorted_objects(items) -> tuple:
+def object_kinds() -> dict[str, type[ClusterObject]]:
+    """Every cluster object kind: the generic ones and those of each registered mode."""
+    from ..integrations import integrations  # (the registry's mode packages import this module)
+
+    return {**OBJECT_KINDS, **{k.cls.kind: k.cls for i in integrations() for k in i.cluster_kinds}}
+
+
+def _sorted_objects(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(sorted(items, key=lambda o: (o.kind, o.name)))
 
 
-def _object_to_jsonable(obj) -> dict:
+def _object_to_jsonable(obj: Any) -> dict[str, Any]:
+    """A cluster object as recorded state: its fields, tuples as lists; a non-compared field
+    (origin, attributions) only when it holds something."""
     out: dict[str, Any] = {"kind": obj.kind}
     for f in fields(obj):
         value = getattr(obj, f.name)
-        if f.name in ("origin", "key_origins", "chart_version") and not value:
+        if not f.compare and not value:
             continue
         out[f.name] = list(value) if isinstance(value, tuple) else value
     return out
 
 
-def _object_from_jsonable(cls: type, raw: dict):
-    values = {k: tuple(v) if isinstance(v, list) and k in ("args", "peers", "prefixes") else v for k, v in raw.items() if k != "kind"}
-    return cls(**values)
+def _object_from_jsonable(cls: type[_T], raw: Mapping[str, Any]) -> _T:
+    tuples = {f.name for f in fields(cls) if str(f.type).startswith("tuple")}  # type: ignore[arg-type]
+    return cls(**{k: tuple(v) if isinstance(v, list) and k in tuples else v for k, v in raw.items() if k != "kind"})
 
 
 @dataclass(frozen=True)
@@ -199,7 +162,7 @@ class Omission:
 @dataclass(frozen=True)
 class ClusterState:
     name: str
-    items: tuple = ()  # every object, sorted by (kind, name)
+    items: tuple[Any, ...] = ()  # every object, sorted by (kind, name)
     nodes: tuple[ExpectedNode, ...] = ()
     # Why an artifact was left out (e.g. a tunnel MAC is not known yet); renderers skip it.
     omitted: tuple[Omission, ...] = ()
@@ -207,18 +170,18 @@ class ClusterState:
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", _sorted_objects(self.items))
 
-    def objects(self) -> tuple:
+    def objects(self) -> tuple[Any, ...]:
         return self.items
 
-    def of_kind(self, cls: type) -> list:
+    def of_kind(self, cls: type[_T]) -> list[_T]:
         return [o for o in self.items if isinstance(o, cls)]
 
-    def one(self, cls: type):
+    def one(self, cls: type[_T]) -> _T | None:
         """The single object of a kind, or None."""
         found = self.of_kind(cls)
         return found[0] if found else None
 
-    def to_jsonable(self) -> dict:
+    def to_jsonable(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "objects": [_object_to_jsonable(o) for o in self.items],
@@ -227,10 +190,11 @@ class ClusterState:
         }
 
     @classmethod
-    def from_jsonable(cls, data: Mapping) -> "ClusterState":
-        items = []
+    def from_jsonable(cls, data: Mapping[str, Any]) -> "ClusterState":
+        items: list[ClusterObject] = []
+        kinds = object_kinds()
         for raw in data.get("objects", []):
-            kind_cls = OBJECT_KINDS.get(raw.get("kind"))
+            kind_cls = kinds.get(raw.get("kind"))
             if kind_cls is None:
                 raise VtepcError(f"unknown cluster object kind {raw.get('kind')!r} in recorded state")
             items.append(_object_from_jsonable(kind_cls, raw))
@@ -291,9 +255,9 @@ def _cis_args(topology: "ResolvedTopology", cis: "Cis", index: int) -> list[str]
     return args
 
 
-def _cis_controllers(topology: "ResolvedTopology") -> tuple[list[CisController], list[str]]:
-    cis = topology.cis
-    out, omitted = [], []
+def _cis_controllers(topology: "ResolvedTopology", cis: "Cis") -> tuple[list[CisController], list[Omission]]:
+    out: list[CisController] = []
+    omitted: list[Omission] = []
     for index, bigip in enumerate(topology.bigips):
         if bigip.management_url is None:  # validation warns (VTEP804)
             omitted.append(Omission("cis", f"CIS for {bigip.name} (no managementURL for --bigip-url: bigips[{index}].managementURL)"))
@@ -333,56 +297,21 @@ def service_labels(topology: "ResolvedTopology") -> dict[str, dict[str, str]]:
     return {s.name: service_discovery_labels(s, as3_tenant(topology, s)) for s in topology.services}
 
 
-# --- BIRD -----------------------------------------------------------------------------------
-
-
-def _bird_configs(topology: "ResolvedTopology") -> list[BirdConfig]:
-    bgp = topology.bgp
-    if facts.native_without_bgp(topology) or bgp is None:
-        raise ClusterCompileError("routing: native needs a bgp section (asn and peers) for the nodes' BIRD")
-    for index in facts.native_nodes_without_pod_cidr(topology):
-        raise ClusterCompileError(f"cluster.nodes[{index}].podCIDR is needed to announce the node's pods over BGP")
-    peers = tuple({"name": p.name, "address": p.address, "asn": p.asn or bgp.asn} for p in bgp.peers)
-    out = []
-    for index, node in enumerate(topology.cluster.nodes):
-        assert node.pod_cidr is not None  # (native_nodes_without_pod_cidr)
-        out.append(BirdConfig(node.name, node.ip, node.pod_cidr, bgp.asn, peers, origin=f"cluster.nodes[{index}]"))
-    return out
-
-
-def _speaker(topology: "ResolvedTopology") -> list:
-    """The nodes' BGP speaker configuration and what it announces (bgp/announcement)."""
-    from ..integrations.cilium.model import CiliumCluster  # (the registry's packages import this module)
-    from ..integrations.cilium.versions import parse_cilium_version
-
-    cluster = topology.cluster
-    if topology.bgp is not None and topology.bgp.speaker == "cilium" and isinstance(cluster, CiliumCluster):
-        resources = compile_cilium_bgp(topology, parse_cilium_version(cluster.cilium_version))
-        return resources + cilium_announcements(resources, topology)
-    birds = _bird_configs(topology)
-    announced = [
-        BgpAnnouncement(b.name, (b.pod_cidr,), tuple(sorted({peer_address(p["address"]) for p in b.peers})), origin=b.origin)
-        for b in birds
-        if b.peers
-    ]
-    return birds + announced
-
-
 def compile_cluster(topology: "ResolvedTopology", bigips: Mapping[str, "BigipState"]) -> ClusterState:
     """The cluster desired state of a validated, defaults-resolved topology."""
     cluster = topology.cluster
-    items: list = []
+    items: list[object] = []
     omitted: list[Omission] = []
     contribution = _integration_of(topology).compile_cluster(topology, bigips)
     items += contribution.items
     omitted += contribution.omitted
     if topology.cis is not None:
-        controllers, why = _cis_controllers(topology)
+        controllers, why = _cis_controllers(topology, topology.cis)
         items += controllers
         omitted += why
     items += _as3_configmaps(topology)
     if cluster.routing == "native":
-        items += _speaker(topology)
+        items += compile_speaker(topology)
         items += compile_sessions(topology)
     expected = tuple(ExpectedNode(n.name, n.ip, n.pod_cidr, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes))
     return ClusterState(cluster.name, tuple(items), expected, tuple(omitted))

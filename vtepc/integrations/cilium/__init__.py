@@ -1,14 +1,17 @@
 """cni: cilium: the BIG-IP as a Cilium VTEP (routing: tunnel) or a BGP-routed peer (routing: native).
 
 Registers the mode: its cluster model, defaults (VNI = the world identity, multipoint
-flooding), checks, cluster objects (Helm values and cilium-config), renderers and follow-ups.
+flooding), checks, cluster objects (Helm values and cilium-config) and how they are read live,
+renderers, follow-ups, and Cilium's BGP control plane as a speaker (bgp.speaker: cilium).
 """
 
 from __future__ import annotations
 
 from ...model import ClusterBase
 from .. import CILIUM_VTEP, Integration, TunnelDefaults, cluster_as, register
+from .bgp import CILIUM_SPEAKER
 from .followups import follow_ups
+from .live import CLUSTER_KINDS
 from .model import CILIUM_VNI, CiliumCluster
 from .state import cis_tunnel_flag, compile_cluster
 from .versions import vtep_vni
@@ -36,9 +39,11 @@ CILIUM = register(
         cis_tunnel_flag=cis_tunnel_flag,
         cis_writes_arp=False,
         check_modules=(f"{__name__}.checks", f"{__name__}.version_checks"),
-        renderer_modules=(f"{__name__}.render_config", f"{__name__}.render_values"),
+        renderer_modules=(f"{__name__}.render_config", f"{__name__}.render_values", f"{__name__}.render_bgp"),
         follow_ups=follow_ups,
         datapath=CILIUM_VTEP,
+        cluster_kinds=CLUSTER_KINDS,
+        bgp_speakers=(CILIUM_SPEAKER,),
         vtep_cidr_announced=True,
         description="Cilium VTEP (routing: tunnel) or native routing with BGP",
     )

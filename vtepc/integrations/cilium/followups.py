@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ...state.cluster import CILIUM_NAMESPACE, CiliumConfig, CiliumHelmValues, ClusterState
-from .state import helm_upgrade_command
+from ...state.cluster import ClusterState
+from .state import CILIUM_NAMESPACE, CiliumConfig, CiliumHelmValues, helm_upgrade_command
 
 if TYPE_CHECKING:
     from ...diff.records import Change, FollowUp

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...state.cluster import CiliumConfig
+from .state import CiliumConfig
 from ...render import renderer
 from ...render._kubernetes import ROLLOUT_RESTART, dump_yaml, header, object_meta
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...state.cluster import CILIUM_NAMESPACE, CiliumHelmValues
-from .state import helm_upgrade_command
+from .state import CILIUM_NAMESPACE, CiliumHelmValues, helm_upgrade_command
 from ...render import renderer
 from ...render._kubernetes import CILIUM_VALUES_PATH, ROLLOUT_RESTART, dump_yaml, header
 

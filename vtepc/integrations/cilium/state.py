@@ -1,5 +1,11 @@
 """The cluster side of a Cilium topology: the Helm values and cilium-config keys vtepc sets
-(routing, and with routing: tunnel the VTEP lists), and the CIS flag for the tunnel."""
+(routing, and with routing: tunnel the VTEP lists), and the CIS flag for the tunnel.
+
+Its cluster object kinds (state/cluster.py's conventions; read live by .live):
+- CiliumHelmValues are the values vtepc sets for the cilium chart (`helm get values`).
+- CiliumConfig holds only the cilium-config keys vtepc manages (`data`); compare a live
+  ConfigMap by projecting its data onto those keys. `key_origins` attributes each key.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,12 @@ import ipaddress
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ...state.cluster import (
-    CILIUM_CONFIGMAP,
-    CILIUM_NAMESPACE,
-    CILIUM_RELEASE,
-    CiliumConfig,
-    CiliumHelmValues,
-    ClusterCompileError,
-    Omission,
-)
+from ...state.cluster import ClusterCompileError, Omission
 from .. import ClusterContribution, cluster_as
-from ...state.cilium_bgp import speaker_settings
+from .bgp import speaker_settings
 from .model import CiliumCluster
 from .versions import ChartSetting, parse_cilium_version, routing_settings
 
@@ -31,6 +30,28 @@ if TYPE_CHECKING:
 # releases drive the same FDB maintenance for Cilium through --flannel-name.
 CIS_CILIUM_NAME_FROM = (2, 13)
 _IMAGE_TAG_VERSION = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?$")
+CILIUM_NAMESPACE = "kube-system"
+CILIUM_RELEASE = "cilium"
+CILIUM_CONFIGMAP = "cilium-config"
+
+
+@dataclass(frozen=True)
+class CiliumHelmValues:
+    kind: ClassVar[str] = "cilium/helm-values"
+    name: str  # "<namespace>/<release>"
+    values: dict[str, Any]  # nested, as in values.yaml
+    key_origins: dict[str, str] = field(default_factory=dict, compare=False)  # dotted value path -> topology path
+    origin: str = field(default="", compare=False)
+    chart_version: str | None = field(default=None, compare=False)  # the chart the values are for (compiled state only)
+
+
+@dataclass(frozen=True)
+class CiliumConfig:
+    kind: ClassVar[str] = "cilium/config"
+    name: str  # "kube-system/cilium-config"
+    data: dict[str, str]  # ConfigMap key -> string value, only the keys vtepc manages
+    key_origins: dict[str, str] = field(default_factory=dict, compare=False)  # ConfigMap key -> topology path
+    origin: str = field(default="", compare=False)
 
 
 def _joined_origin(paths: list[str]) -> str:

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from ...checks import Context, Finding, check
 from ...diagnostics import register_code
+from .bgp import CILIUM_BGP_FROM_MINOR, SPEAKER
 from .model import CiliumCluster
 from .versions import NEWEST_MINOR, OLDEST_MINOR, is_supported, match_cilium_version
 
@@ -50,6 +51,12 @@ ARP_ZERO_MAC_RELEASE = register_code(
     "warning",
     "Cilium release answers VTEP ARP with a zero MAC",
     "upgrade to 1.18.8, 1.19.2 or later (cilium PR 44513 fixes issue 44453); 1.17 and 1.18.0-1.18.6 are not affected",
+)
+SPEAKER_TOO_OLD = register_code(
+    "VTEP514",
+    "error",
+    "bgp.speaker: cilium before Cilium 1.16",
+    "upgrade Cilium to 1.16 or later, where its BGP control plane's CiliumBGPClusterConfig API starts, or use bgp.speaker: bird",
 )
 
 
@@ -93,4 +100,21 @@ def cilium_version(ctx: Context) -> Iterator[Finding]:
             ARP_ZERO_MAC_RELEASE,
             path,
             f"Cilium {text} answers VTEP ARP requests with 00:00:00:00:00:00 (cilium issue 44453): the BIG-IP cannot reach any pod",
+        )
+
+
+@check(SPEAKER_TOO_OLD, mode="cilium")
+def bgp_speaker_release(ctx: Context) -> Iterator[Finding]:
+    # .bgp: CiliumBGPClusterConfig & co. first ship in 1.16 (v2alpha1); before, only the
+    # CiliumBGPPeeringPolicy (v2alpha1, removed in 1.19), which vtepc does not write.
+    bgp = ctx.topology.bgp
+    if bgp is None or bgp.speaker != SPEAKER or ctx.is_tunnel:
+        return
+    version = match_cilium_version(ctx.cluster_as(CiliumCluster).cilium_version)
+    if version is not None and (version.major, version.minor) < (1, CILIUM_BGP_FROM_MINOR):
+        yield Finding(
+            SPEAKER_TOO_OLD,
+            ("bgp", "speaker"),
+            f"bgp.speaker is cilium but Cilium {version} has no BGP control plane API vtepc writes "
+            f"(CiliumBGPClusterConfig is new in 1.{CILIUM_BGP_FROM_MINOR})",
         )

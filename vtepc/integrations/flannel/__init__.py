@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...model import ClusterBase
 from .. import FLANNEL_NODE, Integration, TunnelDefaults, register
 from .model import FLANNEL_VNI, FlannelCluster
-from .live import node_fields
+from .live import CLUSTER_KINDS, node_fields
 from .state import compile_cluster, node_addresses, node_labels, node_macs, node_vtep
 
 
@@ -39,6 +39,7 @@ FLANNEL = register(
         node_fields=node_fields,
         node_labels=node_labels,
         datapath=FLANNEL_NODE,
+        cluster_kinds=CLUSTER_KINDS,
         description="the BIG-IP as a flannel VXLAN node",
     )
 )

@@ -9,6 +9,10 @@ from pydantic import Field
 from ...model import ClusterBase, Node
 
 FLANNEL_VNI = 1  # flannel's VXLAN backend default VNI
+# The annotations flannel's kube subnet manager reads off a Node (flannel pkg/subnet/kube/annotations.go).
+FLANNEL_ANNOTATION_PREFIX = "flannel.alpha.coreos.com/"
+FLANNEL_BACKEND_DATA = FLANNEL_ANNOTATION_PREFIX + "backend-data"
+FLANNEL_PUBLIC_IP = FLANNEL_ANNOTATION_PREFIX + "public-ip"
 
 
 class FlannelNode(Node):

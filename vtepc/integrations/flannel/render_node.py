@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...state.cluster import BigipNode
+from .state import BigipNode
 from ...render import renderer
 from ...render._kubernetes import dump_yaml, header, object_meta
 

@@ -1,5 +1,9 @@
 """The cluster side of a flannel topology: each BIG-IP as a flannel Node (four annotations
-and spec.podCIDR), and what each node's FDB record on the BIG-IP tunnel points at."""
+and spec.podCIDR), and what each node's FDB record on the BIG-IP tunnel points at.
+
+Its cluster object kind (state/cluster.py's conventions; read live by .live): BigipNode, the
+BIG-IP as a flannel Node: the four flannel annotations and spec.podCIDR.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,28 @@ import ipaddress
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 from ...model import Node
-from ...state.cluster import FLANNEL_ANNOTATION_PREFIX, FLANNEL_DEFAULT_SUBNET_LEN, BigipNode, ClusterCompileError, Omission
+from ...state.cluster import ClusterCompileError, Omission
 from .. import ClusterContribution, NodeVtep
-from .model import FlannelNode
+from .model import FLANNEL_ANNOTATION_PREFIX, FLANNEL_BACKEND_DATA, FLANNEL_PUBLIC_IP, FlannelNode
 
 if TYPE_CHECKING:
     from ...model import ResolvedTopology
     from ...state.bigip import BigipState
+
+FLANNEL_DEFAULT_SUBNET_LEN = 24  # flannel's SubnetLen default for an IPv4 Network
+
+
+@dataclass(frozen=True)
+class BigipNode:
+    kind: ClassVar[str] = "Node"
+    name: str
+    pod_cidr: str
+    annotations: dict[str, str]
+    origin: str = field(default="", compare=False)
 
 
 def node_vtep(node: Node) -> NodeVtep:
@@ -60,10 +76,10 @@ def compile_cluster(topology: ResolvedTopology, bigips: Mapping[str, BigipState]
         prefix = _node_subnet_prefix(topology)
         subnet = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
         annotations = {
-            FLANNEL_ANNOTATION_PREFIX + "backend-data": json.dumps({"VtepMAC": vtep.mac}, separators=(",", ":")),
+            FLANNEL_BACKEND_DATA: json.dumps({"VtepMAC": vtep.mac}, separators=(",", ":")),
             FLANNEL_ANNOTATION_PREFIX + "backend-type": "vxlan",
             FLANNEL_ANNOTATION_PREFIX + "kube-subnet-manager": "true",
-            FLANNEL_ANNOTATION_PREFIX + "public-ip": vtep.endpoint,
+            FLANNEL_PUBLIC_IP: vtep.endpoint,
         }
         nodes.append(BigipNode(bigip.name, str(subnet), annotations, origin=f"{path}.tunnel"))
     return ClusterContribution(tuple(nodes), tuple(omitted))

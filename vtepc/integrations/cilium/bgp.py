@@ -1,4 +1,4 @@
-"""The nodes' BGP speaker (routing: native): BIRD on each node, or Cilium's BGP control plane.
+"""Cilium's BGP control plane as the nodes' speaker (routing: native, bgp.speaker: cilium).
 
 `bgp.speaker: cilium` replaces the per-node BIRD files with three cluster-wide resources of
 Cilium's BGP control plane (its "v2" API, first in 1.16):
@@ -16,22 +16,24 @@ cilium-bgp-crds). The Helm value bgpControlPlane.enabled (cilium-config
 enable-bgp-control-plane) turns it on; by default it opens no listening port, so it can run
 beside BIRD while a cluster moves from one speaker to the other (docs/bgp-speakers.md).
 
-Whatever the speaker, `announcements` reads the compiled speaker configuration back as what
-each node announces to which peers (bgp/announcement objects): a diff between a topology with
-BIRD and the same one with Cilium's control plane shows those unchanged.
+`cilium_announcements` reads the resources back as what each node announces to which peers
+(state/speaker.py BgpAnnouncement), as BIRD's configuration is read back: a diff between a
+topology with BIRD and the same one with Cilium's control plane shows those unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from ..addresses import parse_ip
+from ...model import ResolvedTopology, Topology
+from ...state.speaker import BgpAnnouncement, peer_address
+from .. import BgpSpeaker, cluster_as
+from .model import CiliumCluster
+from .versions import ChartSetting, CiliumVersion, parse_cilium_version
 
-if TYPE_CHECKING:
-    from ..integrations.cilium.versions import ChartSetting, CiliumVersion
-    from ..model import Topology
-
+SPEAKER = "cilium"  # bgp.speaker
 CILIUM_BGP_FROM_MINOR = 16  # the v2 BGP API (CiliumBGPClusterConfig, ...) first ships in 1.16, as v2alpha1
 CILIUM_BGP_V2_FROM_MINOR = 18  # cilium.io/v2 from 1.18
 RESOURCE_NAME = "vtepc"
@@ -61,35 +63,14 @@ class CiliumBgpResource:
         return self.name.split("/", 1)[1]
 
 
-def peer_address(text: str) -> str:
-    """A peer address as BgpAnnouncement keeps it: canonical (fd00::fe, not FD00::FE), so that both
-    speakers' announcements and the BIG-IP's own addresses compare equal."""
-    address = parse_ip(text)
-    return str(address) if address is not None else text
-
-
-@dataclass(frozen=True)
-class BgpAnnouncement:
-    """What one node's speaker announces (its pod CIDR) and to which peer addresses, read back
-    from the speaker's compiled configuration, BIRD's or Cilium's alike."""
-
-    kind: ClassVar[str] = "bgp/announcement"
-    name: str  # the node name
-    prefixes: tuple[str, ...]
-    peers: tuple[str, ...]  # peer addresses, canonical (peer_address), sorted
-    origin: str = field(default="", compare=False)
-
-
 def api_version(version: CiliumVersion) -> str:
     return "cilium.io/v2" if version.minor >= CILIUM_BGP_V2_FROM_MINOR else "cilium.io/v2alpha1"
 
 
 def speaker_settings(topology: "Topology") -> list[ChartSetting]:
     """The Helm value that turns Cilium's BGP control plane on, when it is the speaker."""
-    if topology.bgp is None or topology.bgp.speaker != "cilium" or topology.cluster.routing != "native":
+    if topology.bgp is None or topology.bgp.speaker != SPEAKER or topology.cluster.routing != "native":
         return []
-    from ..integrations.cilium.versions import ChartSetting  # (the registry's packages import the state)
-
     return [ChartSetting(("bgpControlPlane", "enabled"), True, "enable-bgp-control-plane", "bgp.speaker")]
 
 
@@ -167,3 +148,12 @@ def cilium_announcements(resources: list[CiliumBgpResource], topology: "Topology
         for i, node in enumerate(topology.cluster.nodes)
         if node.pod_cidr is not None
     ]
+
+
+def compile_speaker(topology: ResolvedTopology) -> Sequence[object]:
+    """The control plane's resources for the cluster's Cilium release, and what they announce."""
+    resources = compile_cilium_bgp(topology, parse_cilium_version(cluster_as(topology.cluster, CiliumCluster).cilium_version))
+    return [*resources, *cilium_announcements(resources, topology)]
+
+
+CILIUM_SPEAKER = BgpSpeaker(SPEAKER, "Cilium BGP", compile_speaker)

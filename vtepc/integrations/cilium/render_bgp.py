@@ -1,6 +1,6 @@
 """kubernetes/cilium-bgp.yaml: Cilium's BGP control plane as the nodes' speaker (bgp.speaker: cilium).
 
-The three resources of state/cilium_bgp.py, in the API version of the cluster's Cilium
+The three resources of .bgp, in the API version of the cluster's Cilium
 (v2alpha1 before 1.18, v2 from 1.18). Cluster-scoped, so no namespace. They take effect once
 cilium-values.yaml (bgpControlPlane.enabled: true) is applied with helm.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..state.cilium_bgp import CiliumBgpResource
-from . import renderer
-from ._kubernetes import dump_yaml, header
+from ...render import renderer
+from ...render._kubernetes import dump_yaml, header
+from .bgp import CiliumBgpResource
 
 if TYPE_CHECKING:
-    from ..state import DesiredState
+    from ...state import DesiredState
 
 PATH = "kubernetes/cilium-bgp.yaml"
 
