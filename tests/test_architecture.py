@@ -86,3 +86,58 @@ def _cli_commands() -> set[str]:
     from vtepc.cli import app
 
     return {command.name or command.callback.__name__ for command in app.registered_commands}
+
+
+def _ripple_row(change: str) -> str:
+    """The files column of one row of "What a change touches"."""
+    table = PAGE.split("## What a change touches", 1)[1]
+    row = next((line for line in table.splitlines() if line.startswith(f"| {change} |")), None)
+    assert row is not None, f"the change-ripple table has a row for {change!r}"
+    return row.split(" | ", 1)[1]
+
+
+def test_the_ripple_table_names_tables_that_exist():
+    """Each `TABLE` in `file.py` the change-ripple table names is an attribute of that module."""
+    import importlib
+
+    table = PAGE.split("## What a change touches", 1)[1]
+    named = [
+        (name, path)
+        for names, path in re.findall(r"((?:`[A-Z][A-Z_]+` and )*`[A-Z][A-Z_]+`) in `((?:vtepc|tests)/[\w/]+)\.py`", table)
+        for name in re.findall(r"`(\w+)`", names)
+    ]
+    assert len(named) >= 8
+    for name, path in named:
+        assert hasattr(importlib.import_module(path.replace("/", ".")), name), f"{path}.py has no {name}"
+
+
+def test_a_new_mode_touches_its_package_and_the_hooks_named_exist():
+    """The new-mode row names only files of the mode's package under vtepc/, and each hook it names
+    (`compile_cluster`, `cluster_kinds`, `datapath`, ...) is a field of Integration."""
+    from dataclasses import fields
+
+    from vtepc.integrations import Integration
+
+    row = _ripple_row("a new integration mode (CNI)")
+    paths = re.findall(r"`(vtepc/[\w/<>.]+)`", row)
+    assert paths and all(p.startswith("vtepc/integrations/<mode>/") for p in paths), paths
+    names = set(re.findall(r"`([a-z][a-z_]+)`", row))
+    hooks = {f.name for f in fields(Integration)}
+    decorators = {"register", "check", "renderer"}
+    assert {"compile_cluster", "cluster_kinds", "datapath", "bgp_speakers"} <= names
+    assert names - decorators <= hooks, f"not Integration fields: {sorted(names - decorators - hooks)}"
+
+
+def test_a_new_cilium_minor_stays_in_the_cilium_package():
+    """The Cilium-minor row names files of vtepc/integrations/cilium/ only, and no module outside that
+    package imports it (what differs between minors is asked of the registry)."""
+    row = _ripple_row("a new Cilium minor")
+    paths = re.findall(r"`(vtepc/[\w/.]+)`", row)
+    assert paths and all(p.startswith("vtepc/integrations/cilium/") and (ROOT / p).exists() for p in paths), paths
+    outside = [
+        path.relative_to(ROOT).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if not path.is_relative_to(PACKAGE / "integrations" / "cilium")
+        and any(name.startswith("vtepc.integrations.cilium") for name in _imports(path))
+    ]
+    assert outside == [], outside

@@ -151,17 +151,13 @@ def test_no_mode_is_compared_by_name_outside_its_package():
     assert not found, "dispatch through vtepc.integrations instead:\n" + "\n".join(found)
 
 
-# Modules outside vtepc/integrations/ that still import a mode's package (to be emptied).
-NOT_YET_THROUGH_THE_REGISTRY = {"vtepc/reach/model.py"}
-
-
 def test_no_module_outside_the_mode_packages_imports_one():
     """What differs between modes (object kinds, BGP speakers, datapath rules, ...) comes through the
     registry: generic code never imports vtepc.integrations.<mode>, nor names a mode's speaker."""
     found = []
     for path in sorted((ROOT / "vtepc").rglob("*.py")):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith("vtepc/integrations/") or relative in NOT_YET_THROUGH_THE_REGISTRY:
+        if relative.startswith("vtepc/integrations/"):
             continue
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if re.search(
@@ -210,3 +206,21 @@ def test_a_mode_declares_its_cluster_object_kinds_for_recorded_and_live_state(to
     assert [k.unread for k in cluster_kinds() if k.cls is toy.ToyConfig] == [
         "the toy agent keeps its VTEP table outside the Kubernetes API"
     ]
+
+
+def test_a_mode_supplies_its_datapath_rules_and_the_packet_model_walks_them(toy):
+    from vtepc.reach import Fabric, unreachable
+
+    topology = validate(toy_text()).topology
+    fabric = Fabric.from_topology(topology)
+    assert isinstance(fabric.rules, toy.ToyDatapath)
+    walked = fabric.trace("bigip-1", fabric.resolve_destination(topology.cluster.nodes[0].name))
+    assert walked.delivered, walked.format_text()
+    steps = [(hop.where, hop.step, hop.decision) for hop in walked.forward + walked.reply]
+    assert any(step == "arp" and decision.startswith("toy node ") for _, step, decision in steps), steps
+    assert any(decision.startswith("toy agent udp/") for _, _, decision in steps), steps
+    assert any(decision.startswith("toy agent: ") for _, _, decision in steps), steps
+    assert list(unreachable(fabric)) == []
+    # The toy's rules decide: a topology whose tunnel floods nothing is refused by them (VTEP1001).
+    report = validate(toy_text().replace("    tunnel:\n", "    tunnel:\n      floodingType: none\n", 1))
+    assert "no toy node answers the ARP request" in "".join(d.message for d in report.errors if d.code == "VTEP1001")

@@ -26,7 +26,6 @@ UNREACHABLE = register_code(
     "`vtepc trace TOPOLOGY --from BIGIP --to NODE` walks the flow hop by hop",
 )
 
-VERSION_PATH = "cluster.ciliumVersion"
 _PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 
@@ -37,11 +36,12 @@ def origin_path(origin: str) -> tuple[str | int, ...]:
 
 
 def drops(fabric: "Fabric") -> Iterator["Unreachable"]:
-    """What the packet model drops, less what the Cilium release alone decides (a known-broken
-    release: VTEP604/VTEP605 report it, as warnings by choice)."""
+    """What the packet model drops, less what another check reports already (the mode's
+    DatapathRules.reported_elsewhere: for Cilium, a known-broken release, which VTEP604/VTEP605
+    report as warnings by choice)."""
     from ..reach import unreachable
 
-    return (found for found in unreachable(fabric) if found.hop.origin != VERSION_PATH)
+    return (found for found in unreachable(fabric) if found.hop.origin not in fabric.rules.reported_elsewhere)
 
 
 @check(UNREACHABLE, after_others=True)

@@ -11,10 +11,10 @@ from .records import WouldDrop
 
 if TYPE_CHECKING:
     from ..live import ObservedState
-    from ..model import Topology
+    from ..model import ResolvedTopology
 
 
-def would_drop(topology: "Topology", observed: "ObservedState") -> tuple[tuple[WouldDrop, ...], tuple[str, ...]]:
+def would_drop(topology: "ResolvedTopology", observed: "ObservedState") -> tuple[tuple[WouldDrop, ...], tuple[str, ...]]:
     """(findings, notes): a note says why no analysis was made, when the observed state cannot be modelled."""
     from ..checks.reachability import drops
     from ..reach import Fabric

@@ -14,6 +14,7 @@ mode names:
   the tunnel;
 - its cluster object kinds and how the live reader reads each (ClusterKind), and the BGP
   speakers it supplies beyond BIRD (BgpSpeaker: bgp.speaker);
+- its datapath rules for the packet model (vtepc.reach: DatapathRules), its lines in the graph;
 - its live projection (which fields of a live Node `vtepc discover` writes into the topology)
   and its follow-up steps after a diff.
 
@@ -29,7 +30,7 @@ import pkgutil
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..diagnostics import VtepcError
 from ..model import ClusterBase, FloodingType, Node, ResolvedTopology, Topology
@@ -37,16 +38,10 @@ from ..model import ClusterBase, FloodingType, Node, ResolvedTopology, Topology
 if TYPE_CHECKING:
     from ..diff.records import Change, FollowUp
     from ..live.kube import KubeSession, LiveNode
+    from ..reach.model import DatapathRules, Fabric
     from ..model import Cis
     from ..state.bigip import BigipState
     from ..state.cluster import ClusterObject, ClusterState, Omission
-
-
-# The datapaths vtepc.reach models packet by packet; a mode names the one its nodes use, or
-# None when reach has no model of it (then VTEP1001 and `vtepc trace` have nothing to walk).
-Datapath = Literal["cilium-vtep", "flannel-node"]
-CILIUM_VTEP: Datapath = "cilium-vtep"  # nodes send to a VTEP entry of Cilium's map (fake FDB MACs on the BIG-IP)
-FLANNEL_NODE: Datapath = "flannel-node"  # the BIG-IP is a flannel node (VtepMAC, public-ip, CIS ARP)
 
 
 class UnknownIntegration(VtepcError):
@@ -148,7 +143,9 @@ class Integration:
     renderer_modules: tuple[str, ...] = ()
     # Live projection: the fields of a live Node that `vtepc discover` writes beyond name, ip and podCIDR.
     node_fields: Callable[[LiveNode], dict[str, str]] = _plain_node_fields
-    datapath: Datapath | None = None
+    # The mode's datapath rules for vtepc.reach (a Fabric -> its DatapathRules), or None when reach
+    # has no model of the mode's datapath (then VTEP1001 does not run and `vtepc trace` refuses).
+    datapath: Callable[[Fabric], DatapathRules] | None = None
     # The mode's own cluster object kinds (those of every mode: state/cluster.py OBJECT_KINDS).
     cluster_kinds: tuple[ClusterKind, ...] = ()
     # The BGP speakers the mode supplies beyond BIRD (state/speaker.py); validation refuses any other (VTEP513).

@@ -1,6 +1,11 @@
-"""The forwarding decisions of both datapaths, one hop at a time.
+"""The forwarding decisions of the BIG-IP <-> pod datapaths, one hop at a time: the engine.
 
-Sources of each rule (../shared/spec/domain-facts.md unless said otherwise):
+What is the BIG-IP's, or any tunnel's, is decided here; what a mode's datapath decides (how the
+BIG-IP resolves a pod to a node's FDB record, what the node accepts, how its reply finds a
+BIG-IP tunnel) comes from the mode's DatapathRules (Integration.datapath: Cilium's VTEP in
+integrations/cilium/reach.py, flannel in integrations/flannel/reach.py), each citing its sources.
+
+Sources of each rule here (../shared/spec/domain-facts.md unless said otherwise):
 
 BIG-IP
 - Route lookup is per route domain and longest prefix first; a self IP adds the connected
@@ -13,26 +18,13 @@ BIG-IP
   setting; the Cilium Geneve guide relies on the same FDB flood (inferred).
 - An FDB record whose endpoint is in another route domain than the tunnel's local address
   is refused by the device (01070734); CIS writes its records with bare addresses (%0).
-- flannel: flooding none, so the BIG-IP reaches a pod only through the static ARP entry
-  k8s-<podIP> -> the node's VtepMAC that CIS writes (k8s-bigip-ctlr v2.20.2
-  pkg/vxlan/vxlanMgr.go addArpForPods), then the FDB record VtepMAC -> public-ip (seed 003).
 - HA: floating self IPs and a tunnel with a traffic group belong to the active unit
   (seed 001's HA guide); the standby forwards none of the group's traffic.
-Cilium
-- The node accepts a VTEP packet on its tunnel port (tunnel-port, 8472/6081 by default) with the
-  VNI the agent sends on (2, or 9 on dual stack: bpf/lib/identity.h WORLD_IPV4_ID); 1.15.0-1.15.1
-  drop every VTEP packet (issue 31023). The packet's inner source must fall in a vtep-cidr whose
-  endpoint is the outer source (bpf/bpf_overlay.c, ENABLE_VTEP; inferred).
-- The node hosting a pod answers the flooded ARP request for it (seed 000); 1.18.7 and
-  1.19.0-1.19.1 answer with 00:00:00:00:00:00 (issue 44453).
-- Egress: `daddr & vtep-mask` against the vtep-cidr list, then VXLAN to that endpoint with the
-  VNI above and the vtep-mac as inner destination (seed 000's ipcache); l7Proxy off deletes
-  every VTEP route (pkg/datapath/vtep/vtep_manager.go).
-flannel
-- The node's flannel routes the BIG-IP Node's spec.podCIDR over flannel.1 to its
-  backend-data VtepMAC at its public-ip with VNI 1 (flannel backend/vxlan default VNI).
+Any tunnel
+- The node accepts a packet on the port it listens on (DatapathRules.node_port, else the
+  topology's tunnelPort) with the VNI the mode's nodes use (Integration.node_vni).
 Native routing (seed 004)
-- Each node's speaker (BIRD, or Cilium's BGP control plane) exports its pod CIDR to its peers
+- Each node's speaker (BIRD, or the mode's: state/speaker.py) exports its pod CIDR to its peers
   (bgp/announcement objects, read back from either); the BIG-IP's route for the pod network
   points at the gateway, which reaches a pod only if the node announces to it.
 """
@@ -40,22 +32,18 @@ Native routing (seed 004)
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from itertools import groupby
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, NamedTuple
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, NamedTuple
 
-from ..addresses import fake_fdb_mac
-from ..integrations import CILIUM_VTEP, FLANNEL_NODE, integration_of
-from ..integrations.cilium.model import CiliumCluster
-from ..integrations.cilium.version_checks import ARP_ZERO_MAC_BROKEN, VNI_DROP_BROKEN
-from ..integrations.cilium.versions import match_cilium_version
 from ..diagnostics import VtepcError
-from ..model import GENEVE_PORT, VXLAN_PORT
+from ..integrations import integration_of
+from ..model import VXLAN_PORT
 from ..state.bigip import (
     BUILTIN_GENEVE,
     BUILTIN_GENEVE_PORT,
@@ -69,19 +57,17 @@ from ..state.bigip import (
     Tunnel,
     VxlanProfile,
 )
-from ..integrations.cilium.state import CiliumConfig
-from ..integrations.flannel.state import BigipNode
-from ..integrations.flannel.model import FLANNEL_ANNOTATION_PREFIX
 from ..state.cluster import cis_tunnel
 from ..state.speaker import BgpAnnouncement, peer_address, speaker_label
 
 if TYPE_CHECKING:
     from ..live import ObservedState
-    from ..model import Topology
+    from ..model import ResolvedTopology
     from ..state.bigip import BigipState
     from ..state.cluster import ClusterState
 
 OK, DROP, UNKNOWN = "ok", "drop", "unknown"
+IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class TraceError(VtepcError):
@@ -102,7 +88,7 @@ class Hop:
     status: str = OK
     line: int | None = None  # the origin's line in the topology file, once located
 
-    def to_jsonable(self) -> dict:
+    def to_jsonable(self) -> dict[str, Any]:
         return {
             "where": self.where,
             "step": self.step,
@@ -137,7 +123,7 @@ class Trace:
 
         return replace(self, forward=one(self.forward), reply=one(self.reply))
 
-    def to_jsonable(self) -> dict:
+    def to_jsonable(self) -> dict[str, Any]:
         failure = self.failure
         return {
             "from": self.source,
@@ -184,7 +170,7 @@ class Scenario:
         return f"{self.active} (active; {', '.join(u for u in self.pair if u != self.active)} standby)"
 
 
-class _Addr(NamedTuple):  # a tuple: built once per FDB endpoint, thousands per check
+class Addr(NamedTuple):  # a tuple: built once per FDB endpoint, thousands per check
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     rd: int
     text: str  # the address alone, canonical
@@ -194,16 +180,16 @@ class _Addr(NamedTuple):  # a tuple: built once per FDB endpoint, thousands per 
 
 
 @lru_cache(maxsize=None)
-def _addr(text: str) -> _Addr:
+def addr(text: str) -> Addr:
     """'10.1.6.34%0' or '10.1.6.34%0/24' (state's normalized form) -> the address and route domain.
     Cached: the same FDB endpoints recur on every BIG-IP of a route domain."""
     address = text.split("/", 1)[0]
     ip, _, rd = address.partition("%")
     try:  # a dotted quad (no leading zeros) is already canonical; the C parser reads it (every FDB endpoint)
-        return _Addr(ipaddress.IPv4Address(int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")), int(rd or 0), ip)
+        return Addr(ipaddress.IPv4Address(int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")), int(rd or 0), ip)
     except (OSError, ValueError):
         parsed = ipaddress.ip_address(ip)
-        return _Addr(parsed, int(rd or 0), str(parsed))
+        return Addr(parsed, int(rd or 0), str(parsed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,15 +200,15 @@ class _RouteEntry:
     prefixlen: int
     rd: int
     interface: str | None  # VLAN or tunnel (connected and interface routes)
-    gw: _Addr | None
+    gw: Addr | None
     what: str
     origin: str
     learned: bool = False  # learned over BGP from the node it points at (the BIG-IP is a peer of the nodes)
 
 
-def _entry(network_text: str, interface: str | None, gw: _Addr | None, what: str, origin: str) -> _RouteEntry:
+def _entry(network_text: str, interface: str | None, gw: Addr | None, what: str, origin: str) -> _RouteEntry:
     address, _, prefix = network_text.partition("/")
-    base = _addr(address)
+    base = addr(address)
     net = ipaddress.ip_network(f"{base.ip}/{prefix}", strict=False)
     return _RouteEntry(net.version, int(net.network_address), int(net.netmask), net.prefixlen, base.rd, interface, gw, what, origin)
 
@@ -235,12 +221,12 @@ def _ip_key(text: str) -> tuple[int, int]:
         return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
 
 
-def _ip(key: tuple[int, int]):
+def _ip(key: tuple[int, int]) -> IP:
     return ipaddress.IPv4Address(key[1]) if key[0] == 4 else ipaddress.IPv6Address(key[1])
 
 
 @dataclass(frozen=True, slots=True)
-class _Node:
+class TraceNode:
     index: int
     name: str
     ip_text: str
@@ -248,11 +234,12 @@ class _Node:
     pod_text: str | None  # the node's pod CIDR as written
     pod_net: tuple[int, int, int] | None  # (version, network integer, mask integer)
     probe: tuple[int, int] | None  # the all-pairs probe: the pod CIDR's first address after the network
-    vtep_mac: str | None  # flannel.1 MAC when the topology states it
-    public_ip: str  # flannel public-ip annotation: publicIP or the node IP
+    vtep_mac: str | None  # the node's tunnel MAC when the mode's topology states it (Integration.node_vtep)
+    endpoint: str  # where the node's tunnel packets come from and go to: the mode's own endpoint, else the node IP
+    endpoint_key: tuple[int, int]
 
     @classmethod
-    def build(cls, index: int, name: str, ip: str, pod_cidr: str | None, vtep_mac: str | None, public_ip: str) -> "_Node":
+    def build(cls, index: int, name: str, ip: str, pod_cidr: str | None, vtep_mac: str | None, endpoint: str) -> "TraceNode":
         pod_net = probe = None
         if pod_cidr:
             base, _, prefix = pod_cidr.partition("/")
@@ -261,21 +248,22 @@ class _Node:
             mask = ((1 << bits) - 1) ^ ((1 << (bits - int(prefix or bits))) - 1)
             pod_net = (version, value & mask, mask)
             probe = (version, (value & mask) + (1 if int(prefix or bits) < bits else 0))
-        return cls(index, name, ip, _ip_key(ip), pod_cidr, pod_net, probe, vtep_mac, public_ip)
+        ip_key = _ip_key(ip)
+        return cls(index, name, ip, ip_key, pod_cidr, pod_net, probe, vtep_mac, endpoint, ip_key if endpoint == ip else _ip_key(endpoint))
 
     @property
     def path(self) -> str:
         return f"cluster.nodes[{self.index}]"
 
     @property
-    def pod(self):
+    def pod(self) -> IP | None:
         return None if self.probe is None else _ip(self.probe)
 
-    def holds(self, ip) -> bool:
+    def holds(self, ip: IP) -> bool:
         return self.pod_net is not None and ip.version == self.pod_net[0] and int(ip) & self.pod_net[2] == self.pod_net[1]
 
 
-class _Unit:
+class Unit:
     """One BIG-IP's forwarding tables, built once from its state."""
 
     def __init__(self, state: "BigipState", index: int, tunnel_mac: str | None):
@@ -308,7 +296,7 @@ class _Unit:
             if s.traffic_group == LOCAL_ONLY or active
         ]
         for route in self.static_routes:
-            gw = _addr(route.gw) if route.gw else None
+            gw = addr(route.gw) if route.gw else None
             via = f"interface {route.interface}" if route.interface else f"gw {route.gw}"
             entries.append(_entry(route.network, route.interface, gw, f"route {route.name} {route.network} {via}", route.origin))
         return sorted(entries, key=lambda e: (-e.prefixlen, e.gw is not None))
@@ -317,43 +305,38 @@ class _Unit:
         return [s for s in self.selfs if s.traffic_group == LOCAL_ONLY or active]
 
 
-class _FdbTables:
+class FdbTables:
     """A tunnel's FDB by MAC and by endpoint address, and what it decides for each node."""
 
     def __init__(self, by_mac: dict[str, FdbRecord], by_endpoint: dict[str, FdbRecord]):
         self.by_mac = by_mac
         self.by_endpoint = by_endpoint
-        self._verdicts: dict[bool, tuple[list[_Node], list[int | str | None]]] = {}
+        self._verdicts: dict[bool, tuple[list[TraceNode], list[int | str | None]]] = {}
 
-    def verdicts(self, nodes: list[_Node], flannel: bool) -> list[int | str | None]:
-        """Per node: None when no record sends to it, its record's route domain when the record's
-        endpoint is the node's (flannel: its public IP), else that other endpoint's address."""
-        known = self._verdicts.get(flannel)
+    def verdicts(self, nodes: list[TraceNode], by_mac: bool) -> list[int | str | None]:
+        """Per node: None when no record sends to it (the record of its tunnel MAC, or of its endpoint:
+        DatapathRules.fdb_by_mac), its record's route domain when the record's endpoint is the node's,
+        else that other endpoint's address."""
+        known = self._verdicts.get(by_mac)
         if known is None or known[0] is not nodes:
             out: list[int | str | None] = []
             for node in nodes:
-                record = self.by_mac.get(node.vtep_mac or "") if flannel else self.by_endpoint.get(node.ip_text)
+                record = self.by_mac.get(node.vtep_mac or "") if by_mac else self.by_endpoint.get(node.endpoint)
                 if record is None:
                     out.append(None)
                     continue
-                endpoint = _addr(record.endpoint)
-                out.append(endpoint.rd if endpoint.text == (node.public_ip if flannel else node.ip_text) else endpoint.text)
-            known = self._verdicts[flannel] = (nodes, out)
+                endpoint = addr(record.endpoint)
+                out.append(endpoint.rd if endpoint.text == node.endpoint else endpoint.text)
+            known = self._verdicts[by_mac] = (nodes, out)
         return known[1]
 
 
-def _lookup(table: list[_RouteEntry], ip, rd: int) -> _RouteEntry | None:
+def _lookup(table: list[_RouteEntry], ip: IP, rd: int) -> _RouteEntry | None:
     value, version = int(ip), ip.version
     for entry in table:
         if entry.version == version and entry.rd == rd and value & entry.mask == entry.net:
             return entry
     return None
-
-
-def _nth_origin(origins: Mapping[str, str], key: str, index: int, count: int) -> str:
-    """The origin of one entry of a space-separated list setting (its origins are joined with ", ")."""
-    parts = origins.get(key, "bigips").split(", ")
-    return parts[index] if len(parts) == count else parts[0]
 
 
 def _attributed(observed: Any, desired: Any) -> Any:
@@ -373,7 +356,7 @@ class Fabric:
 
     def __init__(
         self,
-        topology: "Topology",
+        topology: "ResolvedTopology",
         bigips: Mapping[str, "BigipState"],
         cluster: "ClusterState",
         tunnel_macs: Mapping[str, str | None] | None = None,
@@ -385,22 +368,24 @@ class Fabric:
         self.cis_writes = cis_writes
         self.cluster = cluster
         self.integration = integration_of(topology)
-        self.datapath = self.integration.datapath
+        datapath = self.integration.datapath
+        if datapath is None:
+            raise TraceError(f"vtepc.reach has no model of the {self.integration.name} mode's datapath")
         self.routing = topology.cluster.routing
-        self.units: dict[str, _Unit] = {}
+        self.units: dict[str, Unit] = {}
         for index, bigip in enumerate(topology.bigips):
             state = bigips.get(bigip.name)
             if state is not None:
                 mac = state.vtep.mac if state.vtep is not None else None
                 mac = (tunnel_macs or {}).get(bigip.name) or mac
-                self.units[bigip.name] = _Unit(state, index, mac)
+                self.units[bigip.name] = Unit(state, index, mac)
         spec_nodes = {n.name: n for n in topology.cluster.nodes}
-        self.nodes: list[_Node] = []
+        self.nodes: list[TraceNode] = []
         for index, expected in enumerate(cluster.nodes):
             spec = spec_nodes.get(expected.name)
             vtep = self.integration.node_vtep(spec) if spec is not None else None
             self.nodes.append(
-                _Node.build(
+                TraceNode.build(
                     index,
                     expected.name,
                     expected.ip,
@@ -412,18 +397,19 @@ class Fabric:
             )
         self._tables: dict[tuple[str, bool], list[_RouteEntry]] = {}
         self._probe_cache: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
-        self._fdb_cache: dict[tuple[str, str], _FdbTables] = {}
-        self._fdb_shared: dict[tuple[str, bool, tuple[int, ...]], _FdbTables] = {}
+        self._fdb_cache: dict[tuple[str, str], FdbTables] = {}
+        self._fdb_shared: dict[tuple[str, bool, tuple[int, ...]], FdbTables] = {}
+        self.rules = datapath(self)
 
     @classmethod
-    def from_topology(cls, topology: "Topology") -> "Fabric":
+    def from_topology(cls, topology: "ResolvedTopology") -> "Fabric":
         from ..state import compile_desired_state
 
         desired = compile_desired_state(topology)
         return cls(topology, desired.bigips, desired.cluster)
 
     @classmethod
-    def from_observed(cls, topology: "Topology", observed: "ObservedState") -> "Fabric":
+    def from_observed(cls, topology: "ResolvedTopology", observed: "ObservedState") -> "Fabric":
         """Observed state (a snapshot or a live read); what was not read comes from the topology:
         BIG-IPs not read, the cluster when unread, the node list, and the tunnel MACs. An observed
         object named as the topology names it is attributed to the same topology field."""
@@ -451,7 +437,7 @@ class Fabric:
                     names = by_address.setdefault(s.address, [])
                     if unit.name not in names:
                         names.append(unit.name)
-        out = {name: (name,) for name in self.units}
+        out: dict[str, tuple[str, ...]] = {name: (name,) for name in self.units}
         for names in by_address.values():
             for name in names:
                 if len(names) > len(out[name]):
@@ -469,7 +455,7 @@ class Fabric:
         pair = self.pairs[unit]
         return unit == scenario.active if scenario.active in pair else unit == pair[0]
 
-    def _table(self, unit: _Unit, active: bool) -> list[_RouteEntry]:
+    def _table(self, unit: Unit, active: bool) -> list[_RouteEntry]:
         key = (unit.name, active)
         if key not in self._tables:
             learned = self._bgp_learned(unit, active)
@@ -479,12 +465,12 @@ class Fabric:
             self._tables[key] = sorted(entries + learned, key=lambda e: (-e.prefixlen, e.gw is not None, e.learned))
         return self._tables[key]
 
-    def _bgp_learned(self, unit: _Unit, active: bool) -> list[_RouteEntry]:
+    def _bgp_learned(self, unit: Unit, active: bool) -> list[_RouteEntry]:
         """The routes a BIG-IP that is itself a BGP peer of the nodes learns: each node's announced
         prefixes via the node, when the node announces to a self IP this unit holds."""
         if self.routing != "native" or not self._announcements:
             return []
-        own = {_addr(s.address).text for s in unit.owned_selfs(active)}
+        own = {addr(s.address).text for s in unit.owned_selfs(active)}
         peers = self.topology.bgp.peers if self.topology.bgp is not None else []
         origin = next((f"bgp.peers[{i}]" for i, p in enumerate(peers) if peer_address(p.address) in own), "bgp.peers")
         out = []
@@ -492,7 +478,7 @@ class Fabric:
             announced = self._announcements.get(node.name)
             if announced is None or own.isdisjoint(announced.peers):
                 continue
-            gw = _addr(f"{node.ip_text}%{unit.rd}")
+            gw = addr(f"{node.ip_text}%{unit.rd}")
             for prefix in announced.prefixes:
                 network, _, length = prefix.partition("/")
                 what = f"BGP route {prefix} via {node.ip_text} (announced by {node.name})"
@@ -502,34 +488,20 @@ class Fabric:
     # --- shared facts -----------------------------------------------------------------------
 
     @cached_property
-    def cilium_config(self) -> CiliumConfig | None:
-        return self.cluster.one(CiliumConfig)
-
-    @cached_property
-    def version(self):
-        cluster = self.topology.cluster
-        return match_cilium_version(cluster.cilium_version) if isinstance(cluster, CiliumCluster) else None
-
-    def _release_in(self, ranges) -> bool:
-        release = self.version and (self.version.major, self.version.minor, self.version.patch)
-        return bool(release) and any(lo <= release < hi for lo, hi in ranges)
-
-    @cached_property
     def node_vni(self) -> int | None:
-        """The VNI the nodes send and expect: Cilium's world identity, flannel's VNI 1."""
+        """The VNI the nodes send and expect (Integration.node_vni)."""
         return self.integration.node_vni(self.topology.cluster)
 
     @cached_property
     def node_port(self) -> int:
-        if self.datapath == CILIUM_VTEP and self.cilium_config is not None:
-            default = GENEVE_PORT if self.topology.cluster.tunnel_protocol == "geneve" else VXLAN_PORT
-            return int(self.cilium_config.data.get("tunnel-port", default))
-        return self.topology.cluster.tunnel_port or VXLAN_PORT
+        """The UDP port the nodes listen on: as the cluster state says (DatapathRules.node_port), else the topology's."""
+        port = self.rules.node_port()
+        return port if port is not None else self.topology.cluster.tunnel_port or VXLAN_PORT
 
-    def node_of(self, ip) -> _Node | None:
+    def node_of(self, ip: IP) -> TraceNode | None:
         return next((n for n in self.nodes if n.holds(ip)), None)
 
-    def _flooding(self, unit: _Unit, tunnel: Tunnel) -> tuple[str, int, str]:
+    def _flooding(self, unit: Unit, tunnel: Tunnel) -> tuple[str, int, str]:
         """(flooding type, UDP port, origin) of the tunnel's profile."""
         origin = f"{unit.path}.tunnel.profile"
         if tunnel.profile in unit.vxlan_profiles:
@@ -545,25 +517,21 @@ class Fabric:
             return BUILTIN_VXLAN_FLOODING, BUILTIN_VXLAN_PORT, origin
         return "unknown", 0, origin
 
-    def _fdb(self, unit: _Unit, tunnel: Tunnel) -> dict[str, FdbRecord]:
+    def _fdb(self, unit: Unit, tunnel: Tunnel) -> dict[str, FdbRecord]:
         """The tunnel's FDB by MAC: the state's records plus those CIS writes (bare address = %0)."""
         records = {r.mac: r for r in unit.fdb.get(tunnel.name, [])}
         if self.cis_writes and cis_tunnel(self.topology, unit.index) == f"/Common/{tunnel.name}":
-            # CIS: pkg/vxlan/vxlanMgr.go ProcessNodeUpdate, one record per node (fake MAC for Cilium).
+            # CIS: pkg/vxlan/vxlanMgr.go ProcessNodeUpdate, one record per node (DatapathRules.cis_record).
             for node in self.nodes:
-                if self.datapath == FLANNEL_NODE:
-                    if node.vtep_mac is None:
-                        continue
-                    mac, endpoint = node.vtep_mac, node.public_ip
-                elif node.ip_key[0] == 4:
-                    mac, endpoint = fake_fdb_mac(node.ip_text), node.ip_text
-                else:
+                written = self.rules.cis_record(node)
+                if written is None:
                     continue
+                mac, endpoint = written
                 if mac not in records:
                     records[mac] = FdbRecord(f"{tunnel.name}/{mac}", tunnel.name, mac, f"{endpoint}%0", "cis")
         return records
 
-    def _fdb_tables(self, unit: _Unit, tunnel: Tunnel) -> _FdbTables:
+    def _fdb_tables(self, unit: Unit, tunnel: Tunnel) -> FdbTables:
         key = (unit.name, tunnel.name)
         if key not in self._fdb_cache:
             # BIG-IPs whose tunnels hold the very same record objects (the compiler shares them,
@@ -574,14 +542,14 @@ class Fabric:
             tables = self._fdb_shared.get(content)
             if tables is None:
                 by_mac = self._fdb(unit, tunnel)
-                by_endpoint = {}
+                by_endpoint: dict[str, FdbRecord] = {}
                 for record in by_mac.values():
-                    by_endpoint.setdefault(_addr(record.endpoint).text, record)
-                tables = self._fdb_shared[content] = _FdbTables(by_mac, by_endpoint)
+                    by_endpoint.setdefault(addr(record.endpoint).text, record)
+                tables = self._fdb_shared[content] = FdbTables(by_mac, by_endpoint)
             self._fdb_cache[key] = tables
         return self._fdb_cache[key]
 
-    def resolve_destination(self, destination: str):
+    def resolve_destination(self, destination: str) -> IP:
         """A pod address, or a node name (the first address of its pod CIDR)."""
         node = next((n for n in self.nodes if n.name == destination), None)
         if node is not None:
@@ -608,7 +576,7 @@ class Fabric:
 
     # --- the walk ---------------------------------------------------------------------------
 
-    def trace(self, active: str, destination) -> Trace:
+    def trace(self, active: str, destination: str | IP) -> Trace:
         """One flow from the active unit `active` to `destination` (a pod address) and its reply."""
         scenario = self.scenario(active)
         pod = ipaddress.ip_address(destination)
@@ -631,7 +599,7 @@ class Fabric:
                 self._walk_reply(scenario, pod, node, source, reply)
         return Trace(scenario.label, str(pod), tuple(forward), tuple(reply))
 
-    def _walk_forward(self, scenario: Scenario, pod, node: _Node | None, hops: list[Hop]) -> SelfIp | None:
+    def _walk_forward(self, scenario: Scenario, pod: IP, node: TraceNode | None, hops: list[Hop]) -> SelfIp | None:
         """The forward hops; returns the self IP the flow leaves from (the reply's destination)."""
         unit = self.units[scenario.active]
         table = self._table(unit, True)
@@ -657,14 +625,11 @@ class Fabric:
         source = self._source_self(unit, tunnel.name)
         flooding, port, flooding_origin = self._flooding(unit, tunnel)
         tables = self._fdb_tables(unit, tunnel)
-        local = _addr(tunnel.local_address)
-        if self.datapath == FLANNEL_NODE:
-            record = self._arp_flannel(unit, tunnel, pod, node, flooding, flooding_origin, tables.by_mac, hops)
-        else:
-            record = self._arp_cilium(unit, tunnel, pod, node, flooding, flooding_origin, tables.by_endpoint, hops)
+        local = addr(tunnel.local_address)
+        record = self.rules.arp(unit, tunnel, pod, node, flooding, flooding_origin, tables, hops)
         if record is None:
             return None
-        endpoint = _addr(record.endpoint)
+        endpoint = addr(record.endpoint)
         if endpoint.rd != local.rd:
             hops.append(
                 Hop(
@@ -699,7 +664,7 @@ class Fabric:
                 tunnel.origin,
             )
         )
-        if node is None or endpoint.text not in (node.ip_text, node.public_ip):
+        if node is None or endpoint.text not in (node.ip_text, node.endpoint):
             hops.append(Hop(endpoint.text, "accept", f"{endpoint.text} is not the node that hosts {pod}", record.origin, DROP))
             return None
         if not self._node_accepts(unit, tunnel, port, local, source, node, hops):
@@ -707,85 +672,14 @@ class Fabric:
         hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
         return source
 
-    def _source_self(self, unit: _Unit, vlan: str) -> SelfIp | None:
+    def _source_self(self, unit: Unit, vlan: str) -> SelfIp | None:
         """The self IP a flow out of `vlan` leaves from: the floating one when the unit holds it (SNAT automap)."""
         selfs = [s for s in unit.owned_selfs(True) if s.vlan == vlan]
         return next((s for s in selfs if s.traffic_group != LOCAL_ONLY), selfs[0] if selfs else None)
 
-    def _arp_cilium(self, unit, tunnel, pod, node, flooding, flooding_origin, by_endpoint, hops) -> FdbRecord | None:
-        if flooding != "multipoint":
-            hops.append(
-                Hop(
-                    unit.name,
-                    "arp",
-                    f"flooding-type {flooding}: the ARP request for {pod} does not go to the FDB endpoints, so no node answers",
-                    flooding_origin,
-                    DROP,
-                )
-            )
-            return None
-        if node is None:
-            hops.append(
-                Hop(
-                    unit.name,
-                    "arp",
-                    f"ARP for {pod} flooded to {len(by_endpoint)} FDB endpoints; no node has it in its podCIDR",
-                    "cluster.nodes",
-                    DROP,
-                )
-            )
-            return None
-        record = by_endpoint.get(node.ip_text)
-        if record is None:
-            hops.append(
-                Hop(
-                    unit.name,
-                    "arp",
-                    f"no FDB record on {tunnel.name} has endpoint {node.ip_text}: the ARP request never reaches {node.name}",
-                    f"{unit.path}.staticFDB",
-                    DROP,
-                )
-            )
-            return None
-        hops.append(
-            Hop(
-                unit.name,
-                "arp",
-                f"who-has {pod} flooded (multipoint) to {len(by_endpoint)} FDB endpoints, "
-                f"{node.name} via FDB {record.mac} endpoint {record.endpoint}",
-                flooding_origin,
-            )
-        )
-        return record
-
-    def _arp_flannel(self, unit, tunnel, pod, node, flooding, flooding_origin, by_mac, hops) -> FdbRecord | None:
-        if cis_tunnel(self.topology, unit.index) != f"/Common/{tunnel.name}":
-            hops.append(
-                Hop(
-                    unit.name,
-                    "arp",
-                    f"no ARP entry for {pod}: flannel answers no ARP over the tunnel (flooding-type {flooding}) "
-                    "and no CIS writes the static k8s-<podIP> entries for this tunnel",
-                    "cis" if self.topology.cis is not None else f"{unit.path}.managementURL",
-                    DROP,
-                )
-            )
-            return None
-        if node is None:
-            hops.append(Hop(unit.name, "arp", f"CIS writes no ARP entry for {pod}: no node has it in its podCIDR", "cluster.nodes", DROP))
-            return None
-        if node.vtep_mac is None:
-            hops.append(Hop(unit.name, "arp", f"{node.name}'s flannel VtepMAC is not in the topology", f"{node.path}.vtepMAC", UNKNOWN))
-            return None
-        record = by_mac.get(node.vtep_mac)
-        hops.append(Hop(unit.name, "arp", f"static ARP k8s-{pod} -> {node.vtep_mac} (CIS --flannel-name)", "cis"))
-        if record is None:
-            hops.append(Hop(unit.name, "fdb", f"no FDB record for {node.vtep_mac} on {tunnel.name}", f"{node.path}.vtepMAC", DROP))
-            return None
-        hops.append(Hop(unit.name, "fdb", f"FDB {record.mac} -> endpoint {record.endpoint}", record.origin))
-        return record
-
-    def _node_accepts(self, unit, tunnel, port, local: _Addr, source: SelfIp | None, node: _Node, hops) -> bool:
+    def _node_accepts(
+        self, unit: Unit, tunnel: Tunnel, port: int, local: Addr, source: SelfIp | None, node: TraceNode, hops: list[Hop]
+    ) -> bool:
         cluster_path = "cluster"
         if port != self.node_port:
             hops.append(
@@ -799,72 +693,21 @@ class Fabric:
             )
             return False
         if self.node_vni is None:
-            hops.append(
-                Hop(
-                    node.name,
-                    "accept",
-                    "the VNI this Cilium release sends on dual stack is not known",
-                    f"{cluster_path}.ipFamilies",
-                    UNKNOWN,
-                )
-            )
+            decision, origin = self.rules.vni_unknown
+            hops.append(Hop(node.name, "accept", decision, origin, UNKNOWN))
             return False
         if tunnel.key != self.node_vni:
             hops.append(
                 Hop(node.name, "accept", f"expects VNI {self.node_vni}, the tunnel's key is {tunnel.key}", f"{unit.path}.tunnel.vni", DROP)
             )
             return False
-        if self.datapath == CILIUM_VTEP:
-            if self._release_in((VNI_DROP_BROKEN,)):
-                hops.append(
-                    Hop(
-                        node.name,
-                        "accept",
-                        f'Cilium {self.version} drops every VTEP packet ("Incorrect VNI from VTEP", issue 31023)',
-                        f"{cluster_path}.ciliumVersion",
-                        DROP,
-                    )
-                )
-                return False
-            vtep = self._vtep_for(_addr(source.address).ip) if source is not None else None
-            if vtep is not None and vtep[1] != local.text:
-                hops.append(
-                    Hop(
-                        node.name,
-                        "accept",
-                        f"the inner source {source.address} belongs to VTEP {vtep[1]}, the outer source is {local.ip}",
-                        vtep[4],
-                        DROP,
-                    )
-                )
-                return False
-            if self._release_in(ARP_ZERO_MAC_BROKEN):
-                hops.append(
-                    Hop(
-                        node.name,
-                        "arp",
-                        f"Cilium {self.version} answers the BIG-IP's ARP with {ZERO_MAC} (issue 44453)",
-                        f"{cluster_path}.ciliumVersion",
-                        DROP,
-                    )
-                )
-                return False
-            hops.append(
-                Hop(
-                    node.name,
-                    "accept",
-                    f"udp/{port} VNI {tunnel.key} from VTEP {local.ip}; answers ARP for its pods",
-                    f"{unit.path}.tunnel.vni",
-                )
-            )
-        else:
-            hops.append(Hop(node.name, "accept", f"flannel.1 udp/{port} VNI {tunnel.key}", f"{unit.path}.tunnel.vni"))
-        return True
+        return self.rules.accept(unit, tunnel, port, local, source, node, hops)
 
     def _forward_native(
-        self, unit: _Unit, table: list[_RouteEntry], entry: _RouteEntry, pod, node: _Node | None, hops: list[Hop]
+        self, unit: Unit, table: list[_RouteEntry], entry: _RouteEntry, pod: IP, node: TraceNode | None, hops: list[Hop]
     ) -> SelfIp | None:
         gw = entry.gw
+        assert gw is not None  # (the caller's: a route via a gateway)
         hops.append(Hop(unit.name, "route", f"{pod} matches {entry.what}", entry.origin))
         via = _lookup(table, gw.ip, gw.rd)
         if via is None or via.gw is not None or via.interface in unit.tunnels:
@@ -875,7 +718,7 @@ class Fabric:
             return None
         if entry.learned and gw.text == node.ip_text:  # the BIG-IP peers with the node itself
             hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
-            return self._source_self(unit, via.interface)
+            return self._source_self(unit, via.interface or "")
         announced = self._announcements.get(node.name)
         peer_names = self._peer_names
         peers = {a: peer_names.get(a, a) for a in announced.peers} if announced is not None else {}
@@ -900,7 +743,7 @@ class Fabric:
             )
         )
         hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
-        return self._source_self(unit, via.interface)
+        return self._source_self(unit, via.interface or "")
 
     @cached_property
     def _announcements(self) -> dict[str, BgpAnnouncement]:
@@ -918,39 +761,8 @@ class Fabric:
 
     # --- the reply --------------------------------------------------------------------------
 
-    @cached_property
-    def _vteps(self) -> tuple[list[tuple], int, bool] | None:
-        """Cilium's VTEP map from cilium-config: ([(cidr, endpoint, mac, cidr_int, origin, mac origin)], mask, l7proxy)."""
-        config = self.cilium_config
-        if config is None or config.data.get("enable-vtep") != "true":
-            return None
-        data, origins = config.data, config.key_origins
-        mask = int(ipaddress.IPv4Address(data["vtep-mask"]))
-        cidrs, macs = data["vtep-cidr"].split(), data["vtep-mac"].split()
-        rows = []
-        for i, (cidr, endpoint, mac) in enumerate(zip(cidrs, data["vtep-endpoint"].split(), macs)):
-            net = ipaddress.ip_network(cidr, strict=False)
-            rows.append(
-                (
-                    cidr,
-                    endpoint,
-                    mac.lower(),
-                    int(net.network_address),
-                    _nth_origin(origins, "vtep-cidr", i, len(cidrs)),
-                    _nth_origin(origins, "vtep-mac", i, len(macs)),
-                )
-            )
-        return rows, mask, data.get("enable-l7-proxy") != "false"
-
-    def _vtep_for(self, ip) -> tuple | None:
-        vteps = self._vteps
-        if vteps is None or ip.version != 4:
-            return None
-        rows, mask, _ = vteps
-        return next((row for row in rows if int(ip) & mask == row[3]), None)
-
-    def _walk_reply(self, scenario: Scenario, pod, node: _Node, source: SelfIp, hops: list[Hop]) -> None:
-        daddr = _addr(source.address).ip
+    def _walk_reply(self, scenario: Scenario, pod: IP, node: TraceNode, source: SelfIp, hops: list[Hop]) -> None:
+        daddr = addr(source.address).ip
         if self.routing == "native":
             hops.append(Hop(node.name, "route", f"{pod} -> {daddr} through the node's own routes (outside vtepc, not modelled)", node.path))
             receiver = self._owner(scenario, lambda u, active: any(s.address == source.address for s in u.owned_selfs(active)))
@@ -959,93 +771,18 @@ class Fabric:
                 return
             hops.append(Hop(receiver.name, "accept", f"self IP {source.name} {source.address}", source.origin))
             return
-        if self.datapath == FLANNEL_NODE:
-            found = self._flannel_route(daddr, node, hops)
-        else:
-            found = self._cilium_route(daddr, node, pod, hops)
+        found = self.rules.reply_route(daddr, node, pod, hops)
         if found is None:
             return
         endpoint, mac, origin = found
         self._bigip_accepts(scenario, endpoint, mac, origin, source, hops)
 
-    def _cilium_route(self, daddr, node: _Node, pod, hops) -> tuple[str, str, str] | None:
-        config = self.cilium_config
-        if config is None or self._vteps is None:
-            why = "; ".join(str(o) for o in self.cluster.omitted if o.artifact == "cilium") or "enable-vtep is not true"
-            hops.append(Hop(node.name, "vtep", f"Cilium has no VTEP settings ({why})", "bigips", UNKNOWN if self.cluster.omitted else DROP))
-            return None
-        rows, mask, l7 = self._vteps
-        if not l7:
-            hops.append(
-                Hop(
-                    node.name,
-                    "vtep",
-                    "enable-l7-proxy is false: the agent deletes every VTEP route",
-                    config.key_origins.get("enable-l7-proxy", "cluster.l7Proxy"),
-                    DROP,
-                )
-            )
-            return None
-        row = self._vtep_for(daddr)
-        mask_text = str(ipaddress.IPv4Address(mask))
-        if row is None:
-            hops.append(
-                Hop(
-                    node.name,
-                    "vtep",
-                    f"{daddr} & {mask_text} matches no vtep-cidr ({', '.join(r[0] for r in rows)}): the reply never reaches a VTEP",
-                    config.key_origins.get("vtep-cidr", "bigips"),
-                    DROP,
-                )
-            )
-            return None
-        cidr, endpoint, mac, _, origin, mac_origin = row
-        hops.append(
-            Hop(
-                node.name,
-                "vtep",
-                f"pod {pod} -> {daddr}: {daddr} & {mask_text} = {cidr} -> VTEP {endpoint}, "
-                f"VNI {self.node_vni}, udp/{self.node_port}, inner MAC {mac}",
-                origin,
-            )
-        )
-        return endpoint, mac, mac_origin
-
-    def _flannel_route(self, daddr, node: _Node, hops) -> tuple[str, str, str] | None:
-        bigip_nodes = self.cluster.of_kind(BigipNode)
-        match = next((b for b in bigip_nodes if daddr in ipaddress.ip_network(b.pod_cidr, strict=False)), None)
-        if match is None:
-            omitted = [str(o) for o in self.cluster.omitted if o.artifact == "flannel-node"]
-            hops.append(
-                Hop(
-                    node.name,
-                    "route",
-                    f"no flannel Node subnet holds {daddr}" + (f" ({'; '.join(omitted)})" if omitted else ""),
-                    "bigips",
-                    UNKNOWN if omitted else DROP,
-                )
-            )
-            return None
-        data = json.loads(match.annotations.get(FLANNEL_ANNOTATION_PREFIX + "backend-data", "{}"))
-        mac = str(data.get("VtepMAC", "")).lower()
-        public = match.annotations.get(FLANNEL_ANNOTATION_PREFIX + "public-ip", "")
-        hops.append(
-            Hop(
-                node.name,
-                "route",
-                f"{daddr} in Node {match.name} subnet {match.pod_cidr} -> flannel.1, VtepMAC {mac}, "
-                f"public-ip {public}, VNI {self.node_vni}, udp/{self.node_port}",
-                match.origin,
-            )
-        )
-        return public, mac, match.origin
-
-    def _owner(self, scenario: Scenario, holds) -> _Unit | None:
+    def _owner(self, scenario: Scenario, holds: Callable[[Unit, bool], bool]) -> Unit | None:
         return next((u for u in self.units.values() if holds(u, self._is_active(scenario, u.name))), None)
 
-    def _bigip_accepts(self, scenario: Scenario, endpoint: str, mac: str, mac_origin: str, source: SelfIp, hops) -> None:
-        def holds_tunnel(unit: _Unit, active: bool) -> bool:
-            return any(_addr(t.local_address).text == endpoint and (t.traffic_group is None or active) for t in unit.tunnels.values())
+    def _bigip_accepts(self, scenario: Scenario, endpoint: str, mac: str, mac_origin: str, source: SelfIp, hops: list[Hop]) -> None:
+        def holds_tunnel(unit: Unit, active: bool) -> bool:
+            return any(addr(t.local_address).text == endpoint and (t.traffic_group is None or active) for t in unit.tunnels.values())
 
         receiver = self._owner(scenario, holds_tunnel)
         if receiver is None:
@@ -1062,7 +799,7 @@ class Fabric:
                 )
             )
             return
-        tunnels = [t for t in receiver.tunnels.values() if _addr(t.local_address).text == endpoint]
+        tunnels = [t for t in receiver.tunnels.values() if addr(t.local_address).text == endpoint]
         ports = {t.name: self._flooding(receiver, t)[1] for t in tunnels}
         tunnel = next((t for t in tunnels if t.key == self.node_vni and ports[t.name] == self.node_port), None)
         if tunnel is None:
@@ -1104,15 +841,16 @@ class Fabric:
 
     # --- all pairs --------------------------------------------------------------------------
 
-    def _probes(self, nodes: list[_Node], kind: str) -> tuple[list[tuple[int, int]], list[int]]:
+    def _probes(self, nodes: list[TraceNode], kind: str) -> tuple[list[tuple[int, int]], list[int]]:
         """The nodes' pod probes or tunnel endpoints as sorted (version, integer) keys, with the node order."""
         cache = self._probe_cache
         if kind not in cache:
             if kind == "pod":
-                values = [n.probe for n in nodes]
+                values = [n.probe for n in nodes if n.probe is not None]
+                assert len(values) == len(nodes)  # (unreachable walks the nodes that have a pod CIDR)
             else:
-                values = [_ip_key(n.public_ip) if self.datapath == FLANNEL_NODE else n.ip_key for n in nodes]
-            order = sorted(range(len(values)), key=values.__getitem__)
+                values = [n.endpoint_key for n in nodes]
+            order = sorted(range(len(values)), key=lambda i: values[i])
             cache[kind] = ([values[i] for i in order], order)
         return cache[kind]
 
@@ -1120,7 +858,7 @@ class Fabric:
     def _peer_addresses(self) -> dict[str, frozenset[str]]:
         return {a.name: frozenset(a.peers) for a in self._announcements.values()}
 
-    def _signatures(self, scenario: Scenario, nodes: list[_Node]) -> list[tuple]:
+    def _signatures(self, scenario: Scenario, nodes: list[TraceNode]) -> list[tuple[Any, ...]]:
         """What the walk decides for each node; nodes with equal signatures share a trace. Routes
         are matched per prefix (each route paints the sorted node range it covers), not per node."""
         unit = self.units[scenario.active]
@@ -1128,20 +866,22 @@ class Fabric:
         pod_routes = _paint(table, unit.rd, *self._probes(nodes, "pod"))
         underlay = _paint(table, unit.rd, *self._probes(nodes, "endpoint"))
         peers = self._peer_addresses
-        flannel = self.datapath == FLANNEL_NODE
-        keys: list[tuple] = []
+        keys: list[tuple[Any, ...]] = []
         verdicts: dict[str, list[int | str | None]] = {}
         for i, (node, r, u) in enumerate(zip(nodes, pod_routes, underlay)):
             entry = table[r] if r >= 0 else None
-            if entry is None or entry.gw is not None:
-                keys.append((r, entry is not None and entry.gw.text in peers.get(node.name, ())))
+            if entry is None:
+                keys.append((r, False))
+                continue
+            if entry.gw is not None:
+                keys.append((r, entry.gw.text in peers.get(node.name, ())))
                 continue
             tunnel = unit.tunnels.get(entry.interface or "")
             if tunnel is None:
                 keys.append((r,))
                 continue
             if tunnel.name not in verdicts:
-                verdicts[tunnel.name] = self._fdb_tables(unit, tunnel).verdicts(nodes, flannel)
+                verdicts[tunnel.name] = self._fdb_tables(unit, tunnel).verdicts(nodes, self.rules.fdb_by_mac)
             verdict = verdicts[tunnel.name][i]
             keys.append((r, verdict, u) if type(verdict) is int else (r, verdict))
         return keys
@@ -1186,11 +926,60 @@ def unreachable(fabric: Fabric) -> Iterator[Unreachable]:
     """Every (active unit, node group) whose walk is dropped, in topology order."""
     nodes = [n for n in fabric.nodes if n.probe is not None]
     for scenario in fabric.scenarios():
-        groups: dict[tuple, list[_Node]] = {}
+        groups: dict[tuple[Any, ...], list[TraceNode]] = {}
         for node, key in zip(nodes, fabric._signatures(scenario, nodes)):
             groups.setdefault(key, []).append(node)
         for members in groups.values():
-            trace = fabric.trace(scenario.active, members[0].pod)
+            pod = members[0].pod
+            assert pod is not None  # (the nodes that have a pod CIDR)
+            trace = fabric.trace(scenario.active, pod)
             failure = trace.failure
             if failure is not None and failure.status == DROP:
                 yield Unreachable(scenario, tuple(n.name for n in members), trace)
+
+
+class DatapathRules(ABC):
+    """What one mode's datapath decides, for the engine above to walk; Integration.datapath builds
+    one per Fabric. Each decision appends its hops (with the topology path behind it) and says
+    whether the walk goes on."""
+
+    # The BIG-IP finds a node's FDB record by the node's tunnel MAC (True: an ARP entry names the
+    # MAC), or by the node's endpoint (an ARP answer comes from the node reached there).
+    fdb_by_mac: ClassVar[bool] = False
+    # The hop when Integration.node_vni does not know the nodes' VNI: (decision, origin).
+    vni_unknown: ClassVar[tuple[str, str]] = ("the VNI the nodes send with is not known", "cluster")
+    # Origins of drops another check reports already (VTEP1001 leaves them to it; `vtepc trace` shows them).
+    reported_elsewhere: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, fabric: Fabric) -> None:
+        self.fabric = fabric
+
+    def node_port(self) -> int | None:
+        """The UDP port the nodes listen on, when the cluster state says (None: the topology's)."""
+        return None
+
+    @abstractmethod
+    def cis_record(self, node: TraceNode) -> tuple[str, str] | None:
+        """(MAC, endpoint) of the FDB record CIS writes for `node` on the tunnel it maintains, or None."""
+
+    @abstractmethod
+    def arp(
+        self,
+        unit: Unit,
+        tunnel: Tunnel,
+        pod: IP,
+        node: TraceNode | None,
+        flooding: str,
+        flooding_origin: str,
+        tables: FdbTables,
+        hops: list[Hop],
+    ) -> FdbRecord | None:
+        """The FDB record the BIG-IP sends `pod`'s packets with (the ARP resolution), or None (dropped)."""
+
+    @abstractmethod
+    def accept(self, unit: Unit, tunnel: Tunnel, port: int, local: Addr, source: SelfIp | None, node: TraceNode, hops: list[Hop]) -> bool:
+        """Whether `node` takes the encapsulated packet (port and VNI already match)."""
+
+    @abstractmethod
+    def reply_route(self, daddr: IP, node: TraceNode, pod: IP, hops: list[Hop]) -> tuple[str, str, str] | None:
+        """How `node` sends `pod`'s reply to `daddr`: (BIG-IP tunnel endpoint, inner MAC, origin of the MAC), or None."""

@@ -7,8 +7,10 @@ renderers, follow-ups, and Cilium's BGP control plane as a speaker (bgp.speaker:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...model import ClusterBase
-from .. import CILIUM_VTEP, Integration, TunnelDefaults, cluster_as, register
+from .. import Integration, TunnelDefaults, cluster_as, register
 from .bgp import CILIUM_SPEAKER
 from .followups import follow_ups
 from .live import CLUSTER_KINDS
@@ -16,9 +18,18 @@ from .model import CILIUM_VNI, CiliumCluster
 from .state import cis_tunnel_flag, compile_cluster
 from .versions import vtep_vni
 
+if TYPE_CHECKING:
+    from ...reach.model import DatapathRules, Fabric
+
 
 def node_vni(cluster: ClusterBase) -> int | None:
     return vtep_vni(cluster_as(cluster, CiliumCluster))
+
+
+def datapath(fabric: Fabric) -> DatapathRules:
+    from .reach import CiliumVtep  # (vtepc.reach loads the registry; the CLI loads vtepc.reach only to walk)
+
+    return CiliumVtep(fabric)
 
 
 def tunnel_defaults(cluster: ClusterBase) -> TunnelDefaults:
@@ -41,7 +52,7 @@ CILIUM = register(
         check_modules=(f"{__name__}.checks", f"{__name__}.version_checks"),
         renderer_modules=(f"{__name__}.render_config", f"{__name__}.render_values", f"{__name__}.render_bgp"),
         follow_ups=follow_ups,
-        datapath=CILIUM_VTEP,
+        datapath=datapath,
         cluster_kinds=CLUSTER_KINDS,
         bgp_speakers=(CILIUM_SPEAKER,),
         vtep_cidr_announced=True,

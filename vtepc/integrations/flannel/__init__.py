@@ -7,11 +7,22 @@ the FDB records' MACs and endpoints, its renderer and discover's node fields.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...model import ClusterBase
-from .. import FLANNEL_NODE, Integration, TunnelDefaults, register
+from .. import Integration, TunnelDefaults, register
 from .model import FLANNEL_VNI, FlannelCluster
 from .live import CLUSTER_KINDS, node_fields
 from .state import compile_cluster, node_addresses, node_labels, node_macs, node_vtep
+
+if TYPE_CHECKING:
+    from ...reach.model import DatapathRules, Fabric
+
+
+def datapath(fabric: Fabric) -> DatapathRules:
+    from .reach import FlannelNode  # (vtepc.reach loads the registry; the CLI loads vtepc.reach only to walk)
+
+    return FlannelNode(fabric)
 
 
 def tunnel_defaults(cluster: ClusterBase) -> TunnelDefaults:
@@ -38,7 +49,7 @@ FLANNEL = register(
         renderer_modules=(f"{__name__}.render_node",),
         node_fields=node_fields,
         node_labels=node_labels,
-        datapath=FLANNEL_NODE,
+        datapath=datapath,
         cluster_kinds=CLUSTER_KINDS,
         description="the BIG-IP as a flannel VXLAN node",
     )
