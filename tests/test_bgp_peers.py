@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 
 from vtepc.diff import diff_states
 from vtepc.diff.records import Action
 from vtepc.render.bgp_peers import render_bgp_peers
+from vtepc.render.declarative_onboarding import render as render_do
+from vtepc.render.tmsh import render as render_tmsh
 from vtepc.state import compile_desired_state
 from vtepc.state.bgp import BgpSession, PeerConfig, parse_peer_config, session_table
+from vtepc.state.bigip import SelfIp
 
 from .checks_support import edit, example, validate
 
@@ -71,6 +75,28 @@ def test_a_bigip_peer_gets_imish_for_its_route_domain():
     assert "routing-protocol add { BGP }" in imish and "imish -r 0" in imish
     assert "router bgp 64512\n bgp router-id 10.1.0.100\n neighbor k8s-prod peer-group\n neighbor k8s-prod remote-as 64512\n" in imish
     assert ",bigip:bigip-1\n" in files["bgp/peers/sessions.csv"]
+
+
+def test_a_bigip_peer_lets_bgp_through_port_lockdown_in_tmsh_and_do():
+    # A self IP accepts only what its allow-service names (none by default on a non-floating self
+    # IP: DO 1.45 network.schema.json SelfIp.allowService "default": "none"); the nodes open their
+    # sessions to the peer address on TCP port 179, so the self IP that is the peer must allow it.
+    state = _state(_bigip_peer(example(SEED_004)))
+    (underlay,) = [o for o in state.bigips["bigip-1"].of_kind(SelfIp) if o.name == "vtepc-underlay"]
+    assert underlay.allow_service == ("tcp:179",)
+    tmsh = render_tmsh(state)["bigip/bigip-1/network.tmsh"]
+    (line,) = [line for line in tmsh.splitlines() if "create net self vtepc-underlay " in line]
+    assert "allow-service replace-all-with { tcp:179 }" in line
+    do = json.loads(render_do(state)["bigip/bigip-1/declarative-onboarding.json"])
+    (declared,) = [
+        v for v in do["Common"].values() if isinstance(v, dict) and v.get("class") == "SelfIp" and v["address"].startswith("10.1.0.100")
+    ]
+    assert declared["allowService"] == ["tcp:179"]
+    # The imish header no longer asks for a manual allow-service step.
+    assert "allow-service add" not in render_bgp_peers(state)["bgp/peers/uplink1.imish"]
+    # Switch peers only: the BIG-IP is no BGP speaker, its self IP stays locked down.
+    plain = _state(example(SEED_004))
+    assert all(o.allow_service == () for o in plain.bigips["bigip-1"].of_kind(SelfIp))
 
 
 def test_parse_frr_output_of_vtepc_round_trips_to_all_matched():

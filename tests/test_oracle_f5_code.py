@@ -65,6 +65,10 @@ TOPOLOGIES.update(
             "cilium-vxlan", ("      selfIP: 10.1.6.34/24", "      profile: vxlan\n      selfIP: 10.1.6.34/24")
         ),
         "native-route-domain-3": _variant("cilium-native-bgp", ("    underlay:", "    routeDomain: 3\n    underlay:")),
+        # The nodes peer with the BIG-IP's own self IP: DO must accept its allowService ["tcp:179"].
+        "native-bigip-bgp-peer": _variant(
+            "cilium-native-bgp", ("gateway: 10.1.0.254", "gateway: 10.1.0.253"), ("address: 10.1.0.254", "address: 10.1.0.100")
+        ),
         "vxlan-route-domain-2": _variant("cilium-vxlan", ("    underlay:", "    routeDomain: 2\n    underlay:")),
         "geneve-port-6082": _variant("cilium-geneve", ("tunnelProtocol: geneve", "tunnelProtocol: geneve\n  tunnelPort: 6082")),
         "vxlan-own-profile-name": _variant(

@@ -21,7 +21,7 @@ from ..build import with_manifest, sha256_hex
 from ..render import load_renderers, render_all
 from ..render.declarative_onboarding import declaration, do_gaps
 from ..render.tmsh import ha_note, mode_summary, network_script
-from ..state.bigip import SelfIp, Tunnel
+from ..state.bigip import SelfIp, Tunnel, lockdown_note
 from .merge import MergedDevice
 from .model import FleetReport, Member
 
@@ -60,7 +60,8 @@ def device_network_tmsh(merged: MergedDevice) -> str:
     tunnel_names = {t.name for t in state.of_kind(Tunnel)}
     ports = sorted({port for s in selfs if s.vlan not in tunnel_names for port in s.allow_service})
     if ports:
-        header.append(f"Port lockdown: the underlay self IPs accept only the tunnels' {_joined(ports)} (F5 K17333).")
+        accepted = lockdown_note(ports, "the tunnels'")
+        header.append(f"Port lockdown: the underlay self IPs accept only {accepted} (F5 K17333).")
     gaps = _do_gaps(merged)
     if gaps:
         header.append("No declarative-onboarding.json for this BIG-IP: " + "; ".join(gaps) + ".")

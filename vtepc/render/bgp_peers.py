@@ -67,7 +67,7 @@ def _imish(state: "DesiredState", sessions: list[BgpSession]) -> str:
     lines = _header(state, first, f"imish (ZebOS) configuration of BIG-IP {one_line(first.bigip)} as BGP peer")
     lines += [
         "! Before: tmsh modify net route-domain " + str(rd) + " routing-protocol add { BGP }",
-        "!         and let TCP port 179 reach the self IP (allow-service add { tcp:179 }).",
+        "!         (network.tmsh and the DO declaration let TCP port 179 reach the self IP).",
         f"! Apply:  imish -r {rd}, then enable, configure terminal, these lines, end, write.",
         f"router bgp {first.peer_asn}",
         f" bgp router-id {first.peer_address}",

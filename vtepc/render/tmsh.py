@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..state.bigip import (
+    lockdown_note,
     LOCAL_ONLY,
     UNDERLAY_FLOATING_SELF,
     BigipState,
@@ -291,7 +292,7 @@ def render_network_tmsh(meta: "RenderMeta", datapath: "Datapath", state: BigipSt
     tunnel_names = {t.name for t in state.of_kind(Tunnel)}
     allow = [x.allow_service for x in selfs if x.vlan not in tunnel_names]
     if allow and allow[0]:
-        header.append(f"Port lockdown: the underlay self IPs accept only the tunnel's {', '.join(allow[0])} (F5 K17333).")
+        header.append(f"Port lockdown: the underlay self IPs accept only {lockdown_note(list(allow[0]))} (F5 K17333).")
     gaps = do_gaps(state)
     if gaps:
         header.append("No declarative-onboarding.json for this BIG-IP: " + "; ".join(g.reason for g in gaps) + ".")

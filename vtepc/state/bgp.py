@@ -18,10 +18,10 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from ..addresses import parse_interface, parse_ip
+from ..addresses import IPAddress, parse_interface, parse_ip
 
 if TYPE_CHECKING:
-    from ..model import Bigip, BgpPeer, Topology
+    from ..model import Bgp, Bigip, BgpPeer, Topology
 
 SessionStatus = Literal["matched", "half open", "ASN mismatch"]
 
@@ -57,10 +57,22 @@ def peer_bigip(topology: "Topology", peer: "BgpPeer") -> "Bigip | None":
     return None
 
 
+def _nodes_peer(topology: "Topology") -> "Bgp | None":
+    """The topology's bgp section when the nodes open sessions to its peers (routing: native)."""
+    return topology.bgp if topology.cluster.routing == "native" else None
+
+
+def peer_addresses(topology: "Topology") -> set[IPAddress]:
+    """The addresses the nodes open BGP sessions to (TCP port 179 on each)."""
+    bgp = _nodes_peer(topology)
+    found = (parse_ip(peer.address) for peer in (bgp.peers if bgp is not None else ()))
+    return {address for address in found if address is not None}
+
+
 def compile_sessions(topology: "Topology") -> list[BgpSession]:
     """Every (peer, node) session of a native-routing topology, peers then nodes in topology order."""
-    bgp = topology.bgp
-    if bgp is None or topology.cluster.routing != "native":
+    bgp = _nodes_peer(topology)
+    if bgp is None:
         return []
     out = []
     for p, peer in enumerate(bgp.peers):

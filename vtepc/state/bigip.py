@@ -27,7 +27,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, TypeVar, Union
 
 from .. import facts
-from ..addresses import fake_fdb_mac, with_route_domain
+from ..addresses import fake_fdb_mac, parse_interface, with_route_domain
 from ..diagnostics import VtepcError
 from ..integrations import integration_of
 
@@ -52,7 +52,12 @@ BUILTIN_GENEVE_PORT = 6081
 # tunnel uses, on the node-facing network. A self IP accepts only what its allow-service list
 # names, so the tunnel's local-address allows exactly the tunnel's UDP port (8472/6081 or the
 # topology's tunnelPort), which the nodes encapsulate to; outbound connections (pool members,
-# monitors) and their replies are not subject to port lockdown. Native routing needs nothing.
+# monitors) and their replies are not subject to port lockdown. Native routing needs nothing,
+# unless the BIG-IP is itself a BGP peer of the nodes (a `bgp.peers` address is its underlay or
+# floating underlay self IP): every node opens its session to that address on TCP port 179
+# (RFC 4271 section 8.2.1), which the default lists do not open, so that self IP allows tcp:179
+# (DO 1.45 SelfIp.allowService takes "<protocol>:<port>" entries, network.schema.json).
+BGP_SERVICE = "tcp:179"
 
 UNDERLAY_SELF = "vtepc-underlay"
 UNDERLAY_FLOATING_SELF = "vtepc-underlay-floating"
@@ -364,6 +369,21 @@ def underlay_allow_service(topology: "ResolvedTopology") -> tuple[str, ...]:
     return ()
 
 
+def lockdown_note(services: list[str], tunnel: str = "the tunnel's") -> str:
+    """What network.tmsh says the underlay self IPs accept: `tunnel` port(s), and BGP's tcp:179."""
+    ports = [service for service in services if service != BGP_SERVICE]
+    named = [f"{tunnel} {', '.join(ports)}"] if ports else []
+    return " and ".join(named + ([f"BGP's {BGP_SERVICE}"] if BGP_SERVICE in services else []))
+
+
+def _peer_allow_service(topology: "ResolvedTopology", self_ip: str, allow: tuple[str, ...]) -> tuple[str, ...]:
+    """`allow`, plus tcp:179 when the nodes peer with BGP at this self IP's address (see the note at the top)."""
+    from .bgp import peer_addresses
+
+    own = parse_interface(self_ip)
+    return (*allow, BGP_SERVICE) if own is not None and own.ip in peer_addresses(topology) else allow
+
+
 def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare | None = None) -> BigipState:
     """The desired state of topology.bigips[index]; the topology has its defaults resolved.
     `fdb_share` lends FDB records already built for another BIG-IP (see _fdb_records)."""
@@ -377,7 +397,13 @@ def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare 
     # declaration is the device's whole network state, so it has to declare them.
     allow = underlay_allow_service(topology)
     objects: list[BigipObject] = [
-        SelfIp(UNDERLAY_SELF, with_route_domain(underlay.self_ip, rd), underlay.vlan, allow, origin=f"{path}.underlay.selfIP")
+        SelfIp(
+            UNDERLAY_SELF,
+            with_route_domain(underlay.self_ip, rd),
+            underlay.vlan,
+            _peer_allow_service(topology, underlay.self_ip, allow),
+            origin=f"{path}.underlay.selfIP",
+        )
     ]
     if bigip.ha:
         objects.append(
@@ -385,7 +411,7 @@ def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare 
                 UNDERLAY_FLOATING_SELF,
                 with_route_domain(bigip.ha.floating_underlay_ip, rd),
                 underlay.vlan,
-                allow,
+                _peer_allow_service(topology, bigip.ha.floating_underlay_ip, allow),
                 bigip.ha.traffic_group,
                 origin=f"{path}.ha.floatingUnderlayIP",
             )
