@@ -62,14 +62,19 @@ STAGES: tuple[tuple[str, tuple[type, ...]], ...] = (
 )
 
 
+# Each kind's stage, looked up per object (thousands of FDB records); reversed, so a kind in several
+# stages maps to its first (a self IP's stage depends on its VLAN: stage_of decides it).
+_STAGE_OF_KIND: dict[type, str] = {kind: name for name, kinds in reversed(STAGES) for kind in kinds}
+
+
 def stage_of(obj: Any, tunnel_names: Iterable[str]) -> str:
     """The stage an object is created in; tunnel_names are the tunnels of its state."""
     if isinstance(obj, SelfIp):
         return "tunnel-self" if obj.vlan in set(tunnel_names) else "underlay-self"
-    for name, kinds in STAGES:
-        if type(obj) in kinds:
-            return name
-    raise AssertionError(f"object kind {type(obj).__name__} has no stage in vtepc.emitters.STAGES")
+    stage = _STAGE_OF_KIND.get(type(obj))
+    if stage is None:
+        raise AssertionError(f"object kind {type(obj).__name__} has no stage in vtepc.emitters.STAGES")
+    return stage
 
 
 def staged(objects: Iterable[Any], tunnel_names: Iterable[str]) -> list[tuple[str, list[Any]]]:
