@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from ..addresses import IPInterface
 from ..diagnostics import Path, path_to_str, register_code
@@ -181,14 +182,18 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
     # the fake FDB MACs 0a:0a:+IPv4 octets, flannel's IPv4 public-ip annotations).
     node_addresses = ctx.integration.node_addresses
     for i, (node, ip) in enumerate(zip(cluster.nodes, ctx.node_ips)):
-        further = ((ip_value(text) if text is not None else None, text, key) for key, text in node_addresses(node))
-        for value, text, key in ((ip, node.ip, "ip"), *further):
+        if ip is not None and ip.version != 4:
+            yield _not_ipv4(i, node.name, "ip", node.ip)
+        for key, text in node_addresses(node):
+            value = ip_value(text) if text is not None else None
             if value is not None and value.version != 4:
-                yield Finding(
-                    IPV4_REQUIRED,
-                    ("cluster", "nodes", i, key),
-                    f"node '{node.name}' {key} {text} is IPv6, but BIG-IP tunnels reach nodes over IPv4",
-                )
+                yield _not_ipv4(i, node.name, key, text)
+
+
+def _not_ipv4(index: int, name: str, key: str, text: str | None) -> Finding:
+    return Finding(
+        IPV4_REQUIRED, ("cluster", "nodes", index, key), f"node '{name}' {key} {text} is IPv6, but BIG-IP tunnels reach nodes over IPv4"
+    )
 
 
 NOT_UNICAST = register_code(
@@ -270,8 +275,30 @@ def _non_unicast(value: IpValue) -> str | None:
     return None
 
 
-def underlay_addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str]]:
-    """(address, as text, path, what) for every address of the underlay: nodes, BIG-IP underlay, next hops."""
+UnderlayAddress = tuple[IpValue, str, Path, str]  # (address, as text, path, what)
+_UNDERLAY: WeakKeyDictionary[Context, list[UnderlayAddress]] = WeakKeyDictionary()
+
+
+def underlay_addresses(ctx: Context) -> list[UnderlayAddress]:
+    """(address, as text, path, what) for every address of the underlay: nodes, BIG-IP underlay, next
+    hops; listed once per context (three checks read them, one entry per node)."""
+    found = _UNDERLAY.get(ctx)
+    if found is None:
+        found = _UNDERLAY[ctx] = list(_underlay_addresses(ctx))
+    return found
+
+
+def underlay_address_in(ctx: Context, span: Span) -> tuple[str, str] | None:
+    """(as text, what) of the highest underlay address inside `span` (the first listed among equal
+    ones), or None: one pass per query, where an index of every node's address would sort them all."""
+    best: tuple[int, str, str] | None = None
+    for value, text, _, what in underlay_addresses(ctx):
+        if value.version == span.version and span.start <= value.value <= span.end and (best is None or value.value > best[0]):
+            best = (value.value, text, what)
+    return None if best is None else best[1:]
+
+
+def _underlay_addresses(ctx: Context) -> Iterator[UnderlayAddress]:
     topo = ctx.topology
     node_addresses = ctx.integration.node_addresses
     for i, (node, value) in enumerate(zip(topo.cluster.nodes, ctx.node_ips)):

@@ -15,7 +15,7 @@ from typing import Iterator
 from ...addresses import IPInterface, mac_is_group
 from ...checks import Context, Finding, check, self_ips
 from ...checks._networks import NetworkIndex, span_of
-from ...checks.addressing import VTEP_CIDR_HOLDS_UNDERLAY, address_span, underlay_addresses
+from ...checks.addressing import VTEP_CIDR_HOLDS_UNDERLAY, underlay_address_in
 from ...diagnostics import Path, register_code
 from ...model import GENEVE_PORT, VXLAN_PORT
 from .model import CILIUM_DUAL_STACK_VNI, CILIUM_VNI, CiliumCluster
@@ -330,7 +330,6 @@ def vtep_cidr_outside_underlay(ctx: Context) -> Iterator[Finding]:
         return
     bigips = ctx.topology.bigips
     underlay_nets = [(interface.network, i) for i, b in enumerate(bigips) if (interface := ctx.interface(b.underlay.self_ip)) is not None]
-    addresses = NetworkIndex((address_span(value), (text, what)) for value, text, _, what in underlay_addresses(ctx))
     for i, bigip in enumerate(bigips):
         interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
         if interface is None:
@@ -345,7 +344,7 @@ def vtep_cidr_outside_underlay(ctx: Context) -> Iterator[Finding]:
                 f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains BIG-IP '{bigips[held[1]].name}''s underlay network {held[0]}",
             )
             continue
-        inside = addresses.overlapping(span_of(cidr))
+        inside = underlay_address_in(ctx, span_of(cidr))
         if inside is not None:
             text, what = inside
             yield Finding(VTEP_CIDR_HOLDS_UNDERLAY, path, f"BIG-IP '{bigip.name}' VTEP CIDR {cidr} contains the {what} {text}")
