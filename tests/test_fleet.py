@@ -131,6 +131,13 @@ CASES = [
         append=(("prod-a.yaml", CIS_PROD_A.replace("partition: prod-a", "partition: dev-flannel")),),
     ),
     FleetCase(
+        "VTEP1112",
+        (("prod-b.yaml", "  - name: bigip-2", "  - name: bigip-3"), ("prod-b.yaml", "https://192.0.2.22", "https://192.0.2.23")),
+        at=("prod-b.yaml", "trafficGroup: traffic-group-1"),  # the ha mapping, bigip-1's entry
+        related=("dev-flannel.yaml", "trafficGroup: traffic-group-1"),
+        id="VTEP1112-one-device-in-two-ha-pairs",
+    ),
+    FleetCase(
         "VTEP1111",
         (("prod-b.yaml", "  name: prod-b\n  description", "  name: prod-b-with-a-name-too-long-for-its-objects\n  description"),),
         at=("prod-b.yaml", "  name: prod-b-with"),

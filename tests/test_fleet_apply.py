@@ -260,21 +260,17 @@ def test_the_pair_applies_on_one_unit_and_a_failed_transaction_changes_nothing(t
         assert [d.synced_to for d in result.report.devices] == ["vtepc-failover", None]
 
 
-def test_members_that_pair_a_device_differently_are_refused(tmp_path):
+def test_members_that_pair_a_device_differently_are_refused_before_any_request(tmp_path):
     directory = _fleet_copy(tmp_path)
     text = (directory / "prod-b.yaml").read_text()
-    # prod-b puts bigip-2 on its own (no HA), while the others pair it with bigip-1.
+    # prod-b pairs bigip-1 with a bigip-3, while the others pair it with bigip-2: VTEP1112.
     (directory / "prod-b.yaml").write_text(
         text.replace("  - name: bigip-2", "  - name: bigip-3").replace("https://192.0.2.22", "https://192.0.2.23")
     )
     with fleet_site(FLEET) as s:
-        report = validate_fleet([directory])
-        assert report.ok, report.all_diagnostics
-        from vtepc.fleet.plan import ha_pairs
-
-        with pytest.raises(PlanError, match="a device has one HA pair"):
-            ha_pairs(report)
-        assert s.writes() == 0
+        done = runner.invoke(app, ["plan", str(directory), *s.args()])
+        assert done.exit_code == 1 and "VTEP1112" in done.stderr and f"related: {directory / 'dev-flannel.yaml'}:" in done.stderr
+        assert not any(e.requests for e in s.bigips.values())
 
 
 # --- bad input: positioned, nothing sent -----------------------------------------------------------

@@ -96,6 +96,14 @@ CLUSTER_OBJECT_NAME = register_code(
     f"{F5_NAME.what} ({F5_NAME.hint})",
 )
 
+HA_PAIRS_DIFFER = register_code(
+    "VTEP1112",
+    "error",
+    "two topologies pair one BIG-IP with different units",
+    "a BIG-IP is in one HA pair (one device group): give every topology that names it the same pair, the same units "
+    "by name or managementURL",
+)
+
 
 @dataclass(frozen=True)
 class FleetContext:
@@ -439,6 +447,34 @@ def cluster_object_names(ctx: FleetContext) -> Iterator[Diagnostic]:
                 Site(attachment.member, ("metadata", "name"), "metadata.name"),
                 _entry(other),
             )
+
+
+@fleet_check(HA_PAIRS_DIFFER)
+def ha_pairs_agree(ctx: FleetContext) -> Iterator[Diagnostic]:
+    """The pair each topology puts a device in (vtepc.facts.ha_pairs, as devices): the same for all.
+    The fleet's plan syncs each pair from its first unit; a device in two pairs has no such unit."""
+    from ..facts import ha_pairs
+
+    device_of = {(a.member.file, a.bigip.name): m.device.name for m in ctx.merged for a in m.device.attachments}
+    first: dict[str, tuple[frozenset[str], Attachment]] = {}  # unit -> its pair, as the first topology by name says
+    for member in sorted(ctx.members, key=lambda m: m.name):
+        topology = member.topology
+        if topology is None:
+            continue
+        for indexes in ha_pairs(topology).values():
+            units = frozenset(device_of[(member.file, topology.bigips[i].name)] for i in indexes)
+            for index in indexes:
+                here = Attachment(member, index)
+                unit = device_of[(member.file, here.bigip.name)]
+                pair, there = first.setdefault(unit, (units, here))
+                if pair != units and there.member is not member:
+                    yield _finding(
+                        HA_PAIRS_DIFFER,
+                        f"BIG-IP {unit} is paired here with {', '.join(sorted(units - {unit}))}, but {there.member.file} pairs it "
+                        f"with {', '.join(sorted(pair - {unit}))}",
+                        _entry(here, "ha"),
+                        _entry(there, "ha"),
+                    )
 
 
 # --- wording ------------------------------------------------------------------------------------

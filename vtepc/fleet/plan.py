@@ -13,8 +13,8 @@ what a fleet adds is ownership per member on a shared device:
   it (`left alone: ...`), and refuses a wanted one even with --adopt. A member removed from the
   fleet directory is such a topology: its objects stay until the user names it with
   `--prune <metadata.name>`; then they are deleted (or handed over where a member wants them);
-- the devices' HA pairs are the members' pairs (they must agree), a pair's first unit the sync
-  source, as for one topology.
+- the devices' HA pairs are the members' pairs (they agree: VTEP1112), a pair's first unit the
+  sync source, as for one topology.
 
 Reads the devices through the callables it is given (vtepc.api wires them to the live ones).
 """
@@ -73,29 +73,19 @@ def device_states(report: FleetReport) -> dict[str, "BigipState"]:
 
 
 def ha_pairs(report: FleetReport) -> list[list[str]]:
-    """The devices' HA pairs, each as its units' device names (the first member's order): every
-    member that pairs a device must pair it with the same units (PlanError otherwise)."""
+    """The devices' HA pairs, each as its units' device names in the order of the first member
+    (by name) that pairs them; the members agree on them (VTEP1112)."""
     from ..facts import ha_pairs as topology_pairs
 
     device_of = {(a.member.file, a.bigip.name): m.device.name for m in report.merged for a in m.device.attachments}
-    pairs: dict[str, tuple[list[str], str]] = {}  # unit -> (its pair, the file that says so)
     out: list[list[str]] = []
     for member in sorted(report.members, key=lambda m: m.name):
         topology = member.topology
         assert topology is not None
         for indexes in topology_pairs(topology).values():
             units = [device_of[(member.file, topology.bigips[i].name)] for i in indexes]
-            for unit in units:
-                known = pairs.get(unit)
-                if known is not None and set(known[0]) != set(units):
-                    raise PlanError(
-                        f"{member.file} pairs {unit} with {', '.join(u for u in units if u != unit)}, but {known[1]} pairs it with "
-                        f"{', '.join(u for u in known[0] if u != unit)}: a device has one HA pair"
-                    )
-            if not any(unit in pairs for unit in units):
+            if not any(set(units) == set(known) for known in out):
                 out.append(units)
-            for unit in units:
-                pairs.setdefault(unit, (units, member.file))
     return out
 
 
