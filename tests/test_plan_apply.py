@@ -434,17 +434,12 @@ def test_fdb_left_alone_where_cis_owns_it(tmp_path):
 # --- the plan file -------------------------------------------------------------------------------
 
 
-def test_the_saved_plan_round_trips_holds_no_secret_and_merges_per_device(tmp_path):
+def test_the_saved_plan_round_trips_and_holds_no_secret(tmp_path):
     with site(EXAMPLES / "cilium-vxlan-two-bigips.yaml", tmp_path) as s:
         plan = api.plan(s.path, s.live())
         text = plan.to_json()
         assert PASSWORD not in text and USERNAME not in text and "EMULATORTOKEN" not in text and "http" not in text
         assert Plan.from_json(text) == plan
-        one = Plan(plan.topology, {"bigip-1": plan.devices["bigip-1"]})
-        two = Plan("other", {"bigip-2": plan.devices["bigip-2"]})
-        assert set(one.merged(two).devices) == {"bigip-1", "bigip-2"}
-        with pytest.raises(PlanError, match="planned twice"):
-            one.merged(one)
 
 
 def test_cli_plan_saves_and_apply_uses_it(tmp_path):

@@ -318,13 +318,6 @@ class Plan:
         """The topologies whose marked objects the plan changes and deletes."""
         return frozenset(self.fleet + self.pruned) if self.fleet else frozenset({self.topology})
 
-    def merged(self, other: "Plan") -> "Plan":
-        """Both plans' devices in one (several topologies on one run); a device in both is an error."""
-        both = sorted(set(self.devices) & set(other.devices))
-        if both:
-            raise PlanError(f"{', '.join(both)} planned twice (by {self.topology} and {other.topology}); plan one topology per device")
-        return Plan(f"{self.topology}+{other.topology}", {**self.devices, **other.devices})
-
     def to_jsonable(self) -> dict[str, Any]:
         data: dict[str, Any] = {"format": PLAN_FORMAT, "topology": self.topology}
         if self.fleet:
