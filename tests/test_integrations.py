@@ -224,3 +224,33 @@ def test_a_mode_supplies_its_datapath_rules_and_the_packet_model_walks_them(toy)
     # The toy's rules decide: a topology whose tunnel floods nothing is refused by them (VTEP1001).
     report = validate(toy_text().replace("    tunnel:\n", "    tunnel:\n      floodingType: none\n", 1))
     assert "no toy node answers the ARP request" in "".join(d.message for d in report.errors if d.code == "VTEP1001")
+
+
+def toy_native_text(speaker: str) -> str:
+    text = example("cilium-native-bgp").replace('  cni: cilium\n  ciliumVersion: "1.16.19"\n', "  cni: toy\n")
+    text = re.sub(r"  ipam: kubernetes .*\n", "", text)  # Cilium's own key
+    text = text.replace("bgp:\n  asn: 64512\n", f"bgp:\n  asn: 64512\n  speaker: {speaker}\n")
+    assert "cni: toy" in text and f"speaker: {speaker}" in text
+    return text
+
+
+def test_a_mode_supplies_its_bgp_speaker_through_the_registry(toy):
+    from vtepc.jsonschema_export import topology_schema
+    from vtepc.reach import Fabric
+    from vtepc.state import compile_desired_state
+    from vtepc.state.speaker import BgpAnnouncement, BirdConfig
+
+    report = validate(toy_native_text("toy-bgp"))
+    assert report.ok, [d.format_text() for d in report.diagnostics]
+    cluster = compile_desired_state(report.topology).cluster
+    assert cluster.of_kind(BirdConfig) == [] and len(cluster.of_kind(BgpAnnouncement)) == len(report.topology.cluster.nodes)
+    assert "toy BGP" in Fabric.from_topology(report.topology)._speaker
+    assert "toy-bgp" in str(topology_schema())
+    # Another mode does not supply it: VTEP513, as for Cilium's speaker without Cilium.
+    other = example("cilium-native-bgp").replace("bgp:\n  asn: 64512\n", "bgp:\n  asn: 64512\n  speaker: toy-bgp\n")
+    assert {d.code for d in validate(other).errors} == {"VTEP513"}
+    integrations.unregister(toy.NAME)
+    try:
+        assert "toy-bgp" not in str(topology_schema())
+    finally:
+        integrations.register(toy.TOY)

@@ -18,12 +18,13 @@ from pydantic import Field
 
 from vtepc.checks import Context, Finding, check
 from vtepc.diagnostics import INVALID_VALUE
-from vtepc.integrations import ClusterContribution, ClusterKind, Integration, TunnelDefaults, cluster_as
-from vtepc.model import ClusterBase, Node, Topology
+from vtepc.integrations import BgpSpeaker, ClusterContribution, ClusterKind, Integration, TunnelDefaults, cluster_as
+from vtepc.model import ClusterBase, Node, ResolvedTopology, Topology
 from vtepc.reach.model import DROP, IP, Addr, DatapathRules, Fabric, FdbTables, Hop, TraceNode, Unit
 from vtepc.render import renderer
 from vtepc.state import DesiredState
 from vtepc.state.bigip import BigipState, FdbRecord, SelfIp, Tunnel
+from vtepc.state.speaker import BgpAnnouncement, peer_address
 
 NAME = "toy"
 TOY_VNI = 4242
@@ -108,6 +109,16 @@ def toy_datapath(fabric: Fabric) -> DatapathRules:
     return ToyDatapath(fabric)
 
 
+def toy_speaker(topology: ResolvedTopology) -> list[object]:
+    """The toy agent's BGP: every node announces its pod CIDR to every peer."""
+    peers = tuple(sorted(peer_address(p.address) for p in topology.bgp.peers)) if topology.bgp is not None else ()
+    return [
+        BgpAnnouncement(n.name, (n.pod_cidr,), peers, origin=f"cluster.nodes[{i}]")
+        for i, n in enumerate(topology.cluster.nodes)
+        if n.pod_cidr is not None
+    ]
+
+
 TOY = Integration(
     name=NAME,
     cluster_model=ToyCluster,
@@ -119,4 +130,5 @@ TOY = Integration(
     renderer_modules=(__name__,),
     cluster_kinds=(ClusterKind(ToyConfig, unread="the toy agent keeps its VTEP table outside the Kubernetes API"),),
     datapath=toy_datapath,
+    bgp_speakers=(BgpSpeaker("toy-bgp", "toy BGP", toy_speaker, "the toy agent's BGP"),),
 )

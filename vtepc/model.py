@@ -136,14 +136,16 @@ class BgpPeer(_Model):
     asn: Asn | None = Field(None, description="[bgp.asn]: iBGP unless given")
 
 
+# BIRD is every mode's speaker; the speakers the registered modes supply (Integration.bgp_speakers)
+# join bgp.speaker's values and its description when the registry rebuilds the model.
+BIRD = "bird"
+SPEAKER_DESCRIPTION = "what announces each node's pod CIDR: BIRD on every node (bgp/bird-<node>.conf)"
+
+
 class Bgp(_Model):
     asn: Asn
     peers: list[BgpPeer] = Field(default_factory=list)
-    speaker: Literal["bird", "cilium"] = Field(
-        "bird",
-        description="what announces each node's pod CIDR: BIRD on every node (bgp/bird-<node>.conf), or Cilium's "
-        "BGP control plane (Cilium 1.16+: CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement)",
-    )
+    speaker: str = Field(BIRD, description=SPEAKER_DESCRIPTION)  # Literal[BIRD, <the modes' speakers>] once registered
 
 
 class Cis(_Model):

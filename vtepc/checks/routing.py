@@ -6,7 +6,8 @@ from typing import Iterator
 
 from .. import facts
 from ..diagnostics import register_code
-from ..state.speaker import BIRD, mode_speaker
+from ..model import BIRD
+from ..state.speaker import mode_speaker
 from . import Context, Finding, check, self_ips
 from ._networks import IpValue, ip_value
 

@@ -30,10 +30,10 @@ import pkgutil
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..diagnostics import VtepcError
-from ..model import ClusterBase, FloodingType, Node, ResolvedTopology, Topology
+from ..model import BIRD, SPEAKER_DESCRIPTION, Bgp, ClusterBase, FloodingType, Node, ResolvedTopology, Topology
 
 if TYPE_CHECKING:
     from ..diff.records import Change, FollowUp
@@ -95,6 +95,7 @@ class BgpSpeaker:
     label: str  # how a trace names it
     # Its cluster objects, with what each node announces to which peers among them (state.speaker.BgpAnnouncement).
     compile: Callable[[ResolvedTopology], Sequence[object]]
+    description: str  # what it is, in bgp.speaker's description (the JSON Schema)
 
 
 def _no_follow_ups(target: str, changes: Sequence[Change], desired: ClusterState | None) -> list[FollowUp]:
@@ -141,6 +142,9 @@ class Integration:
     cis_writes_arp: bool = False
     check_modules: tuple[str, ...] = ()
     renderer_modules: tuple[str, ...] = ()
+    # (path, note) of what its renderers write under kubernetes/ that is no manifest: kubernetes/kustomization.yaml
+    # leaves it out and says so.
+    non_manifests: tuple[tuple[str, str], ...] = ()
     # Live projection: the fields of a live Node that `vtepc discover` writes beyond name, ip and podCIDR.
     node_fields: Callable[[LiveNode], dict[str, str]] = _plain_node_fields
     # The mode's datapath rules for vtepc.reach (a Fabric -> its DatapathRules), or None when reach
@@ -226,6 +230,13 @@ def cluster_as(cluster: ClusterBase, cls: type[_Cluster]) -> _Cluster:
 
 
 def _rebuild_topology() -> None:
+    """Topology as the registered modes make it: the union of their cluster models, and bgp.speaker's
+    values (BIRD and the modes' own speakers)."""
+    speakers = [s for i in integrations() for s in i.bgp_speakers]
+    speaker = Bgp.model_fields["speaker"]
+    speaker.annotation = Literal[(BIRD, *(s.name for s in speakers))]  # type: ignore[assignment]
+    speaker.description = SPEAKER_DESCRIPTION + "".join(f", or {s.description}" for s in speakers)
+    Bgp.model_rebuild(force=True)
     models = [i.cluster_model for i in integrations()]
     cluster = Topology.model_fields["cluster"]
     if len(models) > 1:

@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
 _YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
-ROLLOUT_RESTART = "kubectl -n kube-system rollout restart ds/cilium"
-CILIUM_VALUES_PATH = "kubernetes/cilium-values.yaml"  # Helm values, not a manifest: kustomize skips it
-
 
 class _Representer(RoundTripRepresenter):
     def ignore_aliases(self, data: object) -> bool:

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from ..integrations import BgpSpeaker
     from ..model import ResolvedTopology
 
-BIRD = "bird"
 # The device BIRD's static route names, which hands it the node's pod CIDR to export: Cilium's
 # host device (seed 004).
 CILIUM_HOST_DEVICE = "cilium_host"

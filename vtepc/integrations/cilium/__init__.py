@@ -15,7 +15,7 @@ from .bgp import CILIUM_SPEAKER
 from .followups import follow_ups
 from .live import CLUSTER_KINDS
 from .model import CILIUM_VNI, CiliumCluster
-from .state import cis_tunnel_flag, compile_cluster
+from .state import CILIUM_VALUES_PATH, cis_tunnel_flag, compile_cluster
 from .versions import vtep_vni
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ CILIUM = register(
         cis_writes_arp=False,
         check_modules=(f"{__name__}.checks", f"{__name__}.version_checks"),
         renderer_modules=(f"{__name__}.render_config", f"{__name__}.render_values", f"{__name__}.render_bgp"),
+        non_manifests=((CILIUM_VALUES_PATH, "cilium-values.yaml is Helm values, not a manifest: use it with helm."),),
         follow_ups=follow_ups,
         datapath=datapath,
         cluster_kinds=CLUSTER_KINDS,

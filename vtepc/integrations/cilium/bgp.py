@@ -156,4 +156,9 @@ def compile_speaker(topology: ResolvedTopology) -> Sequence[object]:
     return [*resources, *cilium_announcements(resources, topology)]
 
 
-CILIUM_SPEAKER = BgpSpeaker(SPEAKER, "Cilium BGP", compile_speaker)
+CILIUM_SPEAKER = BgpSpeaker(
+    SPEAKER,
+    "Cilium BGP",
+    compile_speaker,
+    "Cilium's BGP control plane (Cilium 1.16+: CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement)",
+)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .state import CiliumConfig
+from .state import ROLLOUT_RESTART, CiliumConfig
 from ...render import renderer
-from ...render._kubernetes import ROLLOUT_RESTART, dump_yaml, header, object_meta
+from ...render._kubernetes import dump_yaml, header, object_meta
 
 if TYPE_CHECKING:
     from ...state import DesiredState

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .state import CILIUM_NAMESPACE, CiliumHelmValues, helm_upgrade_command
+from .state import CILIUM_NAMESPACE, CILIUM_VALUES_PATH, ROLLOUT_RESTART, CiliumHelmValues, helm_upgrade_command
 from ...render import renderer
-from ...render._kubernetes import CILIUM_VALUES_PATH, ROLLOUT_RESTART, dump_yaml, header
+from ...render._kubernetes import dump_yaml, header
 
 if TYPE_CHECKING:
     from ...state import DesiredState

@@ -33,6 +33,8 @@ _IMAGE_TAG_VERSION = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?$")
 CILIUM_NAMESPACE = "kube-system"
 CILIUM_RELEASE = "cilium"
 CILIUM_CONFIGMAP = "cilium-config"
+ROLLOUT_RESTART = "kubectl -n kube-system rollout restart ds/cilium"
+CILIUM_VALUES_PATH = "kubernetes/cilium-values.yaml"  # Helm values, not a manifest: kustomize skips it
 
 
 @dataclass(frozen=True)
