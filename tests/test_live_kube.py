@@ -47,7 +47,7 @@ def connect(emulator: KubeEmulator, page_size: int = 500, options: HttpOptions =
 
 
 # Kinds with no live reader: reported as unread (BIRD and the BGP peers' sessions live outside the API).
-NOT_READ = (BirdConfig, BgpSession, BgpAnnouncement, CiliumBgpResource)
+NOT_READ = (BirdConfig, BgpSession, BgpAnnouncement)
 
 
 def test_every_cluster_object_kind_is_read_or_says_why_not():
@@ -250,3 +250,57 @@ def test_client_certificate_data_is_loaded(tmp_path, certificates):  # noqa: F81
     ssl_context(tls)  # loads without error (through private temporary files)
     with pytest.raises(ConfigurationError):
         ssl_context(TlsOptions(client_cert_data=b"garbage", client_key_data=b"garbage"))
+
+
+# --- Cilium's BGP control plane (bgp.speaker: cilium) ---------------------------------------------
+
+BGP_EXAMPLES = {"cilium-bgp-control-plane-1-17": "cilium.io/v2alpha1", "cilium-bgp-control-plane-1-19": "cilium.io/v2"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", sorted(BGP_EXAMPLES))
+def test_cilium_bgp_resources_are_read_at_the_version_of_the_clusters_cilium(example):
+    desired = desired_example(example)
+    wanted = desired.cluster.of_kind(CiliumBgpResource)
+    assert {r.api_version for r in wanted} == {BGP_EXAMPLES[example]}
+    with KubeEmulator(KUBE_TOKEN) as emulator:
+        emulator.load_state(desired.cluster)
+        reading = read_cluster_state(connect(emulator), desired.cluster, tuple(desired.bigips))
+        stored = emulator.get_object(BGP_EXAMPLES[example], "CiliumBGPClusterConfig", "vtepc")
+        read_paths = {r.path for r in emulator.requests if "/apis/cilium.io/" in r.path}
+    # The API server filled in CRD defaults (v2alpha1: peers[].peerConfigRef group and kind) and a label: not drift.
+    reference = stored["spec"]["bgpInstances"][0]["peers"][0]["peerConfigRef"]
+    assert ("group" in reference) is (BGP_EXAMPLES[example] == "cilium.io/v2alpha1")
+    assert "app.kubernetes.io/managed-by" in stored["metadata"]["labels"]
+    assert reading.state.of_kind(CiliumBgpResource) == wanted
+    assert CiliumBgpResource.kind not in reading.unread_kinds
+    plural = {"CiliumBGPClusterConfig": "ciliumbgpclusterconfigs", "CiliumBGPPeerConfig": "ciliumbgppeerconfigs"}
+    assert {f"/apis/{BGP_EXAMPLES[example]}/{p}/vtepc" for p in plural.values()} <= read_paths
+
+
+@pytest.mark.slow
+def test_cilium_bgp_drift_is_read_and_a_version_the_cluster_does_not_serve_is_unread_with_the_reason():
+    desired = desired_example("cilium-bgp-control-plane-1-19")
+    with KubeEmulator(KUBE_TOKEN) as emulator:
+        emulator.load_state(desired.cluster)
+        config = emulator.get_object("cilium.io/v2", "CiliumBGPClusterConfig", "vtepc")
+        config["spec"]["bgpInstances"][0]["peers"][0]["peerASN"] = 65999
+        emulator.delete("cilium.io/v2", "CiliumBGPAdvertisement", "vtepc")
+        reading = read_cluster_state(connect(emulator), desired.cluster, tuple(desired.bigips))
+    found = {r.resource_kind: r for r in reading.state.of_kind(CiliumBgpResource)}
+    assert set(found) == {"CiliumBGPClusterConfig", "CiliumBGPPeerConfig"}  # the advertisement is absent
+    assert found["CiliumBGPClusterConfig"].spec["bgpInstances"][0]["peers"][0]["peerASN"] == 65999
+    # The topology says Cilium 1.19 (cilium.io/v2); the cluster runs 1.17, which serves v2alpha1 only.
+    older = desired_example("cilium-bgp-control-plane-1-17")
+    with KubeEmulator(KUBE_TOKEN) as emulator:
+        emulator.load_state(older.cluster)
+        reading = read_cluster_state(connect(emulator), desired.cluster, tuple(desired.bigips))
+    assert not reading.state.of_kind(CiliumBgpResource)
+    assert "does not serve cilium.io/v2" in reading.unread_kinds[CiliumBgpResource.kind]
+    # RBAC denies reading them: unread with the reason, the rest of the cluster read.
+    with KubeEmulator(KUBE_TOKEN) as emulator:
+        emulator.load_state(desired.cluster)
+        emulator.forbidden.add("/apis/cilium.io/v2/ciliumbgpclusterconfigs")
+        reading = read_cluster_state(connect(emulator), desired.cluster, tuple(desired.bigips))
+    assert "not readable with these credentials" in reading.unread_kinds[CiliumBgpResource.kind]
+    assert reading.state.of_kind(CiliumHelmValues)

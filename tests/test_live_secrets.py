@@ -86,6 +86,39 @@ def test_live_secret_is_masked_in_every_diff_format_and_in_a_snapshot(tmp_path, 
     assert secret in shown.output  # --show-secrets is the explicit way to see it
 
 
+@pytest.mark.slow
+def test_cilium_bgp_drift_shows_in_the_diff_and_the_peers_bgp_password_never_does(tmp_path, bigip_env):  # noqa: F811
+    # The BGP session password lives in the Secret a peer config's authSecretRef names (Cilium's
+    # BGP control plane docs): vtepc reads the peer config, never that Secret.
+    example = "cilium-bgp-control-plane-1-19"
+    secret = "Bgp-Md5-S3cret"
+    topology = str(EXAMPLES / f"{example}.yaml")
+    with emulate(desired_example(example), tmp_path) as emulated:
+        kube = emulated.kube
+        kube.get_object("cilium.io/v2", "CiliumBGPPeerConfig", "vtepc")["spec"]["authSecretRef"] = "bgp-auth"
+        kube.put(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "bgp-auth", "namespace": "kube-system"},
+                "data": {"password": secret},
+            }
+        )
+        peers = kube.get_object("cilium.io/v2", "CiliumBGPClusterConfig", "vtepc")["spec"]["bgpInstances"][0]["peers"]
+        peers[0]["peerASN"] = 65999
+        live = [*emulated.bigip_args(), "--kubeconfig", str(emulated.kubeconfig)]
+        outputs = {fmt: runner.invoke(app, ["diff", topology, "--format", fmt, *live]) for fmt in ("text", "markdown", "json")}
+        snapshot = runner.invoke(app, ["snapshot", topology, "-o", str(tmp_path / "snap"), *live])
+        read = {r.path for r in kube.requests}
+    for fmt, result in outputs.items():
+        assert result.exit_code == 2, (fmt, result.output)
+        assert "CiliumBGPClusterConfig/vtepc" in result.output and "65999" in result.output, fmt
+        assert secret not in result.output and "authSecretRef" not in result.output, fmt
+    assert snapshot.exit_code == 0, snapshot.output
+    assert all(secret not in f.read_text() for f in (tmp_path / "snap").rglob("*") if f.is_file())
+    assert not any("/secrets/bgp-auth" in path for path in read)
+
+
 def test_masking_replaces_whole_tokens_only():
     # A one-letter password hides that token, not every "a" of the text around it.
     assert scrub_text("a cat sat on a mat", ["a"]) == f"{MASK} cat sat on {MASK} mat"

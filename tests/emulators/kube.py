@@ -8,6 +8,11 @@ Shapes follow the Kubernetes API reference (kubernetes.io/docs/reference/kuberne
   * chunked lists: `limit` and the opaque `continue` token (common-definitions/list-meta);
   * `labelSelector` with equality terms (k=v,k2=v2), enough for Helm's release Secrets;
   * errors are Status objects {"kind": "Status", "status": "Failure", "reason", "code", "message"}.
+Cilium's BGP control plane resources are cluster-scoped custom resources: served only at the
+group versions their CRDs install (`serve_crd_version`; Cilium 1.18 serves cilium.io/v2 and still
+v2alpha1), stored with the defaults the API server fills in from the CRD's structural schema
+(OpenAPI `default`, the CRD schemas in tests/data/cilium-bgp-crds), and a version nobody
+installed answers 404 as an API server does for an unknown resource.
 Helm release Secrets follow helm's storage driver (pkg/storage/driver/secrets.go, util.go):
 type helm.sh/release.v1, labels name/owner=helm/status/version, and data.release =
 base64(gzip(release JSON)) -- which the API then base64-encodes again as Secret data.
@@ -23,14 +28,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vtepc.integrations.cilium.bgp import CiliumBgpResource
+from vtepc.integrations.cilium.live import BGP_PLURALS
 from vtepc.integrations.cilium.state import CiliumConfig, CiliumHelmValues
 from vtepc.integrations.flannel.state import BigipNode
 from vtepc.state.cluster import CIS_BINARY, CIS_PASSWORD_ENV, CIS_USERNAME_ENV, As3ConfigMap, CisController, ClusterState
 
 from .server import EmulatorServer, Reply, Request, page_bounds
 
-CLUSTER_SCOPED = {"Node", "Namespace", "ClusterRole", "ClusterRoleBinding"}
+CRD_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "cilium-bgp-crds"
+CLUSTER_SCOPED = {"Node", "Namespace", "ClusterRole", "ClusterRoleBinding", *BGP_PLURALS}
 PLURALS = {
+    **BGP_PLURALS,
     "Node": "nodes",
     "ConfigMap": "configmaps",
     "Secret": "secrets",
@@ -50,6 +59,21 @@ def collection_path(api_version: str, kind: str, namespace: str | None) -> str:
     return f"{group}{scope}/{PLURALS[kind]}"
 
 
+def with_crd_defaults(schema: dict, value: Any) -> Any:
+    """`value` with the defaults an API server fills in from a CRD's structural schema, list items included."""
+    if isinstance(value, dict) and schema.get("type") == "object":
+        out = dict(value)
+        for key, prop in (schema.get("properties") or {}).items():
+            if key not in out and "default" in prop:
+                out[key] = copy.deepcopy(prop["default"])
+            if key in out:
+                out[key] = with_crd_defaults(prop, out[key])
+        return out
+    if isinstance(value, list) and "items" in schema:
+        return [with_crd_defaults(schema["items"], item) for item in value]
+    return value
+
+
 def _status(code: int, reason: str, message: str) -> Reply:
     return Reply(
         code,
@@ -65,6 +89,7 @@ class KubeEmulator(EmulatorServer):
         self.forbidden: set[str] = set()  # collection paths answering 403 (RBAC denies)
         self.paging_loop: str | None = None  # "same": one continue token forever; "endless": a new one every page
         self.objects: dict[str, dict[str, dict]] = {}
+        self.crd_versions: set[str] = set()  # custom resource group versions served ("cilium.io/v2alpha1")
         self._versions = itertools.count(1000)
 
     # --- content --------------------------------------------------------------------------
@@ -84,6 +109,26 @@ class KubeEmulator(EmulatorServer):
         path = collection_path(document["apiVersion"], document["kind"], metadata.get("namespace"))
         self.objects.setdefault(path, {})[metadata["name"]] = document
         return document
+
+    def serve_crd_version(self, api_version: str) -> None:
+        """Serve a custom resource group version, as installing its CRDs does (cilium.io/v2 brings v2alpha1 along: Cilium 1.18)."""
+        self.crd_versions |= {api_version, "cilium.io/v2alpha1"} if api_version == "cilium.io/v2" else {api_version}
+
+    def put_bgp_resource(self, resource: CiliumBgpResource) -> dict:
+        """A Cilium BGP resource as the API server keeps it: the CRD's defaults filled in, an extra label of its own."""
+        self.serve_crd_version(resource.api_version)
+        version = resource.api_version.split("/")[1]
+        schema = json.loads((CRD_SCHEMAS / f"{resource.resource_kind.lower()}_{version}.json").read_text())
+        document = {
+            "apiVersion": resource.api_version,
+            "kind": resource.resource_kind,
+            "metadata": {"name": resource.resource_name, "labels": {**resource.labels, "app.kubernetes.io/managed-by": "argocd"}},
+            "spec": with_crd_defaults(schema["properties"]["spec"], resource.spec),
+        }
+        # Served at every installed version (the fields vtepc writes are named alike in both).
+        for other in sorted(self.crd_versions - {resource.api_version}):
+            self.put({**document, "apiVersion": other})
+        return self.put(document)
 
     def get_object(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict:
         return self.objects[collection_path(api_version, kind, namespace)][name]
@@ -195,6 +240,8 @@ class KubeEmulator(EmulatorServer):
                     "data": {"template": json.dumps(obj.declaration)},
                 }
             )
+        elif isinstance(obj, CiliumBgpResource):
+            self.put_bgp_resource(obj)
         # BirdConfig lives on the nodes, outside the API: nothing to load.
 
     # --- HTTP -----------------------------------------------------------------------------
@@ -206,6 +253,10 @@ class KubeEmulator(EmulatorServer):
             return _status(405, "MethodNotAllowed", f"{request.method} is not emulated (vtepc only reads)")
         path = request.path.rstrip("/")
         parent, _, last = path.rpartition("/")
+        if last in BGP_PLURALS.values() or parent.rpartition("/")[2] in BGP_PLURALS.values():
+            group_version = "/".join(path.split("/")[2:4])
+            if group_version not in self.crd_versions:
+                return _status(404, "NotFound", "the server could not find the requested resource")
         if path in self.forbidden or parent in self.forbidden:
             return _status(403, "Forbidden", f"access to {path} is forbidden")
         if last in KINDS:

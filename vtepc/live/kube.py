@@ -377,7 +377,13 @@ def split_name(namespaced: str) -> tuple[str, str]:
 
 
 def project(live: Any, desired: Any) -> Any:
-    """The part of `live` at the paths `desired` has (nested dicts); other live keys are not vtepc's."""
+    """The part of `live` at the paths `desired` has (nested dicts); other live keys are not vtepc's.
+
+    In a list of objects each live item is projected onto the desired item at its index (an
+    extra live item onto the last desired one): an API server fills defaults into list items
+    as well, and an item added or removed still shows."""
+    if isinstance(desired, list) and isinstance(live, list) and desired and all(isinstance(d, dict) for d in desired):
+        return [project(item, desired[min(index, len(desired) - 1)]) for index, item in enumerate(live)]
     if not isinstance(desired, dict) or not isinstance(live, dict):
         return live
     return {key: project(live[key], value) for key, value in desired.items() if key in live}
