@@ -97,6 +97,12 @@ class EmulatorServer:
         with self._lock:
             self._drops.append((when, processed))
 
+    @property
+    def open_connections(self) -> int:
+        """Connections the server holds open now."""
+        with self._lock:
+            return len(self._open)
+
     def close_connections(self) -> None:
         """Close every open connection now, with no answer and no Connection: close (an idle timeout, a restart)."""
         with self._lock:
