@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from vtepc.cli import app
 
-from .conftest import EXAMPLE_FILES, registry_oracle
+from .conftest import EXAMPLE_FILES, EXAMPLES, registry_oracle
 
 runner = CliRunner()
 
@@ -289,3 +289,38 @@ def test_the_console_entry_point_collects_garbage_less_often(monkeypatch):
         assert gc.get_threshold() == (200_000, 30, 30)
     finally:
         gc.set_threshold(*before)
+
+
+IMPORTED = """
+import json, sys
+sys.argv = ["vtepc", *sys.argv[1:]]
+from vtepc.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.__stdout__)
+"""
+
+
+def _imported(*argv: str) -> set[str]:
+    """The modules a fresh `vtepc ARGV...` process has imported when it is done."""
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", IMPORTED, *argv], capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.mark.slow
+def test_help_and_validate_import_only_what_they_need():
+    """Start-up is most of `vtepc validate` on a small topology (benchmarks/README.md): --help loads
+    the command definitions only; validate neither the live readers (HTTP, TLS), the plan, diff,
+    graph or discover code, nor ruamel.yaml for a block-style file, and of the renderers only DO's
+    gaps, which its VTEP950 check judges."""
+    heavy = ("vtepc.live", "vtepc.plan", "vtepc.diff", "vtepc.graph", "vtepc.discover", "vtepc.snapshot", "ruamel", "ssl", "http.client")
+    shown = _imported("--help")
+    assert not {m for m in shown if m.startswith(heavy + ("vtepc.render", "vtepc.model", "pydantic"))}
+    validated = _imported("validate", str(EXAMPLES / "cilium-vxlan.yaml"))  # block style through and through
+    assert "vtepc.checks.reachability" in validated  # it did validate
+    assert not {m for m in validated if m.startswith(heavy)}
+    assert {m for m in validated if m.startswith("vtepc.render")} <= {"vtepc.render", "vtepc.render.declarative_onboarding"}

@@ -19,16 +19,34 @@ what vtepc manages so other settings never show as drift:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ...live.http import Forbidden
-from ...live.kube import KindUnread, KubeSession, helm_release_values, project, read_each, split_name
 from .. import ClusterKind
 from .bgp import ADVERTISEMENT, CLUSTER_CONFIG, PEER_CONFIG, CiliumBgpResource
 from .state import CiliumConfig, CiliumHelmValues
 
+if TYPE_CHECKING:
+    from ...live.kube import KubeSession
+
+_T = TypeVar("_T")
+
+
+def _each(read_one: Callable[[KubeSession, _T], _T | None]) -> Callable[[KubeSession, Sequence[_T]], list[_T]]:
+    """live.kube.read_each of `read_one`, the live reader (HTTP, TLS) imported when a read runs:
+    registering the mode, which every command does, must not load it (`vtepc validate` start-up)."""
+
+    def read(session: KubeSession, desired: Sequence[_T]) -> list[_T]:
+        from ...live.kube import read_each
+
+        return read_each(read_one)(session, desired)
+
+    return read
+
 
 def _cilium_config(session: KubeSession, desired: CiliumConfig) -> CiliumConfig | None:
+    from ...live.kube import split_name
+
     namespace, name = split_name(desired.name)
     path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
     document = session.get(path, missing_ok=True)  # 404: the ConfigMap is absent
@@ -43,6 +61,9 @@ def _cilium_from_configmap(document: dict[str, Any], desired: CiliumConfig) -> C
 
 
 def _helm_values(session: KubeSession, desired: CiliumHelmValues) -> CiliumHelmValues | None:
+    from ...live.http import Forbidden
+    from ...live.kube import KindUnread, helm_release_values, project, split_name
+
     namespace, release = split_name(desired.name)
     try:
         values = helm_release_values(session, namespace, release)
@@ -62,6 +83,9 @@ BGP_PLURALS = {
 
 
 def _bgp_resource(session: KubeSession, desired: CiliumBgpResource) -> CiliumBgpResource | None:
+    from ...live.http import Forbidden
+    from ...live.kube import KindUnread
+
     collection = f"/apis/{desired.api_version}/{BGP_PLURALS[desired.resource_kind]}"
     path = f"{collection}/{desired.resource_name}"
     try:
@@ -81,6 +105,8 @@ def _bgp_resource(session: KubeSession, desired: CiliumBgpResource) -> CiliumBgp
 
 
 def _bgp_from_document(document: dict[str, Any], desired: CiliumBgpResource) -> CiliumBgpResource:
+    from ...live.kube import project
+
     labels = document["metadata"].get("labels") or {}
     return CiliumBgpResource(
         desired.name,
@@ -91,7 +117,7 @@ def _bgp_from_document(document: dict[str, Any], desired: CiliumBgpResource) -> 
 
 
 CLUSTER_KINDS = (
-    ClusterKind(CiliumHelmValues, read=read_each(_helm_values)),
-    ClusterKind(CiliumConfig, read=read_each(_cilium_config)),
-    ClusterKind(CiliumBgpResource, read=read_each(_bgp_resource)),
+    ClusterKind(CiliumHelmValues, read=_each(_helm_values)),
+    ClusterKind(CiliumConfig, read=_each(_cilium_config)),
+    ClusterKind(CiliumBgpResource, read=_each(_bgp_resource)),
 )
