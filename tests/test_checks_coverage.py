@@ -13,6 +13,7 @@ from . import (
     test_checks_ha,
     test_checks_routing,
     test_checks_services,
+    test_checks_static,
     test_checks_syntax,
     test_checks_versions,
     test_fleet,
@@ -32,6 +33,7 @@ CASE_MODULES = [
     test_checks_cis,
     test_checks_reachability,
     test_checks_bigip,
+    test_checks_static,
 ]
 
 
@@ -53,6 +55,7 @@ CHECK_MODULE = {
     "cilium": "vtepc.integrations.cilium.checks",
     "versions": "vtepc.integrations.cilium.version_checks",
     "flannel": "vtepc.integrations.flannel.checks",
+    "static": "vtepc.checks.static_routing",
 }
 
 

@@ -122,6 +122,7 @@ def cilium_topologies() -> dict[str, dict]:
     out["geneve-port-6082"] = _with(examples["cilium-geneve"], tunnelPort=6082)
     out["native-cluster-pool-no-l7"] = _with(examples["cilium-native-bgp"], ipam="cluster-pool", l7Proxy=False)
     out["vxlan-l7-stated"] = _with(examples["cilium-vxlan"], l7Proxy=True, ipam="kubernetes")
+    out["static-cluster-pool"] = _with(examples["cilium-static"], ipam="cluster-pool")
     return out
 
 

@@ -45,6 +45,7 @@ DOMAIN_STRINGS = [
     "geneve",
     "vxlan",
     "native",
+    "static",
     "tunnel",
     "flannel",
     "cilium",

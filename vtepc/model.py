@@ -85,7 +85,11 @@ class ClusterBase(_Model):
     name: str = Field(json_schema_extra=CLUSTER_NAME.json_schema())
     cni: str = Field(description="the integration mode (vtepc.integrations)")
     ip_families: list[IpFamily] = Field(default_factory=_ipv4_only, alias="ipFamilies")
-    routing: Literal["tunnel", "native"] = "tunnel"
+    routing: Literal["tunnel", "native", "static"] = Field(
+        "tunnel",
+        description="tunnel: a BIG-IP tunnel into the overlay; native: the nodes announce their pod CIDRs over BGP; "
+        "static: CIS static routing mode, a BIG-IP route to each node's pod CIDR via the node IP (no tunnel)",
+    )
     tunnel_protocol: Literal["vxlan", "geneve"] = Field("vxlan", alias="tunnelProtocol")
     tunnel_port: Port | None = Field(None, alias="tunnelPort", description="[8472 for vxlan, 6081 for geneve]")
     pod_cidr: str = Field(alias="podCIDR", description="the cluster's whole pod network")

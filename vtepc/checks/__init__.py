@@ -248,6 +248,7 @@ def all_codes() -> list[str]:
 def _load_check_modules() -> None:
     # Importing registers the checks; the import order is the run order. Then each mode's own.
     from . import addressing, bigip, cis, ha, routing, services, syntax  # noqa: F401
+    from . import static_routing  # noqa: F401
     from . import reachability  # noqa: F401
 
     for registered in integrations():

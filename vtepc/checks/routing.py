@@ -1,4 +1,5 @@
-"""routing: tunnel (a BIG-IP tunnel per device) versus native (BIRD/BGP on the nodes, seed 004)."""
+"""routing: tunnel (a BIG-IP tunnel per device) versus native (BIRD/BGP on the nodes, seed 004);
+routing: static has its own checks (checks/static_routing.py)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ TUNNEL_MISSING = register_code(
 BGP_IGNORED = register_code(
     "VTEP506",
     "warning",
-    "bgp given with routing: tunnel",
+    "bgp given with routing: tunnel or static",
     "remove the bgp section, or set routing: native if the nodes announce their pod CIDRs",
 )
 TUNNEL_IGNORED = register_code(
@@ -95,8 +96,9 @@ def bgp(ctx: Context) -> Iterator[Finding]:
         yield Finding(NATIVE_WITHOUT_BGP, ("cluster", "routing"), "routing is native but the topology has no bgp section")
     if topo.bgp is None:
         return
-    if ctx.is_tunnel:
-        yield Finding(BGP_IGNORED, ("bgp",), "bgp is ignored with routing: tunnel (no BIRD configuration is built)", at_key=True)
+    if topo.cluster.routing != "native":
+        routing = topo.cluster.routing
+        yield Finding(BGP_IGNORED, ("bgp",), f"bgp is ignored with routing: {routing} (no BIRD configuration is built)", at_key=True)
         return
     if not topo.bgp.peers and not ctx.partial.lost_entries(("bgp", "peers")):
         yield Finding(BGP_WITHOUT_PEERS, ("bgp",), "routing is native but bgp.peers is empty", at_key=True)
@@ -120,7 +122,7 @@ def speaker(ctx: Context) -> Iterator[Finding]:
     """A speaker other than BIRD is one the topology's mode supplies (Integration.bgp_speakers);
     the mode's own checks judge it further (Cilium's release: VTEP514)."""
     topo = ctx.topology
-    if topo.bgp is None or topo.bgp.speaker == BIRD or ctx.is_tunnel:
+    if topo.bgp is None or topo.bgp.speaker == BIRD or topo.cluster.routing != "native":
         return
     if mode_speaker(topo) is None:
         yield Finding(
@@ -134,8 +136,8 @@ def bigip_routing(ctx: Context) -> Iterator[Finding]:
     for i in facts.bigips_without_tunnel(topo):
         yield Finding(TUNNEL_MISSING, ("bigips", i), f"BIG-IP '{topo.bigips[i].name}' has no tunnel, but routing is tunnel")
     for i, bigip in enumerate(topo.bigips):
-        if ctx.is_tunnel:
-            continue
+        if topo.cluster.routing != "native":
+            continue  # routing: static refuses a tunnel itself (VTEP520) and needs no gateway
         if bigip.tunnel is not None:
             yield Finding(
                 TUNNEL_IGNORED,
@@ -245,7 +247,7 @@ def peers_on_bigips(ctx: Context) -> Iterator[Finding]:
     # a mistake; vtepc renders the BIG-IP's imish half (render/bgp_peers.py) but applies nothing
     # there, and a tunnel self IP is no address the imish sessions are built for.
     topo = ctx.topology
-    if topo.bgp is None or ctx.is_tunnel:
+    if topo.bgp is None or topo.cluster.routing != "native":
         return
     owners: dict[IpValue, str] = {}
     for bigip in topo.bigips:

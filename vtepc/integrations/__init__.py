@@ -16,7 +16,10 @@ mode names:
   speakers it supplies beyond BIRD (BgpSpeaker: bgp.speaker);
 - its datapath rules for the packet model (vtepc.reach: DatapathRules), its lines in the graph;
 - its live projection (which fields of a live Node `vtepc discover` writes into the topology)
-  and its follow-up steps after a diff.
+  and its follow-up steps after a diff;
+- the routings it supports beyond `tunnel`: with `static_routing` given, `routing: static`
+  (CIS static routing mode: no BIG-IP tunnel, CIS adds one route per node) names the
+  `--orchestration-cni` CIS is started with and where CIS reads each node's pod CIDR.
 
 The built-in modes are the packages of this directory (vtepc/integrations/<mode>/), each
 registering itself on import; a mode registered from elsewhere (a test) goes through
@@ -63,6 +66,21 @@ class NodeVtep:
 
     mac: str | None
     endpoint: str
+
+
+@dataclass(frozen=True)
+class StaticRouting:
+    """How CIS's static routing mode (`--static-routing-mode=true`) serves a mode (`routing: static`).
+
+    CIS adds, for every Ready node, a route `k8s-<node>-<node IP>` to the node's pod CIDR via the
+    node's InternalIP; it reads the pod CIDR per `--orchestration-cni`: `cilium-k8s` from a node
+    annotation, `flannel` (and every CNI without a case of its own) from `node.spec.podCIDR`
+    (k8s-bigip-ctlr v2.20.2 pkg/controller/node_poll_handler.go processStaticRouteUpdate).
+    """
+
+    orchestration_cni: str  # the value of CIS's --orchestration-cni
+    # The node annotation CIS reads the pod CIDR from for this cluster, or None: node.spec.podCIDR.
+    pod_cidr_annotation: Callable[[ClusterBase], str | None]
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,8 @@ class Integration:
     vtep_cidr_announced: bool = False
     # After a diff: the steps for the changes of the mode's own object kinds (desired: the desired cluster state, if any).
     follow_ups: Callable[[str, Sequence[Change], ClusterState | None], list[FollowUp]] = _no_follow_ups
+    # routing: static (CIS static routes to each node's pod CIDR, no tunnel); None: the mode has none.
+    static_routing: StaticRouting | None = None
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:

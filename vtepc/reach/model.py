@@ -23,6 +23,13 @@ BIG-IP
 Any tunnel
 - The node accepts a packet on the port it listens on (DatapathRules.node_port, else the
   topology's tunnelPort) with the VNI the mode's nodes use (Integration.node_vni).
+Static routing (CIS --static-routing-mode, state/static_routes.py)
+- CIS writes, per node, `k8s-<node>-<node IP>`: the node's pod CIDR via the node's InternalIP,
+  with a bare gateway (no %RD: f5-cccl config_reader.py), so the route lives in route domain 0
+  of a partition whose default route domain is 0; the gateway must be on a connected subnet.
+- The node forwards the unencapsulated packet to the pod (Cilium native routing with
+  ipv4NativeRoutingCIDR; flannel's bridge); the reply leaves the node by its connected route
+  to the underlay subnet, to the BIG-IP's self IP (SNAT automap).
 Native routing (seed 004)
 - Each node's speaker (BIRD, or the mode's: state/speaker.py) exports its pod CIDR to its peers
   (bgp/announcement objects, read back from either); the BIG-IP's route for the pod network
@@ -204,6 +211,7 @@ class _RouteEntry:
     what: str
     origin: str
     learned: bool = False  # learned over BGP from the node it points at (the BIG-IP is a peer of the nodes)
+    cis_node: str | None = None  # routing: static: the node CIS wrote this route for
 
 
 def _entry(network_text: str, interface: str | None, gw: Addr | None, what: str, origin: str) -> _RouteEntry:
@@ -458,7 +466,7 @@ class Fabric:
     def _table(self, unit: Unit, active: bool) -> list[_RouteEntry]:
         key = (unit.name, active)
         if key not in self._tables:
-            learned = self._bgp_learned(unit, active)
+            learned = self._bgp_learned(unit, active) + self._cis_static(unit)
             entries = unit.routes(active)
             # Longest prefix first; on a tie connected, then static, then BGP: BIG-IP prefers connected
             # and static routes to dynamically learned ones (TMOS Routing Administration, "Dynamic Routing").
@@ -483,6 +491,22 @@ class Fabric:
                 network, _, length = prefix.partition("/")
                 what = f"BGP route {prefix} via {node.ip_text} (announced by {node.name})"
                 out.append(replace(_entry(f"{network}%{unit.rd}/{length}", None, gw, what, origin), learned=True))
+        return out
+
+    def _cis_static(self, unit: Unit) -> list[_RouteEntry]:
+        """routing: static, desired state: the routes CIS will write on this BIG-IP (CIS has not run
+        yet); an observed device carries them among its routes (vtepc owns none of them)."""
+        if self.routing != "static" or not self.cis_writes:
+            return []
+        from ..state.static_routes import cis_static_routes
+
+        out = []
+        for route in cis_static_routes(self.topology):  # type: ignore[arg-type]
+            if route.bigip != unit.name:
+                continue
+            what = f"CIS route {route.partition}/{route.name} {route.network} gw {route.gw}"
+            # No %RD in what CIS writes: the route and its gateway are in route domain 0.
+            out.append(replace(_entry(route.network, None, addr(route.gw), what, route.origin), cis_node=route.node))
         return out
 
     # --- shared facts -----------------------------------------------------------------------
@@ -719,6 +743,22 @@ class Fabric:
         if entry.learned and gw.text == node.ip_text:  # the BIG-IP peers with the node itself
             hops.append(Hop(node.name, "deliver", f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}", f"{node.path}.podCIDR"))
             return self._source_self(unit, via.interface or "")
+        if self.routing == "static":
+            if gw.text != node.ip_text:
+                hops.append(
+                    Hop(str(gw.ip), "accept", f"{gw.ip} is not {node.name} ({node.ip_text}), which hosts {pod}", entry.origin, DROP)
+                )
+                return None
+            hops.append(Hop(unit.name, "arp", f"{gw.ip} on-link via {via.what}", via.origin))
+            hops.append(
+                Hop(
+                    node.name,
+                    "deliver",
+                    f"pod {pod} is in {node.name}'s podCIDR {node.pod_text}: routed to the pod",
+                    f"{node.path}.podCIDR",
+                )
+            )
+            return self._source_self(unit, via.interface or "")
         announced = self._announcements.get(node.name)
         peer_names = self._peer_names
         peers = {a: peer_names.get(a, a) for a in announced.peers} if announced is not None else {}
@@ -763,6 +803,20 @@ class Fabric:
 
     def _walk_reply(self, scenario: Scenario, pod: IP, node: TraceNode, source: SelfIp, hops: list[Hop]) -> None:
         daddr = addr(source.address).ip
+        if self.routing == "static":
+            subnet = ipaddress.ip_interface(source.address.replace(f"%{addr(source.address).rd}", "")).network
+            if ipaddress.ip_address(node.ip_text) not in subnet:
+                hops.append(
+                    Hop(node.name, "route", f"{daddr} is not on {node.name}'s subnet: its default route decides", node.path, UNKNOWN)
+                )
+                return
+            hops.append(Hop(node.name, "route", f"{pod} -> {daddr}: connected {subnet} (the node's underlay)", node.path))
+            receiver = self._owner(scenario, lambda u, active: any(s.address == source.address for s in u.owned_selfs(active)))
+            if receiver is None or receiver.name != scenario.active:
+                hops.append(Hop(str(daddr), "accept", f"{scenario.active} does not hold {source.address}", source.origin, DROP))
+                return
+            hops.append(Hop(receiver.name, "accept", f"self IP {source.name} {source.address}", source.origin))
+            return
         if self.routing == "native":
             hops.append(Hop(node.name, "route", f"{pod} -> {daddr} through the node's own routes (outside vtepc, not modelled)", node.path))
             receiver = self._owner(scenario, lambda u, active: any(s.address == source.address for s in u.owned_selfs(active)))

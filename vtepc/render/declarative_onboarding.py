@@ -29,6 +29,7 @@ from ..state.bigip import (
     display_address,
     do_vxlan_profile_name,
 )
+from ..state.static_routes import CIS_ROUTES_NOTE
 from . import renderer
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ def do_gaps(state: BigipState) -> list[DoGap]:
     return gaps
 
 
-def declaration(topology_name: str, underlay_vlan: str, state: BigipState) -> dict[str, Any]:
+def declaration(topology_name: str, underlay_vlan: str, state: BigipState, static_routing: bool = False) -> dict[str, Any]:
     common: dict[str, Any] = {"class": "Tenant"}
     undeclared = []
     for obj in state.objects():
@@ -177,6 +178,9 @@ def declaration(topology_name: str, underlay_vlan: str, state: BigipState) -> di
         " it deletes every object of those classes that it does not list, including the admin's own self IPs,"
         " routes and tunnels. Merge these objects into the device's own DO declaration instead."
     )
+    if static_routing:
+        # A declaration of the device that declares Route would delete CIS's routes on every run.
+        label += f" With routing: static {CIS_ROUTES_NOTE}: keep Route out of the device's DO declaration, or DO deletes them."
     fdb = state.of_kind(FdbRecord)
     if fdb:
         label += f" DO has no FDB class: add the {len(fdb)} FDB records with the FDB section of network.tmsh after DO."
@@ -199,6 +203,7 @@ def render(state: "DesiredState") -> dict[str, str]:
     for name, bigip in state.bigips.items():
         if do_gaps(bigip):
             continue
-        text = json.dumps(declaration(state.meta.topology_name, bigip.underlay_vlan, bigip), indent=2, sort_keys=True)
+        static = state.datapath.routing == "static"
+        text = json.dumps(declaration(state.meta.topology_name, bigip.underlay_vlan, bigip, static), indent=2, sort_keys=True)
         out[f"bigip/{name}/declarative-onboarding.json"] = text + "\n"
     return out

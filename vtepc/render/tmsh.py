@@ -32,6 +32,7 @@ from ..state.bigip import (
     VxlanProfile,
     display_address,
 )
+from ..state.static_routes import CIS_ROUTES_NOTE
 from ..emitters import NotExpressible, entry, staged
 from ..text import one_line
 from . import renderer
@@ -218,6 +219,8 @@ def _fdb_commands(records: list[FdbRecord]) -> list[Command]:
 
 def mode_summary(datapath: "Datapath", state: BigipState) -> str:
     """How one topology reaches the pods from this BIG-IP, in one line."""
+    if datapath.routing == "static":
+        return f"{datapath.cni} static routing: pod network {datapath.pod_cidr}; {CIS_ROUTES_NOTE}"
     if datapath.encapsulation is None:
         return f"{datapath.cni} native routing: pod network {datapath.pod_cidr} via the underlay gateway, no tunnel"
     tunnels = state.of_kind(Tunnel)

@@ -38,9 +38,9 @@ class Datapath:
     """How the BIG-IPs reach the pods, as compiled: the mode line of headers and the picture's title."""
 
     cni: str
-    routing: Literal["tunnel", "native"]
+    routing: Literal["tunnel", "native", "static"]
     pod_cidr: str  # the cluster's whole pod network
-    encapsulation: Encapsulation | None  # None with routing: native
+    encapsulation: Encapsulation | None  # None with routing: native or static
 
 
 @dataclass(frozen=True)

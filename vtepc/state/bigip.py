@@ -429,11 +429,13 @@ def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare 
                     origin=f"{path}.underlay.gateway",
                 )
             )
-    else:
+    elif topology.cluster.routing == "tunnel":
         if index in facts.bigips_without_tunnel(topology) or bigip.tunnel is None:
             raise BigipCompileError(f"{path}.tunnel is required with routing: tunnel")
         tunnel_objects, vtep = _tunnel_objects(topology, bigip, bigip.tunnel, path, {} if fdb_share is None else fdb_share)
         objects.extend(tunnel_objects)
+    # routing: static: the underlay self IPs only; the route to each node's pod CIDR is CIS's
+    # (state/static_routes.py says which), vtepc owns none of them.
     services = facts.services_for_bigip(topology, bigip.name)
     as3 = None
     if services:

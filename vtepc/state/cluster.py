@@ -30,6 +30,7 @@ from .. import facts
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 from .bgp import BgpSession, compile_sessions
 from .speaker import BgpAnnouncement, BirdConfig, compile_speaker
+from .static_routes import static_routing_of
 
 if TYPE_CHECKING:
     from ..integrations import Integration
@@ -247,6 +248,11 @@ def _cis_args(topology: "ResolvedTopology", cis: "Cis", index: int) -> list[str]
     tunnel = cis_tunnel(topology, index)
     if tunnel is not None:
         args.append(f"{_integration_of(topology).cis_tunnel_flag(cis)}={tunnel}")
+    static = static_routing_of(topology)
+    if static is not None:
+        # CIS adds a route per node to its pod CIDR (state/static_routes.py); main.go refuses the
+        # tunnel flags beside --static-routing-mode, and cis_tunnel gives none with routing: static.
+        args += ["--static-routing-mode=true", f"--orchestration-cni={static.orchestration_cni}"]
     if cis.trusted_certs_config_map is not None:
         # CIS adds every value of this ConfigMap to its trusted CAs (main.go getBIGIPTrustedCerts).
         args.append(CIS_TRUSTED_CERTS_ARG + cis.trusted_certs_config_map)

@@ -1,4 +1,5 @@
-"""cni: cilium: the BIG-IP as a Cilium VTEP (routing: tunnel) or a BGP-routed peer (routing: native).
+"""cni: cilium: the BIG-IP as a Cilium VTEP (routing: tunnel), a BGP-routed peer (routing: native), or
+routed to each node by CIS static routes (routing: static).
 
 Registers the mode: its cluster model, defaults (VNI = the world identity, multipoint
 flooding), checks, cluster objects (Helm values and cilium-config) and how they are read live,
@@ -10,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...model import ClusterBase
-from .. import Integration, TunnelDefaults, cluster_as, register
+from .. import Integration, StaticRouting, TunnelDefaults, cluster_as, register
 from .bgp import CILIUM_SPEAKER
 from .followups import follow_ups
 from .live import CLUSTER_KINDS
 from .model import CILIUM_VNI, CiliumCluster
 from .state import CILIUM_VALUES_PATH, cis_tunnel_flag, compile_cluster
-from .versions import vtep_vni
+from .versions import pod_cidr_annotation, vtep_vni
 
 if TYPE_CHECKING:
     from ...reach.model import DatapathRules, Fabric
@@ -30,6 +31,11 @@ def datapath(fabric: Fabric) -> DatapathRules:
     from .reach import CiliumVtep  # (vtepc.reach loads the registry; the CLI loads vtepc.reach only to walk)
 
     return CiliumVtep(fabric)
+
+
+def static_pod_cidr_annotation(cluster: ClusterBase) -> str | None:
+    assert isinstance(cluster, CiliumCluster)
+    return pod_cidr_annotation(cluster)
 
 
 def tunnel_defaults(cluster: ClusterBase) -> TunnelDefaults:
@@ -57,6 +63,8 @@ CILIUM = register(
         cluster_kinds=CLUSTER_KINDS,
         bgp_speakers=(CILIUM_SPEAKER,),
         vtep_cidr_announced=True,
-        description="Cilium VTEP (routing: tunnel) or native routing with BGP",
+        # CIS --orchestration-cni=cilium-k8s reads the agent's pod CIDR annotation (versions.pod_cidr_annotation).
+        static_routing=StaticRouting("cilium-k8s", static_pod_cidr_annotation),
+        description="Cilium VTEP (routing: tunnel), native routing with BGP, or CIS static routes",
     )
 )

@@ -48,7 +48,7 @@ DUAL_STACK_VNI_UNKNOWN = register_code(
 NATIVE_IPAM_UNSTATED = register_code(
     "VTEP320",
     "warning",
-    "native routing without cluster.ipam",
+    "native or static routing without cluster.ipam",
     "vtepc leaves ipam.mode to the cluster (never change it on a live cluster: Cilium's IPAM docs), so every "
     "cluster.nodes[].podCIDR must be the CIDR Cilium really gives that node (Node.spec.podCIDR with ipam "
     "kubernetes, CiliumNode spec.ipam.podCIDRs with cluster-pool): state the cluster's mode as cluster.ipam "
@@ -200,6 +200,16 @@ def cluster_values(ctx: Context) -> Iterator[Finding]:
             ("cluster", "routing"),
             "routing: native announces each node's cluster.nodes[].podCIDR, but the topology does not say "
             "which IPAM mode gives the nodes their pod CIDRs; vtepc does not set ipam.mode",
+        )
+    if cluster.routing == "static" and cluster.ipam is None:
+        # The agent annotates the node with its one IPv4 allocation CIDR (annotateK8sNode), which
+        # the kubernetes and cluster-pool modes give; multi-pool, eni, azure and alibabacloud give
+        # no per-node CIDR, so CIS (--orchestration-cni=cilium-k8s) finds no annotation and adds no route.
+        yield Finding(
+            NATIVE_IPAM_UNSTATED,
+            ("cluster", "routing"),
+            "routing: static needs one pod CIDR per node in the annotation CIS reads, but the topology does not "
+            "say which IPAM mode the cluster runs (kubernetes and cluster-pool give one; multi-pool, eni, azure do not)",
         )
     if ctx.is_tunnel and cluster.l7_proxy is False:
         yield Finding(

@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     from .model import CiliumCluster
 
 OLDEST_MINOR = 12
+# The node annotation the agent writes its IPv4 pod CIDR to when annotateK8sNode is true
+# (cilium pkg/annotation/k8s.go V4CIDRName): `io.cilium.network.ipv4-pod-cidr` up to 1.12;
+# from 1.13 `network.cilium.io/ipv4-pod-cidr`, the old name kept only as an alias the agent reads.
+POD_CIDR_ANNOTATION = "network.cilium.io/ipv4-pod-cidr"
+POD_CIDR_ANNOTATION_BEFORE_1_13 = "io.cilium.network.ipv4-pod-cidr"
+POD_CIDR_ANNOTATION_FROM_MINOR = 13
 NEWEST_MINOR = 20
 ROUTING_MODE_FROM_MINOR = 14
 WORLD_IPV4_SPLIT_FROM_MINOR = 15
@@ -89,6 +95,14 @@ def parse_cilium_version(text: str | None) -> CiliumVersion:
     return version
 
 
+def pod_cidr_annotation(cluster: "CiliumCluster") -> str | None:
+    """The annotation carrying each node's IPv4 pod CIDR on this cluster's release (None: no valid version)."""
+    version = match_cilium_version(cluster.cilium_version)
+    if version is None:
+        return None
+    return POD_CIDR_ANNOTATION if (version.major, version.minor) >= (1, POD_CIDR_ANNOTATION_FROM_MINOR) else POD_CIDR_ANNOTATION_BEFORE_1_13
+
+
 def vtep_vni(cluster: "CiliumCluster") -> int | None:
     """The VNI (the world identity) the agent puts on traffic to a VTEP, which the BIG-IP tunnel
     must use; None for dual stack on a release where it is not proven (or no valid version)."""
@@ -120,6 +134,8 @@ class ChartSetting:
 def routing_settings(cluster: "CiliumCluster", version: CiliumVersion) -> list[ChartSetting]:
     """The routing values (tunnel or native) for this chart version, with their ConfigMap keys."""
     settings: list[ChartSetting] = []
+    if cluster.routing == "static":
+        return static_routing_settings(cluster, version) + cluster_settings(cluster)
     if cluster.routing == "native":
         if version.has_routing_mode:
             settings.append(ChartSetting(("routingMode",), "native", "routing-mode", "cluster.routing"))
@@ -141,6 +157,30 @@ def routing_settings(cluster: "CiliumCluster", version: CiliumVersion) -> list[C
     if cluster.tunnel_port != default_port:
         settings.append(ChartSetting(("tunnelPort",), cluster.tunnel_port, "tunnel-port", "cluster.tunnelPort"))
     return settings + cluster_settings(cluster)
+
+
+def static_routing_settings(cluster: "CiliumCluster", version: CiliumVersion) -> list[ChartSetting]:
+    """routing: static: CIS routes each node's pod CIDR to the node IP, so the nodes route natively.
+
+    - annotateK8sNode: the agent writes the node's pod CIDR annotation CIS reads (k8s-bigip-ctlr
+      v2.20.2 pkg/controller/node_poll_handler.go ciliumPodCidr); the chart default is false in
+      every release 1.12-1.20 (values.yaml), and without it CIS adds no route at all.
+    - native routing with ipv4NativeRoutingCIDR = cluster.podCIDR: packets from the BIG-IP arrive
+      unencapsulated on the node's own device and go to the pod (the 1.14+ charts `fail` on
+      routingMode native without it; before 1.14, `tunnel: disabled`).
+    - autoDirectNodeRoutes: each node routes the other nodes' pod CIDRs to their node IPs; the
+      nodes share the BIG-IP's underlay subnet (VTEP524 refuses a node off it), which is the L2
+      segment the setting requires (values.yaml: "if worker nodes share a common L2 network segment").
+    """
+    settings = []
+    if version.has_routing_mode:
+        settings.append(ChartSetting(("routingMode",), "native", "routing-mode", "cluster.routing"))
+    else:
+        settings.append(ChartSetting(("tunnel",), "disabled", "tunnel", "cluster.routing"))
+    settings.append(ChartSetting(("autoDirectNodeRoutes",), True, "auto-direct-node-routes", "cluster.routing"))
+    settings.append(ChartSetting(("ipv4NativeRoutingCIDR",), cluster.pod_cidr, "ipv4-native-routing-cidr", "cluster.podCIDR"))
+    settings.append(ChartSetting(("annotateK8sNode",), True, "annotate-k8s-node", "cluster.routing"))
+    return settings
 
 
 def cluster_settings(cluster: "CiliumCluster") -> list[ChartSetting]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...model import ClusterBase
-from .. import Integration, TunnelDefaults, register
+from .. import Integration, StaticRouting, TunnelDefaults, register
 from .model import FLANNEL_VNI, FlannelCluster
 from .live import CLUSTER_KINDS, node_fields
 from .state import compile_cluster, node_addresses, node_labels, node_macs, node_vtep
@@ -51,6 +51,9 @@ FLANNEL = register(
         node_labels=node_labels,
         datapath=datapath,
         cluster_kinds=CLUSTER_KINDS,
+        # CIS --orchestration-cni=flannel reads node.spec.podCIDR, the subnet flannel's kube subnet
+        # manager leases from (k8s-bigip-ctlr v2.20.2 pkg/controller/node_poll_handler.go, the default case).
+        static_routing=StaticRouting("flannel", lambda cluster: None),
         description="the BIG-IP as a flannel VXLAN node",
     )
 )

@@ -26,7 +26,7 @@ NOT_VXLAN = register_code(
     "VTEP401",
     "error",
     "flannel integration is VXLAN only",
-    "use routing: tunnel and tunnelProtocol: vxlan with cni: flannel",
+    "use routing: tunnel and tunnelProtocol: vxlan with cni: flannel (or routing: static: CIS routes to each node, no tunnel)",
 )
 TUNNEL_OUTSIDE_NETWORK = register_code(
     "VTEP402",
@@ -76,9 +76,9 @@ FLANNEL_MAC_GROUP = register_code(
 @check(NOT_VXLAN, mode="flannel")
 def flannel_mode(ctx: Context) -> Iterator[Finding]:
     cluster = ctx.topology.cluster
-    if cluster.routing != "tunnel":
+    if cluster.routing == "native":
         yield Finding(NOT_VXLAN, ("cluster", "routing"), f"routing is {cluster.routing}; with flannel the BIG-IP joins over VXLAN")
-    elif cluster.tunnel_protocol != "vxlan":
+    elif ctx.is_tunnel and cluster.tunnel_protocol != "vxlan":
         yield Finding(
             NOT_VXLAN, ("cluster", "tunnelProtocol"), f"tunnelProtocol is {cluster.tunnel_protocol}; flannel's backend here is vxlan"
         )
@@ -142,6 +142,8 @@ def _prefixlens(ctx: Context) -> list[int | None]:
 @check(NODE_SUBNET_SIZES, mode="flannel")
 def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
     # The BIG-IP Node's subnet takes the nodes' size, so one odd node makes it ambiguous.
+    if not ctx.is_tunnel:
+        return  # routing: static: the BIG-IP is no flannel node
     prefixlens = _prefixlens(ctx)
     size, odd = node_subnet_size(prefixlens)
     for i in odd:
