@@ -110,14 +110,14 @@ def test_version_forms():
     assert parse_cilium_version("1.16.19") > parse_cilium_version("1.16.2")
 
 
-@pytest.mark.parametrize("example", ["cilium-native-bgp", "cilium-vxlan"])
+@pytest.mark.parametrize("example", ["cilium-native-bgp", "cilium-static", "cilium-vxlan"])
 def test_ipam_mode_is_never_set_unless_the_topology_states_it(example):
     """Changing ipam.mode on a live cluster breaks it: without cluster.ipam no ipam value is emitted."""
     topology = _with(example, ipam=None)
     values, config = _rendered(topology)
     assert "ipam" not in values and "ipam" not in config
     said = "ipam.mode stays the cluster's own" in api.render(topology)["kubernetes/cilium-values.yaml"]
-    assert said == (topology.cluster.routing == "native")
+    assert said == (topology.cluster.routing != "tunnel")
 
 
 @pytest.mark.parametrize("ipam", ["kubernetes", "cluster-pool"])

@@ -20,7 +20,9 @@ from vtepc.validate import load_topology
 
 from .conftest import EXAMPLE_FILES, EXAMPLES
 
-TUNNEL_CILIUM_EXAMPLES = [p for p in EXAMPLE_FILES if "ciliumVersion" in p.read_text() and "routing: native" not in p.read_text()]
+TUNNEL_CILIUM_EXAMPLES = [
+    p for p in EXAMPLE_FILES if "ciliumVersion" in p.read_text() and not re.search("routing: (native|static)", p.read_text())
+]
 
 
 def _load(name: str):

@@ -38,7 +38,7 @@ def render_cilium_values(state: "DesiredState") -> dict[str, str]:
         f"then: {ROLLOUT_RESTART}",
         "GitOps (Flux HelmRelease, Argo CD Helm source): merge these values into the release's values.",
     ]
-    if state.datapath.routing == "native" and "ipam" not in values.values:
+    if state.datapath.routing != "tunnel" and "ipam" not in values.values:
         notes.append("ipam.mode stays the cluster's own (cluster.ipam is not stated): never change it on a live cluster.")
     notes += [f"Left out: {o.why}" for o in state.cluster.omitted if o.artifact == "cilium"]
     return {CILIUM_VALUES_PATH: dump_yaml([_sorted(values.values)], header(state, *notes))}
