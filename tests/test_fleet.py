@@ -220,18 +220,26 @@ def _with_cis_args(member: Member, extra: tuple[str, ...]) -> Member:
     return dataclasses.replace(member, state=dataclasses.replace(state, cluster=cluster))
 
 
+SHARED = ("--shared-static-routes=true",)
+CRD = ("--custom-resource-mode=true",)
+
+
 @pytest.mark.parametrize(
     "a_args, flannel_args, problem",
     [
-        ((), (), "without --shared-static-routes"),
-        (("--shared-static-routes=true", "--local-cluster-name=a"), ("--shared-static-routes=true", "--local-cluster-name=a"), "same"),
-        (("--shared-static-routes=true", "--local-cluster-name=a"), ("--shared-static-routes=true", "--local-cluster-name=dev"), None),
+        ((), (), None),
+        (SHARED + ("--local-cluster-name=a",), SHARED + ("--local-cluster-name=a",), None),
+        (SHARED + CRD + ("--local-cluster-name=a",), SHARED + CRD + ("--local-cluster-name=a",), "_a: each deletes the other's"),
+        (SHARED + CRD + ("--local-cluster-name=a",), SHARED + CRD + ("--local-cluster-name=dev",), None),
+        (SHARED + CRD, SHARED + CRD, "in /Common, both marked 192.0.2.2"),
     ],
-    ids=["not-shared", "same-cluster-name", "shared-distinct-names"],
+    ids=["own-partitions", "shared-configmap-mode", "shared-crd-same-cluster-name", "shared-crd-distinct-names", "shared-crd-no-name"],
 )
-def test_cis_static_routing_on_a_shared_device_needs_shared_routes_and_distinct_cluster_names(tmp_path, a_args, flannel_args, problem):
-    """CIS's static routing mode comes from issue 14 ("modes"); the check reads CIS's container args,
-    so the case sets them on the compiled states: --static-routing-mode=true on two clusters' CIS."""
+def test_cis_static_routes_of_two_clusters_on_a_device_must_not_be_kept_in_one_place(tmp_path, a_args, flannel_args, problem):
+    """CIS's static routing mode (routing: static) on two clusters sharing BIG-IPs; the check reads CIS's
+    container args, so the case adds flags to the compiled states. vtepc's CIS runs in ConfigMap mode,
+    where each cluster's own partition keeps the routes apart, with or without --shared-static-routes
+    (whose /Common mark is <partition>_<host> there); in CRD mode the mark is <host>_<--local-cluster-name>."""
     directory = _copy(tmp_path, append=(("prod-a.yaml", CIS_PROD_A),))
     report = validate_fleet([directory])
     assert report.ok

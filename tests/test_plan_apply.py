@@ -24,7 +24,7 @@ from tests.conftest import EXAMPLE_FILES, EXAMPLES
 from tests.emulators.bigip import BigipEmulator
 from tests.emulators.fixtures import FAST, PASSWORD, USERNAME, bigip_env  # noqa: F401 (fixture)
 from tests.emulators.kube import KubeEmulator, write_kubeconfig
-from tests.emulators.fixtures import KUBE_TOKEN
+from tests.emulators.fixtures import KUBE_TOKEN, write_cis_routes
 from tests.test_tmsh_script import FAKE_TMSH
 from vtepc import api
 from vtepc.addresses import fake_fdb_mac
@@ -77,6 +77,7 @@ def site(path: Path, tmp_path: Path) -> Iterator[Site]:
             first, *others = [bigips[topology.bigips[i].name] for i in members]
             for other in others:
                 first.pair_with(other)
+        write_cis_routes(bigips, desired)
         kube = stack.enter_context(KubeEmulator(KUBE_TOKEN))
         kube.load_state(desired.cluster)
         kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", kube.url, KUBE_TOKEN)

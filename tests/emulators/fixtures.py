@@ -16,6 +16,7 @@ from tests.conftest import EXAMPLES
 from vtepc.live.http import HttpOptions
 from vtepc.model import Topology
 from vtepc.state import DesiredState, compile_desired_state
+from vtepc.state.static_routes import CisRoute
 from vtepc.validate import load_topology
 
 from .bigip import BigipEmulator
@@ -37,6 +38,12 @@ def no_sleep(seconds: float) -> None:
 
 def example_topology(name: str) -> Topology:
     return load_topology(EXAMPLES / f"{name}.yaml")
+
+
+def write_cis_routes(bigips: dict[str, BigipEmulator], desired: DesiredState) -> None:
+    """routing: static: the routes CIS has written on the BIG-IPs (in its partition, no vtepc marker)."""
+    for route in desired.cluster.of_kind(CisRoute):
+        bigips[route.bigip].put("net/route", route.name.split("/", 1)[1], route.partition, network=route.network, gw=route.gw)
 
 
 def desired_example(name: str) -> DesiredState:
@@ -72,6 +79,7 @@ def emulate(desired: DesiredState, directory: Path, certificates: Certificates |
             emulator = stack.enter_context(BigipEmulator(USERNAME, PASSWORD, certificate=pair))
             emulator.load_state(state)
             bigips[name] = emulator
+        write_cis_routes(bigips, desired)
         kube = stack.enter_context(KubeEmulator(KUBE_TOKEN, certificate=pair))
         kube.load_state(desired.cluster)
         kubeconfig = write_kubeconfig(directory / "kubeconfig", kube.url, KUBE_TOKEN, ca_file=certificates.ca if certificates else None)

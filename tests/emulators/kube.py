@@ -33,6 +33,7 @@ from vtepc.integrations.cilium.live import BGP_PLURALS
 from vtepc.integrations.cilium.state import CiliumConfig, CiliumHelmValues
 from vtepc.integrations.flannel.state import BigipNode
 from vtepc.state.cluster import CIS_BINARY, CIS_PASSWORD_ENV, CIS_USERNAME_ENV, As3ConfigMap, CisController, ClusterState
+from vtepc.state.static_routes import NODE_SPEC_POD_CIDR, CisRoute
 
 from .server import EmulatorServer, Reply, Request, page_bounds
 
@@ -183,8 +184,10 @@ class KubeEmulator(EmulatorServer):
         """
         for obj in state.objects():
             self._load_object(obj, chart_version)
+        # routing: static: the annotation CIS reads the pod CIDR from (Cilium's, with annotateK8sNode).
+        annotated = {r.node: {r.pod_cidr_from: r.network} for r in state.of_kind(CisRoute) if r.pod_cidr_from != NODE_SPEC_POD_CIDR}
         for node in state.nodes:
-            self.add_node(node.name, node.ip, node.pod_cidr, {"node.alpha.kubernetes.io/ttl": "0"})
+            self.add_node(node.name, node.ip, node.pod_cidr, {"node.alpha.kubernetes.io/ttl": "0", **annotated.get(node.name, {})})
 
     def _load_object(self, obj, chart_version: str) -> None:
         namespace, _, name = obj.name.partition("/")

@@ -84,9 +84,11 @@ CIS_PARTITION_SHARED = register_code(
 STATIC_ROUTES_SHARED = register_code(
     "VTEP1110",
     "error",
-    "CIS static routing on a shared BIG-IP without --shared-static-routes and a distinct --local-cluster-name",
-    "every cluster whose CIS writes static routes to a shared BIG-IP needs --shared-static-routes and its own "
-    "--local-cluster-name, or each CIS deletes the others' routes (k8s-bigip-ctlr StaticRoute README)",
+    "two clusters' CIS keep their static routes where each deletes the other's",
+    "give each cluster's CIS its own partition: CIS keeps its static routes in its --bigip-partition, or with "
+    "--shared-static-routes in /Common marked <partition>_<BIG-IP host> (ConfigMap mode, vtepc's) or <host>_<--local-cluster-name> "
+    "(CRD mode), and f5-cccl deletes every route there it did not make, in /Common those with its own mark "
+    "(k8s-bigip-ctlr v2.20.2 main.go, pkg/appmanager/appManager.go, pkg/controller/node_poll_handler.go; f5-cccl service/manager.py)",
 )
 CLUSTER_OBJECT_NAME = register_code(
     "VTEP1111",
@@ -395,6 +397,24 @@ def _flag(args: Sequence[str], name: str) -> str | None:
     return None
 
 
+def _static_routes_kept(args: Sequence[str]) -> tuple[str, str | None]:
+    """Where a CIS in static routing mode keeps its routes, and the mark its clean-up keeps to (None: the
+    whole partition). Without --shared-static-routes: its --bigip-partition, all of it (f5-cccl bigip.py
+    lists the partition's routes, service/manager.py deletes those it was not given). With it: /Common
+    (main.go), where f5-cccl deletes only routes whose description is CIS's identifier: in ConfigMap mode
+    (vtepc's CIS) `<--bigip-partition>_<BIG-IP host>` (pkg/appmanager/appManager.go processStaticRouteUpdate,
+    DEFAULT_PARTITION being the first --bigip-partition), in CRD mode `<host>_<--local-cluster-name>`
+    (pkg/controller/node_poll_handler.go setCISIdentifierForRoutes); --local-cluster-name counts only there."""
+    partition = _flag(args, "--bigip-partition") or ""
+    if _flag(args, "--shared-static-routes") != "true":
+        return partition, None
+    host = (_flag(args, "--bigip-url") or "").removeprefix("https://")
+    if _flag(args, "--custom-resource-mode") == "true" or _flag(args, "--controller-mode") is not None:
+        name = _flag(args, "--local-cluster-name")
+        return "Common", f"{host}_{name}" if name else host
+    return "Common", f"{partition}_{host}"
+
+
 @fleet_check(STATIC_ROUTES_SHARED)
 def cis_static_routes(ctx: FleetContext) -> Iterator[Diagnostic]:
     for device in ctx.devices:
@@ -404,20 +424,15 @@ def cis_static_routes(ctx: FleetContext) -> Iterator[Diagnostic]:
         for (first, first_args), (second, args) in combinations(static, 2):
             if first.member is second.member:
                 continue
-            shared = _flag(args, "--shared-static-routes") == "true" and _flag(first_args, "--shared-static-routes") == "true"
-            name, other_name = _flag(args, "--local-cluster-name"), _flag(first_args, "--local-cluster-name")
-            if shared and name is not None and name != other_name:
+            kept = _static_routes_kept(args)
+            if kept != _static_routes_kept(first_args):
                 continue
-            problem = (
-                "without --shared-static-routes on both"
-                if not shared
-                else f"with the same --local-cluster-name {name}"
-                if name is not None
-                else "without --local-cluster-name"
-            )
+            partition, mark = kept
+            problem = f"in partition {partition}" if mark is None else f"in /Common, both marked {mark}"
             yield _finding(
                 STATIC_ROUTES_SHARED,
-                f"CIS of this cluster and CIS of {first.member.file} both write static routes to BIG-IP {device.name} {problem}",
+                f"CIS of this cluster and CIS of {first.member.file} both keep their static routes on BIG-IP {device.name} {problem}: "
+                "each deletes the other's",
                 Site(second.member, ("cis",), "cis"),
                 Site(first.member, ("cis",), "CIS in static routing mode"),
             )

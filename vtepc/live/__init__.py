@@ -46,7 +46,7 @@ from .http import HttpOptions, LiveError, TlsOptions, display_url
 if TYPE_CHECKING:
     from ..model import ResolvedTopology, Topology
     from ..state import DesiredState
-    from ..state.bigip import BigipState
+    from ..state.bigip import BigipState, Route
     from ..state.cluster import ClusterState
     from .kube import ClusterReading, KubeOptions
 
@@ -107,6 +107,24 @@ def read_bigip(
 
     session = BigipSession(name, url, bigip_credentials(name, environ), tls, http, sleep=sleep)
     return read_bigip_state(session, desired)
+
+
+def read_cis_routes(
+    name: str,
+    url: str,
+    partition: str,
+    *,
+    tls: TlsOptions = TlsOptions(),
+    http: HttpOptions = HttpOptions(),
+    environ: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> "list[Route]":
+    """routing: static: the routes CIS keeps on this BIG-IP in `partition` (vtepc.state.static_routes)."""
+    from .bigip import BigipSession, bigip_credentials
+    from .bigip import read_cis_routes as read_routes
+
+    session = BigipSession(name, url, bigip_credentials(name, environ), tls, http, sleep=sleep)
+    return read_routes(session, partition)
 
 
 def read_cluster(
@@ -196,12 +214,16 @@ def read_observed_state(
     progress: Progress | None = None,
 ) -> ObservedState:
     from ..state import compile_desired_state
+    from ..state.static_routes import CisRoute, with_device_routes
     from .kube import KubeOptions
 
     check_bigip_names(topology, bigip_urls)
     desired = desired if desired is not None else compile_desired_state(topology)
     errors: list[LiveError] = []
     bigips = {}
+    # routing: static: the partition each BIG-IP's CIS keeps its routes in, read with the BIG-IP.
+    cis_partitions = {r.bigip: r.partition for r in desired.cluster.of_kind(CisRoute)}
+    cis_routes: dict[str, list[Route]] = {}
     report = ProgressReporter(progress)
     for name, desired_bigip in desired.bigips.items():
         target = f"bigip/{name}"
@@ -210,7 +232,10 @@ def read_observed_state(
             target += f" ({display_url(url)})"
             report.start(target)
             bigips[name] = read_bigip(name, url, desired_bigip, tls=bigip_tls, http=http, environ=environ, sleep=sleep)
-            report.done(target, len(bigips[name].items))
+            if name in cis_partitions:
+                routes = read_cis_routes(name, url, cis_partitions[name], tls=bigip_tls, http=http, environ=environ, sleep=sleep)
+                cis_routes[name] = routes
+            report.done(target, len(bigips[name].items) + len(cis_routes.get(name, ())))
         except LiveError as exc:
             report.done(target, None)
             errors.append(exc)
@@ -224,6 +249,8 @@ def read_observed_state(
     except LiveError as exc:
         report.done(target, None)
         errors.append(exc)
+    if cluster is not None:
+        cluster = with_device_routes(cluster, cis_routes)
     if errors and strict:
         if len(errors) == 1:
             raise errors[0]

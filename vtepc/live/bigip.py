@@ -52,6 +52,7 @@ from ..state.bigip import (
     fdb_record,
     normalize_address,
 )
+from ..state.static_routes import CIS_ROUTE_PREFIX
 from .http import AuthFailed, BadResponse, CredentialsMissing, Forbidden, HttpOptions, JsonClient, TlsOptions, expect_integer, expect_text
 
 LOGIN_PATH = "/mgmt/shared/authn/login"
@@ -456,6 +457,20 @@ READERS: dict[type, Reader] = {
     RouteDomainVlan: _read_route_domain_members,
     SysDb: _read_db,
 }
+
+
+def read_cis_routes(session: BigipSession, partition: str) -> list[Route]:
+    """routing: static: the routes CIS keeps in `partition`, named k8s-<node>-<node IP>
+    (vtepc.state.static_routes); vtepc compares them, never writes them."""
+    collection = "/mgmt/tm/net/route"
+    out = []
+    for document in session.collection(collection):
+        name = document.get("name")
+        if not isinstance(name, str):
+            raise session.client.error(BadResponse, f"GET {collection}: an item without a name")
+        if document.get("partition", "Common") == partition and name.startswith(CIS_ROUTE_PREFIX):
+            out.append(_convert(session, f"GET {collection}: {name}", _route, document))
+    return out
 
 
 def read_bigip_objects(session: BigipSession, desired: BigipState) -> list[LiveObject]:

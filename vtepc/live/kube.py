@@ -16,6 +16,7 @@ What is read, each projected onto what vtepc manages so other settings never sho
   * each mode's own kinds, as its package says (Integration.cluster_kinds: the Cilium Helm
     values and cilium-config in integrations/cilium/live.py, the BIG-IP's flannel Node in
     integrations/flannel/live.py), with the helpers below (`project`, `helm_release_values`);
+  * with routing: static, what CIS makes of every Node (CisRoute: its route, or why none);
   * every Node, as LiveNode (name, InternalIP, pod CIDR from spec.podCIDR or Cilium's
     annotations, flannel VtepMAC and public-ip) and as ExpectedNode for drift.
 A kind nobody can read through the API (BIRD, BGP sessions, announcements) is reported as
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, ParamSpec, S
 from ..state.bgp import BgpSession
 from ..state.cluster import CIS_PASSWORD_ENV, CIS_USERNAME_ENV, As3ConfigMap, CisController, ClusterState, ExpectedNode
 from ..state.speaker import BgpAnnouncement, BirdConfig
+from ..state.static_routes import NODE_SPEC_POD_CIDR, CisRoute, observed_cis_route
 from .http import BadResponse, ConfigurationError, HttpOptions, JsonClient, TlsOptions, expect_integer, expect_text
 
 if TYPE_CHECKING:
@@ -499,6 +501,37 @@ def _as3_from_configmap(document: dict[str, Any], desired: As3ConfigMap) -> As3C
     return As3ConfigMap(desired.name, {k: labels[k] for k in desired.labels if k in labels}, declaration, desired.service)
 
 
+def _cis_routes_of(document: dict[str, Any], wanted: Sequence[CisRoute]) -> list[CisRoute]:
+    """routing: static: what CIS makes of this node on each BIG-IP the desired routes name
+    (k8s-bigip-ctlr v2.20.2 pkg/appmanager/appManager.go processStaticRouteUpdate): nothing for
+    a node whose Ready condition is not True or that has no InternalIP, else a route to the pod
+    CIDR it reads (the annotation this cluster's release writes, or node.spec.podCIDR) via the
+    InternalIP. A node the topology routes also comes back when CIS makes no route for it, with the reason."""
+    name = _name(document)
+    annotations = document["metadata"].get("annotations") or {}
+    status = document.get("status") or {}
+    ip = next((a.get("address") for a in status.get("addresses") or [] if a.get("type") == "InternalIP"), None)
+    if not isinstance(ip, str):
+        return []
+    ready = not any(c.get("type") == "Ready" and c.get("status") != "True" for c in status.get("conditions") or [])
+    source = wanted[0].pod_cidr_from
+    found = (document.get("spec") or {}).get("podCIDR") if source == NODE_SPEC_POD_CIDR else annotations.get(source)
+    names = {route.name for route in wanted}
+    out = []
+    for bigip in sorted({route.bigip for route in wanted}):
+        route = observed_cis_route(bigip, name, ip, source, expect_text(found) if found else None, ready)
+        if route.network or route.name in names:
+            out.append(route)
+    return out
+
+
+def _read_cis_routes(session: KubeSession, wanted: Sequence[CisRoute]) -> list[CisRoute]:
+    """routing: static: what CIS makes of every Node (vtepc.live.read_observed_state then sets
+    network and gateway to what the BIG-IP holds)."""
+    path = "/api/v1/nodes"
+    return [route for document in session.list(path) for route in session.convert(f"GET {path}: a node", _cis_routes_of, document, wanted)]
+
+
 @dataclass(frozen=True)
 class ClusterReading:
     state: ClusterState
@@ -527,6 +560,7 @@ def cluster_kinds() -> tuple[ClusterKind, ...]:
         ClusterKind(
             BgpSession, unread="BGP sessions are configured on the peers (switches, BIG-IP imish); the Kubernetes API does not hold them"
         ),
+        ClusterKind(CisRoute, read=_read_cis_routes),
     )
     return generic + tuple(kind for i in integrations() for kind in i.cluster_kinds)
 

@@ -66,6 +66,7 @@ from ..state.bigip import (
 )
 from ..state.cluster import cis_tunnel
 from ..state.speaker import BgpAnnouncement, peer_address, speaker_label
+from ..state.static_routes import CisRoute
 
 if TYPE_CHECKING:
     from ..live import ObservedState
@@ -494,17 +495,15 @@ class Fabric:
         return out
 
     def _cis_static(self, unit: Unit) -> list[_RouteEntry]:
-        """routing: static, desired state: the routes CIS will write on this BIG-IP (CIS has not run
-        yet); an observed device carries them among its routes (vtepc owns none of them)."""
-        if self.routing != "static" or not self.cis_writes:
+        """routing: static: the routes CIS makes on this BIG-IP, from the cluster state: the
+        topology's nodes (desired), or the live nodes as CIS reads them (observed)."""
+        if self.routing != "static":
             return []
-        from ..state.static_routes import cis_static_routes
-
         out = []
-        for route in cis_static_routes(self.topology):  # type: ignore[arg-type]
-            if route.bigip != unit.name:
+        for route in self.cluster.of_kind(CisRoute):
+            if route.bigip != unit.name or not route.network:
                 continue
-            what = f"CIS route {route.partition}/{route.name} {route.network} gw {route.gw}"
+            what = f"CIS route {route.name.split('/', 1)[1]} {route.network} gw {route.gw}"
             # No %RD in what CIS writes: the route and its gateway are in route domain 0.
             out.append(replace(_entry(route.network, None, addr(route.gw), what, route.origin), cis_node=route.node))
         return out

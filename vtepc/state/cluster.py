@@ -30,7 +30,7 @@ from .. import facts
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
 from .bgp import BgpSession, compile_sessions
 from .speaker import BgpAnnouncement, BirdConfig, compile_speaker
-from .static_routes import static_routing_of
+from .static_routes import CisRoute, cis_routes, static_routing_of
 
 if TYPE_CHECKING:
     from ..integrations import Integration
@@ -114,7 +114,7 @@ class ClusterObject(Protocol):
 
 # The kinds every mode may have; a mode's own come from its package (object_kinds).
 OBJECT_KINDS: dict[str, type[ClusterObject]] = {
-    cls.kind: cls for cls in (CisController, As3ConfigMap, BirdConfig, BgpSession, BgpAnnouncement)
+    cls.kind: cls for cls in (CisController, As3ConfigMap, BirdConfig, BgpSession, BgpAnnouncement, CisRoute)
 }
 
 
@@ -316,6 +316,7 @@ def compile_cluster(topology: "ResolvedTopology", bigips: Mapping[str, "BigipSta
         items += controllers
         omitted += why
     items += _as3_configmaps(topology)
+    items += cis_routes(topology)  # routing: static: what CIS makes, which vtepc compares, never writes
     if cluster.routing == "native":
         items += compile_speaker(topology)
         items += compile_sessions(topology)
