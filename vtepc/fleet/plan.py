@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..plan.model import DeviceInput, HaRole, Plan, PlanError, compute_plan, ha_roles
+from ..plan.model import DeviceInput, HaRole, Plan, PlanError, compute_plan, ha_roles, selected_units
 from ..state.bigip import FdbRecord, Tunnel
 from .model import FleetReport
 
@@ -133,15 +133,9 @@ def plan_fleet(
     if inside:
         raise PlanError(f"--prune {inside[0]}: {inside[0]} is in the fleet; --prune names a topology that left it")
     names = [m.device.name for m in report.merged]
-    unknown = sorted(set(bigips) - set(names))
-    if unknown:
-        raise PlanError(f"--bigip {unknown[0]}: no such BIG-IP in the fleet (it has {', '.join(names)})")
     pairs = ha_pairs(report)
+    selected = selected_units(bigips, names, pairs, "fleet")
     roles = ha_roles(pairs)
-    selected = set(bigips or names)
-    for units in pairs:
-        if selected & set(units):
-            selected |= set(units)  # never one unit of a pair alone
     inputs = {}
     for merged in report.merged:
         name = merged.device.name

@@ -63,6 +63,7 @@ from .model import (
     ha_roles,
     left_to_others,
     ownership_marker,
+    selected_units,
     stale_objects,
 )
 from .rest import WRITERS, RestCall
@@ -370,15 +371,9 @@ def plan_devices(
     from ..facts import ha_pairs
 
     names = [b.name for b in topology.bigips]
-    unknown = sorted(set(bigips) - set(names))
-    if unknown:
-        raise PlanError(f"--bigip {unknown[0]}: no such BIG-IP in the topology (it has {', '.join(names)})")
     pairs = [[names[i] for i in members] for members in ha_pairs(topology).values()]
+    selected = selected_units(bigips, names, pairs, "topology")
     roles = ha_roles(pairs)
-    selected = set(bigips or names)
-    for members in pairs:
-        if selected & set(members):
-            selected |= set(members)  # never one unit of a pair alone
     inputs = {}
     for bigip in topology.bigips:
         if bigip.name not in selected:

@@ -597,6 +597,19 @@ def ha_roles(pairs: Iterable[Sequence[str]]) -> dict[str, tuple[HaRole, tuple[st
     return roles
 
 
+def selected_units(bigips: Sequence[str], names: Sequence[str], pairs: Iterable[Sequence[str]], where: str) -> set[str]:
+    """The BIG-IPs `--bigip` names (every one of `names` without it), each with its HA peers: one
+    unit of a pair is never planned alone. An unknown name is an error naming the `where`."""
+    unknown = sorted(set(bigips) - set(names))
+    if unknown:
+        raise PlanError(f"--bigip {unknown[0]}: no such BIG-IP in the {where} (it has {', '.join(names)})")
+    selected = set(bigips or names)
+    for members in pairs:
+        if selected & set(members):
+            selected |= set(members)
+    return selected
+
+
 def compute_plan(topology: str, devices: Mapping[str, DeviceInput], *, adopt: bool = False) -> Plan:
     """The plan for every device in `devices` (in apply order: a pair's sync source before its peers)."""
     ordered = sorted(devices, key=lambda n: devices[n].ha is HaRole.SYNC_PEER)

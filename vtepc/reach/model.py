@@ -802,22 +802,19 @@ class Fabric:
 
     def _walk_reply(self, scenario: Scenario, pod: IP, node: TraceNode, source: SelfIp, hops: list[Hop]) -> None:
         daddr = addr(source.address).ip
-        if self.routing == "static":
-            subnet = ipaddress.ip_interface(source.address.replace(f"%{addr(source.address).rd}", "")).network
-            if ipaddress.ip_address(node.ip_text) not in subnet:
+        if self.routing in ("static", "native"):
+            if self.routing == "static":
+                subnet = ipaddress.ip_interface(source.address.replace(f"%{addr(source.address).rd}", "")).network
+                if ipaddress.ip_address(node.ip_text) not in subnet:
+                    hops.append(
+                        Hop(node.name, "route", f"{daddr} is not on {node.name}'s subnet: its default route decides", node.path, UNKNOWN)
+                    )
+                    return
+                hops.append(Hop(node.name, "route", f"{pod} -> {daddr}: connected {subnet} (the node's underlay)", node.path))
+            else:
                 hops.append(
-                    Hop(node.name, "route", f"{daddr} is not on {node.name}'s subnet: its default route decides", node.path, UNKNOWN)
+                    Hop(node.name, "route", f"{pod} -> {daddr} through the node's own routes (outside vtepc, not modelled)", node.path)
                 )
-                return
-            hops.append(Hop(node.name, "route", f"{pod} -> {daddr}: connected {subnet} (the node's underlay)", node.path))
-            receiver = self._owner(scenario, lambda u, active: any(s.address == source.address for s in u.owned_selfs(active)))
-            if receiver is None or receiver.name != scenario.active:
-                hops.append(Hop(str(daddr), "accept", f"{scenario.active} does not hold {source.address}", source.origin, DROP))
-                return
-            hops.append(Hop(receiver.name, "accept", f"self IP {source.name} {source.address}", source.origin))
-            return
-        if self.routing == "native":
-            hops.append(Hop(node.name, "route", f"{pod} -> {daddr} through the node's own routes (outside vtepc, not modelled)", node.path))
             receiver = self._owner(scenario, lambda u, active: any(s.address == source.address for s in u.owned_selfs(active)))
             if receiver is None or receiver.name != scenario.active:
                 hops.append(Hop(str(daddr), "accept", f"{scenario.active} does not hold {source.address}", source.origin, DROP))
