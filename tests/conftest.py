@@ -101,9 +101,10 @@ def update_goldens(request) -> bool:
 # helm, graphviz, mypy, ruff), serves or reaches a socket (the emulated BIG-IP and Kubernetes
 # APIs), or searches long with hypothesis (more than FAST_MAX_EXAMPLES examples: marked slow
 # here, from its own @settings). The marker cannot lie: while a fast test runs (fixtures
-# included), starting a process or binding/connecting a socket fails it, and so does spending
-# more than FAST_CPU_BUDGET seconds of CPU in the test itself. The full suite (scripts/test.sh)
-# runs every test, with the same guard on the fast ones.
+# included), starting a process or binding/connecting a socket fails it. A fast test that spends
+# more than FAST_CPU_BUDGET seconds of CPU is named in the run's summary, not failed: CPU time
+# depends on the machine and its load, and timings are not tests (they live in benchmarks/).
+# The full suite (scripts/test.sh) runs every test, with the same guard on the fast ones.
 FAST_CPU_BUDGET = 2.0
 FAST_MAX_EXAMPLES = 100
 
@@ -182,11 +183,19 @@ def _guarded(item: pytest.Item, budget: float | None = None):
     guard.verdict()
     spent = time.process_time() - started
     if budget is not None and spent > budget:
-        pytest.fail(
-            f"this test is marked fast but took {spent:.1f} s of CPU (budget {budget} s): shorten it or mark it @pytest.mark.slow",
-            pytrace=False,
-        )
+        item.config.stash.setdefault(_OVER_BUDGET, []).append((item.nodeid, spent))
     return result
+
+
+_OVER_BUDGET = pytest.StashKey[list[tuple[str, float]]]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    over = config.stash.get(_OVER_BUDGET, [])
+    if over:
+        terminalreporter.section("fast tests over their CPU budget")
+        for nodeid, spent in over:
+            terminalreporter.line(f"{nodeid}: {spent:.1f} s of CPU (budget {FAST_CPU_BUDGET} s): shorten it or mark it @pytest.mark.slow")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,5 +1,5 @@
-"""The `fast` marker cannot lie: tests/conftest.py fails a fast test that starts a process,
-opens a socket or spends too much CPU, and moves long hypothesis searches out of the selection."""
+"""The `fast` marker cannot lie: tests/conftest.py fails a fast test that starts a process or
+opens a socket, names one that spends too much CPU, and moves long hypothesis searches out of the selection."""
 
 from __future__ import annotations
 
@@ -94,11 +94,15 @@ def test_fast_tests_that_start_processes_or_open_sockets_fail(pytester):
     )
 
 
-def test_a_fast_test_over_its_cpu_budget_fails(pytester):
-    # Its own budget, well under the spin, keeps this test's CPU (spin included) far under the real one.
-    result = _run(pytester, "-k", "spins", "-rf", cpu_budget=0.2)
-    result.assert_outcomes(failed=1, deselected=9)
-    result.stdout.fnmatch_lines(["*test_spins - *marked fast but took * s of CPU (budget 0.2 s)*"])
+def test_a_fast_test_over_its_cpu_budget_is_named_in_the_summary(pytester):
+    # Named, not failed: CPU time depends on the machine's load. Its own budget, well under the
+    # spin, keeps this test's CPU (spin included) far under the real one.
+    result = _run(pytester, "-k", "spins", cpu_budget=0.2)
+    result.assert_outcomes(passed=1, deselected=9)
+    result.stdout.fnmatch_lines(["*fast tests over their CPU budget*", "*test_spins: * s of CPU (budget 0.2 s)*"])
+    within = _run(pytester, "-k", "pure", cpu_budget=0.2)
+    within.assert_outcomes(passed=1, deselected=9)
+    assert "over their CPU budget" not in within.stdout.str()
 
 
 @pytest.mark.slow  # its own test starts a process, which is what it shows is allowed there
