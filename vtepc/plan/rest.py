@@ -82,8 +82,12 @@ def _tunnel(obj: Tunnel) -> dict[str, Any]:
 
 
 def _route(obj: Route) -> dict[str, Any]:
-    target = {"interface": _common(obj.interface)} if obj.interface else {"gw": display_address(str(obj.gw))}
-    return {"network": display_address(obj.network), **target}
+    if obj.interface:
+        return {"network": display_address(obj.network), "interface": _common(obj.interface)}
+    # A route vtepc writes is a desired one, and the compiler gives every route a target; only a
+    # route read from a device may have neither (a blackhole or a pool), and vtepc never writes that.
+    assert obj.gw is not None, f"route {obj.name} has neither gw nor interface"
+    return {"network": display_address(obj.network), "gw": display_address(obj.gw)}
 
 
 @dataclass(frozen=True)
