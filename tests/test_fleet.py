@@ -30,6 +30,7 @@ from .checks_support import line_of
 from .conftest import EXAMPLES, GOLDEN
 
 FLEET = EXAMPLES / "fleet"
+FLEET_STATIC = EXAMPLES / "fleet-static"  # two clusters in CIS static routing (routing: static) on one HA pair
 FILES = ("dev-flannel.yaml", "prod-a.yaml", "prod-b.yaml")
 CIS_PROD_A = "\ncis:\n  partition: prod-a\n  credentialsSecret: bigip-login\n"
 
@@ -313,9 +314,10 @@ def test_a_members_tree_is_its_single_build_less_the_network_files_of_its_shared
         assert member_tree(member, shared, source) == with_manifest({p: t for p, t in single.items() if p not in dropped}, source)
 
 
-def test_merged_device_artifacts_match_goldens(update_goldens):
-    tree, _ = api.build_fleet([FLEET])
-    golden_dir = GOLDEN / "fleet"
+@pytest.mark.parametrize("fleet", [FLEET, FLEET_STATIC], ids=lambda p: p.name)
+def test_merged_device_artifacts_match_goldens(update_goldens, fleet):
+    tree, _ = api.build_fleet([fleet])
+    golden_dir = GOLDEN / fleet.name
     if update_goldens:
         shutil.rmtree(golden_dir, ignore_errors=True)
         for path, text in tree.items():
@@ -323,9 +325,9 @@ def test_merged_device_artifacts_match_goldens(update_goldens):
             (golden_dir / path).write_text(text, encoding="utf-8")
         return
     expected = {p.relative_to(golden_dir).as_posix(): p.read_text(encoding="utf-8") for p in golden_dir.rglob("*") if p.is_file()}
-    assert sorted(tree) == sorted(expected), "fleet tree differs from goldens (run with --update-goldens and review)"
+    assert sorted(tree) == sorted(expected), f"{fleet.name} tree differs from goldens (run with --update-goldens and review)"
     for path, text in tree.items():
-        assert text == expected[path], f"fleet/{path} differs from its golden file"
+        assert text == expected[path], f"{fleet.name}/{path} differs from its golden file"
 
 
 def test_build_writes_the_whole_fleet_tree_in_one_swap(tmp_path):
@@ -406,3 +408,56 @@ def test_every_member_traces_clean_through_the_merged_devices():
         fabric = Fabric.from_observed(member.topology, observed)
         assert list(unreachable(fabric)) == [], member.name
         assert len(fabric.units["bigip-1"].selfs) > len(Fabric.from_topology(member.topology).units["bigip-1"].selfs)
+
+
+def test_the_cli_validates_builds_and_traces_the_static_routing_fleet(tmp_path):
+    """examples/fleet-static/ (docs/fleet.md, docs/static-routing.md): a Cilium and a flannel cluster in
+    CIS static routing on one HA pair, each CIS with its own partition: valid, built, and every node
+    reached from both units by CIS's route (the trace's VTEP1001 walk)."""
+    from typer.testing import CliRunner
+
+    from vtepc.cli import app
+
+    report = validate_fleet([FLEET_STATIC])
+    assert report.ok and report.all_diagnostics == []
+    assert [(d.name, d.members) for d in report.devices] == [
+        ("bigip-1", ("static-cilium", "static-flannel")),
+        ("bigip-2", ("static-cilium", "static-flannel")),
+    ]
+    runner = CliRunner()
+    done = runner.invoke(app, ["validate", str(FLEET_STATIC)])
+    assert done.exit_code == 0 and done.stderr.count(": ok: 0 error(s), 0 warning(s)") == 2, done.stderr
+    out = tmp_path / "out"
+    done = runner.invoke(app, ["build", str(FLEET_STATIC), "-o", str(out)])
+    assert done.exit_code == 0, done.stderr
+    for member in ("static-cilium", "static-flannel"):
+        assert (out / "topologies" / member / "kubernetes" / "cis-bigip-1.yaml").is_file()
+    for file, node in (("cilium.yaml", "apps-node2"), ("flannel.yaml", "tools-node1")):
+        for unit in ("bigip-1", "bigip-2"):
+            done = runner.invoke(app, ["trace", str(FLEET_STATIC / file), "--from", unit, "--to", node])
+            assert done.exit_code == 0 and "delivered, and the reply returns" in done.stdout, (file, unit, done.stdout)
+            assert f"k8s-{node}-" in done.stdout, done.stdout  # CIS's route k8s-<node>-<node IP> carries the packet
+
+
+def test_the_static_routing_fleet_with_one_cis_partition_is_refused(tmp_path):
+    """Negative control of examples/fleet-static/: both CIS on one partition keep their static routes in
+    it and each deletes the other's (VTEP1110, with VTEP1109), filed at one file's cis mapping and naming the other's
+    (once per unit of the pair)."""
+    directory = tmp_path / "fleet-static"
+    directory.mkdir()
+    for name in ("cilium.yaml", "flannel.yaml"):
+        text = (FLEET_STATIC / name).read_text()
+        assert "partition: static-" in text
+        (directory / name).write_text(text.replace("partition: static-flannel", "partition: static-cilium"))
+    report = validate_fleet([directory])
+    assert all(m.report.ok for m in report.members) and not report.ok
+    found = [d for d in report.diagnostics if d.code == STATIC_ROUTES_SHARED]
+    assert len(found) == 2 and all("in partition static-cilium" in d.message for d in found), [d.format_text() for d in found]
+    cilium, flannel = directory / "cilium.yaml", directory / "flannel.yaml"
+    places = {(d.file, d.position.line, d.related[0].file, d.related[0].position.line) for d in found}
+    at = {file: line_of(file.read_text(), "  image: f5networks") for file in (cilium, flannel)}  # the cis mapping's first line
+    assert places == {(str(flannel), at[flannel], str(cilium), at[cilium])}
+    assert "VTEP1109" in {d.code for d in report.diagnostics}
+    with pytest.raises(TopologyInvalid) as raised:
+        api.build_fleet([directory])
+    assert STATIC_ROUTES_SHARED in {d.code for d in raised.value.diagnostics}
