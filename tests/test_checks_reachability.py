@@ -38,6 +38,15 @@ def test_failover_names_the_breaking_hop_and_the_unit():
     assert found.path == ("bigips", 1, "tunnel", "mac")
 
 
+def test_the_trace_in_the_hint_prints_one_hop_per_line():
+    report = validate(CASES[0].broken_text())
+    [found] = [d for d in report.diagnostics if d.code == "VTEP1001"]
+    _, hint, *trace = found.format_text().split("\n")
+    assert hint == "  hint: trace (vtepc trace):" and "\\n" not in found.format_text()
+    assert trace[0] == "    bigip-2 (active; bigip-1 standby) -> 10.0.0.1"
+    assert any(line.startswith("       2. DROP    bigip-2 accept") for line in trace)
+
+
 def test_reachability_stays_quiet_when_another_check_already_failed():
     text = CASES[0].broken_text().replace("selfIP: 10.1.6.36/24", "selfIP: 10.1.6.36/33")
     report = validate(text)

@@ -113,6 +113,8 @@ def test_a_hostile_value_cannot_forge_lines_of_the_text_report():
     report = validate_text(json.dumps(data, indent=2).encode(), "topology.json")
     assert report.errors
     for diagnostic in report.diagnostics:
-        lines = diagnostic.format_text().split("\n")
-        assert len(lines) == (2 if diagnostic.hint else 1)
-        assert lines[0].startswith("topology.json:") and "\x1b" not in lines[0]
+        first, *more = diagnostic.format_text().split("\n")
+        assert first.startswith("topology.json:") and "\x1b" not in first
+        # Only the hint and what is related go on further lines, indented: none can pass for a diagnostic.
+        assert all(line.startswith("  ") and "\x1b" not in line for line in more)
+        assert len(more) == len(diagnostic.related) + diagnostic.hint.count("\n") + (1 if diagnostic.hint else 0)

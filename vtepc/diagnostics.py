@@ -96,7 +96,11 @@ class Diagnostic:
         for other in self.related:
             text += f"\n  related: {one_line(other.location)}: {one_line(other.message)}"
         if self.hint:
-            text += f"\n  hint: {one_line(self.hint)}"
+            # A hint of several lines (VTEP1001's trace) keeps them, each escaped on its own and
+            # indented under the hint, so no line of it can pass for a diagnostic (those start the line).
+            first, *more = self.hint.split("\n")
+            text += f"\n  hint: {one_line(first)}"
+            text += "".join(f"\n    {one_line(line)}" for line in more)
         return text
 
     def to_json(self) -> dict[str, object]:

@@ -67,6 +67,7 @@ from ..state.bigip import (
 from ..state.cluster import cis_tunnel
 from ..state.speaker import BgpAnnouncement, peer_address, speaker_label
 from ..state.static_routes import CisRoute
+from ..text import one_line
 
 if TYPE_CHECKING:
     from ..live import ObservedState
@@ -161,7 +162,8 @@ class Trace:
             if failure is None
             else f"{'dropped' if failure.status == DROP else 'undecided'} at {failure.where} {failure.step}"
         )
-        return "\n".join(lines) + "\n"
+        # Hops quote the topology's names: each line escaped on its own stays one line.
+        return "\n".join(map(one_line, lines)) + "\n"
 
 
 @dataclass(frozen=True, slots=True)
