@@ -20,7 +20,7 @@ from dataclasses import replace
 from ..build import with_manifest, sha256_hex
 from ..render import load_renderers, render_all
 from ..render.declarative_onboarding import declaration, do_gaps
-from ..render.tmsh import ha_note, mode_summary, network_script
+from ..render.tmsh import ha_note, mode_summary, network_script, ownership_note
 from ..state.bigip import SelfIp, Tunnel, lockdown_note
 from .merge import MergedDevice
 from .model import FleetReport, Member
@@ -52,12 +52,10 @@ def device_network_tmsh(merged: MergedDevice) -> str:
         "Written for a device without these objects: `create` stops on one that already exists.",
         f"Assumed to exist already: VLAN {_joined(vlans)}"
         + (f" and route domain {_joined([str(d) for d in domains])} (with its VLAN in it)." if domains else "."),
-        "vtepc owns the underlay self IPs below: a tunnel's local-address must be a self IP, and the",
-        "Declarative Onboarding declaration, being the device's whole network state, has to declare them.",
-        "Skip a `create net self` whose address the device already has.",
     ]
-    selfs = state.of_kind(SelfIp)
     tunnel_names = {t.name for t in state.of_kind(Tunnel)}
+    header += ownership_note(len(tunnel_names))
+    selfs = state.of_kind(SelfIp)
     ports = sorted({port for s in selfs if s.vlan not in tunnel_names for port in s.allow_service})
     if ports:
         accepted = lockdown_note(ports, "the tunnels'")
@@ -67,7 +65,7 @@ def device_network_tmsh(merged: MergedDevice) -> str:
         header.append("No declarative-onboarding.json for this BIG-IP: " + "; ".join(gaps) + ".")
     groups = sorted({a.bigip.ha.traffic_group for a in device.attachments if a.bigip.ha is not None})
     if groups:
-        header += ha_note(groups, selfs)
+        header += ha_note(groups, selfs, bool(tunnel_names))
     return network_script(header, state)
 
 
