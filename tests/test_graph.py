@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.conftest import EXAMPLE_FILES, EXAMPLES, require_tool
+from tests.conftest import EXAMPLE_FILES, EXAMPLES, GOLDEN, require_tool
 from vtepc.graph import (
     DEFAULT_MAX_NODES,
     MARGIN,
@@ -288,3 +288,55 @@ def test_tunnel_routing_with_an_underlay_gateway_draws_the_route_through_the_tun
     lines = topology_graph(report.topology).box("bigip0").lines
     assert "route 10.0.0.0/16 via tunnel flannel_vxlan" in lines
     assert not any("via 10.169.72.1" in line for line in lines)
+
+
+STATIC_EXAMPLES = [p for p in EXAMPLE_FILES if "\n  routing: static" in p.read_text()]
+
+
+@pytest.mark.parametrize("example", [*STATIC_EXAMPLES, EXAMPLES / "fleet-static" / "flannel.yaml"], ids=lambda p: p.stem)
+def test_static_routing_draws_each_cis_route_from_each_bigip_to_its_node(example):
+    """routing: static: the BIG-IP reaches each node's pod CIDR by CIS's route k8s-<node>-<node IP> via the
+    node IP, drawn as a line from every BIG-IP to that node (neither a tunnel nor one "underlay" line)."""
+    topology = load_topology(example)
+    graph = topology_graph(topology)
+    node_ids = {b.title.removeprefix("node "): b.id for b in graph.boxes if b.tier == 3}
+    bigip_ids = {b.title.removeprefix("BIG-IP "): b.id for b in graph.boxes if b.tier == 1}
+    wanted = {
+        Edge(bigip_ids[bigip.name], node_ids[node.name], f"k8s-{node.name}-{node.ip}")
+        for bigip in topology.bigips
+        for node in topology.cluster.nodes
+    }
+    drawn = {e for e in graph.edges if e.source.startswith("bigip") and e.target != "cluster" and not e.target.startswith("ha")}
+    assert drawn == wanted and len(wanted) == len(topology.bigips) * len(topology.cluster.nodes) > 0
+    assert not any(e.source.startswith("bigip") and e.target == "cluster" for e in graph.edges), "no tunnel or underlay line"
+    assert topology.cis is not None
+    for box_id in bigip_ids.values():
+        assert f"CIS routes in partition {topology.cis.partition}: pod CIDR via node IP" in graph.box(box_id).lines
+    check_mermaid(to_mermaid(graph))
+    # In the SVG, the labels of one BIG-IP's routes sit at different heights instead of stacking.
+    root = ET.fromstring(to_svg(graph))
+    heights = [float(t.get("y")) for t in root.iter(f"{SVG_NS}text") if (t.text or "").startswith("k8s-")]
+    assert len(heights) == len(wanted) and len(set(heights)) == len(topology.cluster.nodes)
+
+
+def test_static_routing_cut_to_max_nodes_draws_the_other_routes_as_one_line():
+    text = (EXAMPLES / "cilium-static.yaml").read_text()
+    report = validate_text(text)
+    assert report.topology is not None
+    graph = topology_graph(report.topology, max_nodes=2)
+    assert [e.label for e in graph.edges if e.target == "nodes_more"] == ["1 more CIS routes"]
+    assert {e.target for e in graph.edges if e.source == "bigip0"} == {"node0", "node1", "nodes_more"}
+    check_mermaid(to_mermaid(graph))
+    svg_texts(to_svg(graph))
+
+
+@pytest.mark.parametrize("example", STATIC_EXAMPLES, ids=lambda p: p.stem)
+def test_static_routing_graphs_match_goldens(example, update_goldens):
+    """The pictures of the static routing examples, byte for byte (tests/golden/graph/<example>.mmd)."""
+    golden = GOLDEN / "graph" / f"{example.stem}.mmd"
+    text = to_mermaid(topology_graph(load_topology(example)))
+    if update_goldens:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        return
+    assert text == golden.read_text(encoding="utf-8"), f"graph of {example.stem} differs from {golden} (--update-goldens, review)"

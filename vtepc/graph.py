@@ -2,7 +2,8 @@
 
 The picture follows the seeds' diagrams from top to bottom: the client and its VIPs, the
 BIG-IPs (HA pairs grouped) with their underlay and tunnel self IPs, VTEP CIDR, VNI and
-tunnel, the BGP peers with native routing, and the cluster's nodes with their pod CIDRs.
+tunnel, the BGP peers with native routing, and the cluster's nodes with their pod CIDRs; with
+static routing, CIS's route from each BIG-IP to each node's pod CIDR (k8s-<node>-<node IP>).
 Long lists are cut (first N, then one "... N more" box) so the picture stays readable.
 Every serializer is a pure function of the model; output is stable from run to run.
 """
@@ -31,6 +32,7 @@ from .state.bigip import (
     Tunnel,
     VxlanProfile,
 )
+from .state.static_routes import CisRoute
 
 DEFAULT_MAX_NODES = 20
 
@@ -92,8 +94,9 @@ def _plain(address: str) -> str:
     return address + suffix[suffix.index("/") :] if "/" in suffix else address
 
 
-def _bigip_lines(datapath: Datapath, state: BigipState) -> tuple[str, ...]:
-    """What the build configures on this BIG-IP, read from its compiled state (never re-derived)."""
+def _bigip_lines(datapath: Datapath, state: BigipState, cis_routes: Sequence[CisRoute]) -> tuple[str, ...]:
+    """What the build configures on this BIG-IP, read from its compiled state (never re-derived), and
+    where CIS keeps the static routes it makes there (routing: static; vtepc writes none of them)."""
     lines = []
     if state.route_domain:
         lines.append(f"route domain {state.route_domain}")
@@ -115,6 +118,8 @@ def _bigip_lines(datapath: Datapath, state: BigipState) -> tuple[str, ...]:
         lines.append(f"VtepMAC {state.vtep.mac or 'unknown (vtepc discover)'}")
     for route in (o for o in objects if isinstance(o, Route)):
         lines.append(f"route {_plain(route.network)} via {_plain(route.gw) if route.gw else f'tunnel {route.interface}'}")
+    for partition in sorted({route.partition for route in cis_routes}):
+        lines.append(f"CIS routes in partition {partition}: pod CIDR via node IP")
     return tuple(lines)
 
 
@@ -143,6 +148,11 @@ def state_graph(state: DesiredState, topology: Topology, max_nodes: int = DEFAUL
     on a BIG-IP (client VIPs, BGP peers, the nodes), are drawn from the topology the state was compiled from."""
     datapath = state.datapath
     native = datapath.routing == "native"
+    # routing: static: the routes CIS makes, per BIG-IP (those with no pod CIDR to route are none).
+    cis_routes: dict[str, list[CisRoute]] = {}
+    for cis_route in state.cluster.of_kind(CisRoute):
+        if cis_route.network:
+            cis_routes.setdefault(cis_route.bigip, []).append(cis_route)
     boxes: list[Box] = []
     groups: list[Group] = []
     edges: list[Edge] = []
@@ -173,7 +183,11 @@ def state_graph(state: DesiredState, topology: Topology, max_nodes: int = DEFAUL
     for index, bigip in ordered:
         box_id = f"bigip{index}"
         bigip_box_ids[bigip.name] = box_id
-        boxes.append(Box(box_id, f"BIG-IP {bigip.name}", _bigip_lines(datapath, state.bigips[bigip.name]), TIER_BIGIP))
+        boxes.append(
+            Box(
+                box_id, f"BIG-IP {bigip.name}", _bigip_lines(datapath, state.bigips[bigip.name], cis_routes.get(bigip.name, ())), TIER_BIGIP
+            )
+        )
     ha_keys = list(dict.fromkeys(key for b in shown_bigips if (key := ha_key(b)) is not None))
     for number, key in enumerate(ha_keys):
         pair = [b for b in shown_bigips if ha_key(b) == key]
@@ -212,6 +226,8 @@ def state_graph(state: DesiredState, topology: Topology, max_nodes: int = DEFAUL
     else:
         peer_by_address = {}
 
+    nodes, hidden_nodes = _capped(topology.cluster.nodes, max_nodes)
+    node_box_ids = {node.name: f"node{index}" for index, node in enumerate(nodes)}
     for bigip in shown_bigips:
         source = bigip_box_ids[bigip.name]
         bigip_state = state.bigips[bigip.name]
@@ -224,11 +240,18 @@ def state_graph(state: DesiredState, topology: Topology, max_nodes: int = DEFAUL
                 edges.append(Edge(source, peer_by_address[gateway], f"route {_plain(route.network)}"))
             else:
                 edges.append(Edge(source, "cluster", f"route via {gateway}"))
-        if not any(isinstance(o, (Tunnel, Route)) for o in objects):
+        # CIS's static routes: one line to each node drawn, one to the "... more" box for the others.
+        routes = cis_routes.get(bigip.name, [])
+        for cis_route in routes:
+            if cis_route.node in node_box_ids:
+                # The route's name k8s-<node>-<node IP> says its gateway; the node box, its network.
+                edges.append(Edge(source, node_box_ids[cis_route.node], cis_route.name.split("/", 1)[1]))
+        if undrawn := sum(cis_route.node not in node_box_ids for cis_route in routes):
+            edges.append(Edge(source, "nodes_more", f"{undrawn} more CIS routes"))
+        if not routes and not any(isinstance(o, (Tunnel, Route)) for o in objects):
             edges.append(Edge(source, "cluster", "underlay"))
 
     node_labels = integration_of(topology).node_labels
-    nodes, hidden_nodes = _capped(topology.cluster.nodes, max_nodes)
     node_ids: list[str] = []
     for index, node in enumerate(nodes):
         lines = [f"node IP {node.ip}"]
@@ -484,7 +507,15 @@ def to_svg(graph: Graph) -> str:
         )
         out.append(_svg_text(rect.x + GROUP_PAD, rect.y + GROUP_PAD + FONT_SIZE, group.title, font_style="italic", fill="#34495e"))
     labels = []
+    # Labelled links fanning out of one box to boxes (CIS's route to each node) put their labels at
+    # staggered heights, so that they do not stack; any other label sits at 0.35 of its link.
+    fans: dict[str, list[Edge]] = {}
     for edge in graph.edges:
+        if edge.label and edge.target in boxes:
+            fans.setdefault(edge.source, []).append(edge)
+    for edge in graph.edges:
+        fan = fans.get(edge.source, [])
+        at = 0.15 + 0.45 * fan.index(edge) / (len(fan) - 1) if edge in fan and len(fan) > 1 else 0.35
         source = boxes[edge.source]
         x1, y1 = source.center_x, source.bottom
         target = groups.get(edge.target)
@@ -496,8 +527,7 @@ def to_svg(graph: Graph) -> str:
         y2 = target.y
         out.append(f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" stroke="#2c3e50" stroke-width="1.5"/>')
         if edge.label:
-            # Labels sit just below the source so links fanning out of one box do not stack them.
-            lx, ly = x1 + (x2 - x1) * 0.35, y1 + (y2 - y1) * 0.35
+            lx, ly = x1 + (x2 - x1) * at, y1 + (y2 - y1) * at
             w = _text_width(edge.label) + 6
             labels.append(
                 f'<rect x="{_num(lx - w / 2)}" y="{_num(ly - LINE_HEIGHT / 2 - 1)}" width="{_num(w)}" height="{LINE_HEIGHT}" fill="#ffffff" opacity="0.9"/>'
