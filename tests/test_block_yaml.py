@@ -151,7 +151,7 @@ def assert_read_as_the_full_loader_reads(text: str) -> None:
     assert (document.value_positions, document.key_positions) == (builder.value_positions, builder.key_positions)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_what_the_subset_reads_the_full_loader_reads_alike(text):
     try:

@@ -24,7 +24,7 @@ def graph(
         20, "--max-nodes", min=1, help="Draw at most this many of each list (nodes, BIG-IPs, peers); the rest become one '... N more' box."
     ),
 ) -> None:
-    """Print the topology as a picture: client, BIG-IPs, tunnel, BGP peers, nodes.
+    """Print the topology as a picture: client, BIG-IPs, tunnel, BGP peers or CIS static routes, nodes.
 
     Exit 0 ok, 1 invalid topology (the errors go to stderr).
     """
