@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import typer
 
@@ -55,6 +55,12 @@ class LiveFlags:
     max_pages: Optional[int] = None
     timeout: Optional[float] = None
     urls_from_ref: Optional[str] = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "LiveFlags":
+        """The flags from a command's parsed parameters (typer's `ctx.params`), which carry them under
+        these names; a command that lacks one fails here, loudly."""
+        return cls(**{f.name: params[f.name] for f in fields(cls)})
 
     def given(self) -> list[str]:
         """The flags given, to refuse them where no live state is read."""

@@ -41,6 +41,7 @@ def _fail(message: str, output_format: DiffFormat) -> None:
 
 @app.command()
 def diff(
+    ctx: typer.Context,
     topologies: list[Path] = typer.Argument(
         ...,
         metavar="TOPOLOGY...",
@@ -93,19 +94,7 @@ def diff(
     from .output import summary
 
     topology = topologies[0]
-    live_flags = _live_options.LiveFlags(
-        bigip=bigip,
-        kubeconfig=kubeconfig,
-        context=context,
-        ca_bundle=ca_bundle,
-        insecure=insecure,
-        allow_insecure_http=allow_insecure_http,
-        deadline=deadline,
-        max_response_mb=max_response_mb,
-        max_pages=max_pages,
-        timeout=timeout,
-        urls_from_ref=urls_from_ref,
-    )
+    live_flags = _live_options.LiveFlags.from_params(ctx.params)
     live_options = live_flags.given()
     try:
         if snapshot is not None and against_ref is not None:

@@ -14,6 +14,7 @@ from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG
 
 @app.command()
 def discover(
+    ctx: typer.Context,
     topology: Path = typer.Argument(..., help="The topology YAML file (edited in place)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the change as a unified diff; write nothing."),
     prune: bool = typer.Option(False, "--prune", help="Also remove cluster.nodes entries the cluster no longer has."),
@@ -39,19 +40,7 @@ def discover(
     from .output import exit_on_failure
 
     with exit_on_failure(topology, "nothing discovered"):
-        source = _live_options.LiveFlags(
-            bigip=bigip,
-            kubeconfig=kubeconfig,
-            context=context,
-            ca_bundle=ca_bundle,
-            insecure=insecure,
-            allow_insecure_http=allow_insecure_http,
-            deadline=deadline,
-            max_response_mb=max_response_mb,
-            max_pages=max_pages,
-            timeout=timeout,
-            urls_from_ref=urls_from_ref,
-        ).source()
+        source = _live_options.LiveFlags.from_params(ctx.params).source()
         result = api.discover(topology, source, prune=prune, write=not dry_run)
     for note in result.facts.notes:
         typer.echo(f"note: {note}", err=True)

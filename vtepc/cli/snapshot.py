@@ -14,6 +14,7 @@ from ._live_options import BIGIP, CA_BUNDLE, CONTEXT, INSECURE, KUBECONFIG
 
 @app.command()
 def snapshot(
+    ctx: typer.Context,
     topologies: list[Path] = typer.Argument(
         ...,
         metavar="TOPOLOGY...",
@@ -45,19 +46,7 @@ def snapshot(
     from .output import exit_on_failure
 
     with exit_on_failure(", ".join(str(t) for t in topologies), "nothing recorded"):
-        source = _live_options.LiveFlags(
-            bigip=bigip,
-            kubeconfig=kubeconfig,
-            context=context,
-            ca_bundle=ca_bundle,
-            insecure=insecure,
-            allow_insecure_http=allow_insecure_http,
-            deadline=deadline,
-            max_response_mb=max_response_mb,
-            max_pages=max_pages,
-            timeout=timeout,
-            urls_from_ref=urls_from_ref,
-        ).source()
+        source = _live_options.LiveFlags.from_params(ctx.params).source()
         if is_fleet(topologies):
             result = api.snapshot_fleet(topologies, output, source)
         else:

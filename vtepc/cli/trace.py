@@ -20,6 +20,7 @@ class TraceFormat(str, enum.Enum):
 
 @app.command()
 def trace(
+    ctx: typer.Context,
     topology: Path = typer.Argument(..., help="The topology YAML file."),
     source: str = typer.Option(..., "--from", help="The BIG-IP the flow leaves (it is the active unit of its HA pair)."),
     to: str = typer.Option(..., "--to", help="A pod address, or a node name (its pod CIDR's first address)."),
@@ -51,19 +52,7 @@ def trace(
     from ..diagnostics import VtepcError
     from .output import exit_on_failure
 
-    live_flags = _live_options.LiveFlags(
-        bigip=bigip,
-        kubeconfig=kubeconfig,
-        context=context,
-        ca_bundle=ca_bundle,
-        insecure=insecure,
-        allow_insecure_http=allow_insecure_http,
-        deadline=deadline,
-        max_response_mb=max_response_mb,
-        max_pages=max_pages,
-        timeout=timeout,
-        urls_from_ref=urls_from_ref,
-    )
+    live_flags = _live_options.LiveFlags.from_params(ctx.params)
     flags = live_flags.given()
     with exit_on_failure(topology, "nothing traced"):
         against: api.LiveSource | api.SnapshotSource | None = None
