@@ -27,6 +27,7 @@ from ..state.bigip import (
     SysDb,
     Tunnel,
     VxlanProfile,
+    allow_service_json,
     display_address,
 )
 from .model import OWNERSHIP, Action, Ownership, Step
@@ -50,19 +51,11 @@ def _common(name: str) -> str:
     return name if name.startswith("/") else f"/Common/{name}"
 
 
-def _allow_service(services: tuple[str, ...]) -> str | list[str]:
-    if not services:
-        return "none"
-    if services in (("default",), ("all",)):
-        return services[0]
-    return list(services)
-
-
 def _self_ip(obj: SelfIp) -> dict[str, Any]:
     return {
         "address": display_address(obj.address),
         "vlan": _common(obj.vlan),
-        "allowService": _allow_service(obj.allow_service),
+        "allowService": allow_service_json(obj.allow_service),
         "trafficGroup": _common(obj.traffic_group),
     }
 

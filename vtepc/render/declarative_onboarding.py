@@ -26,6 +26,7 @@ from ..state.bigip import (
     SysDb,
     Tunnel,
     VxlanProfile,
+    allow_service_json,
     display_address,
     do_vxlan_profile_name,
 )
@@ -40,20 +41,12 @@ DO_SCHEMA_VERSION = "1.45.0"
 DB_VARIABLES = "vtepc-db"
 
 
-def _allow_service(services: tuple[str, ...]) -> str | list[str]:
-    if not services:
-        return "none"
-    if services in (("default",), ("all",)):
-        return services[0]
-    return list(services)
-
-
 def _self_ip(obj: SelfIp) -> dict[str, Any]:
     return {
         "class": "SelfIp",
         "address": display_address(obj.address),
         "vlan": obj.vlan,
-        "allowService": _allow_service(obj.allow_service),
+        "allowService": allow_service_json(obj.allow_service),
         "trafficGroup": obj.traffic_group,
     }
 

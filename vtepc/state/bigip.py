@@ -254,6 +254,15 @@ def normalize_address(text: str, default_route_domain: int = 0) -> str:
     return f"{addr}/{prefix}" if prefix else addr
 
 
+def allow_service_json(services: tuple[str, ...]) -> str | list[str]:
+    """A self IP's allow-service as iControl REST and DO both take it: "none", "default", "all" or the list."""
+    if not services:
+        return "none"
+    if services in (("default",), ("all",)):
+        return services[0]
+    return list(services)
+
+
 def display_address(address: str) -> str:
     """The normalized form as an admin writes it for /Common: %0 dropped, other route domains kept."""
     addr, _, prefix = address.partition("/")
