@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vtepc.diagnostics import Diagnostic
+from vtepc.model import ResolvedTopology
+from vtepc.state import DesiredState, compile_desired_state
 from vtepc.validate import ValidationReport, validate_text
 
 from .conftest import EXAMPLES
@@ -38,6 +40,17 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 def validate(text: str) -> ValidationReport:
     return validate_text(text.encode(), "topology.yaml")
+
+
+def valid_topology(text: str) -> ResolvedTopology:
+    """The topology of a text that must validate (its errors shown if it does not)."""
+    report = validate(text)
+    assert report.ok and report.topology is not None, report.errors
+    return report.topology
+
+
+def desired_state(text: str) -> DesiredState:
+    return compile_desired_state(valid_topology(text))
 
 
 @dataclass(frozen=True)

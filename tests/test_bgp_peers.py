@@ -13,19 +13,9 @@ from vtepc.state import compile_desired_state
 from vtepc.state.bgp import BgpSession, PeerConfig, parse_peer_config, session_table
 from vtepc.state.bigip import SelfIp
 
-from .checks_support import edit, example, validate
+from .checks_support import desired_state, edit, example, valid_topology
 
 SEED_004 = "cilium-native-bgp"
-
-
-def _topology(text: str):
-    report = validate(text)
-    assert report.ok, report.errors
-    return report.topology
-
-
-def _state(text: str):
-    return compile_desired_state(_topology(text))
 
 
 def _bigip_peer(text: str) -> str:
@@ -36,21 +26,21 @@ def _bigip_peer(text: str) -> str:
 
 
 def test_seed_004_has_twelve_sessions_six_nodes_times_two_switches():
-    sessions = _state(example(SEED_004)).cluster.of_kind(BgpSession)
+    sessions = desired_state(example(SEED_004)).cluster.of_kind(BgpSession)
     assert len(sessions) == 12
     assert {(s.peer, s.node) for s in sessions} == {(p, f"node{n}") for p in ("uplink0", "uplink1") for n in range(1, 7)}
     assert all(s.peer_asn == 64512 and s.node_asn == 64512 and not s.bigip for s in sessions)
 
 
 def test_removing_a_node_removes_its_sessions_in_the_diff():
-    before = _state(example(SEED_004))
-    after = _state(edit(example(SEED_004), "    - {name: node6, ip: 10.1.0.6, podCIDR: 10.16.5.0/24}\n", ""))
+    before = desired_state(example(SEED_004))
+    after = desired_state(edit(example(SEED_004), "    - {name: node6, ip: 10.1.0.6, podCIDR: 10.16.5.0/24}\n", ""))
     removed = [c for c in diff_states(after, before).changes if c.kind == BgpSession.kind]
     assert sorted((c.action, c.name) for c in removed) == [(Action.REMOVE, "uplink0/node6"), (Action.REMOVE, "uplink1/node6")]
 
 
 def test_switch_peers_get_frr_and_the_table_lists_every_session():
-    files = render_bgp_peers(_state(example(SEED_004)))
+    files = render_bgp_peers(desired_state(example(SEED_004)))
     assert sorted(files) == ["bgp/peers/sessions.csv", "bgp/peers/uplink0.frr.conf", "bgp/peers/uplink1.frr.conf"]
     assert files["bgp/peers/sessions.csv"].count("\n") == 13  # header + 12 sessions
     frr = files["bgp/peers/uplink1.frr.conf"]
@@ -63,13 +53,13 @@ def test_switch_peers_get_frr_and_the_table_lists_every_session():
 
 def test_ebgp_peer_lifts_frrs_policy_requirement_and_uses_the_nodes_asn():
     text = edit(example(SEED_004), "      address: 10.1.0.254\n", "      address: 10.1.0.254\n      asn: 65001\n")
-    frr = render_bgp_peers(_state(text))["bgp/peers/uplink1.frr.conf"]
+    frr = render_bgp_peers(desired_state(text))["bgp/peers/uplink1.frr.conf"]
     assert "router bgp 65001\n" in frr and " no bgp ebgp-requires-policy\n" in frr
     assert " neighbor k8s-prod remote-as 64512\n" in frr
 
 
 def test_a_bigip_peer_gets_imish_for_its_route_domain():
-    files = render_bgp_peers(_state(_bigip_peer(example(SEED_004))))
+    files = render_bgp_peers(desired_state(_bigip_peer(example(SEED_004))))
     assert "bgp/peers/uplink1.imish" in files and "bgp/peers/uplink1.frr.conf" not in files
     imish = files["bgp/peers/uplink1.imish"]
     assert "routing-protocol add { BGP }" in imish and "imish -r 0" in imish
@@ -81,7 +71,7 @@ def test_a_bigip_peer_lets_bgp_through_port_lockdown_in_tmsh_and_do():
     # A self IP accepts only what its allow-service names (none by default on a non-floating self
     # IP: DO 1.45 network.schema.json SelfIp.allowService "default": "none"); the nodes open their
     # sessions to the peer address on TCP port 179, so the self IP that is the peer must allow it.
-    state = _state(_bigip_peer(example(SEED_004)))
+    state = desired_state(_bigip_peer(example(SEED_004)))
     (underlay,) = [o for o in state.bigips["bigip-1"].of_kind(SelfIp) if o.name == "vtepc-underlay"]
     assert underlay.allow_service == ("tcp:179",)
     tmsh = render_tmsh(state)["bigip/bigip-1/network.tmsh"]
@@ -95,12 +85,12 @@ def test_a_bigip_peer_lets_bgp_through_port_lockdown_in_tmsh_and_do():
     # The imish header no longer asks for a manual allow-service step.
     assert "allow-service add" not in render_bgp_peers(state)["bgp/peers/uplink1.imish"]
     # Switch peers only: the BIG-IP is no BGP speaker, its self IP stays locked down.
-    plain = _state(example(SEED_004))
+    plain = desired_state(example(SEED_004))
     assert all(o.allow_service == () for o in plain.bigips["bigip-1"].of_kind(SelfIp))
 
 
 def test_parse_frr_output_of_vtepc_round_trips_to_all_matched():
-    topology = _topology(example(SEED_004))
+    topology = valid_topology(example(SEED_004))
     files = render_bgp_peers(compile_desired_state(topology))
     observed = {p: parse_peer_config(files[f"bgp/peers/{p}.frr.conf"]) for p in ("uplink0", "uplink1")}
     rows = session_table(topology, observed)
@@ -124,7 +114,7 @@ def test_parse_frr_internal_and_asdot():
 
 
 def test_session_table_statuses():
-    topology = _topology(example(SEED_004))
+    topology = valid_topology(example(SEED_004))
     nodes = {f"10.1.0.{n}": 64512 for n in range(1, 7)}
     missing = {k: v for k, v in nodes.items() if k != "10.1.0.2"} | {"10.1.0.9": 64512}
     wrong_remote = nodes | {"10.1.0.4": 65000}
@@ -140,7 +130,7 @@ def test_session_table_statuses():
 
 
 def test_tunnel_topologies_have_no_sessions():
-    topology = _topology(example("cilium-vxlan"))
+    topology = valid_topology(example("cilium-vxlan"))
     state = compile_desired_state(topology)
     assert state.cluster.of_kind(BgpSession) == [] and render_bgp_peers(state) == {}
     assert session_table(topology) == []

@@ -15,7 +15,7 @@ from vtepc.state import compile_desired_state
 from vtepc.integrations.cilium.bgp import CiliumBgpResource
 from vtepc.state.speaker import BgpAnnouncement, BirdConfig
 
-from .checks_support import edit, example, validate
+from .checks_support import desired_state, edit, example, valid_topology
 from .conftest import EXAMPLE_FILES, ROOT
 
 CRDS = ROOT / "tests" / "data" / "cilium-bgp-crds"
@@ -34,16 +34,6 @@ def crd_errors(doc: dict) -> list[str]:
     schema = json.loads((CRDS / f"{KIND_FILES[doc['kind']]}_{version}.json").read_text())
     validator = jsonschema.Draft7Validator(schema)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
-
-
-def _topology(text: str):
-    report = validate(text)
-    assert report.ok, report.errors
-    return report.topology
-
-
-def _state(text: str):
-    return compile_desired_state(_topology(text))
 
 
 def _cilium_speaker(version: str) -> str:
@@ -71,7 +61,7 @@ def test_examples_match_the_crd_schemas(example_path):
 
 @pytest.mark.parametrize("version, api_version", [("1.16.19", "v2alpha1"), ("1.17.18", "v2alpha1"), ("1.18.12", "v2"), ("1.20.0", "v2")])
 def test_api_version_follows_the_cilium_minor(version, api_version, tmp_path):
-    state = _state(_cilium_speaker(version))
+    state = desired_state(_cilium_speaker(version))
     resources = state.cluster.of_kind(CiliumBgpResource)
     assert {r.api_version for r in resources} == {f"cilium.io/{api_version}"}
     for r in resources:
@@ -81,7 +71,7 @@ def test_api_version_follows_the_cilium_minor(version, api_version, tmp_path):
 
 @pytest.mark.oracle
 def test_crd_oracle_rejects_a_field_of_the_other_api_version_and_a_wrong_type():
-    state = _state(_cilium_speaker("1.18.12"))
+    state = desired_state(_cilium_speaker("1.18.12"))
     config = next(r for r in state.cluster.of_kind(CiliumBgpResource) if r.resource_kind == "CiliumBGPClusterConfig")
     doc = {
         "apiVersion": "cilium.io/v2",
@@ -97,7 +87,7 @@ def test_crd_oracle_rejects_a_field_of_the_other_api_version_and_a_wrong_type():
 
 
 def test_cilium_speaker_replaces_bird_and_enables_the_control_plane():
-    topology = _topology(_cilium_speaker("1.19.6"))
+    topology = valid_topology(_cilium_speaker("1.19.6"))
     assert compile_desired_state(topology).cluster.of_kind(BirdConfig) == []
     artifacts = api.render(topology)
     assert not [p for p in artifacts if p.startswith("bgp/bird-")]
@@ -115,8 +105,8 @@ def test_cilium_speaker_replaces_bird_and_enables_the_control_plane():
 
 
 def test_switching_speakers_leaves_the_announcements_unchanged():
-    bird = _state(edit(example("cilium-native-bgp"), '  ciliumVersion: "1.16.19"', '  ciliumVersion: "1.19.6"'))
-    cilium = _state(_cilium_speaker("1.19.6"))
+    bird = desired_state(edit(example("cilium-native-bgp"), '  ciliumVersion: "1.16.19"', '  ciliumVersion: "1.19.6"'))
+    cilium = desired_state(_cilium_speaker("1.19.6"))
     announced = bird.cluster.of_kind(BgpAnnouncement)
     assert len(announced) == 6 and announced == cilium.cluster.of_kind(BgpAnnouncement)
     assert announced[0] == BgpAnnouncement("node1", ("10.16.0.0/24",), ("10.1.0.253", "10.1.0.254"))
@@ -130,7 +120,7 @@ def test_an_advertisement_the_peer_config_does_not_select_announces_nothing():
 
     from vtepc.integrations.cilium.bgp import cilium_announcements
 
-    topology = _topology(_cilium_speaker("1.19.6"))
+    topology = valid_topology(_cilium_speaker("1.19.6"))
     resources = compile_desired_state(topology).cluster.of_kind(CiliumBgpResource)
     unlabeled = [replace(r, labels={}) if r.resource_kind == "CiliumBGPAdvertisement" else r for r in resources]
     assert cilium_announcements(resources, topology) and cilium_announcements(unlabeled, topology) == []
