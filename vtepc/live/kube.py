@@ -55,6 +55,7 @@ GZIP_MAGIC = b"\x1f\x8b\x08"
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+_D = TypeVar("_D")
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,13 @@ class KubeSession:
             query = {**query, "continue": token}
         raise self.client.error(BadResponse, f"GET {path}: more than {self.client.options.max_pages} pages (--max-pages raises the bound)")
 
+    def get_object(self, path: str, convert: Callable[[dict[str, Any], _D], _T], desired: _D) -> _T | None:
+        """The object at `path`, converted with `desired` for its shape; None when it is absent (404)."""
+        document = self.get(path, missing_ok=True)
+        if document is None:
+            return None
+        return self.convert(f"GET {path}", convert, document, desired)
+
     def convert(self, what: str, convert: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """convert(*args, **kwargs), with a document of the wrong shape reported as BadResponse naming `what`."""
         try:
@@ -461,10 +469,7 @@ def _secret_of(container: dict[str, Any], variable: str) -> str | None:
 def _cis_controller(session: KubeSession, desired: CisController) -> CisController | None:
     namespace, name = split_name(desired.name)
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
-    document = session.get(path, missing_ok=True)  # 404: the Deployment is absent
-    if document is None:
-        return None
-    return session.convert(f"GET {path}", _cis_from_deployment, document, desired)
+    return session.get_object(path, _cis_from_deployment, desired)
 
 
 def _cis_from_deployment(document: dict[str, Any], desired: CisController) -> CisController:
@@ -485,10 +490,7 @@ def _cis_from_deployment(document: dict[str, Any], desired: CisController) -> Ci
 def _as3_configmap(session: KubeSession, desired: As3ConfigMap) -> As3ConfigMap | None:
     namespace, name = split_name(desired.name)
     path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
-    document = session.get(path, missing_ok=True)  # 404: the ConfigMap is absent
-    if document is None:
-        return None
-    return session.convert(f"GET {path}", _as3_from_configmap, document, desired)
+    return session.get_object(path, _as3_from_configmap, desired)
 
 
 def _as3_from_configmap(document: dict[str, Any], desired: As3ConfigMap) -> As3ConfigMap:

@@ -49,10 +49,7 @@ def _cilium_config(session: KubeSession, desired: CiliumConfig) -> CiliumConfig 
 
     namespace, name = split_name(desired.name)
     path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
-    document = session.get(path, missing_ok=True)  # 404: the ConfigMap is absent
-    if document is None:
-        return None
-    return session.convert(f"GET {path}", _cilium_from_configmap, document, desired)
+    return session.get_object(path, _cilium_from_configmap, desired)
 
 
 def _cilium_from_configmap(document: dict[str, Any], desired: CiliumConfig) -> CiliumConfig:
