@@ -75,9 +75,10 @@ def test_examples_have_peer_files():
 def test_frr_accepts_the_imish_of_a_bigip_peer(tmp_path):
     from vtepc.render.bgp_peers import render_bgp_peers
 
-    from .test_bgp_peers import SEED_004, _bigip_peer, _state, example
+    from .checks_support import desired_state, example
+    from .test_bgp_peers import SEED_004, _bigip_peer
 
-    imish = render_bgp_peers(_state(_bigip_peer(example(SEED_004))))["bgp/peers/uplink1.imish"]
+    imish = render_bgp_peers(desired_state(_bigip_peer(example(SEED_004))))["bgp/peers/uplink1.imish"]
     assert _frr_verdict(imish, tmp_path) == ""
 
 
