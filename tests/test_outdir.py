@@ -414,3 +414,51 @@ def test_hidden_directories_vtepc_did_not_mark_are_left_alone(tmp_path):
     write_tree(out, NEW)
     assert [p.name for p in _hidden(tmp_path)] == sorted(foreign)
     assert all(_tree(tmp_path / name) == _bytes(files) for name, files in foreign.items())
+
+
+# --- durability and mount points ----------------------------------------------------------
+
+
+def test_every_file_and_directory_is_synced_before_the_swap_and_the_parent_after(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write_tree(out, OLD)
+    from vtepc import outdir
+
+    events: list[str] = []
+    real_fsync, real_swap = os.fsync, outdir._swap
+
+    def fsync(fd):
+        events.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def swap(new, target, aside):
+        events.append("swap")
+        real_swap(new, target, aside)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr("vtepc.outdir._swap", swap)
+    write_tree(out, NEW)
+    assert _tree(out) == _bytes(NEW)
+    swapped = events.index("swap")
+    workspaces = {Path(path).relative_to(tmp_path).parts[0] for path in events[:swapped]}
+    assert len(workspaces) == 1 and workspaces.pop().startswith(".out.vtepc-")
+    before = {Path(*Path(path).relative_to(tmp_path).parts[1:]).as_posix() for path in events[:swapped]}
+    assert before == {"tree", "tree/a.txt", "tree/d", "tree/d/e.txt", "tree/vtepc-manifest.json"}, before
+    assert events[swapped + 1 :] == [str(tmp_path)]
+
+
+def test_a_mount_point_is_refused_with_a_hint_and_left_as_it_was(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write_tree(out, OLD)
+
+    def busy(new, target, aside):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(target))
+
+    monkeypatch.setattr("vtepc.outdir._swap", busy)
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out)
+    with pytest.raises(OutputDirError, match=r"out is a mount point: .* write to a directory inside it \(e\.g\. .*out/vtepc\)"):
+        write_tree(out, NEW)
+    assert _tree(out) == _bytes(OLD) and sorted(tmp_path.iterdir()) == [out]
+    monkeypatch.setattr(os.path, "ismount", lambda path: False)  # EBUSY for another reason: the plain message
+    with pytest.raises(OutputDirError, match=r"cannot write .*Device or resource busy"):
+        write_tree(out, NEW)

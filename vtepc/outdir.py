@@ -27,6 +27,10 @@ the run that owns it for as long as it runs, and `tree/`. Then:
   journal: the next run finds it unlocked (its owner is gone), DIR missing and `old/`
   complete, and renames `old/` back before anything else.
 
+Every file and directory of the new tree is synced to disk before the swap and DIR's parent
+after it, so a power cut leaves the old tree or the whole new one, never empty files. A DIR
+that is a mount point cannot be renamed: refused with a hint to write inside it.
+
 The workspace (by then holding the previous tree) is removed at the end. Each run also
 removes the workspaces of earlier runs for the same DIR, recognised by name and marker, and
 only when it can take the marker's lock: a live run holds it (the kernel drops it when the
@@ -351,14 +355,41 @@ def replace_tree(directory: Path, files: Mapping[str, str], index: TreeIndex, fo
         with _workspace(target) as workspace:
             tree = workspace / "tree"
             tree.mkdir()
+            folders = {tree}
             for path, text in files.items():
                 file = tree / relative[path]
                 file.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(file.parent)
                 with open(file, "w", encoding="utf-8", newline="\n") as fh:
                     fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            for folder in folders:
+                _fsync_directory(folder)
             if target.exists():
                 tree.chmod(target.stat().st_mode & 0o7777)
             _swap(tree, target, workspace / "old")
+            _fsync_directory(target.parent)
     except OSError as exc:
+        if exc.errno == errno.EBUSY and os.path.ismount(target):
+            raise OutputDirError(
+                f"{directory} is a mount point: vtepc replaces the whole directory in one rename, which the kernel refuses "
+                f"for a mount point; write to a directory inside it (e.g. {directory / 'vtepc'})"
+            ) from None
         where = f" {exc.filename}" if exc.filename else ""
         raise OutputDirError(f"{directory}: cannot write{where} ({exc.strerror or exc})") from None
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make the entries of `path` durable. The files are synced before the swap and the swap's parent
+    after it: without that, a power cut soon after a build can leave the new tree with empty
+    files (ext4's delayed allocation: data reaches the disk after the rename that published it)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # Some file systems (FUSE, some NFS) cannot sync a directory: nothing more can be done there.
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+    finally:
+        os.close(fd)
