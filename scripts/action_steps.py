@@ -96,10 +96,10 @@ class TopologyResult:
     graph: str = ""
     graph_marked: int = 0  # nodes outlined as changed since the base
     failed: bool = False
-    sessions: list[dict] = field(default_factory=list)  # validate's BGP session table (routing: native)
+    sessions: list[dict[str, Any]] = field(default_factory=list)  # validate's BGP session table (routing: native)
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True)
 
 
@@ -228,7 +228,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _problem_table(problems: list[dict]) -> str:
+def _problem_table(problems: list[dict[str, Any]]) -> str:
     rows = ["| line | code | severity | message | hint |", "|---:|---|---|---|---|"]
     for problem in problems[:MAX_PROBLEM_ROWS]:
         rows.append(
@@ -240,7 +240,7 @@ def _problem_table(problems: list[dict]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _session_table(sessions: list[dict]) -> str:
+def _session_table(sessions: list[dict[str, Any]]) -> str:
     """The BGP session table (one row per node-peer pair), folded: open when a session is not matched."""
     counts: dict[str, int] = {}
     for s in sessions:

@@ -26,6 +26,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = Path(__file__).resolve().parent / "oracle-pins.json"
@@ -36,8 +37,9 @@ def cache_dir() -> Path:
     return Path(os.environ.get("VTEPC_ORACLE_CACHE") or default)
 
 
-def load_pins(path: Path = PINS) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def load_pins(path: Path = PINS) -> dict[str, Any]:
+    pins: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return pins
 
 
 def sha256_file(path: Path) -> str:
@@ -50,9 +52,9 @@ def sha256_tree(directory: Path) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-def target(name: str, pin: dict) -> Path:
+def target(name: str, pin: dict[str, Any]) -> Path:
     """Where a registry pin lives in the cache: the directory is keyed by the file's sha256."""
-    return cache_dir() / f"{name}-{pin['sha256'][:12]}" / pin["file"]
+    return cache_dir() / f"{name}-{pin['sha256'][:12]}" / str(pin["file"])
 
 
 def _member(data: bytes, members: list[str]) -> bytes:
@@ -67,7 +69,7 @@ def _member(data: bytes, members: list[str]) -> bytes:
     return data
 
 
-def fetch(name: str, pin: dict) -> Path:
+def fetch(name: str, pin: dict[str, Any]) -> Path:
     dest = target(name, pin)
     if dest.is_file() and sha256_file(dest) == pin["sha256"]:
         return dest
@@ -95,7 +97,7 @@ def fetch(name: str, pin: dict) -> Path:
     return dest
 
 
-def check_shared(directory: Path, pins: dict) -> tuple[int, list[str]]:
+def check_shared(directory: Path, pins: dict[str, Any]) -> tuple[int, list[str]]:
     """(exit status, lines): 0 every pin matches, 1 some differ or are missing, 2 no directory at all."""
     if not directory.is_dir():
         lines = [f"{directory} is missing: these oracle files come from it and no package registry serves them:"]
