@@ -83,9 +83,26 @@ def test_the_flow_names_every_api_command():
 
 
 def _cli_commands() -> set[str]:
-    from vtepc.cli import app
+    from vtepc.cli._app import COMMANDS
 
-    return {command.name or command.callback.__name__ for command in app.registered_commands}
+    return set(COMMANDS)
+
+
+def test_the_cli_command_table_is_what_the_command_modules_register():
+    """`vtepc <command>` imports only the module COMMANDS names for it: the command modules,
+    imported, register exactly the table's commands, each in the module the table names."""
+    import importlib
+
+    import typer.main
+
+    from vtepc.cli._app import COMMANDS, app
+
+    modules = {p.stem for p in (PACKAGE / "cli").glob("*.py") if not p.stem.startswith("_")} - {"output"}
+    assert set(COMMANDS.values()) == modules
+    for module in modules:
+        importlib.import_module(f"vtepc.cli.{module}")
+    registered = {c.name or typer.main.get_command_name(c.callback.__name__): c.callback.__module__ for c in app.registered_commands}
+    assert registered == {name: f"vtepc.cli.{module}" for name, module in COMMANDS.items()}
 
 
 def _ripple_row(change: str) -> str:

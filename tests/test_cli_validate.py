@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 
 import pytest
@@ -282,13 +283,17 @@ def test_the_console_entry_point_collects_garbage_less_often(monkeypatch):
     before = gc.get_threshold()
     assert before != (200_000, 30, 30)  # importing changed nothing
     monkeypatch.setattr("sys.argv", ["vtepc", "--help"])
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
     try:
         with pytest.raises(SystemExit) as exited:
             main()
         assert exited.value.code == 0
         assert gc.get_threshold() == (200_000, 30, 30)
+        # and pydantic looks for no plugins (entry points) in vtepc's process
+        assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
     finally:
         gc.set_threshold(*before)
+        os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
 
 
 IMPORTED = """
@@ -326,3 +331,5 @@ def test_help_and_validate_import_only_what_they_need():
     assert "vtepc.checks.reachability" in validated  # it did validate
     assert not {m for m in validated if m.startswith(heavy)}
     assert {m for m in validated if m.startswith("vtepc.render")} <= {"vtepc.render", "vtepc.render.declarative_onboarding"}
+    # of the CLI, the validate command only (vtepc.cli._app.COMMANDS: the others are imported when asked for)
+    assert {m for m in validated if m.startswith("vtepc.cli.")} == {"vtepc.cli._app", "vtepc.cli.validate", "vtepc.cli.output"}

@@ -9,19 +9,6 @@ import typer
 
 from ._app import app
 
-# Each import attaches one or more commands to `app`.
-from . import validate as _validate  # noqa: E402,F401
-from . import schema as _schema  # noqa: E402,F401
-from . import build as _build  # noqa: E402,F401
-from . import diff as _diff  # noqa: E402,F401
-from . import graph as _graph  # noqa: E402,F401
-from . import manifests as _manifests  # noqa: E402,F401
-from . import snapshot as _snapshot  # noqa: E402,F401
-from . import discover as _discover  # noqa: E402,F401
-from . import plan as _plan  # noqa: E402,F401
-from . import trace as _trace  # noqa: E402,F401
-from . import completion as _completion  # noqa: E402,F401
-
 
 # Usage errors exit 1, not click's 2: `vtepc diff` uses 2 for "changes" (terraform's
 # -detailed-exitcode convention), and a pipeline must never read a typo as a pending change.
@@ -62,6 +49,11 @@ def main() -> None:
     # cyclic collector. Collect less often, as mypy does (mypy/build.py); the process, not the
     # library, owns this setting.
     gc.set_threshold(200_000, 30, 30)
+    # pydantic looks for plugins (the entry points of every installed distribution's metadata)
+    # when it builds its first validator: about 6 ms of every run, and vtepc's models are internal,
+    # not meant for a plugin to observe. The process, not the library, owns this too; a value the
+    # user set wins. (pydantic.plugin._loader imports importlib.metadata whatever the setting.)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     usage_error = _click_exception("UsageError")
     click_exception = _click_exception("ClickException")
     if COMPLETE_VAR in os.environ:
