@@ -53,7 +53,12 @@ def _ipv4_only() -> list[IpFamily]:
 
 class _Model(BaseModel):
     # strict: no coercion, so `vni: true`, `virtualPort: 80.0` or `insecure: "yes"` are errors, not 1, 80 and True.
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True, str_strip_whitespace=False, strict=True)
+    # defer_build: a class's validator is built when first used, not when the class is defined: only
+    # Topology's is used (its nested models' schemas are built inside it, once), the Resolved* types are
+    # only ever model_construct-ed, and every process (`vtepc validate`) would otherwise build them all.
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=False, frozen=True, str_strip_whitespace=False, strict=True, defer_build=True
+    )
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]

@@ -47,11 +47,12 @@ def validate_document(document: Document) -> ValidationReport:
 
     from .checks import Context, run_context_checks
     from .model import resolve
-    from .schema_errors import diagnostics_from_validation_error
 
     try:
         validated = Topology.model_validate(document.data)
     except ValidationError as exc:
+        from .schema_errors import diagnostics_from_validation_error
+
         diagnostics = diagnostics_from_validation_error(exc, Topology, document)
         partial = _checks_on_valid_part(document, exc)
         return ValidationReport(document.file, sorted(diagnostics + partial, key=sort_key), None, document)

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from pydantic import BaseModel
+
 from ..diagnostics import VtepcError
 from ..model import BIRD, SPEAKER_DESCRIPTION, Bgp, ClusterBase, FloodingType, Node, ResolvedTopology, Topology
 
@@ -256,7 +258,7 @@ def _rebuild_topology() -> None:
     speaker = Bgp.model_fields["speaker"]
     speaker.annotation = Literal[(BIRD, *(s.name for s in speakers))]  # type: ignore[assignment]
     speaker.description = SPEAKER_DESCRIPTION + "".join(f", or {s.description}" for s in speakers)
-    Bgp.model_rebuild(force=True)
+    _rebuild(Bgp)
     models = [i.cluster_model for i in integrations()]
     cluster = Topology.model_fields["cluster"]
     if len(models) > 1:
@@ -265,7 +267,14 @@ def _rebuild_topology() -> None:
     else:
         cluster.annotation = models[0] if models else ClusterBase
         cluster.discriminator = None
-    Topology.model_rebuild(force=True)
+    _rebuild(Topology)
+
+
+def _rebuild(model: type[BaseModel]) -> None:
+    """A model whose fields changed: built again now if it was built (a mode registered at runtime),
+    else (model.py's defer_build) built with the new fields when first used."""
+    if model.__pydantic_complete__:
+        model.model_rebuild(force=True)
 
 
 _loading_builtin = True
