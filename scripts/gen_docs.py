@@ -22,7 +22,7 @@ def generated_docs() -> dict[str, str]:
     import typer
 
     from vtepc.checks import CHECKS, all_codes
-    from vtepc.cli import app
+    from vtepc.cli._app import app
     from vtepc.diagnostics import CODES
     from vtepc.docs_gen import check_codes_markdown, exit_codes_markdown
     from vtepc.graph import render_graph
@@ -31,7 +31,9 @@ def generated_docs() -> dict[str, str]:
     from vtepc.fleet.checks import FLEET_CHECKS
 
     codes = [CODES[code] for code in all_codes()]
-    commands = typer.main.get_command(app).commands
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup), "the vtepc app is a group of commands"
+    commands = group.commands
     return {
         "docs/check-codes.md": check_codes_markdown(codes, [*CHECKS, *FLEET_CHECKS]),
         "docs/exit-codes.md": exit_codes_markdown({name: command.help or "" for name, command in commands.items()}),

@@ -1,4 +1,4 @@
-"""Engineering habits, enforced by the test command: ruff clean, mypy --strict clean on vtepc/, py.typed shipped."""
+"""Engineering habits, enforced by the test command: ruff clean, mypy --strict clean on vtepc/ and scripts/, py.typed shipped."""
 
 from __future__ import annotations
 
