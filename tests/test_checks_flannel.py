@@ -45,3 +45,10 @@ def test_bigip_subnet_uses_the_node_prefix_length():
     text = example("flannel").replace("podCIDR: 10.244.1.0/24", "podCIDR: 10.244.1.0/25")
     text = text.replace("selfIP: 10.244.30.15/16", "selfIP: 10.244.1.130/16")
     assert "VTEP404" not in [d.code for d in validate(text).diagnostics]
+
+
+def test_an_ipv6_node_pod_cidr_is_reported_not_a_crash():
+    # The nodes' size was a /64, which no IPv4 tunnel self IP has: deriving the BIG-IP's flannel
+    # subnet raised ValueError out of `vtepc validate` (found by tests/test_checks_columns.py).
+    report = validate(example("flannel").replace("podCIDR: 10.244.1.0/24", "podCIDR: fd00::/64"))
+    assert "VTEP203" in [d.code for d in report.diagnostics]

@@ -6,13 +6,13 @@ import ipaddress
 import re
 import socket
 from functools import lru_cache
-from typing import TypeGuard
+from typing import Sequence, TypeGuard
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
-_MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
+_MAC = re.compile(r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}")
 
 
 def _plain(text: object) -> TypeGuard[str]:
@@ -55,6 +55,17 @@ def parse_mac(text: object) -> str | None:
     if not isinstance(text, str) or not _MAC.fullmatch(text):
         return None
     return text.lower()
+
+
+def macs_valid(texts: Sequence[str]) -> bool:
+    """Whether parse_mac takes every text: one regex over them joined by newlines (no MAC holds one)."""
+    joined = "\n".join(texts)
+    return not texts or (joined.count("\n") == len(texts) - 1 and _macs_regex().fullmatch(joined) is not None)
+
+
+@lru_cache(maxsize=None)
+def _macs_regex() -> re.Pattern[str]:
+    return re.compile(f"(?:{_MAC.pattern}\n)*+{_MAC.pattern}")  # possessive: see names.NameRule._joined_regex
 
 
 def mac_is_group(mac: str) -> bool:

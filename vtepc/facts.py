@@ -11,6 +11,7 @@ A mode's own rules live in its package the same way (e.g. vtepc.integrations.cil
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .addresses import IPAddress, parse_interface
@@ -70,6 +71,7 @@ def native_without_bgp(topology: Topology) -> bool:
 
 def native_nodes_without_pod_cidr(topology: Topology) -> list[int]:
     """With routing: native, the nodes with no podCIDR for their BIRD to announce (VTEP508; the compiler refuses them)."""
-    if topology.cluster.routing != "native":
+    nodes = topology.cluster.nodes
+    if topology.cluster.routing != "native" or None not in map(attrgetter("pod_cidr"), nodes):
         return []
-    return [i for i, node in enumerate(topology.cluster.nodes) if node.pod_cidr is None]
+    return [i for i, node in enumerate(nodes) if node.pod_cidr is None]

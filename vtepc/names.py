@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Sequence
 
 from ._bird_keywords import BIRD_KEYWORDS
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 # also what the Kubernetes objects named after them need.
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 NAME_MAX = 63
+
+
+_GROUP_OPEN = re.compile(r"(?<!\\)\((?!\?)")  # "(" that opens a capturing group
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,28 @@ class NameRule:
             and self._regex.fullmatch(value) is not None
             and value not in self.reserved
         )
+
+    def matches_all(self, values: Sequence[str]) -> bool:
+        """Whether `matches` holds for every value: one regex over the values joined by newlines, which
+        no rule's pattern takes (so each line is one value), instead of a call per value."""
+        if not values:
+            return True
+        joined = "\n".join(values)
+        return (
+            joined.count("\n") == len(values) - 1
+            and max(map(len, values)) <= self.max_length
+            and self._joined_regex.fullmatch(joined) is not None
+            and self.reserved.isdisjoint(values)
+        )
+
+    @cached_property
+    def _joined_regex(self) -> re.Pattern[str]:
+        # The pattern unanchored, its groups made non-capturing (a capture per line is most of the
+        # cost; no pattern here has a literal parenthesis), once per line. No pattern takes a newline,
+        # so each "line\n" either matches whole or not at all, and the repetition may be possessive:
+        # a backtracking one keeps a stack entry per line, and growing that stack costs more than matching.
+        body = _GROUP_OPEN.sub("(?:", f"(?:{self.pattern.removeprefix('^').removesuffix('$')})")
+        return re.compile(f"(?:{body}\n)*+{body}", re.ASCII)
 
     def json_schema(self) -> dict[str, JsonValue]:
         return {"pattern": self.pattern, "maxLength": self.max_length}

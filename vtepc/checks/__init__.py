@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Iterable, TypeVar, cast
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Sequence, TypeVar, cast
 
 from .. import facts
 from ..addresses import IPAddress, IPInterface, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
@@ -20,6 +20,7 @@ from ..diagnostics import CODES, Diagnostic, Path
 from ..integrations import Integration, cluster_as, integration_of, integrations
 from ..loader import Document
 from ..model import Bigip, ClusterBase, ResolvedTopology
+from ._columns import NodeColumns
 from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span
 
 if TYPE_CHECKING:
@@ -67,6 +68,9 @@ _Cluster = TypeVar("_Cluster", bound=ClusterBase)
 
 class Context:
     """The resolved topology plus memoized parses of its addresses."""
+
+    # False: every check runs its per-node code (the equivalence tests compare the two; tests/test_checks_columns.py)
+    fast_verdicts: ClassVar[bool] = True
 
     def __init__(self, topology: ResolvedTopology, document: Document | None = None, partial: Partial | None = None):
         self.topology = topology
@@ -134,9 +138,31 @@ class Context:
         return [network_span(node.pod_cidr) for node in self.topology.cluster.nodes]
 
     @cached_property
+    def node_pod_prefixlens(self) -> Sequence[int | None]:
+        """Each node's pod CIDR prefix length (None when absent or invalid), by node index."""
+        pods = self.node_columns.pod_cidrs
+        fast = self.node_columns.pods4
+        if fast is None:
+            return [span.prefixlen if span is not None else None for span in self.node_pod_spans]
+        if None not in pods:
+            return fast.prefixlens
+        lengths = iter(fast.prefixlens)
+        return [None if text is None else next(lengths) for text in pods]
+
+    @cached_property
     def node_pod_networks(self) -> NetworkIndex[int]:
         """Every valid node pod CIDR, labelled with its node's index."""
+        fast = self.node_columns.pod_index()
+        if fast is not None:
+            return fast
         return NetworkIndex((span, i) for i, span in enumerate(self.node_pod_spans) if span is not None)
+
+    @cached_property
+    def node_columns(self) -> NodeColumns:
+        """The nodes' facts as columns, for the checks' fast verdicts (see _columns.py)."""
+        integration = self.integration
+        nodes = self.topology.cluster.nodes
+        return NodeColumns(nodes, integration.node_addresses, integration.node_macs, enabled=self.fast_verdicts)
 
     @cached_property
     def cluster_pod_network(self) -> IPNetwork | None:

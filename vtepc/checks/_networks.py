@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from socket import AF_INET, inet_pton
-from typing import Generic, Hashable, Iterable, Iterator, NamedTuple, TypeVar
+from typing import Generic, Hashable, Iterable, Iterator, NamedTuple, Sequence, TypeVar
 
 from ..addresses import IPNetwork, parse_ip, parse_network
 
 Label = TypeVar("Label", bound=Hashable)
 
-_PREFIX_LENGTHS = {str(n): n for n in range(33)}  # an IPv4 prefix length as written: 0-32, no leading zeros
+PREFIX_LENGTHS = {str(n): n for n in range(33)}  # an IPv4 prefix length as written: 0-32, no leading zeros
 
 
 class IpValue(NamedTuple):
@@ -64,7 +64,7 @@ def network_span(text: object) -> Span | None:
     """The CIDR as a Span, or None where parse_network would return None (host bits set...)."""
     if isinstance(text, str):
         address, _, length = text.partition("/")
-        prefixlen = _PREFIX_LENGTHS.get(length)
+        prefixlen = PREFIX_LENGTHS.get(length)
         start = _ipv4(address) if prefixlen is not None else None
         if start is not None and prefixlen is not None:
             host_bits = (1 << (32 - prefixlen)) - 1
@@ -77,6 +77,18 @@ def span_of(network: IPNetwork) -> Span:
     return Span(network.version, int(network.network_address), int(network.broadcast_address), network.prefixlen)
 
 
+class _Sorted(NamedTuple, Generic[Label]):
+    """One IP version's networks sorted by (first address, -last address), as columns, and for each
+    prefix of that order its largest last address and who has it."""
+
+    starts: Sequence[int]
+    ends: Sequence[int]
+    labels: Sequence[Label]
+    max_ends: Sequence[int]
+    holders: Sequence[Label]
+    disjoint: bool  # known to share no address (then max_ends and holders are ends and labels)
+
+
 class NetworkIndex(Generic[Label]):
     """Labelled networks of one or both IP versions, sorted for overlap queries."""
 
@@ -84,38 +96,46 @@ class NetworkIndex(Generic[Label]):
         by_version: dict[int, list[tuple[int, int, Label]]] = {}
         for span, label in entries:
             by_version.setdefault(span.version, []).append((span.start, span.end, label))
-        self._sorted: dict[int, list[tuple[int, int, Label]]] = {}
-        # per version: starts, and for each prefix of the sorted list its largest end and who has it
-        self._starts: dict[int, list[int]] = {}
-        self._max_end: dict[int, list[tuple[int, Label]]] = {}
+        self._by_version: dict[int, _Sorted[Label]] = {}
         for version, items in by_version.items():
             items.sort(key=lambda item: (item[0], -item[1]))
-            self._sorted[version] = items
-            self._starts[version] = [start for start, _, _ in items]
-            running: list[tuple[int, Label]] = []
+            max_ends: list[int] = []
+            holders: list[Label] = []
             best: tuple[int, Label] | None = None
             for _, end, label in items:
                 if best is None or end > best[0]:
                     best = (end, label)
-                running.append(best)
-            self._max_end[version] = running
+                max_ends.append(best[0])
+                holders.append(best[1])
+            starts, ends, labels = (list(column) for column in zip(*items))
+            self._by_version[version] = _Sorted(starts, ends, labels, max_ends, holders, False)
+
+    @classmethod
+    def disjoint(cls, version: int, starts: Sequence[int], ends: Sequence[int], labels: Sequence[Label]) -> NetworkIndex[Label]:
+        """Networks of one version already sorted by first address, no two sharing an address (the
+        caller knows): built without a step per network, and with no overlapping pairs."""
+        index: NetworkIndex[Label] = cls(())
+        if starts:
+            index._by_version[version] = _Sorted(starts, ends, labels, ends, labels, True)
+        return index
 
     def overlapping(self, span: Span) -> Label | None:
         """The label of some indexed network that shares an address with `span`, if any."""
-        starts = self._starts.get(span.version)
-        if not starts:
+        networks = self._by_version.get(span.version)
+        if networks is None:
             return None
-        i = bisect_right(starts, span.end) - 1
+        i = bisect_right(networks.starts, span.end) - 1
         if i < 0:
             return None
-        max_end, label = self._max_end[span.version][i]
-        return label if max_end >= span.start else None
+        return networks.holders[i] if networks.max_ends[i] >= span.start else None
 
     def overlapping_pairs(self) -> Iterator[tuple[Label, Label]]:
         """A pair of labels for every network that overlaps one sorted before it, once per network."""
-        for items in self._sorted.values():
+        for networks in self._by_version.values():
+            if networks.disjoint:
+                continue
             holder: tuple[int, Label] | None = None  # the largest end seen so far, and its label
-            for start, end, label in items:
+            for start, end, label in zip(networks.starts, networks.ends, networks.labels):
                 if holder is not None and start <= holder[0]:
                     yield holder[1], label
                 if holder is None or end > holder[0]:

@@ -6,13 +6,15 @@ overlaps by one sort (see _networks.py).
 
 from __future__ import annotations
 
-from typing import Iterator, Protocol, Sequence
+from itertools import chain
+from typing import Iterable, Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from ..addresses import IPInterface
 from ..diagnostics import Path, path_to_str, register_code
 from . import Context, Finding, check, self_ips
+from ._columns import any_between
 from ._networks import IpValue, Span, ip_value, network_span
 
 DUPLICATE_NAME = register_code(
@@ -69,6 +71,8 @@ def unique_names(ctx: Context) -> Iterator[Finding]:
     if topo.bgp is not None:
         collections.append(("BGP peer", ("bgp", "peers"), topo.bgp.peers))
     for kind, base, entries in collections:
+        if entries is topo.cluster.nodes and ctx.node_columns.names_unique():
+            continue  # no two nodes share a name
         first: dict[str, int] = {}
         for i, entry in enumerate(entries):
             j = first.setdefault(entry.name, i)
@@ -80,13 +84,17 @@ def unique_names(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str, bool, int | None]]:
-    """(address, as text, path, what, is floating, BIG-IP index) for every address that must be unique."""
-    topo = ctx.topology
-    for i, (node, value) in enumerate(zip(topo.cluster.nodes, ctx.node_ips)):
+UniqueAddress = tuple[IpValue, str, Path, str, bool, "int | None"]  # (address, as text, path, what, is floating, BIG-IP index)
+
+
+def _node_addresses(ctx: Context) -> Iterator[UniqueAddress]:
+    for i, (node, value) in enumerate(zip(ctx.topology.cluster.nodes, ctx.node_ips)):
         if value is not None:
             yield value, node.ip, ("cluster", "nodes", i, "ip"), f"node '{node.name}' IP", False, None
-    for i, bigip in enumerate(topo.bigips):
+
+
+def _bigip_addresses(ctx: Context) -> Iterator[UniqueAddress]:
+    for i, bigip in enumerate(ctx.topology.bigips):
         for self_ip in self_ips(bigip):
             interface = ctx.interface(self_ip.text)
             if interface is not None:
@@ -97,8 +105,13 @@ def _addresses(ctx: Context) -> Iterator[tuple[IpValue, str, Path, str, bool, in
 
 @check(DUPLICATE_ADDRESS)
 def unique_addresses(ctx: Context) -> Iterator[Finding]:
+    addresses: Iterable[UniqueAddress] = list(_bigip_addresses(ctx))
+    node_ips = ctx.node_columns.distinct_ip4
+    if node_ips is None or any(value.version == 4 and value.value in node_ips for value, *_ in addresses):
+        addresses = chain(_node_addresses(ctx), addresses)
+    # else the node IPs are distinct and none is a BIG-IP's: only the BIG-IPs' addresses can repeat
     first: dict[IpValue, tuple[Path, str, bool, int | None]] = {}
-    for value, address, path, what, floating, bigip in _addresses(ctx):
+    for value, address, path, what, floating, bigip in addresses:
         seen = first.get(value)
         if seen is None:
             first[value] = (path, what, floating, bigip)
@@ -117,7 +130,8 @@ def unique_addresses(ctx: Context) -> Iterator[Finding]:
 def node_pod_cidrs(ctx: Context) -> Iterator[Finding]:
     cluster_span = network_span(ctx.topology.cluster.pod_cidr)
     nodes = ctx.topology.cluster.nodes
-    if cluster_span is not None:
+    pods = ctx.node_columns.pods4
+    if cluster_span is not None and (pods is None or not pods.within(cluster_span)):
         for i, span in enumerate(ctx.node_pod_spans):
             if span is not None and not cluster_span.contains(span):
                 yield Finding(
@@ -180,6 +194,8 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
         return
     # Tunnel endpoints: BIG-IP VXLAN/Geneve tunnels here are IPv4 (Cilium's VTEP endpoints and
     # the fake FDB MACs 0a:0a:+IPv4 octets, flannel's IPv4 public-ip annotations).
+    if ctx.node_columns.ip4 is not None and ctx.node_columns.other_ip4 is not None:
+        return  # all dotted quads
     node_addresses = ctx.integration.node_addresses
     for i, (node, ip) in enumerate(zip(cluster.nodes, ctx.node_ips)):
         if ip is not None and ip.version != 4:
@@ -246,6 +262,7 @@ BIGIP_NAMED_LIKE_NODE = register_code(
 ZERO_MAC_TEXT = "00:00:00:00:00:00"
 # The self IPs that live on the underlay (the tunnel ones live in the VTEP / pod network).
 UNDERLAY_SELF_IPS = {("underlay", "selfIP"), ("ha", "floatingUnderlayIP")}
+_BROADCAST = 0xFFFFFFFF
 _NON_UNICAST_V4 = (
     (0, 8, "in 0.0.0.0/8 ('this network', never a host)"),
     (127 << 24, 8, "a loopback address"),
@@ -258,7 +275,7 @@ def _non_unicast(value: IpValue) -> str | None:
     """Why the address cannot be a host's unicast address (unspecified, loopback, multicast...), or None."""
     v = value.value
     if value.version == 4:
-        if v == 0xFFFFFFFF:
+        if v == _BROADCAST:
             return "the broadcast address"
         if v == 0:
             return "the unspecified address"
@@ -276,37 +293,54 @@ def _non_unicast(value: IpValue) -> str | None:
 
 
 UnderlayAddress = tuple[IpValue, str, Path, str]  # (address, as text, path, what)
-_UNDERLAY: WeakKeyDictionary[Context, list[UnderlayAddress]] = WeakKeyDictionary()
+_UNDERLAY: WeakKeyDictionary[Context, dict[bool, list[UnderlayAddress]]] = WeakKeyDictionary()
 
 
-def underlay_addresses(ctx: Context) -> list[UnderlayAddress]:
+def underlay_addresses(ctx: Context, nodes: bool = True) -> list[UnderlayAddress]:
     """(address, as text, path, what) for every address of the underlay: nodes, BIG-IP underlay, next
-    hops; listed once per context (three checks read them, one entry per node)."""
-    found = _UNDERLAY.get(ctx)
-    if found is None:
-        found = _UNDERLAY[ctx] = list(_underlay_addresses(ctx))
-    return found
+    hops (with nodes=False all but the nodes'); listed once per context (several checks read them)."""
+    found = _UNDERLAY.setdefault(ctx, {})
+    if False not in found:
+        found[False] = list(_other_underlay_addresses(ctx))
+    if nodes and True not in found:
+        found[True] = list(_node_underlay_addresses(ctx)) + found[False]
+    return found[nodes]
+
+
+def _nodes_unicast(sorted_values: list[int]) -> bool:
+    """Whether _non_unicast passes every one of these IPv4 addresses (sorted integers)."""
+    return (
+        not any_between(sorted_values, 0, 0)
+        and not any_between(sorted_values, _BROADCAST, _BROADCAST)
+        and not any(any_between(sorted_values, start, start | ((1 << (32 - prefixlen)) - 1)) for start, prefixlen, _ in _NON_UNICAST_V4)
+    )
 
 
 def underlay_address_in(ctx: Context, span: Span) -> tuple[str, str] | None:
     """(as text, what) of the highest underlay address inside `span` (the first listed among equal
-    ones), or None: one pass per query, where an index of every node's address would sort them all."""
+    ones), or None: one pass per query, where an index of every node's address would sort them all;
+    the nodes' addresses only when some of them is inside."""
+    nodes = ctx.node_columns.sorted_underlay4
+    with_nodes = nodes is None or (span.version == 4 and any_between(nodes, span.start, span.end))
     best: tuple[int, str, str] | None = None
-    for value, text, _, what in underlay_addresses(ctx):
+    for value, text, _, what in underlay_addresses(ctx, with_nodes):
         if value.version == span.version and span.start <= value.value <= span.end and (best is None or value.value > best[0]):
             best = (value.value, text, what)
     return None if best is None else best[1:]
 
 
-def _underlay_addresses(ctx: Context) -> Iterator[UnderlayAddress]:
-    topo = ctx.topology
+def _node_underlay_addresses(ctx: Context) -> Iterator[UnderlayAddress]:
     node_addresses = ctx.integration.node_addresses
-    for i, (node, value) in enumerate(zip(topo.cluster.nodes, ctx.node_ips)):
+    for i, (node, value) in enumerate(zip(ctx.topology.cluster.nodes, ctx.node_ips)):
         if value is not None:
             yield value, node.ip, ("cluster", "nodes", i, "ip"), f"node '{node.name}' IP"
         for key, text in node_addresses(node):
             if text is not None and (further := ip_value(text)) is not None:
                 yield further, text, ("cluster", "nodes", i, key), f"node '{node.name}' {key}"
+
+
+def _other_underlay_addresses(ctx: Context) -> Iterator[UnderlayAddress]:
+    topo = ctx.topology
     for i, bigip in enumerate(topo.bigips):
         for self_ip in self_ips(bigip):
             interface = ctx.interface(self_ip.text)
@@ -322,9 +356,8 @@ def _underlay_addresses(ctx: Context) -> Iterator[UnderlayAddress]:
             yield management, host, ("bigips", i, "managementURL"), f"BIG-IP '{bigip.name}' management address"
     if topo.bgp is not None:
         for i, peer in enumerate(topo.bgp.peers):
-            value = ip_value(peer.address)
-            if value is not None:
-                yield value, peer.address, ("bgp", "peers", i, "address"), f"BGP peer '{peer.name}' address"
+            if (peer_ip := ip_value(peer.address)) is not None:
+                yield peer_ip, peer.address, ("bgp", "peers", i, "address"), f"BGP peer '{peer.name}' address"
 
 
 def _url_host(url: str | None) -> str | None:
@@ -343,7 +376,8 @@ def address_span(value: IpValue) -> Span:
 
 @check(NOT_UNICAST)
 def unicast_addresses(ctx: Context) -> Iterator[Finding]:
-    for value, text, path, what in underlay_addresses(ctx):
+    nodes = ctx.node_columns.sorted_underlay4
+    for value, text, path, what in underlay_addresses(ctx, nodes is None or not _nodes_unicast(nodes)):
         why = _non_unicast(value)
         if why is not None:
             yield Finding(NOT_UNICAST, path, f"{what} {text} is {why}, not a host's address")
@@ -354,10 +388,21 @@ def underlay_outside_pods(ctx: Context) -> Iterator[Finding]:
     # With flannel the pod network is also the VTEP network (the tunnel self IP's /16): one check covers both.
     cluster_span = network_span(ctx.topology.cluster.pod_cidr)
     nodes = ctx.topology.cluster.nodes
-    for value, text, path, what in underlay_addresses(ctx):
+    pods = ctx.node_columns.pods4
+    # With every node pod CIDR inside cluster.podCIDR, an address outside that is outside them all.
+    pods_inside = cluster_span is not None and pods is not None and pods.within(cluster_span)
+    underlay = ctx.node_columns.sorted_underlay4
+    with_nodes = (
+        not pods_inside
+        or underlay is None
+        or (cluster_span is not None and cluster_span.version == 4 and any_between(underlay, cluster_span.start, cluster_span.end))
+    )
+    for value, text, path, what in underlay_addresses(ctx, with_nodes):
         point = address_span(value)
         if cluster_span is not None and cluster_span.contains(point):
             yield Finding(UNDERLAY_IN_POD_NETWORK, path, f"{what} {text} is inside cluster.podCIDR {ctx.topology.cluster.pod_cidr}")
+            continue
+        if pods_inside:
             continue
         node = ctx.node_pod_networks.overlapping(point)
         if node is not None:
@@ -378,10 +423,12 @@ def pod_cidr_routes(ctx: Context) -> Iterator[Finding]:
     spans: list[tuple[Span | None, str | None, Path, str]] = [
         (network_span(cluster.pod_cidr), cluster.pod_cidr, ("cluster", "podCIDR"), "cluster.podCIDR")
     ]
-    spans += [
-        (span, node.pod_cidr, ("cluster", "nodes", i, "podCIDR"), f"node '{node.name}' pod CIDR")
-        for i, (node, span) in enumerate(zip(cluster.nodes, ctx.node_pod_spans))
-    ]
+    pods = ctx.node_columns.pods4
+    if pods is None or min(pods.prefixlens, default=32) <= 1:
+        spans += [
+            (span, node.pod_cidr, ("cluster", "nodes", i, "podCIDR"), f"node '{node.name}' pod CIDR")
+            for i, (node, span) in enumerate(zip(cluster.nodes, ctx.node_pod_spans))
+        ]
     for span, text, path, what in spans:
         if span is None or span.prefixlen > 1:
             continue
@@ -401,12 +448,15 @@ def macs(ctx: Context) -> Iterator[Finding]:
         mac = ctx.mac(bigip.tunnel.mac) if bigip.tunnel is not None else None
         if mac is not None:
             entries.append((mac, ("bigips", i, "tunnel", "mac"), f"BIG-IP '{bigip.name}' tunnel MAC", i))
-    node_macs = ctx.integration.node_macs
-    for i, node in enumerate(topo.cluster.nodes):
-        for key, text in node_macs(node):
-            mac = ctx.mac(text)
-            if mac is not None:
-                entries.append((mac, ("cluster", "nodes", i, key), f"node '{node.name}' {key}", None))
+    distinct = ctx.node_columns.distinct_macs
+    if distinct is None or ZERO_MAC_TEXT in distinct or not distinct.isdisjoint(mac for mac, *_ in entries):
+        node_macs = ctx.integration.node_macs
+        for i, node in enumerate(topo.cluster.nodes):
+            for key, text in node_macs(node):
+                mac = ctx.mac(text)
+                if mac is not None:
+                    entries.append((mac, ("cluster", "nodes", i, key), f"node '{node.name}' {key}", None))
+    # else every node MAC is valid, none zero, none used twice or by a BIG-IP: nothing to report on them
     first: dict[str, tuple[Path, str, int | None]] = {}
     for mac, path, what, owner in entries:
         if mac == ZERO_MAC_TEXT:
@@ -422,6 +472,9 @@ def macs(ctx: Context) -> Iterator[Finding]:
 
 @check(BIGIP_NAMED_LIKE_NODE)
 def bigip_node_names(ctx: Context) -> Iterator[Finding]:
+    columns = ctx.node_columns
+    if columns.enabled and columns.name_set.isdisjoint(bigip.name for bigip in ctx.topology.bigips):
+        return
     nodes = {node.name: i for i, node in enumerate(ctx.topology.cluster.nodes)}
     for i, bigip in enumerate(ctx.topology.bigips):
         j = nodes.get(bigip.name)

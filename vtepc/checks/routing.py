@@ -187,6 +187,11 @@ def peers_not_nodes(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
     if topo.bgp is None:
         return
+    node_ips = ctx.node_columns.ip4_set
+    if node_ips is not None and not any(
+        (value := ip_value(peer.address)) is not None and value.version == 4 and value.value in node_ips for peer in topo.bgp.peers
+    ):
+        return  # no peer has a node's IP
     nodes = {value: i for i, value in enumerate(ctx.node_ips) if value is not None}
     for i, peer in enumerate(topo.bgp.peers):
         value = ip_value(peer.address)

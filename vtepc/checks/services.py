@@ -207,16 +207,19 @@ _DNS_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-
 def virtual_addresses(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
     hosts: dict[IpValue, str] = {}
-    for node, value in zip(topo.cluster.nodes, ctx.node_ips):
-        if value is not None:
-            hosts.setdefault(value, f"node '{node.name}' IP")
+    node_ips = ctx.node_columns.ip4_set
+    virtual = [ip_value(service.virtual_address) for service in topo.services]
+    if node_ips is None or any(value is not None and value.version == 4 and value.value in node_ips for value in virtual):
+        for node, value in zip(topo.cluster.nodes, ctx.node_ips):
+            if value is not None:
+                hosts.setdefault(value, f"node '{node.name}' IP")
+    # else no virtual address is a node's: the BIG-IPs' addresses are the only hosts to name
     for bigip in topo.bigips:
         for self_ip in self_ips(bigip):
             interface = ctx.interface(self_ip.text)
             if interface is not None:
                 hosts.setdefault(IpValue(interface.version, int(interface.ip)), f"BIG-IP '{bigip.name}' {self_ip.what}")
-    for i, service in enumerate(topo.services):
-        value = ip_value(service.virtual_address)
+    for i, (service, value) in enumerate(zip(topo.services, virtual)):
         owner = None if value is None else hosts.get(value)
         if owner is not None:
             yield Finding(

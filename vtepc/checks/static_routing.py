@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..addresses import IPNetwork
 from ..diagnostics import register_code
 from ..state.static_routes import is_static
 from . import Context, Finding, check
@@ -118,7 +119,7 @@ def static_routing(ctx: Context) -> Iterator[Finding]:
                 ("cis", "image"),
                 f"{cis.image} is CIS {match[1]}.{match[2]}, which has no --static-routing-mode",
             )
-    for i, node in enumerate(topo.cluster.nodes):
+    for i, node in enumerate(topo.cluster.nodes if None in ctx.node_columns.pod_cidrs else ()):
         if node.pod_cidr is None:
             yield Finding(
                 STATIC_NODE_WITHOUT_POD_CIDR,
@@ -139,6 +140,9 @@ def nodes_on_link(ctx: Context) -> Iterator[Finding]:
         interface = ctx.interface(bigip.underlay.self_ip)
         if interface is not None:
             subnets.append((bigip.name, interface.network))
+    ips = ctx.node_columns.sorted_ip4
+    if ips is not None and all(_holds(network, ips) for _, network in subnets):
+        return
     for i, node in enumerate(topo.cluster.nodes):
         ip = ctx.ip(node.ip)
         if ip is None:
@@ -151,3 +155,10 @@ def nodes_on_link(ctx: Context) -> Iterator[Finding]:
                     f"node '{node.name}' IP {node.ip} is not on BIG-IP '{name}''s underlay subnet {network}: CIS's route "
                     f"k8s-{node.name}-{node.ip} has a gateway the BIG-IP cannot reach directly",
                 )
+
+
+def _holds(network: IPNetwork, sorted_ips: list[int]) -> bool:
+    """Whether the network holds every one of these IPv4 addresses (sorted integers)."""
+    if not sorted_ips:
+        return True
+    return network.version == 4 and int(network.network_address) <= sorted_ips[0] and sorted_ips[-1] <= int(network.broadcast_address)

@@ -65,12 +65,12 @@ def _refuse(code: str, rule: NameRule, path: Path, value: str, hint: str = "") -
         yield Finding(code, path, f"{value!r} is not {rule.what}", hint or rule.hint)
 
 
-def _named_fields(ctx: Context) -> Iterator[tuple[str, NameRule, Path, str]]:
-    """(code, rule, path, value) for every name in the topology that reaches an artifact."""
+def _named_fields(ctx: Context, nodes: bool) -> Iterator[tuple[str, NameRule, Path, str]]:
+    """(code, rule, path, value) for every name in the topology that reaches an artifact (the nodes' only with `nodes`)."""
     topo = ctx.topology
     yield BAD_NAME, METADATA_NAME, ("metadata", "name"), topo.metadata.name
     yield BAD_NAME, CLUSTER_NAME, ("cluster", "name"), topo.cluster.name
-    for i, node in enumerate(topo.cluster.nodes):
+    for i, node in enumerate(topo.cluster.nodes if nodes else ()):
         yield BAD_NODE_NAME, DNS1123_SUBDOMAIN, ("cluster", "nodes", i, "name"), node.name
     for i, bigip in enumerate(topo.bigips):
         base = ("bigips", i)
@@ -99,8 +99,12 @@ def _named_fields(ctx: Context) -> Iterator[tuple[str, NameRule, Path, str]]:
 
 @check(BAD_NAME, BAD_NODE_NAME, BAD_F5_NAME, BAD_K8S_NAME, BAD_BIRD_NAME, BAD_IMAGE)
 def names(ctx: Context) -> Iterator[Finding]:
-    for code, rule, path, value in _named_fields(ctx):
+    node_names_valid = ctx.node_columns.names_match(DNS1123_SUBDOMAIN)
+    for code, rule, path, value in _named_fields(ctx, nodes=not node_names_valid):
         yield from _refuse(code, rule, path, value)
+    # A DNS-1123 subdomain with its dots made dashes has a label's characters and ends: only its length can fail.
+    if node_names_valid and max(map(len, ctx.node_columns.names), default=0) <= METADATA_NAME.max_length:
+        return
     if ctx.topology.cluster.routing == "native":
         for i, node in enumerate(ctx.topology.cluster.nodes):
             if DNS1123_SUBDOMAIN.matches(node.name) and not METADATA_NAME.matches(node.name.replace(".", "-")):
@@ -113,9 +117,12 @@ def addresses(ctx: Context) -> Iterator[Finding]:
     cluster = topo.cluster
     if ctx.network(cluster.pod_cidr) is None:
         yield Finding(BAD_CIDR, ("cluster", "podCIDR"), f"'{cluster.pod_cidr}' is not a valid CIDR")
-    node_ips, pod_spans = ctx.node_ips, ctx.node_pod_spans
+    columns = ctx.node_columns
+    # the nodes' values are judged one by one only when some is not a dotted quad / IPv4 CIDR / MAC
+    fast = columns.ip4 is not None and columns.pods4 is not None and columns.other_ip4 is not None and columns.macs_valid()
+    node_ips, pod_spans = (ctx.node_ips, ctx.node_pod_spans) if not fast else ([], [])
     node_addresses, node_macs = ctx.integration.node_addresses, ctx.integration.node_macs
-    for i, node in enumerate(cluster.nodes):
+    for i, node in enumerate(cluster.nodes if not fast else ()):
         base: Path = ("cluster", "nodes", i)
         if node_ips[i] is None:
             yield Finding(BAD_IP, base + ("ip",), f"'{node.ip}' is not a valid IP address")

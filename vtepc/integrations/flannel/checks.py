@@ -12,6 +12,7 @@ sets `flooding-type none`; flooded ARP reaches nodes that do not answer for pods
 from __future__ import annotations
 
 import ipaddress
+from operator import attrgetter
 from typing import Iterator
 
 from ...addresses import mac_is_group
@@ -91,7 +92,7 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
         return
     bigips = ctx.topology.bigips
     nodes = ctx.topology.cluster.nodes
-    node_prefix, _ = node_subnet_size(_prefixlens(ctx))
+    node_prefix, _ = node_subnet_size(ctx.node_pod_prefixlens)
     subnets = []
     for i, bigip in enumerate(bigips):
         interface = ctx.interface(bigip.tunnel.self_ip) if bigip.tunnel is not None else None
@@ -112,8 +113,8 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
                 f"BIG-IP '{bigip.name}' tunnel self IP is a /{interface.network.prefixlen}; flannel needs the "
                 f"Network's /{network.prefixlen} ({interface.ip}/{network.prefixlen})",
             )
-        if node_prefix < network.prefixlen:
-            continue
+        if not network.prefixlen <= node_prefix <= interface.max_prefixlen:
+            continue  # (a node size of the other IP version: its pod CIDRs are outside the Network, VTEP203)
         subnet = ipaddress.ip_interface((interface.ip, node_prefix)).network
         node = ctx.node_pod_networks.overlapping(span_of(subnet))
         if node is not None:
@@ -135,16 +136,12 @@ def flannel_subnets(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _prefixlens(ctx: Context) -> list[int | None]:
-    return [span.prefixlen if span is not None else None for span in ctx.node_pod_spans]
-
-
 @check(NODE_SUBNET_SIZES, mode="flannel")
 def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
     # The BIG-IP Node's subnet takes the nodes' size, so one odd node makes it ambiguous.
     if not ctx.is_tunnel:
         return  # routing: static: the BIG-IP is no flannel node
-    prefixlens = _prefixlens(ctx)
+    prefixlens = ctx.node_pod_prefixlens
     size, odd = node_subnet_size(prefixlens)
     for i in odd:
         node = ctx.topology.cluster.nodes[i]
@@ -159,7 +156,10 @@ def flannel_node_sizes(ctx: Context) -> Iterator[Finding]:
 def flannel_macs(ctx: Context) -> Iterator[Finding]:
     topo = ctx.topology
     static = [b.name for b in topo.bigips if b.static_fdb and b.tunnel is not None]
-    for i, node in enumerate(ctx.cluster_as(FlannelCluster).nodes):
+    nodes = ctx.cluster_as(FlannelCluster).nodes
+    if (not static or None not in map(attrgetter("vtep_mac"), nodes)) and ctx.node_columns.no_group_macs():
+        nodes = []  # every node has its vtepMAC (or none needs it), and no vtepMAC is a group MAC
+    for i, node in enumerate(nodes):
         if node.vtep_mac is None:
             if static:
                 yield Finding(
