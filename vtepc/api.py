@@ -18,27 +18,37 @@ from __future__ import annotations
 import functools
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable
 
 from .diagnostics import TopologyInvalid
 from .model import ResolvedTopology, Topology
 from .validate import ValidationReport, validate_file, validate_text
 
 if TYPE_CHECKING:
-    from .build import TreeDifference
+    from .api_types import ApplyResult, DiscoverResult, GitRefSource, LiveSource, OutputCheck, SnapshotResult, SnapshotSource, Source
     from .diff import DiffResult
-    from .discover import DiscoveredFacts, Edit
     from .fleet import FleetReport
     from .fleet.diff import MemberDiff
-    from .live import HttpOptions, ObservedState, Progress, TlsOptions
+    from .live import ObservedState
     from .plan import Plan
-    from .plan.apply import ApplyReport, CisKeeps, LiveDevices
+    from .plan.apply import CisKeeps, LiveDevices
     from .plan.apply import Reader as DeviceReader
     from .state.bigip import BigipState
     from .reach.model import Trace
     from .state import DesiredState
+else:
+
+    def __getattr__(name: str) -> Any:
+        """The types of vtepc.api_types, by their names here (`api.LiveSource`), imported when first asked for."""
+        if name in _TYPES:
+            from . import api_types
+
+            return getattr(api_types, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_TYPES = ("ApplyResult", "DiscoverResult", "GitRefSource", "LiveSource", "OutputCheck", "SnapshotResult", "SnapshotSource", "Source")
 
 __all__ = [
     "ApplyResult",
@@ -73,68 +83,6 @@ __all__ = [
     "validate_bytes",
     "write_output",
 ]
-
-
-# --- what a diff compares against ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LiveSource:
-    """The BIG-IPs (iControl REST) and the cluster (kubeconfig) as they are now."""
-
-    bigip_urls: Mapping[str, str] = field(default_factory=dict)  # BIG-IP name -> URL; default its managementURL
-    kubeconfig: Path | None = None
-    context: str | None = None
-    tls: "TlsOptions | None" = None  # BIG-IP TLS verification; None: the system's CAs
-    http: "HttpOptions | None" = None  # timeouts, bounds, plain-http opt-in; None: the readers' defaults
-    urls_from_ref: str | None = None  # take BIG-IP URLs from the topology at this git revision, refusing changed ones
-    progress: "Progress | None" = None  # hears one line per target as it is read
-
-    def bigip_urls_for(self, topology: Topology, topology_file: str | Path) -> Mapping[str, str]:
-        """--bigip first, then (with urls_from_ref) the URLs the base revision names, else managementURL."""
-        if self.urls_from_ref is None:
-            return self.bigip_urls
-        from .live import pinned_bigip_urls
-
-        return pinned_bigip_urls(topology, Path(topology_file), self.urls_from_ref, self.bigip_urls)
-
-    def reader_options(self, topology: Topology, topology_file: str | Path) -> dict[str, Any]:
-        """The keyword arguments every live reader takes (read_observed_state, discover_facts)."""
-        return {
-            "bigip_urls": self.bigip_urls_for(topology, topology_file),
-            "kubeconfig": self.kubeconfig,
-            "context": self.context,
-            "bigip_tls": self.tls_options(),
-            "http": self.http_options(),
-            "progress": self.progress,
-        }
-
-    def tls_options(self) -> "TlsOptions":
-        from .live import TlsOptions
-
-        return self.tls if self.tls is not None else TlsOptions()
-
-    def http_options(self) -> "HttpOptions":
-        from .live import HttpOptions
-
-        return self.http if self.http is not None else HttpOptions()
-
-
-@dataclass(frozen=True)
-class SnapshotSource:
-    """State recorded earlier by `snapshot` (no device access)."""
-
-    directory: Path
-
-
-@dataclass(frozen=True)
-class GitRefSource:
-    """The same topology file at another git revision, compiled (no device access)."""
-
-    ref: str
-
-
-Source = Union[LiveSource, SnapshotSource, GitRefSource]
 
 
 # --- validate, build, render, manifests, graph ---------------------------------------------------
@@ -220,32 +168,9 @@ def write_output(output: Path, artifacts: Mapping[str, str], *, force: bool = Fa
     write_tree(output, dict(artifacts), force=force)
 
 
-@dataclass(frozen=True)
-class OutputCheck:
-    """`build --check`: how a committed output directory differs from a fresh build."""
-
-    topology: str  # what was built, for the hint
-    output: Path
-    artifacts: Mapping[str, str]
-    difference: "TreeDifference"
-
-    @property
-    def stale(self) -> bool:
-        return self.difference.stale
-
-    @property
-    def message(self) -> str:
-        if not self.stale:
-            return f"{self.output} is up to date ({len(self.artifacts)} files)"
-        d = self.difference
-        return (
-            f"{self.output} is stale: {len(d.changed)} changed, {len(d.added)} missing, {len(d.removed)} extra; "
-            f"run: vtepc build {self.topology} -o {self.output}"
-        )
-
-
 def check_output(output: Path, artifacts: Mapping[str, str], topology: str | Path) -> OutputCheck:
     """How `output` differs from a build's artifacts (`build --check`); writes nothing."""
+    from .api_types import OutputCheck
     from .build import compare_tree
 
     return OutputCheck(str(topology), output, artifacts, compare_tree(output, dict(artifacts)))
@@ -331,6 +256,8 @@ def observed_state(
     """The other side of a diff: live (strict: any unreadable target raises), recorded or at a git ref.
 
     `topology` and `desired` are the file's, when the caller has them already."""
+    from .api_types import GitRefSource, SnapshotSource
+
     if isinstance(against, GitRefSource):
         from .diff.sources import desired_state_at_ref
 
@@ -354,6 +281,8 @@ def diff(
 ) -> "DiffResult":
     """Compare the topology's desired state with `against` (default: live); changes and follow-ups."""
     from dataclasses import replace
+
+    from .api_types import LiveSource
 
     from .diff import diff_states, load_ignore_rules
     from .diff.reachability import would_drop
@@ -382,6 +311,7 @@ def diff_fleet(
     """A fleet's diff, one per member, shared BIG-IPs as merged devices (vtepc.fleet.diff): against
     a git revision, or the BIG-IPs live or as recorded by snapshot_fleet (their would-drop findings
     included). Raises TopologyInvalid when the fleet does not validate."""
+    from .api_types import GitRefSource, SnapshotSource
     from .diff import load_ignore_rules
     from .fleet.diff import diff_fleet_against, diff_fleet_against_ref
 
@@ -424,18 +354,9 @@ def _read_fleet(report: "FleetReport", live: LiveSource) -> "ObservedState":
     return read_devices(report, _fleet_urls(report, live), live.tls_options(), live.http_options(), live.progress)
 
 
-@dataclass(frozen=True)
-class SnapshotResult:
-    observed: "ObservedState"
-    written: list[str]  # files written, the index included
-
-    @property
-    def targets(self) -> int:
-        return len(self.written) - 1
-
-
 def snapshot(path: str | Path, output: Path, live: LiveSource | None = None) -> SnapshotResult:
     """Read every target and record it under `output`; nothing is written unless every target was read."""
+    from .api_types import LiveSource, SnapshotResult
     from .live import read_observed_state
     from .snapshot import write_snapshot
 
@@ -448,6 +369,7 @@ def snapshot(path: str | Path, output: Path, live: LiveSource | None = None) -> 
 def snapshot_fleet(paths: Sequence[str | Path], output: Path, live: LiveSource | None = None) -> SnapshotResult:
     """Record every BIG-IP of a valid fleet (its merged objects) under `output`, for diff_fleet
     against a SnapshotSource; nothing is written unless every device was read."""
+    from .api_types import LiveSource, SnapshotResult
     from .fleet.plan import fleet_name
     from .snapshot import write_snapshot
 
@@ -456,24 +378,12 @@ def snapshot_fleet(paths: Sequence[str | Path], output: Path, live: LiveSource |
     return SnapshotResult(observed, write_snapshot(observed, output, fleet_name(report)))
 
 
-@dataclass(frozen=True)
-class DiscoverResult:
-    facts: "DiscoveredFacts"
-    before: str  # the topology text as read
-    edit: "Edit"  # the text with the discovered values, and one line per changed value
-    written: bool  # the file was replaced
-
-    def unified_diff(self, file: str) -> str:
-        from .discover import unified_diff
-
-        return unified_diff(self.before, self.edit.text, file)
-
-
 def discover(path: str | Path, live: LiveSource | None = None, *, prune: bool = False, write: bool = True) -> DiscoverResult:
     """Fill in each BIG-IP's tunnel MAC and the cluster's nodes; the file keeps its comments and layout.
 
     The edited text must still validate (DiscoverError otherwise); with write=False nothing is written.
     """
+    from .api_types import DiscoverResult, LiveSource
     from .discover import apply_facts, check_edited, discover_facts, write_in_place
 
     topology = load(path)
@@ -492,6 +402,7 @@ def discover(path: str | Path, live: LiveSource | None = None, *, prune: bool = 
 
 
 def _live_devices(path: str | Path, live: LiveSource | None) -> tuple[Topology, "DesiredState", "LiveDevices"]:
+    from .api_types import LiveSource
     from .plan.apply import topology_devices
     from .state import compile_desired_state
 
@@ -547,6 +458,7 @@ def _carry_out(
 ) -> "ApplyResult":
     """What apply and apply_fleet share: a saved plan must still be fresh and still what the
     topologies ask for; refused objects stop it; `confirm` may decline; then vtepc.plan.apply."""
+    from .api_types import ApplyResult
     from .plan import PlanError
     from .plan.apply import apply_plan, check_fresh
 
@@ -570,6 +482,7 @@ def _carry_out(
 
 def _fleet_devices(paths: Sequence[str | Path], live: LiveSource | None) -> tuple["FleetReport", "LiveDevices"]:
     """The valid fleet (TopologyInvalid with every diagnostic otherwise) and its devices, live."""
+    from .api_types import LiveSource
     from .fleet.plan import device_states, is_vtepc_marker
     from .plan.apply import LiveDevices
 
@@ -622,10 +535,3 @@ def apply_fleet(
         return plan_devices(report, lambda name: read(name)[0], devices.groups, bigips=bigips, adopt=adopt, prune=prune)
 
     return _carry_out(saved, current, device_states(report), devices, cis_keeps(report), confirm)
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    plan: "Plan"
-    report: "ApplyReport | None"  # None: nothing to do, or declined
-    declined: bool = False
