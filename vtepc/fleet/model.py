@@ -45,11 +45,6 @@ def fleet_files(paths: Sequence[str | Path]) -> list[Path]:
     return out
 
 
-def is_fleet(paths: Sequence[str | Path]) -> bool:
-    """A directory or several files: checked together. One file keeps the single-topology behaviour."""
-    return len(paths) != 1 or Path(paths[0]).is_dir()
-
-
 @dataclass(frozen=True)
 class Member:
     """One topology file of the fleet: its own validation report and, when it validates, its state."""
