@@ -8,19 +8,21 @@ renderers, follow-ups, and Cilium's BGP control plane as a speaker (bgp.speaker:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ...model import ClusterBase
 from .. import Integration, StaticRouting, TunnelDefaults, cluster_as, register
 from .bgp import CILIUM_SPEAKER
-from .followups import follow_ups
 from .live import CLUSTER_KINDS
 from .model import CILIUM_VNI, CiliumCluster
 from .state import CILIUM_VALUES_PATH, cis_tunnel_flag, compile_cluster
 from .versions import pod_cidr_annotation, vtep_vni
 
 if TYPE_CHECKING:
+    from ...diff.records import Change, FollowUp
     from ...reach.model import DatapathRules, Fabric
+    from ...state.cluster import ClusterState
 
 
 def node_vni(cluster: ClusterBase) -> int | None:
@@ -31,6 +33,12 @@ def datapath(fabric: Fabric) -> DatapathRules:
     from .reach import CiliumVtep  # (vtepc.reach loads the registry; the CLI loads vtepc.reach only to walk)
 
     return CiliumVtep(fabric)
+
+
+def follow_ups(target: str, changes: Sequence[Change], desired: ClusterState | None) -> list[FollowUp]:
+    from . import followups  # (only a diff has follow-ups)
+
+    return followups.follow_ups(target, changes, desired)
 
 
 def static_pod_cidr_annotation(cluster: ClusterBase) -> str | None:
