@@ -6,7 +6,8 @@ Each shape is an example of examples/ with N generated nodes (distinct IPs on th
 distinct /24 pod CIDRs, and the mode's own node fields), valid with no finding: the checks' cost when
 nothing is wrong, which is what a large cluster pays on every run. The desired state is compiled
 first, as `vtepc validate` does before the checks that judge it; only the checks are timed, in run
-order, in one process; with --repeat each check's least CPU over that many fresh contexts (the
+order, each shape in a process of its own (a heap left by the previous shape would slow the next);
+with --repeat each check's least CPU over that many fresh contexts (the
 load of a shared machine only ever adds). --all prints every check (otherwise those under 1 ms are summed).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import subprocess
 import sys
 import tempfile
 import time
@@ -137,8 +139,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="least CPU of this many runs, each check")
     parser.add_argument("--all", action="store_true", help="print every check, however small")
     args = parser.parse_args()
+    shapes = args.shapes.split(",")
+    if len(shapes) > 1:
+        for shape in shapes:
+            subprocess.run([sys.executable, __file__, *sys.argv[1:], "--shapes", shape], check=True)
+        return 0
     gc.set_threshold(200_000, 30, 30)  # as vtepc.cli.main
-    for shape in args.shapes.split(","):
+    for shape in shapes:
         rows = time_checks(SHAPES[shape](args.nodes), args.all, args.repeat)
         width = max(len(name) for name, _ in rows)
         print(f"{shape}, {args.nodes} nodes: CPU seconds per check")

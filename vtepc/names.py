@@ -58,7 +58,7 @@ class NameRule:
             joined.count("\n") == len(values) - 1
             and max(map(len, values)) <= self.max_length
             and self._joined_regex.fullmatch(joined) is not None
-            and self.reserved.isdisjoint(values)
+            and (not self.reserved or self.reserved.isdisjoint(values))
         )
 
     @cached_property

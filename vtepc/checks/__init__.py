@@ -161,8 +161,10 @@ class Context:
     def node_columns(self) -> NodeColumns:
         """The nodes' facts as columns, for the checks' fast verdicts (see _columns.py)."""
         integration = self.integration
-        nodes = self.topology.cluster.nodes
-        return NodeColumns(nodes, integration.node_addresses, integration.node_macs, enabled=self.fast_verdicts)
+        # A mode that keeps Integration's defaults has no node fields of its own: no call per node to learn that.
+        addresses = integration.node_addresses if integration.node_addresses is not Integration.node_addresses else None
+        macs = integration.node_macs if integration.node_macs is not Integration.node_macs else None
+        return NodeColumns(self.topology.cluster.nodes, addresses, macs, enabled=self.fast_verdicts)
 
     @cached_property
     def cluster_pod_network(self) -> IPNetwork | None:

@@ -23,9 +23,9 @@ import sys
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import chain, islice, repeat
-from operator import and_, attrgetter, gt, itemgetter, lt, or_
+from operator import and_, attrgetter, gt, is_not, itemgetter, lt, or_
 from socket import AF_INET, inet_pton
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence, cast
 
@@ -124,10 +124,17 @@ def ipv4_cidrs(texts: Sequence[str | None]) -> Ipv4Cidrs | None:
     )
 
 
+def _values(fields: NodeValues | None, nodes: Sequence[Node]) -> list[str]:
+    """The values of a mode's own node fields that are set, in node order (none when the mode has no such fields)."""
+    if fields is None:
+        return []
+    return list(filter(partial(is_not, None), map(itemgetter(1), chain.from_iterable(map(fields, nodes)))))
+
+
 class NodeColumns:
     """Facts of every node, each computed on first use; None where a column holds a value it cannot take."""
 
-    def __init__(self, nodes: Sequence[Node], node_addresses: NodeValues, node_macs: NodeValues, enabled: bool = True):
+    def __init__(self, nodes: Sequence[Node], node_addresses: NodeValues | None, node_macs: NodeValues | None, enabled: bool = True):
         self._nodes = nodes
         self._node_addresses = node_addresses
         self._node_macs = node_macs
@@ -148,6 +155,7 @@ class NodeColumns:
         return self.enabled and len(self.name_set) == len(self.names)
 
     def names_match(self, rule: NameRule) -> bool:
+        """Whether every node name matches the rule."""
         return self.enabled and rule.matches_all(self.names)
 
     @cached_property
@@ -177,7 +185,7 @@ class NodeColumns:
     @cached_property
     def other_addresses(self) -> list[str]:
         """The values of the mode's own node address fields (flannel's publicIP) that are set, in node order."""
-        return [text for _, text in chain.from_iterable(map(self._node_addresses, self._nodes)) if text is not None]
+        return _values(self._node_addresses, self._nodes)
 
     @cached_property
     def other_ip4(self) -> array[int] | None:
@@ -194,10 +202,14 @@ class NodeColumns:
     @cached_property
     def macs(self) -> list[str]:
         """The values of the mode's MAC node fields (flannel's vtepMAC) that are set, in node order."""
-        return [text for _, text in chain.from_iterable(map(self._node_macs, self._nodes)) if text is not None]
+        return _values(self._node_macs, self._nodes)
 
     def macs_valid(self) -> bool:
-        return self.enabled and macs_valid(self.macs)
+        return self.enabled and self._macs_valid
+
+    @cached_property
+    def _macs_valid(self) -> bool:
+        return macs_valid(self.macs)
 
     def no_group_macs(self) -> bool:
         """Whether every node MAC is valid and none has the group (multicast) bit set (addresses.mac_is_group)."""
@@ -208,7 +220,7 @@ class NodeColumns:
         """The node MACs, lower-cased (as parse_mac normalizes them), when every one is valid and no two are equal."""
         if not self.macs_valid():
             return None
-        values = {mac.lower() for mac in self.macs}
+        values = set(map(str.lower, self.macs))
         return values if len(values) == len(self.macs) else None
 
     @cached_property
