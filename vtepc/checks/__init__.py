@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Callable, ClassVar, Iterable, Sequence, TypeVa
 from .. import facts
 from ..addresses import IPAddress, IPInterface, IPNetwork, parse_interface, parse_ip, parse_mac, parse_network
 from ..diagnostics import CODES, Diagnostic, Path
-from ..integrations import Integration, cluster_as, integration_of, integrations
+from ..integrations import Integration, NodeField, cluster_as, integration_of, integrations
 from ..loader import Document
-from ..model import Bigip, ClusterBase, ResolvedTopology
+from ..model import Bigip, ClusterBase, Node, ResolvedTopology
 from ._columns import NodeColumns
 from ._networks import IpValue, NetworkIndex, Span, ip_value, network_span
 
@@ -161,10 +161,7 @@ class Context:
     def node_columns(self) -> NodeColumns:
         """The nodes' facts as columns, for the checks' fast verdicts (see _columns.py)."""
         integration = self.integration
-        # A mode that keeps Integration's defaults has no node fields of its own: no call per node to learn that.
-        addresses = integration.node_addresses if integration.node_addresses is not Integration.node_addresses else None
-        macs = integration.node_macs if integration.node_macs is not Integration.node_macs else None
-        return NodeColumns(self.topology.cluster.nodes, addresses, macs, enabled=self.fast_verdicts)
+        return NodeColumns(self.topology.cluster.nodes, integration.node_addresses, integration.node_macs, enabled=self.fast_verdicts)
 
     @cached_property
     def cluster_pod_network(self) -> IPNetwork | None:
@@ -186,6 +183,11 @@ class Context:
         """The desired state if a check compiled it (without compiling it): `build` renders it."""
         state: DesiredState | None = self.__dict__.get("desired_state")
         return state
+
+
+def node_values(node: Node, fields: Sequence[NodeField]) -> list[tuple[str, str | None]]:
+    """(key, value) of each of a mode's own node fields (Integration.node_addresses, node_macs)."""
+    return [(key, getattr(node, attribute)) for key, attribute in fields]
 
 
 @dataclass(frozen=True, slots=True)

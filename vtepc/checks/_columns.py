@@ -27,16 +27,15 @@ from functools import cached_property, partial
 from itertools import chain, islice, repeat
 from operator import and_, attrgetter, gt, is_not, itemgetter, lt, or_
 from socket import AF_INET, inet_pton
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence, cast
+from typing import TYPE_CHECKING, Iterable, Sequence, cast
 
 from ..addresses import macs_valid
 from ._networks import PREFIX_LENGTHS, NetworkIndex, Span
 
 if TYPE_CHECKING:
+    from ..integrations import NodeField
     from ..model import Node
     from ..names import NameRule
-
-NodeValues = Callable[["Node"], tuple[tuple[str, str | None], ...]]
 
 _UINT32 = next(code for code in "IL" if array(code).itemsize == 4)
 _CIDR_LINES = re.compile(r"(?:[0-9.]+/[0-9]+\n)*+[0-9.]+/[0-9]+")  # possessive: see names.NameRule._joined_regex
@@ -124,17 +123,15 @@ def ipv4_cidrs(texts: Sequence[str | None]) -> Ipv4Cidrs | None:
     )
 
 
-def _values(fields: NodeValues | None, nodes: Sequence[Node]) -> list[str]:
-    """The values of a mode's own node fields that are set, in node order (none when the mode has no such fields)."""
-    if fields is None:
-        return []
-    return list(filter(partial(is_not, None), map(itemgetter(1), chain.from_iterable(map(fields, nodes)))))
+def _values(fields: Sequence[NodeField], nodes: Sequence[Node]) -> list[str]:
+    """The values of a mode's own node fields that are set, field by field."""
+    return list(filter(partial(is_not, None), chain.from_iterable(map(attrgetter(attribute), nodes) for _, attribute in fields)))
 
 
 class NodeColumns:
     """Facts of every node, each computed on first use; None where a column holds a value it cannot take."""
 
-    def __init__(self, nodes: Sequence[Node], node_addresses: NodeValues | None, node_macs: NodeValues | None, enabled: bool = True):
+    def __init__(self, nodes: Sequence[Node], node_addresses: Sequence[NodeField], node_macs: Sequence[NodeField], enabled: bool = True):
         self._nodes = nodes
         self._node_addresses = node_addresses
         self._node_macs = node_macs
@@ -184,7 +181,7 @@ class NodeColumns:
 
     @cached_property
     def other_addresses(self) -> list[str]:
-        """The values of the mode's own node address fields (flannel's publicIP) that are set, in node order."""
+        """The values of the mode's own node address fields (flannel's publicIP) that are set."""
         return _values(self._node_addresses, self._nodes)
 
     @cached_property
@@ -201,7 +198,7 @@ class NodeColumns:
 
     @cached_property
     def macs(self) -> list[str]:
-        """The values of the mode's MAC node fields (flannel's vtepMAC) that are set, in node order."""
+        """The values of the mode's MAC node fields (flannel's vtepMAC) that are set."""
         return _values(self._node_macs, self._nodes)
 
     def macs_valid(self) -> bool:

@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 
 from ..addresses import IPInterface
 from ..diagnostics import Path, path_to_str, register_code
-from . import Context, Finding, check, self_ips
+from . import Context, Finding, check, node_values, self_ips
 from ._columns import any_between
 from ._networks import IpValue, Span, ip_value, network_span
 
@@ -200,7 +200,7 @@ def ipv4_only(ctx: Context) -> Iterator[Finding]:
     for i, (node, ip) in enumerate(zip(cluster.nodes, ctx.node_ips)):
         if ip is not None and ip.version != 4:
             yield _not_ipv4(i, node.name, "ip", node.ip)
-        for key, text in node_addresses(node):
+        for key, text in node_values(node, node_addresses):
             value = ip_value(text) if text is not None else None
             if value is not None and value.version != 4:
                 yield _not_ipv4(i, node.name, key, text)
@@ -334,7 +334,7 @@ def _node_underlay_addresses(ctx: Context) -> Iterator[UnderlayAddress]:
     for i, (node, value) in enumerate(zip(ctx.topology.cluster.nodes, ctx.node_ips)):
         if value is not None:
             yield value, node.ip, ("cluster", "nodes", i, "ip"), f"node '{node.name}' IP"
-        for key, text in node_addresses(node):
+        for key, text in node_values(node, node_addresses):
             if text is not None and (further := ip_value(text)) is not None:
                 yield further, text, ("cluster", "nodes", i, key), f"node '{node.name}' {key}"
 
@@ -452,7 +452,7 @@ def macs(ctx: Context) -> Iterator[Finding]:
     if distinct is None or ZERO_MAC_TEXT in distinct or not distinct.isdisjoint(mac for mac, *_ in entries):
         node_macs = ctx.integration.node_macs
         for i, node in enumerate(topo.cluster.nodes):
-            for key, text in node_macs(node):
+            for key, text in node_values(node, node_macs):
                 mac = ctx.mac(text)
                 if mac is not None:
                     entries.append((mac, ("cluster", "nodes", i, key), f"node '{node.name}' {key}", None))

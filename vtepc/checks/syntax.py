@@ -19,7 +19,7 @@ from ..names import (
     TUNNEL_NAME,
     NameRule,
 )
-from . import Context, Finding, check
+from . import Context, Finding, check, node_values
 
 BAD_NAME = register_code(
     "VTEP101",
@@ -128,10 +128,10 @@ def addresses(ctx: Context) -> Iterator[Finding]:
             yield Finding(BAD_IP, base + ("ip",), f"'{node.ip}' is not a valid IP address")
         if node.pod_cidr is not None and pod_spans[i] is None:
             yield Finding(BAD_CIDR, base + ("podCIDR",), f"'{node.pod_cidr}' is not a valid CIDR")
-        for key, text in node_addresses(node):
+        for key, text in node_values(node, node_addresses):
             if text is not None and ctx.ip(text) is None:
                 yield Finding(BAD_IP, base + (key,), f"'{text}' is not a valid IP address")
-        for key, text in node_macs(node):
+        for key, text in node_values(node, node_macs):
             if text is not None and ctx.mac(text) is None:
                 yield Finding(BAD_MAC, base + (key,), f"'{text}' is not a valid MAC address")
     for i, bigip in enumerate(topo.bigips):

@@ -61,6 +61,10 @@ class TunnelDefaults:
     flooding_type: FloodingType
 
 
+# One of a mode's own node fields: its key as written (publicIP) and its attribute on the mode's node class (public_ip).
+NodeField = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class NodeVtep:
     """Where a node's tunnel traffic goes, as the mode tells it: the node's tunnel MAC when the
@@ -134,10 +138,6 @@ def _no_node_labels(node: Node) -> tuple[str, ...]:
     return ()
 
 
-def _no_node_values(node: Node) -> tuple[tuple[str, str | None], ...]:
-    return ()
-
-
 @dataclass(frozen=True)
 class Integration:
     name: str  # the value of cluster.cni
@@ -152,10 +152,11 @@ class Integration:
     # Port lockdown of the tunnel self IPs: () = none, ("default",) = BIG-IP's default list.
     tunnel_allow_service: tuple[str, ...] = ("default",)
     node_vtep: Callable[[Node], NodeVtep] = _plain_node_vtep
-    # The mode's own node fields, as (key, value), that hold an underlay address or a MAC: the
-    # generic checks parse them, look for duplicates and IPv6 like every other address and MAC.
-    node_addresses: Callable[[Node], tuple[tuple[str, str | None], ...]] = _no_node_values
-    node_macs: Callable[[Node], tuple[tuple[str, str | None], ...]] = _no_node_values
+    # The mode's own node fields that hold an underlay address or a MAC: the generic checks parse
+    # them, look for duplicates and IPv6 like every other address and MAC. Named, not computed, so
+    # the checks read them for 65,000 nodes as columns (operator.attrgetter), not by a call per node.
+    node_addresses: tuple[NodeField, ...] = ()
+    node_macs: tuple[NodeField, ...] = ()
     # CIS: the k8s-bigip-ctlr flag that names the tunnel it maintains, and whether CIS writes the
     # static ARP entries the mode needs (it writes them without %RD, so such a mode stays in route domain 0).
     cis_tunnel_flag: Callable[[Cis], str] = lambda cis: "--flannel-name"

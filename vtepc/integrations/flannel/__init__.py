@@ -13,7 +13,7 @@ from ...model import ClusterBase
 from .. import Integration, StaticRouting, TunnelDefaults, register
 from .model import FLANNEL_VNI, FlannelCluster
 from .live import CLUSTER_KINDS, node_fields
-from .state import compile_cluster, node_addresses, node_labels, node_macs, node_vtep
+from .state import compile_cluster, node_labels, node_vtep
 
 if TYPE_CHECKING:
     from ...reach.model import DatapathRules, Fabric
@@ -40,8 +40,8 @@ FLANNEL = register(
         # flannel's guide: allow-service none on the tunnel self IP.
         tunnel_allow_service=(),
         node_vtep=node_vtep,
-        node_addresses=node_addresses,
-        node_macs=node_macs,
+        node_addresses=(("publicIP", "public_ip"),),
+        node_macs=(("vtepMAC", "vtep_mac"),),
         cis_tunnel_flag=lambda cis: "--flannel-name",
         # CIS writes the static ARP entry of every pod (pkg/vxlan/vxlanMgr.go addArpForPods).
         cis_writes_arp=True,

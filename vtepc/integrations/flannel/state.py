@@ -41,16 +41,6 @@ def node_vtep(node: Node) -> NodeVtep:
     return NodeVtep(node.vtep_mac, node.public_ip or node.ip)
 
 
-def node_addresses(node: Node) -> tuple[tuple[str, str | None], ...]:
-    assert isinstance(node, FlannelNode)
-    return (("publicIP", node.public_ip),)
-
-
-def node_macs(node: Node) -> tuple[tuple[str, str | None], ...]:
-    assert isinstance(node, FlannelNode)
-    return (("vtepMAC", node.vtep_mac),)
-
-
 def node_labels(node: Node) -> tuple[str, ...]:
     assert isinstance(node, FlannelNode)
     return tuple(
