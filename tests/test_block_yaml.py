@@ -256,6 +256,17 @@ def test_typed_matches_exactly_the_plain_scalars_not_resolved_to_strings(text):
     assert bool(re.fullmatch(f"(?:{_TYPED})", text)) == (not isinstance(resolve_plain_scalar(text), str))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(SCALARS + NASTY_SCALARS) | st.text(alphabet=" :#-a1'\"\t\u00e9", max_size=10))
+def test_a_run_reads_a_value_as_the_line_pattern_does(text):
+    """A value that ends its line: _PLAIN_VALUE (runs) takes what _PLAIN (the line pattern) takes."""
+    line, run = (
+        re.compile(f"({plain}|{block_yaml._QUOTED}){block_yaml._TRAIL}\n") for plain in (block_yaml._PLAIN, block_yaml._PLAIN_VALUE)
+    )
+    read, read_in_a_run = line.match(text + "\n"), run.match(text + "\n")
+    assert (read and (read[1], read.end())) == (read_in_a_run and (read_in_a_run[1], read_in_a_run.end()))
+
+
 def _benchmark_topology(n: int) -> str:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     try:
@@ -310,6 +321,7 @@ RUNS = {
         for a in ("1", "-2", "0x1F", "0o17", "1.5", "1e3", ".inf", "-.Inf", ".nan", "~", "null", "true", "False")
         for b in ("x", "1", "'1'")
     ),
+    "quoted values, all of them": "x:\n" + "".join(f"  - a: \"v{i}\"\n    b: 'w{i}'\n    c: ''\n" for i in range(6)),
     "typed values in one run only": "x:\n" + "".join(f"  - a: n{i}\n    b: {i}\n" for i in range(5)) + "  - a: 1\n    b: 1\n",
     "flannel nodes": "cluster:\n  nodes:\n"
     + "".join(
