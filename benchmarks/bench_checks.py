@@ -83,12 +83,26 @@ def _cilium_static(n: int) -> dict[str, Any]:
     return data
 
 
+def _by_name(n: int) -> dict[str, Any]:
+    """cilium-vxlan with the nodes in name order, as `kubectl get nodes` (and `vtepc discover`) list them:
+    node-0, node-1, node-10, ... so neither the IPs nor the pod CIDRs come in order."""
+    data = _example("cilium-vxlan.yaml")
+    data["cluster"]["podCIDR"] = "10.0.0.0/8"
+    data["cluster"]["nodes"] = sorted(
+        ({"name": f"node-{i}", "ip": _ip(i), "podCIDR": _pod(i)} for i in range(n)), key=lambda node: node["name"]
+    )
+    data["bigips"][0]["underlay"]["selfIP"] = "172.16.0.34/12"
+    data["bigips"][0]["tunnel"]["selfIP"] = "192.168.6.34/24"  # outside the pod network
+    return data
+
+
 def _dump(data: dict[str, Any]) -> str:
     return str(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, default_flow_style=False))
 
 
 SHAPES: dict[str, Callable[[int], str]] = {
     "cilium-vxlan": topology_text,  # bench_phases.py's and bench_ratio.py's topology
+    "cilium-vxlan-by-name": lambda n: _dump(_by_name(n)),
     "flannel": lambda n: _dump(_flannel(n, "tunnel")),
     "flannel-static": lambda n: _dump(_flannel(n, "static")),
     "cilium-native-bgp": lambda n: _dump(_cilium_native(n)),
