@@ -366,6 +366,12 @@ def test_a_node_list_is_read_in_one_run_after_its_first_two_items():
     assert assert_read_as_the_full_loader_reads(nodes()) == 6
 
 
+@pytest.mark.parametrize("name", ["a key missing", "keys in another order", "a nested value"])
+def test_after_an_item_of_another_shape_the_run_goes_on_at_the_next_item(name):
+    # four nodes (the first two read line by line), the items of another shape, four nodes
+    assert assert_read_as_the_full_loader_reads(RUNS[name]) == 2 + 4
+
+
 def test_the_block_style_examples_are_read_by_the_subset():
     read = 0
     for path in sorted(EXAMPLES.rglob("*.yaml")):

@@ -210,12 +210,16 @@ def load_subset(text: str, typed: str, resolve: Callable[[str], Any], max_depth:
 
 def _run_keys(sequence: list[Any], key: str) -> tuple[str, ...] | None:
     """The keys of the items a run in `sequence` may have, when its next item starts with `key`:
-    those of its last two items when they are mappings with the same keys in the same order (a
-    sequence of one-off shapes is read line by line, not by a pattern for each)."""
-    if len(sequence) < 2 or type(sequence[-1]) is not dict or type(sequence[-2]) is not dict:
-        return None
-    keys = tuple(sequence[-1])
-    return keys if keys[:1] == (key,) and keys == tuple(sequence[-2]) else None
+    those of two mappings in a row with the same keys in the same order, its last two, or the two
+    before its last (after an item of another shape, the run goes on). A sequence of one-off
+    shapes is read line by line, not by a pattern for each."""
+    for last in (-1, -2):
+        if len(sequence) < 1 - last or type(sequence[last]) is not dict or type(sequence[last - 1]) is not dict:
+            return None
+        keys = tuple(sequence[last])
+        if keys == tuple(sequence[last - 1]):
+            return keys if keys[0] == key else None
+    return None
 
 
 def _read_run(
