@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from vtepc._bird_keywords import BIRD_KEYWORDS
 from vtepc.api import render
 from vtepc.names import BIRD_SYMBOL, F5_NAME
-from vtepc.render._quote import shell_word
+from vtepc.render._quote import all_plain, shell_word
+from vtepc.render.tmsh import Command
 from vtepc.integrations.cilium.state import helm_upgrade_command
 from vtepc.text import one_line
 from vtepc.validate import load_topology
@@ -80,3 +81,33 @@ def test_the_helm_command_vtepc_prints_keeps_each_value_one_word():
     assert words[words.index("--version") + 1] == "1.16.19; touch PWNED"
     assert words[-1] == "cilium values.yaml"
     assert helm_upgrade_command("kube-system", "1.16.19", "v.yaml").endswith("--version 1.16.19 -n kube-system --reuse-values -f v.yaml")
+
+
+PLAIN_WORDS = st.lists(st.from_regex(r"[A-Za-z0-9_@%+=:,./-]{1,12}|[{}]", fullmatch=True), max_size=20)
+
+
+@settings(max_examples=200)
+@given(WORDS | PLAIN_WORDS | st.lists(st.sampled_from(["{", "}", "", "a", "a{", "}b", "\n", "{\n", "é", "x y"]), max_size=8))
+def test_all_plain_says_true_only_when_shell_word_leaves_every_word_alone(words):
+    # Command.script_lines joins the words of a body unquoted when all_plain says so (the FDB records' fast path).
+    if all_plain(words):
+        assert [shell_word(w) for w in words] == words
+
+
+@settings(max_examples=100)
+@given(PLAIN_WORDS)
+def test_all_plain_takes_words_that_need_no_quoting_and_are_no_adjacent_braces(words):
+    adjacent = any(a in "{}" and b in "{}" for a, b in zip(words, words[1:]) if a and b)
+    assert all_plain(words) or adjacent or not words
+
+
+@settings(max_examples=100)
+@given(st.lists((WORDS | PLAIN_WORDS).map(tuple), max_size=6))
+def test_a_commands_body_is_quoted_as_word_by_word(body):
+    command = Command(("tmsh", "modify"), tuple(body), ("}",))
+
+    def words(line):
+        return " ".join(shell_word(w) for w in line)
+
+    expected = [words(command.head) + " \\", *(f"    {words(line)} \\" for line in body), "}"]
+    assert command.script_lines() == (expected if body else [words(command.head) + " \\", "}"])

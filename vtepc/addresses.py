@@ -6,6 +6,7 @@ import ipaddress
 import re
 import socket
 from functools import lru_cache
+from itertools import repeat
 from typing import Sequence, TypeGuard
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -81,6 +82,15 @@ def fake_fdb_mac(node_ip: str) -> str:
     except (OSError, ValueError):
         octets = ipaddress.IPv4Address(node_ip).packed  # raises the error a caller expects for a non-IPv4 address
     return "0a:0a:%02x:%02x:%02x:%02x" % tuple(octets)
+
+
+def fake_fdb_macs(node_ips: list[str]) -> list[str]:
+    """fake_fdb_mac of each address, at C speed when every one is a dotted quad."""
+    try:
+        packed = list(map(socket.inet_pton, repeat(socket.AF_INET), node_ips))
+    except (OSError, ValueError, TypeError):
+        return list(map(fake_fdb_mac, node_ips))
+    return list(map("0a:0a:".__add__, map(bytes.hex, packed, repeat(":"))))
 
 
 def with_route_domain(address: str, route_domain: int) -> str:

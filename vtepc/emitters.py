@@ -18,6 +18,7 @@ network.tmsh section, a plan step and an apply transaction follow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, Iterable, Mapping, TypeVar
 
 from .state.bigip import FdbRecord, GeneveProfile, Route, RouteDomainVlan, SelfIp, SysDb, Tunnel, VxlanProfile
@@ -81,10 +82,15 @@ def staged(objects: Iterable[Any], tunnel_names: Iterable[str]) -> list[tuple[st
     """Objects grouped by stage in creation order, each stage's objects by kind (emit order) then as given."""
     tunnels = set(tunnel_names)
     by_stage: dict[str, list[Any]] = {name: [] for name, _ in STAGES}
-    for obj in objects:
-        by_stage[stage_of(obj, tunnels)].append(obj)
+    for kind, run in groupby(objects, type):  # a kind's objects come in runs (a state's thousands of FDB records in one)
+        if issubclass(kind, SelfIp):
+            for obj in run:
+                by_stage[stage_of(obj, tunnels)].append(obj)
+        else:
+            same_kind = list(run)
+            by_stage[stage_of(same_kind[0], tunnels)].extend(same_kind)
     out = []
     for name, kinds in STAGES:
         rank = {kind: i for i, kind in enumerate(kinds)}
-        out.append((name, sorted(by_stage[name], key=lambda o: rank[type(o)])))
+        out.append((name, sorted(by_stage[name], key=lambda o: rank[type(o)]) if len(kinds) > 1 else by_stage[name]))
     return out

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Union
+from itertools import groupby, repeat
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Union
 
 from ..emitters import NotExpressible, entry
 from ..state.bigip import (
@@ -130,11 +131,6 @@ DO: dict[type, Union[Callable[[Any, BigipState], Declared], NotExpressible]] = {
 }
 
 
-def _declared(obj: Any, state: BigipState) -> Declared:
-    handler = entry(DO, type(obj), "the DO declaration")
-    return handler if isinstance(handler, NotExpressible) else handler(obj, state)
-
-
 @dataclass(frozen=True)
 class DoGap:
     """Why this BIG-IP gets no Declarative Onboarding declaration: DO would set up another device."""
@@ -143,11 +139,23 @@ class DoGap:
     reason: str
 
 
+def _each_declared(state: BigipState) -> Iterator[tuple[Any, Declared]]:
+    """(object, what it becomes) for each object of the state in order. A kind whose entry is
+    NotExpressible as a whole is judged once for its run of objects (thousands of FDB records)."""
+    for kind, run in groupby(state.objects(), type):
+        handler = entry(DO, kind, "the DO declaration")
+        if isinstance(handler, NotExpressible):
+            if handler.blocking:
+                yield from zip(run, repeat(handler))
+            continue
+        for obj in run:
+            yield obj, handler(obj, state)
+
+
 def do_gaps(state: BigipState) -> list[DoGap]:
     """What DO v1.45 cannot declare of this BIG-IP's state, so that it gets no declaration; [] when it can."""
     gaps = []
-    for obj in state.objects():
-        declared = _declared(obj, state)
+    for obj, declared in _each_declared(state):
         if isinstance(declared, NotExpressible) and declared.blocking:
             gaps.append(DoGap(obj.origin, declared.reason))
     return gaps
@@ -156,8 +164,7 @@ def do_gaps(state: BigipState) -> list[DoGap]:
 def declaration(topology_name: str, underlay_vlan: str, state: BigipState, static_routing: bool = False) -> dict[str, Any]:
     common: dict[str, Any] = {"class": "Tenant"}
     undeclared = []
-    for obj in state.objects():
-        declared = _declared(obj, state)
+    for obj, declared in _each_declared(state):
         if isinstance(declared, NotExpressible):
             if declared.blocking:
                 undeclared.append(obj)

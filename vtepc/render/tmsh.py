@@ -15,6 +15,8 @@ tmsh token is validation's job: F5 object names follow DO's name rule (checks/sy
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..state.bigip import (
@@ -36,7 +38,7 @@ from ..state.static_routes import CIS_ROUTES_NOTE
 from ..emitters import NotExpressible, entry, staged
 from ..text import one_line
 from . import renderer
-from ._quote import shell_word
+from ._quote import all_plain, shell_word
 from .declarative_onboarding import do_gaps
 
 if TYPE_CHECKING:
@@ -78,7 +80,9 @@ class Command:
 
         if not self.body and not self.tail:
             return [words(self.head)]
-        return [words(self.head) + " \\", *(f"    {words(line)} \\" for line in self.body), words(self.tail)]
+        # The body's words checked at once (thousands of FDB records): none needs quoting, as validation sees to.
+        body = map(" ".join, self.body) if all_plain(list(chain.from_iterable(self.body))) else map(words, self.body)
+        return [words(self.head) + " \\", *map("    {} \\".format, body), words(self.tail)]
 
 
 def _tmsh(*words: object) -> Command:
@@ -158,7 +162,7 @@ class TmshFdb:
     add/delete`), never replaced as a list. A record has no description of its own."""
 
     def create(self, records: list[FdbRecord], description: str | None = None) -> list[Command]:
-        return _fdb_commands(sorted(records, key=lambda r: r.name))
+        return _fdb_commands(sorted(records, key=_NAME))
 
     def modify(self, before: FdbRecord, after: FdbRecord, description: str | None = None) -> Command | None:
         return None  # a record is its MAC and endpoint: a new endpoint replaces it (vtepc.plan.REPLACED_BY)
@@ -195,14 +199,21 @@ class TmshDb:
         return NotExpressible(f"the db key {obj.name} cannot be deleted; vtepc leaves it as it is")
 
 
+_NAME, _TUNNEL, _MAC, _ENDPOINT = attrgetter("name"), attrgetter("tunnel"), attrgetter("mac"), attrgetter("endpoint")
+
+
 def _fdb_commands(records: list[FdbRecord]) -> list[Command]:
     """`records add { MAC { endpoint IP%RD } ... }`, one record per continued line.
 
     Endpoints keep %RD even for route domain 0: that is how BIG-IP lists FDB records (seed 000).
     """
+    tunnels = list(map(_TUNNEL, records))
     per_tunnel: dict[str, list[FdbRecord]] = {}
-    for record in records:  # a device several topologies share has several tunnels
-        per_tunnel.setdefault(record.tunnel, []).append(record)
+    if len(dict.fromkeys(tunnels)) == 1:
+        per_tunnel[tunnels[0]] = records
+    else:  # a device several topologies share has several tunnels
+        for tunnel, record in zip(tunnels, records):
+            per_tunnel.setdefault(tunnel, []).append(record)
     commands = []
     for tunnel, tunnel_records in per_tunnel.items():
         for start in range(0, len(tunnel_records), FDB_RECORDS_PER_COMMAND):
@@ -210,7 +221,7 @@ def _fdb_commands(records: list[FdbRecord]) -> list[Command]:
             commands.append(
                 Command(
                     ("tmsh", "modify", "net", "fdb", "tunnel", tunnel, "records", "add", "{"),
-                    tuple((r.mac, "{", "endpoint", r.endpoint, "}") for r in batch),
+                    tuple(zip(map(_MAC, batch), repeat("{"), repeat("endpoint"), map(_ENDPOINT, batch), repeat("}"))),
                     ("}",),
                 )
             )
@@ -261,12 +272,12 @@ TMSH: dict[type, TmshKind] = {
 
 def create_commands(objects: list[Any], description: str | None = None) -> list[Command]:
     """The commands creating `objects`, kind by kind in the order the kinds first appear."""
-    kinds = dict.fromkeys(type(obj) for obj in objects)
-    return [
-        command
-        for kind in kinds
-        for command in entry(TMSH, kind, "network.tmsh").create([o for o in objects if type(o) is kind], description)
-    ]
+    kinds = dict.fromkeys(map(type, objects))
+    commands: list[Command] = []
+    for kind in kinds:
+        of_kind: list[Any] = objects if len(kinds) == 1 else [o for o in objects if type(o) is kind]
+        commands += entry(TMSH, kind, "network.tmsh").create(of_kind, description)
+    return commands
 
 
 def network_commands(state: BigipState) -> list[tuple[str, list[Command]]]:

@@ -9,13 +9,31 @@ that needs more of it takes the resolved topology explicitly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from collections import deque
+from dataclasses import dataclass, fields
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, TypeVar
 
 if TYPE_CHECKING:
     from ..model import ResolvedTopology
     from .bigip import BigipState
     from .cluster import ClusterState
+
+
+_T = TypeVar("_T")
+
+
+def objects_from_columns(cls: type[_T], count: int, columns: Mapping[str, Iterable[Any]]) -> list[_T]:
+    """`count` instances of a frozen slots dataclass without __post_init__, from one column (an
+    iterable) per field: each equals `cls(**row)`, every field included. Built by setting each
+    slot column by column at C speed, not by `__init__` per object (an object per node, per BIG-IP)."""
+    assert "__slots__" in cls.__dict__ and not hasattr(cls, "__post_init__"), cls
+    assert set(columns) == {f.name for f in fields(cls)}, (cls, sorted(columns))  # type: ignore[arg-type]
+    objects = list(map(object.__new__, repeat(cls, count)))
+    for name, column in columns.items():
+        assert not isinstance(column, list) or len(column) == count, name
+        deque(map(getattr(cls, name).__set__, objects, column), maxlen=0)
+    return objects
 
 
 @dataclass(frozen=True)

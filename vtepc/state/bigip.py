@@ -23,13 +23,15 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from itertools import groupby, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, TypeVar, Union
 
 from .. import facts
-from ..addresses import fake_fdb_mac, parse_interface, with_route_domain
+from ..addresses import fake_fdb_macs, parse_interface, with_route_domain
 from ..diagnostics import VtepcError
 from ..integrations import integration_of
+from . import objects_from_columns
 
 if TYPE_CHECKING:
     from ..model import ResolvedBigip, ResolvedTopology, ResolvedTunnel
@@ -124,7 +126,7 @@ class Route:
     origin: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: built column by column (state.objects_from_columns), one per node
 class FdbRecord:
     kind: ClassVar[str] = "net/fdb/record"
     name: str  # "<tunnel>/<mac>"
@@ -205,8 +207,8 @@ class BigipState:
     @cached_property
     def _by_type(self) -> dict[type, list[Any]]:
         groups: dict[type, list[Any]] = {}
-        for o in self.items:
-            groups.setdefault(type(o), []).append(o)
+        for kind, run in groupby(self.items, type):  # sorted by kind: each kind one run
+            groups.setdefault(kind, []).extend(run)
         return groups
 
     def to_jsonable(self) -> dict[str, Any]:
@@ -295,25 +297,50 @@ def _profile(topology: "ResolvedTopology", tunnel: "ResolvedTunnel", path: str) 
     return name, VxlanProfile(name, port, tunnel.flooding_type, origin=origin)
 
 
-# One record per node for each BIG-IP; BIG-IPs with the same tunnel name and route domain get
-# equal records, so compile_bigips builds them once and every such BIG-IP shares the (frozen) objects.
-FdbShare = dict[tuple[str, int], tuple[FdbRecord, ...]]
+class FdbShare:
+    """What compile_bigips builds once for every BIG-IP: the nodes' MACs, endpoints and origins,
+    and the records per (tunnel, route domain), which BIG-IPs with the same tunnel name and route
+    domain share (the frozen objects themselves)."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, int], tuple[FdbRecord, ...]] = {}
+        self.nodes: tuple[list[str], list[str], list[str]] | None = None  # (MACs, endpoints, origins), sorted by MAC
+
+
+def _node_columns(topology: "ResolvedTopology") -> tuple[list[str], list[str], list[str]]:
+    """Each node's record MAC (the mode's, lower case, else one made from the node IP), endpoint and
+    origin, in the order of the MACs (the order of the records' names)."""
+    nodes = topology.cluster.nodes
+    stated, endpoints = integration_of(topology).vteps_of(nodes)
+    missing = [node.ip for node, mac in zip(nodes, stated) if not mac]
+    made = iter(fake_fdb_macs(missing))
+    macs = [mac.lower() if mac else next(made) for mac in stated] if len(missing) < len(nodes) else list(made)
+    in_order = sorted(macs)
+    if in_order == macs:  # (often: nodes listed by address)
+        return macs, endpoints, [f"cluster.nodes[{i}]" for i in range(len(macs))]
+    order = sorted(range(len(macs)), key=macs.__getitem__)
+    return in_order, [endpoints[i] for i in order], [f"cluster.nodes[{i}]" for i in order]
 
 
 def _fdb_records(topology: "ResolvedTopology", tunnel: str, route_domain: int, shared: FdbShare) -> tuple[FdbRecord, ...]:
     """One record per node: the MAC and endpoint the mode gives the node (a MAC made from the node
-    IP when the topology states none), so the BIG-IP needs no flooding to find a node."""
+    IP when the topology states none), so the BIG-IP needs no flooding to find a node. Sorted by name."""
     key = (tunnel, route_domain)
-    if key in shared:
-        return shared[key]
-    node_vtep = integration_of(topology).node_vtep
-    records = []
-    for i, node in enumerate(topology.cluster.nodes):
-        vtep = node_vtep(node)
-        mac = vtep.mac or fake_fdb_mac(node.ip)
-        records.append(fdb_record(tunnel, mac, with_route_domain(vtep.endpoint, route_domain), f"cluster.nodes[{i}]"))
-    shared[key] = tuple(records)
-    return shared[key]
+    if key in shared.records:
+        return shared.records[key]
+    if shared.nodes is None:
+        shared.nodes = _node_columns(topology)
+    macs, endpoints, origins = shared.nodes
+    suffix = f"%{route_domain}"
+    columns = {
+        "name": list(map(f"{tunnel}/".__add__, macs)),
+        "tunnel": repeat(tunnel),
+        "mac": macs,
+        "endpoint": [e + suffix if "/" not in e else with_route_domain(e, route_domain) for e in endpoints],
+        "origin": origins,
+    }
+    shared.records[key] = tuple(objects_from_columns(FdbRecord, len(macs), columns))
+    return shared.records[key]
 
 
 def _tunnel_objects(
@@ -441,7 +468,7 @@ def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare 
     elif topology.cluster.routing == "tunnel":
         if index in facts.bigips_without_tunnel(topology) or bigip.tunnel is None:
             raise BigipCompileError(f"{path}.tunnel is required with routing: tunnel")
-        tunnel_objects, vtep = _tunnel_objects(topology, bigip, bigip.tunnel, path, {} if fdb_share is None else fdb_share)
+        tunnel_objects, vtep = _tunnel_objects(topology, bigip, bigip.tunnel, path, FdbShare() if fdb_share is None else fdb_share)
         objects.extend(tunnel_objects)
     # routing: static: the underlay self IPs only; the route to each node's pod CIDR is CIS's
     # (state/static_routes.py says which), vtepc owns none of them.
@@ -453,5 +480,5 @@ def compile_bigip(topology: "ResolvedTopology", index: int, fdb_share: FdbShare 
 
 
 def compile_bigips(topology: "ResolvedTopology") -> dict[str, BigipState]:
-    fdb_share: FdbShare = {}
+    fdb_share = FdbShare()
     return {bigip.name: compile_bigip(topology, i, fdb_share) for i, bigip in enumerate(topology.bigips)}

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Protocol, Ty
 from ..diagnostics import VtepcError
 from .. import facts
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
+from . import objects_from_columns
 from .bgp import BgpSession, compile_sessions
 from .speaker import BgpAnnouncement, BirdConfig, compile_speaker
 from .static_routes import CisRoute, cis_routes, static_routing_of
@@ -94,7 +95,7 @@ class As3ConfigMap:
     origin: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: built column by column (state.objects_from_columns), one per node
 class ExpectedNode:
     kind: ClassVar[str] = "cluster/node"
     name: str
@@ -320,5 +321,12 @@ def compile_cluster(topology: "ResolvedTopology", bigips: Mapping[str, "BigipSta
     if cluster.routing == "native":
         items += compile_speaker(topology)
         items += compile_sessions(topology)
-    expected = tuple(ExpectedNode(n.name, n.ip, n.pod_cidr, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes))
+    nodes = cluster.nodes
+    columns: dict[str, list[Any]] = {
+        "name": [n.name for n in nodes],
+        "ip": [n.ip for n in nodes],
+        "pod_cidr": [n.pod_cidr for n in nodes],
+        "origin": [f"cluster.nodes[{i}]" for i in range(len(nodes))],
+    }
+    expected = tuple(objects_from_columns(ExpectedNode, len(nodes), columns))
     return ClusterState(cluster.name, tuple(items), expected, tuple(omitted))

@@ -13,7 +13,7 @@ from ...model import ClusterBase
 from .. import Integration, StaticRouting, TunnelDefaults, register
 from .model import FLANNEL_VNI, FlannelCluster
 from .live import CLUSTER_KINDS, node_fields
-from .state import compile_cluster, node_labels, node_vtep
+from .state import compile_cluster, node_labels, node_vtep, node_vteps
 
 if TYPE_CHECKING:
     from ...reach.model import DatapathRules, Fabric
@@ -40,6 +40,7 @@ FLANNEL = register(
         # flannel's guide: allow-service none on the tunnel self IP.
         tunnel_allow_service=(),
         node_vtep=node_vtep,
+        node_vteps=node_vteps,
         node_addresses=(("publicIP", "public_ip"),),
         node_macs=(("vtepMAC", "vtep_mac"),),
         cis_tunnel_flag=lambda cis: "--flannel-name",

@@ -41,6 +41,13 @@ def node_vtep(node: Node) -> NodeVtep:
     return NodeVtep(node.vtep_mac, node.public_ip or node.ip)
 
 
+def node_vteps(nodes: Sequence[Node]) -> tuple[list[str | None], list[str]]:
+    """node_vtep of every node, as columns (MACs, endpoints)."""
+    flannel = [node for node in nodes if isinstance(node, FlannelNode)]
+    assert len(flannel) == len(nodes)
+    return [node.vtep_mac for node in flannel], [node.public_ip or node.ip for node in flannel]
+
+
 def node_labels(node: Node) -> tuple[str, ...]:
     assert isinstance(node, FlannelNode)
     return tuple(
