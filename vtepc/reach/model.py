@@ -43,11 +43,12 @@ import socket
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from itertools import groupby
-from operator import attrgetter
+from itertools import groupby, repeat
+from operator import attrgetter, itemgetter
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, NamedTuple
 
+from ..checks._columns import ipv4_column
 from ..diagnostics import VtepcError
 from ..integrations import integration_of
 from ..model import VXLAN_PORT
@@ -67,6 +68,7 @@ from ..state.bigip import (
 from ..state.cluster import cis_tunnel
 from ..state.speaker import BgpAnnouncement, peer_address, speaker_label
 from ..state.static_routes import CisRoute
+from ..state import objects_from_columns
 from ..text import one_line
 
 if TYPE_CHECKING:
@@ -86,6 +88,8 @@ class TraceError(VtepcError):
 BUILTIN_VXLAN_FLOODING = "multicast"  # tmsh list net tunnels vxlan vxlan (domain facts, "Further facts")
 BUILTIN_VXLAN_MULTIPOINT = "vxlan-multipoint"
 ZERO_MAC = "00:00:00:00:00:00"
+_NAME, _IP_TEXT, _POD_CIDR = attrgetter("name"), attrgetter("ip"), attrgetter("pod_cidr")
+_MAC, _ENDPOINT, _ORIGIN, _NODE = attrgetter("mac"), attrgetter("endpoint"), attrgetter("origin"), attrgetter("node")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +240,51 @@ def _ip(key: tuple[int, int]) -> IP:
     return ipaddress.IPv4Address(key[1]) if key[0] == 4 else ipaddress.IPv6Address(key[1])
 
 
+def _pod_key(pod_cidr: str | None) -> tuple[tuple[int, int, int] | None, tuple[int, int] | None]:
+    """(pod_net, probe) of a node's pod CIDR (see TraceNode); (None, None) without one."""
+    if not pod_cidr:
+        return None, None
+    base, _, prefix = pod_cidr.partition("/")
+    version, value = _ip_key(base)
+    bits = 32 if version == 4 else 128
+    mask = ((1 << bits) - 1) ^ ((1 << (bits - int(prefix or bits))) - 1)
+    return (version, value & mask, mask), (version, (value & mask) + (1 if int(prefix or bits) < bits else 0))
+
+
+_V4_MASKS = {str(p): ((1 << 32) - 1) ^ ((1 << (32 - p)) - 1) for p in range(33)} | {"": (1 << 32) - 1}
+_V4_PREFIXLEN = {mask: p for p, mask in ((int(p), mask) for p, mask in _V4_MASKS.items() if p)}
+_V4_PROBE_STEP = {str(p): 1 if p < 32 else 0 for p in range(33)} | {"": 0}
+
+
+def _v4_values(texts: list[str]) -> list[int] | None:
+    """Each dotted quad as an integer, at C speed; None when one is not a dotted quad."""
+    column = ipv4_column(texts)
+    return None if column is None else column.tolist()
+
+
+def _v4_pods(pod_cidrs: list[str]) -> tuple[list[int], list[int], list[int]] | None:
+    """(network, mask, probe) integers of IPv4 pod CIDRs written plainly (_pod_key's values), at C
+    speed; None when one is not."""
+    prefix = pod_cidrs[0].rpartition("/")[2] if pod_cidrs else ""
+    joined, end, n = "\n".join(pod_cidrs) + "\n", f"/{prefix}\n", len(pod_cidrs)
+    if prefix in _V4_MASKS and joined.count("\n") == n and joined.count("/") == n and joined.count(end) == n:
+        # every one '<address>/<prefix>' with the same prefix (the usual node subnet size): no tuple per node
+        values = _v4_values(joined.replace(end, "\n").split("\n")[:-1])
+        if values is None:
+            return None
+        mask, step = _V4_MASKS[prefix], _V4_PROBE_STEP[prefix]
+        nets = list(map(mask.__and__, values))
+        return nets, [mask] * n, list(map(step.__add__, nets))
+    parts = list(map(str.partition, pod_cidrs, repeat("/")))
+    values = _v4_values(list(map(itemgetter(0), parts)))
+    prefixes = list(map(itemgetter(2), parts))
+    if values is None or not set(prefixes) <= _V4_MASKS.keys():
+        return None
+    masks = list(map(_V4_MASKS.__getitem__, prefixes))
+    nets = list(map(int.__and__, values, masks))
+    return nets, masks, list(map(int.__add__, nets, map(_V4_PROBE_STEP.__getitem__, prefixes)))
+
+
 @dataclass(frozen=True, slots=True)
 class TraceNode:
     index: int
@@ -249,19 +298,6 @@ class TraceNode:
     endpoint: str  # where the node's tunnel packets come from and go to: the mode's own endpoint, else the node IP
     endpoint_key: tuple[int, int]
 
-    @classmethod
-    def build(cls, index: int, name: str, ip: str, pod_cidr: str | None, vtep_mac: str | None, endpoint: str) -> "TraceNode":
-        pod_net = probe = None
-        if pod_cidr:
-            base, _, prefix = pod_cidr.partition("/")
-            version, value = _ip_key(base)
-            bits = 32 if version == 4 else 128
-            mask = ((1 << bits) - 1) ^ ((1 << (bits - int(prefix or bits))) - 1)
-            pod_net = (version, value & mask, mask)
-            probe = (version, (value & mask) + (1 if int(prefix or bits) < bits else 0))
-        ip_key = _ip_key(ip)
-        return cls(index, name, ip, ip_key, pod_cidr, pod_net, probe, vtep_mac, endpoint, ip_key if endpoint == ip else _ip_key(endpoint))
-
     @property
     def path(self) -> str:
         return f"cluster.nodes[{self.index}]"
@@ -272,6 +308,95 @@ class TraceNode:
 
     def holds(self, ip: IP) -> bool:
         return self.pod_net is not None and ip.version == self.pod_net[0] and int(ip) & self.pod_net[2] == self.pod_net[1]
+
+
+class NodeTable:
+    """A Fabric's nodes as columns, one entry per node of the cluster state: the all-pairs walk
+    reads thousands of nodes at C speed and makes a TraceNode only of the nodes it walks. With
+    every address and pod CIDR IPv4 (`v4`), the keys are integers alone (version 4)."""
+
+    def __init__(self, names: list[str], ips: list[str], pods: list[str | None], macs: list[str | None], endpoints: list[str]):
+        self.names, self.ips, self.pods, self.macs, self.endpoints = names, ips, pods, macs, endpoints
+        self.walked = [i for i, pod in enumerate(pods) if pod] if None in pods or "" in pods else range(len(pods))
+        ip_values = _v4_values(ips)
+        endpoint_values = ip_values if endpoints == ips else _v4_values(endpoints)
+        walked_pods = [pods[i] for i in self.walked] if len(self.walked) < len(pods) else pods
+        pod_values = _v4_pods(walked_pods) if ip_values is not None else None  # type: ignore[arg-type]
+        self.v4 = ip_values is not None and endpoint_values is not None and pod_values is not None
+        if self.v4:
+            assert ip_values is not None and endpoint_values is not None and pod_values is not None
+            self.ip_values, self.endpoint_values = ip_values, endpoint_values
+            self.pod_values = pod_values  # (networks, masks, probes) of the walked nodes
+            self._walked_at = {i: n for n, i in enumerate(self.walked)} if len(self.walked) < len(pods) else None
+        else:
+            self.ip_keys = [_ip_key(ip) for ip in ips]
+            self.endpoint_keys = self.ip_keys if endpoints == ips else [_ip_key(e) for e in endpoints]
+            pod_keys = [_pod_key(pod) for pod in pods]
+            self.pod_nets, self.probes = [k[0] for k in pod_keys], [k[1] for k in pod_keys]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def node(self, i: int) -> TraceNode:
+        if not self.v4:
+            ip_key, endpoint_key, pod_net, probe = self.ip_keys[i], self.endpoint_keys[i], self.pod_nets[i], self.probes[i]
+        else:
+            ip_key, endpoint_key = (4, self.ip_values[i]), (4, self.endpoint_values[i])
+            at = i if self._walked_at is None else self._walked_at.get(i)
+            nets, masks, probes = self.pod_values
+            pod_net, probe = (None, None) if at is None else ((4, nets[at], masks[at]), (4, probes[at]))
+        return TraceNode(i, self.names[i], self.ips[i], ip_key, self.pods[i], pod_net, probe, self.macs[i], self.endpoints[i], endpoint_key)
+
+    def nodes(self) -> list[TraceNode]:
+        """Every node's TraceNode (what node(i) gives), built column by column."""
+        if not self.v4:
+            ip_keys, endpoint_keys, pod_nets, probes = self.ip_keys, self.endpoint_keys, self.pod_nets, self.probes
+        else:
+            nets, masks, probe_values = self.pod_values
+            walked_nets: list[tuple[int, int, int] | None] = list(zip(repeat(4), nets, masks))
+            walked_probes: list[tuple[int, int] | None] = list(zip(repeat(4), probe_values))
+            if len(self.walked) < len(self):
+                pod_nets, probes = [None] * len(self), [None] * len(self)
+                for n, i in enumerate(self.walked):
+                    pod_nets[i], probes[i] = walked_nets[n], walked_probes[n]
+            else:
+                pod_nets, probes = walked_nets, walked_probes
+            ip_keys = list(zip(repeat(4), self.ip_values))
+            endpoint_keys = ip_keys if self.endpoint_values is self.ip_values else list(zip(repeat(4), self.endpoint_values))
+        columns = {
+            "index": range(len(self)),
+            "name": self.names,
+            "ip_text": self.ips,
+            "ip_key": ip_keys,
+            "pod_text": self.pods,
+            "pod_net": pod_nets,
+            "probe": probes,
+            "vtep_mac": self.macs,
+            "endpoint": self.endpoints,
+            "endpoint_key": endpoint_keys,
+        }
+        return objects_from_columns(TraceNode, len(self), columns)
+
+    def probe_keys(self) -> tuple[list[Any], bool]:
+        """The walked nodes' probes as sort keys: integers (IPv4 only: True) or (version, integer)."""
+        if self.v4:
+            return self.pod_values[2], True
+        return [probe for probe in self.probes if probe is not None], False
+
+    def endpoint_sort_keys(self) -> tuple[list[Any], bool]:
+        """Every node's tunnel endpoint as a sort key, as probe_keys."""
+        return (self.endpoint_values, True) if self.v4 else (self.endpoint_keys, False)
+
+    @cached_property
+    def pods_disjoint(self) -> bool:
+        """Whether no two pod CIDRs overlap (IPv4 only), so each node's probe is held by that node alone."""
+        if not self.v4:
+            return False
+        starts, masks, _ = self.pod_values
+        ends = list(map(int.__or__, starts, map(int.__xor__, masks, repeat(0xFFFFFFFF))))
+        order = sorted(range(len(starts)), key=starts.__getitem__)
+        starts, ends = list(map(starts.__getitem__, order)), list(map(ends.__getitem__, order))
+        return all(map(int.__lt__, ends[:-1], starts[1:]))
 
 
 class Unit:
@@ -316,28 +441,58 @@ class Unit:
         return [s for s in self.selfs if s.traffic_group == LOCAL_ONLY or active]
 
 
+def _addresses(texts: list[str]) -> tuple[list[str], list[int]]:
+    """addr(text).text and addr(text).rd of each: at C speed when all are 'a.b.c.d%rd' of one route domain."""
+    rd = texts[0].rpartition("%")[2] if texts else ""
+    joined, end = "\n".join(texts) + "\n", f"%{rd}\n"
+    n = len(texts)
+    if rd.isascii() and rd.isdigit() and joined.count("\n") == n and joined.count("%") == n and joined.count(end) == n:
+        ips = joined.replace(end, "\n").split("\n")[:-1]  # every line ends with its only %: '<ip>%<rd>'
+        if _v4_values(ips) is not None:
+            return ips, [int(rd)] * n
+    found = [addr(text) for text in texts]
+    return [a.text for a in found], [a.rd for a in found]
+
+
 class FdbTables:
     """A tunnel's FDB by MAC and by endpoint address, and what it decides for each node."""
 
-    def __init__(self, by_mac: dict[str, FdbRecord], by_endpoint: dict[str, FdbRecord]):
+    def __init__(self, by_mac: dict[str, FdbRecord]):
         self.by_mac = by_mac
-        self.by_endpoint = by_endpoint
-        self._verdicts: dict[bool, tuple[list[TraceNode], list[int | str | None]]] = {}
+        self._records = list(by_mac.values())
+        self._texts, self._rds = _addresses(list(map(_ENDPOINT, self._records)))
+        self._verdicts: dict[bool, tuple[NodeTable, list[int | str | None]]] = {}
 
-    def verdicts(self, nodes: list[TraceNode], by_mac: bool) -> list[int | str | None]:
+    @cached_property
+    def by_endpoint(self) -> dict[str, FdbRecord]:
+        """The first record of each endpoint address, as the ARP answer from that node finds it."""
+        texts = self._texts
+        if len(set(texts)) == len(texts):
+            return dict(zip(texts, self._records))
+        out: dict[str, FdbRecord] = {}
+        for text, record in zip(texts, self._records):
+            out.setdefault(text, record)
+        return out
+
+    def verdicts(self, nodes: NodeTable, by_mac: bool) -> list[int | str | None]:
         """Per node: None when no record sends to it (the record of its tunnel MAC, or of its endpoint:
         DatapathRules.fdb_by_mac), its record's route domain when the record's endpoint is the node's,
         else that other endpoint's address."""
         known = self._verdicts.get(by_mac)
         if known is None or known[0] is not nodes:
-            out: list[int | str | None] = []
-            for node in nodes:
-                record = self.by_mac.get(node.vtep_mac or "") if by_mac else self.by_endpoint.get(node.endpoint)
-                if record is None:
-                    out.append(None)
-                    continue
-                endpoint = addr(record.endpoint)
-                out.append(endpoint.rd if endpoint.text == node.endpoint else endpoint.text)
+            texts, rds = self._texts, self._rds
+            out: list[int | str | None]
+            if by_mac:
+                found = map(dict(zip(self.by_mac, zip(texts, rds))).get, [mac or "" for mac in nodes.macs])
+                out = [None if f is None else f[1] if f[0] == e else f[0] for f, e in zip(found, nodes.endpoints)]
+            else:  # the record found by the node's endpoint address has that address: its route domain
+                if len(set(rds)) == 1:
+                    rd_of = dict.fromkeys(texts, rds[0])
+                else:
+                    rd_of = {}
+                    for text, rd in zip(texts, rds):
+                        rd_of.setdefault(text, rd)
+                out = list(map(rd_of.get, nodes.endpoints))
             known = self._verdicts[by_mac] = (nodes, out)
         return known[1]
 
@@ -390,27 +545,36 @@ class Fabric:
                 mac = state.vtep.mac if state.vtep is not None else None
                 mac = (tunnel_macs or {}).get(bigip.name) or mac
                 self.units[bigip.name] = Unit(state, index, mac)
-        spec_nodes = {n.name: n for n in topology.cluster.nodes}
-        self.nodes: list[TraceNode] = []
-        for index, expected in enumerate(cluster.nodes):
-            spec = spec_nodes.get(expected.name)
-            vtep = self.integration.node_vtep(spec) if spec is not None else None
-            self.nodes.append(
-                TraceNode.build(
-                    index,
-                    expected.name,
-                    expected.ip,
-                    expected.pod_cidr,
-                    vtep.mac.lower() if vtep is not None and vtep.mac else None,
-                    # the mode's own endpoint (flannel's publicIP) when it states one, else the node's IP
-                    vtep.endpoint if vtep is not None and spec is not None and vtep.endpoint != spec.ip else expected.ip,
-                )
-            )
+        self.node_table = self._node_table(topology, cluster)
         self._tables: dict[tuple[str, bool], list[_RouteEntry]] = {}
-        self._probe_cache: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
+        self._probe_cache: dict[str, _Keys] = {}
         self._fdb_cache: dict[tuple[str, str], FdbTables] = {}
         self._fdb_shared: dict[tuple[str, bool, tuple[int, ...]], FdbTables] = {}
         self.rules = datapath(self)
+
+    def _node_table(self, topology: "ResolvedTopology", cluster: "ClusterState") -> NodeTable:
+        """The cluster state's nodes, each with the MAC and endpoint its mode gives the topology's node
+        of the same name (Integration.node_vtep): the mode's own endpoint (flannel's publicIP) when it
+        states one, else the node's IP."""
+        expected = cluster.nodes
+        names, ips, pods = list(map(_NAME, expected)), list(map(_IP_TEXT, expected)), list(map(_POD_CIDR, expected))
+        spec = topology.cluster.nodes
+        stated, endpoints = self.integration.vteps_of(spec)
+        spec_ips = list(map(_IP_TEXT, spec))
+        if not any(stated) and endpoints == spec_ips:  # the mode gives no node anything of its own: the state's nodes as they are
+            return NodeTable(names, ips, pods, [None] * len(names), ips)
+        if list(map(_NAME, spec)) != names or len(set(names)) != len(names):  # observed nodes: match them by name
+            index = {node.name: i for i, node in enumerate(spec)}
+            at = [index.get(name) for name in names]
+            stated = [None if i is None else stated[i] for i in at]
+            endpoints = [ips[n] if i is None else endpoints[i] for n, i in enumerate(at)]
+            spec_ips = [ips[n] if i is None else spec_ips[i] for n, i in enumerate(at)]
+        macs: list[str | None] = [mac.lower() if mac else None for mac in stated] if any(stated) else [None] * len(stated)
+        return NodeTable(names, ips, pods, macs, [e if e != s else x for e, s, x in zip(endpoints, spec_ips, ips)])
+
+    @cached_property
+    def nodes(self) -> list[TraceNode]:
+        return self.node_table.nodes()
 
     @classmethod
     def from_topology(cls, topology: "ResolvedTopology") -> "Fabric":
@@ -501,14 +665,30 @@ class Fabric:
         topology's nodes (desired), or the live nodes as CIS reads them (observed)."""
         if self.routing != "static":
             return []
-        out = []
-        for route in self.cluster.of_kind(CisRoute):
-            if route.bigip != unit.name or not route.network:
-                continue
-            what = f"CIS route {route.name.split('/', 1)[1]} {route.network} gw {route.gw}"
-            # No %RD in what CIS writes: the route and its gateway are in route domain 0.
-            out.append(replace(_entry(route.network, None, addr(route.gw), what, route.origin), cis_node=route.node))
-        return out
+        routes = [route for route in self.cluster.of_kind(CisRoute) if route.bigip == unit.name and route.network]
+        whats = [f"CIS route {route.name.split('/', 1)[1]} {route.network} gw {route.gw}" for route in routes]
+        # No %RD in what CIS writes: the route and its gateway are in route domain 0.
+        gws = [addr(route.gw) for route in routes]
+        networks = [route.network for route in routes]
+        plain = "%" not in "".join(networks) and all(map(str.__contains__, networks, repeat("/")))
+        parsed = _v4_pods(networks) if plain and not any(map(str.endswith, networks, repeat("/"))) else None
+        if parsed is None:
+            return [replace(_entry(r.network, None, gw, what, r.origin), cis_node=r.node) for r, gw, what in zip(routes, gws, whats)]
+        nets, masks, _ = parsed  # (one per node: thousands, _entry's values at C speed)
+        columns = {
+            "version": repeat(4),
+            "net": nets,
+            "mask": masks,
+            "prefixlen": list(map(_V4_PREFIXLEN.__getitem__, masks)),
+            "rd": repeat(0),
+            "interface": repeat(None),
+            "gw": gws,
+            "what": whats,
+            "origin": list(map(_ORIGIN, routes)),
+            "learned": repeat(False),
+            "cis_node": list(map(_NODE, routes)),
+        }
+        return objects_from_columns(_RouteEntry, len(routes), columns)
 
     # --- shared facts -----------------------------------------------------------------------
 
@@ -544,11 +724,11 @@ class Fabric:
 
     def _fdb(self, unit: Unit, tunnel: Tunnel) -> dict[str, FdbRecord]:
         """The tunnel's FDB by MAC: the state's records plus those CIS writes (bare address = %0)."""
-        records = {r.mac: r for r in unit.fdb.get(tunnel.name, [])}
+        own = unit.fdb.get(tunnel.name, [])
+        records = dict(zip(map(_MAC, own), own))
         if self.cis_writes and cis_tunnel(self.topology, unit.index) == f"/Common/{tunnel.name}":
             # CIS: pkg/vxlan/vxlanMgr.go ProcessNodeUpdate, one record per node (DatapathRules.cis_record).
-            for node in self.nodes:
-                written = self.rules.cis_record(node)
+            for written in self.rules.cis_records(self.node_table):
                 if written is None:
                     continue
                 mac, endpoint = written
@@ -566,11 +746,7 @@ class Fabric:
             content = (tunnel.name, cis, tuple(map(id, records)))
             tables = self._fdb_shared.get(content)
             if tables is None:
-                by_mac = self._fdb(unit, tunnel)
-                by_endpoint: dict[str, FdbRecord] = {}
-                for record in by_mac.values():
-                    by_endpoint.setdefault(addr(record.endpoint).text, record)
-                tables = self._fdb_shared[content] = FdbTables(by_mac, by_endpoint)
+                tables = self._fdb_shared[content] = FdbTables(self._fdb(unit, tunnel))
             self._fdb_cache[key] = tables
         return self._fdb_cache[key]
 
@@ -603,9 +779,10 @@ class Fabric:
 
     def trace(self, active: str, destination: str | IP) -> Trace:
         """One flow from the active unit `active` to `destination` (a pod address) and its reply."""
-        scenario = self.scenario(active)
         pod = ipaddress.ip_address(destination)
-        node = self.node_of(pod)
+        return self._trace(self.scenario(active), pod, self.node_of(pod))
+
+    def _trace(self, scenario: Scenario, pod: IP, node: TraceNode | None) -> Trace:
         forward: list[Hop] = []
         source = self._walk_forward(scenario, pod, node, forward)
         reply: list[Hop] = []
@@ -893,66 +1070,163 @@ class Fabric:
 
     # --- all pairs --------------------------------------------------------------------------
 
-    def _probes(self, nodes: list[TraceNode], kind: str) -> tuple[list[tuple[int, int]], list[int]]:
-        """The nodes' pod probes or tunnel endpoints as sorted (version, integer) keys, with the node order."""
-        cache = self._probe_cache
-        if kind not in cache:
-            if kind == "pod":
-                values = [n.probe for n in nodes if n.probe is not None]
-                assert len(values) == len(nodes)  # (unreachable walks the nodes that have a pod CIDR)
-            else:
-                values = [n.endpoint_key for n in nodes]
-            order = sorted(range(len(values)), key=lambda i: values[i])
-            cache[kind] = ([values[i] for i in order], order)
-        return cache[kind]
+    def _probes(self, kind: str) -> _Keys:
+        """The walked nodes' pod probes, or every node's tunnel endpoint, sorted."""
+        if kind not in self._probe_cache:
+            table = self.node_table
+            self._probe_cache[kind] = _Keys(*(table.probe_keys() if kind == "pod" else table.endpoint_sort_keys()))
+        return self._probe_cache[kind]
+
+    @property
+    def walked(self) -> list[int] | range:
+        """The nodes the all-pairs walk goes to: those with a pod CIDR (by index)."""
+        return self.node_table.walked
 
     @cached_property
     def _peer_addresses(self) -> dict[str, frozenset[str]]:
         return {a.name: frozenset(a.peers) for a in self._announcements.values()}
 
-    def _signatures(self, scenario: Scenario, nodes: list[TraceNode]) -> list[tuple[Any, ...]]:
-        """What the walk decides for each node; nodes with equal signatures share a trace. Routes
-        are matched per prefix (each route paints the sorted node range it covers), not per node."""
+    def _signatures(self, scenario: Scenario) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]] | None]:
+        """What the walk decides for each walked node: nodes with equal signatures share a trace.
+        Routes are matched per prefix (each route paints the sorted nodes it covers), not per node.
+        With routes of one node each (CIS's static routes, routes learned over BGP from the nodes),
+        also each node's class: groups of one class go the same way through every decision the walk
+        makes (see _node_route_classes), so one delivered walk speaks for the class; None: the signatures."""
         unit = self.units[scenario.active]
         table = self._table(unit, True)
-        pod_routes = _paint(table, unit.rd, *self._probes(nodes, "pod"))
-        underlay = _paint(table, unit.rd, *self._probes(nodes, "endpoint"))
+        nodes, walked = self.node_table, self.walked
+        pod_routes = self._probes("pod").paint(table, unit.rd)
+        underlay = self._probes("endpoint").paint(table, unit.rd)
+        if len(walked) < len(nodes):
+            underlay = [underlay[i] for i in walked]
+        kinds = {r: _route_kind(table[r] if r >= 0 else None, unit) for r in set(pod_routes)}
+        if list(kinds.values()) == ["tunnel"]:  # one tunnel route for every node (the usual design): at C speed
+            [r] = kinds
+            tunnel = unit.tunnels[table[r].interface or ""]
+            verdicts = self._fdb_tables(unit, tunnel).verdicts(nodes, self.rules.fdb_by_mac)
+            if len(walked) < len(nodes):
+                verdicts = [verdicts[i] for i in walked]
+            if set(map(type, verdicts)) == {int}:
+                return list(zip(repeat(r), verdicts, underlay)), None
         peers = self._peer_addresses
+        names = nodes.names
         keys: list[tuple[Any, ...]] = []
-        verdicts: dict[str, list[int | str | None]] = {}
-        for i, (node, r, u) in enumerate(zip(nodes, pod_routes, underlay)):
-            entry = table[r] if r >= 0 else None
-            if entry is None:
+        per_node: list[int] = []  # the positions whose route is a node's own
+        tunnel_verdicts: dict[str, list[int | str | None]] = {}
+        for i, r, u in zip(walked, pod_routes, underlay):
+            kind = kinds[r]
+            if kind == "none":
                 keys.append((r, False))
-                continue
-            if entry.gw is not None:
-                keys.append((r, entry.gw.text in peers.get(node.name, ())))
-                continue
-            tunnel = unit.tunnels.get(entry.interface or "")
-            if tunnel is None:
+            elif kind == "gw":
+                entry = table[r]
+                if entry.learned or entry.cis_node is not None:
+                    per_node.append(len(keys))
+                keys.append((r, entry.gw.text in peers.get(names[i], ())))  # type: ignore[union-attr]
+            elif kind == "vlan":
                 keys.append((r,))
+            else:
+                tunnel = unit.tunnels[table[r].interface or ""]
+                if tunnel.name not in tunnel_verdicts:
+                    tunnel_verdicts[tunnel.name] = self._fdb_tables(unit, tunnel).verdicts(nodes, self.rules.fdb_by_mac)
+                verdict = tunnel_verdicts[tunnel.name][i]
+                keys.append((r, verdict, u) if type(verdict) is int else (r, verdict))
+        if not per_node:
+            return keys, None
+        return keys, self._node_route_classes(unit, table, keys, per_node, pod_routes)
+
+    def _node_route_classes(
+        self, unit: Unit, table: list[_RouteEntry], keys: list[tuple[Any, ...]], per_node: list[int], pod_routes: list[int]
+    ) -> list[tuple[Any, ...]]:
+        """The signatures, with a node's own route (which makes each such node a group of its own)
+        replaced by what the walk decides on it (_forward_native, _walk_reply): whether the route was
+        learned, whether its gateway is the node's own IP, the connected route to the gateway (which
+        gives the self IP the flow leaves from), with routing: static whether the node's IP is on that
+        self IP's subnet, and (the signature's) whether the node announces to the gateway."""
+        classes = list(keys)
+        walked, nodes = self.walked, self.node_table
+        entries = [table[pod_routes[p]] for p in per_node]
+        vias: list[int] = [-1] * len(per_node)
+        by_rd: dict[int, list[int]] = {}
+        for n, entry in enumerate(entries):
+            by_rd.setdefault(entry.gw.rd, []).append(n)  # type: ignore[union-attr]
+        for rd, positions in by_rd.items():
+            gws = [entries[n].gw.ip for n in positions]  # type: ignore[union-attr]
+            v4 = all(ip.version == 4 for ip in gws)
+            painted = _Keys([int(ip) for ip in gws] if v4 else [(ip.version, int(ip)) for ip in gws], v4).paint(table, rd)
+            for n, via in zip(positions, painted):
+                vias[n] = via
+        subnets: dict[int, tuple[int, int, int] | None] = {}
+        for p, entry, via in zip(per_node, entries, vias):
+            i = walked[p]
+            ip_text = nodes.ips[i]
+            on_subnet = None
+            if self.routing == "static" and via >= 0:
+                if via not in subnets:
+                    subnets[via] = self._source_subnet(unit, table[via])
+                subnet = subnets[via]
+                if subnet is not None:
+                    version, value = _ip_key(ip_text)
+                    on_subnet = version == subnet[0] and value & subnet[2] == subnet[1]
+            classes[p] = ("node route", entry.learned, entry.gw.text == ip_text, via, on_subnet, keys[p][1])  # type: ignore[union-attr]
+        return classes
+
+    def _source_subnet(self, unit: Unit, via: _RouteEntry) -> tuple[int, int, int] | None:
+        """(version, network, mask) of the self IP a flow leaves from through `via`, as _walk_reply reads it."""
+        if via.gw is not None or via.interface in unit.tunnels:
+            return None
+        source = self._source_self(unit, via.interface or "")
+        if source is None:
+            return None
+        network = ipaddress.ip_interface(source.address.replace(f"%{addr(source.address).rd}", "")).network
+        return network.version, int(network.network_address), int(network.netmask)
+
+    def _walk(self, scenario: Scenario, index: int) -> Trace:
+        """trace() to the probe of node `index`, which (pod CIDRs disjoint) is that node's own."""
+        node = self.node_table.node(index)
+        assert node.probe is not None  # (a walked node)
+        pod = _ip(node.probe)
+        # The first node is the first to hold its probe; any other, when no pod CIDRs overlap.
+        if index != self.walked[0] and not self.node_table.pods_disjoint:
+            return self.trace(scenario.active, pod)
+        return self._trace(scenario, pod, node)
+
+
+def _route_kind(entry: _RouteEntry | None, unit: Unit) -> str:
+    """How the walk goes on from a pod's route (a signature's shape): none, gw, vlan or tunnel."""
+    if entry is None:
+        return "none"
+    if entry.gw is not None:
+        return "gw"
+    return "tunnel" if (entry.interface or "") in unit.tunnels else "vlan"
+
+
+class _Keys:
+    """Addresses as sort keys, sorted for painting by routes, with each one's place in the sorted
+    order: integers when every one is IPv4 (`v4`), else (version, integer)."""
+
+    def __init__(self, keys: list[Any], v4: bool):
+        self.v4 = v4
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.sorted = list(map(keys.__getitem__, order))
+        self.place = order if self.sorted == keys else sorted(range(len(order)), key=order.__getitem__)
+
+    def paint(self, table: list[_RouteEntry], rd: int) -> list[int]:
+        """The index in `table` of the longest-prefix route for each key (-1: none), in the keys' order:
+        every route paints the sorted keys it covers, shortest prefix first, so the longest one's paint stays."""
+        keys = self.sorted
+        ids = [-1] * len(keys)
+        for index in range(len(table) - 1, -1, -1):
+            entry = table[index]
+            if entry.rd != rd or (self.v4 and entry.version != 4):
                 continue
-            if tunnel.name not in verdicts:
-                verdicts[tunnel.name] = self._fdb_tables(unit, tunnel).verdicts(nodes, self.rules.fdb_by_mac)
-            verdict = verdicts[tunnel.name][i]
-            keys.append((r, verdict, u) if type(verdict) is int else (r, verdict))
-        return keys
-
-
-def _paint(table: list[_RouteEntry], rd: int, keys: list[tuple[int, int]], order: list[int]) -> list[int]:
-    """The index in `table` of the longest-prefix route for each probe (-1: none): every route paints
-    the sorted probes it covers, shortest prefix first, so the longest one's paint stays."""
-    ids = [-1] * len(keys)
-    for index in range(len(table) - 1, -1, -1):
-        entry = table[index]
-        if entry.rd != rd:
-            continue
-        hostmask = ((1 << (32 if entry.version == 4 else 128)) - 1) ^ entry.mask
-        lo = bisect_left(keys, (entry.version, entry.net))
-        hi = bisect_right(keys, (entry.version, entry.net | hostmask))
-        for position in order[lo:hi]:
-            ids[position] = index
-    return ids
+            last = entry.net | (((1 << (32 if entry.version == 4 else 128)) - 1) ^ entry.mask)
+            if self.v4:
+                lo, hi = bisect_left(keys, entry.net), bisect_right(keys, last)
+            else:
+                lo, hi = bisect_left(keys, (entry.version, entry.net)), bisect_right(keys, (entry.version, last))
+            if hi > lo:
+                ids[lo:hi] = repeat(index, hi - lo)
+        return list(map(ids.__getitem__, self.place))
 
 
 @dataclass(frozen=True)
@@ -975,19 +1249,28 @@ class Unreachable:
 
 
 def unreachable(fabric: Fabric) -> Iterator[Unreachable]:
-    """Every (active unit, node group) whose walk is dropped, in topology order."""
-    nodes = [n for n in fabric.nodes if n.probe is not None]
+    """Every (active unit, node group) whose walk is dropped, in topology order: one walk per group,
+    and none for a group whose class another group's delivered walk already spoke for."""
+    names, walked = fabric.node_table.names, fabric.walked
     for scenario in fabric.scenarios():
-        groups: dict[tuple[Any, ...], list[TraceNode]] = {}
-        for node, key in zip(nodes, fabric._signatures(scenario, nodes)):
-            groups.setdefault(key, []).append(node)
-        for members in groups.values():
-            pod = members[0].pod
-            assert pod is not None  # (the nodes that have a pod CIDR)
-            trace = fabric.trace(scenario.active, pod)
+        keys, classes = fabric._signatures(scenario)
+        first = dict(zip(reversed(keys), reversed(range(len(keys)))))  # each signature's first position
+        members: dict[tuple[Any, ...], list[int]] | None = None
+        delivered: set[tuple[Any, ...]] = set()
+        for key, position in sorted(first.items(), key=itemgetter(1)):
+            kind = key if classes is None else classes[position]
+            if kind in delivered:
+                continue
+            trace = fabric._walk(scenario, walked[position])
             failure = trace.failure
-            if failure is not None and failure.status == DROP:
-                yield Unreachable(scenario, tuple(n.name for n in members), trace)
+            if failure is None:
+                delivered.add(kind)
+            elif failure.status == DROP:
+                if members is None:
+                    members = {}
+                    for i, k in zip(walked, keys):
+                        members.setdefault(k, []).append(i)
+                yield Unreachable(scenario, tuple(names[i] for i in members[key]), trace)
 
 
 class DatapathRules(ABC):
@@ -1013,6 +1296,10 @@ class DatapathRules(ABC):
     @abstractmethod
     def cis_record(self, node: TraceNode) -> tuple[str, str] | None:
         """(MAC, endpoint) of the FDB record CIS writes for `node` on the tunnel it maintains, or None."""
+
+    def cis_records(self, nodes: NodeTable) -> list[tuple[str, str] | None]:
+        """cis_record of every node, in order (a mode may give it column by column: thousands of nodes)."""
+        return [self.cis_record(node) for node in self.fabric.nodes]
 
     @abstractmethod
     def arp(

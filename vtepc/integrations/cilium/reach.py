@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import NamedTuple
 
-from ...addresses import fake_fdb_mac
+from ...addresses import fake_fdb_mac, fake_fdb_macs
 from ...model import GENEVE_PORT, VXLAN_PORT
-from ...reach.model import DROP, IP, UNKNOWN, Addr, DatapathRules, FdbTables, Hop, TraceNode, Unit, addr
+from ...reach.model import DROP, IP, UNKNOWN, Addr, DatapathRules, FdbTables, Hop, NodeTable, TraceNode, Unit, addr
 from ...state.bigip import FdbRecord, SelfIp, Tunnel
 from .. import cluster_as
 from .model import CiliumCluster
@@ -85,6 +85,11 @@ class CiliumVtep(DatapathRules):
 
     def cis_record(self, node: TraceNode) -> tuple[str, str] | None:
         return (fake_fdb_mac(node.ip_text), node.ip_text) if node.ip_key[0] == 4 else None
+
+    def cis_records(self, nodes: NodeTable) -> list[tuple[str, str] | None]:
+        if not nodes.v4:
+            return super().cis_records(nodes)
+        return list(zip(fake_fdb_macs(nodes.ips), nodes.ips))
 
     def arp(
         self,

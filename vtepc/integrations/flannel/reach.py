@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from ...reach.model import DROP, IP, UNKNOWN, Addr, DatapathRules, FdbTables, Hop, TraceNode, Unit
+from ...reach.model import DROP, IP, UNKNOWN, Addr, DatapathRules, FdbTables, Hop, NodeTable, TraceNode, Unit
 from ...state.bigip import FdbRecord, SelfIp, Tunnel
 from ...state.cluster import cis_tunnel
 from .model import FLANNEL_BACKEND_DATA, FLANNEL_PUBLIC_IP
@@ -27,6 +27,9 @@ class FlannelNode(DatapathRules):
 
     def cis_record(self, node: TraceNode) -> tuple[str, str] | None:
         return None if node.vtep_mac is None else (node.vtep_mac, node.endpoint)
+
+    def cis_records(self, nodes: NodeTable) -> list[tuple[str, str] | None]:
+        return [None if mac is None else (mac, endpoint) for mac, endpoint in zip(nodes.macs, nodes.endpoints)]
 
     def arp(
         self,
