@@ -123,3 +123,46 @@ def test_vteps_of_is_node_vtep_of_each_node(mode):
     mode_of = integration(mode)
     vteps = [mode_of.node_vtep(node) for node in topology.cluster.nodes]
     assert mode_of.vteps_of(topology.cluster.nodes) == ([v.mac for v in vteps], [v.endpoint for v in vteps])
+
+
+@pytest.mark.parametrize("peers", [0, 1, 3])
+def test_the_speakers_and_sessions_are_those_built_node_by_node(peers):
+    from vtepc.state.bgp import BgpSession, compile_sessions, peer_bigip
+    from vtepc.state.speaker import BgpAnnouncement, BirdConfig, compile_speaker, peer_address
+
+    nodes = [{"ip": f"10.1.0.{i + 1}", "podCIDR": f"10.9.{i}.0/24"} for i in range(7)]
+    data = _topology("cilium", nodes, bigips=1).model_dump(by_alias=True, exclude_none=True)
+    data["cluster"]["routing"] = "native"
+    data["bigips"][0].pop("tunnel")
+    data["bgp"] = {"asn": 64512, "peers": [{"name": f"p{i}", "address": f"10.1.0.{250 - i}", "asn": 64600 + i} for i in range(peers)]}
+    if peers:
+        data["bgp"]["peers"][0]["address"] = "172.16.0.1"  # the BIG-IP's own underlay address: a BIG-IP peer
+    topology = resolve(Topology.model_validate(data))
+    bgp, cluster = topology.bgp, topology.cluster
+    listed = tuple({"name": p.name, "address": p.address, "asn": p.asn or bgp.asn} for p in bgp.peers)
+    birds = [BirdConfig(n.name, n.ip, n.pod_cidr, bgp.asn, listed, origin=f"cluster.nodes[{i}]") for i, n in enumerate(cluster.nodes)]
+    announced = [
+        BgpAnnouncement(b.name, (b.pod_cidr,), tuple(sorted({peer_address(str(p["address"])) for p in b.peers})), origin=b.origin)
+        for b in birds
+        if b.peers
+    ]
+    assert [_fields(o) for o in compile_speaker(topology)] == [_fields(o) for o in [*birds, *announced]]
+    sessions = []
+    for p, peer in enumerate(bgp.peers):
+        bigip = peer_bigip(topology, peer)
+        for n, node in enumerate(cluster.nodes):
+            sessions.append(
+                BgpSession(
+                    f"{peer.name}/{node.name}",
+                    peer.name,
+                    peer.address,
+                    peer.asn or bgp.asn,
+                    node.name,
+                    node.ip,
+                    bgp.asn,
+                    bigip.name if bigip is not None else "",
+                    bigip.route_domain if bigip is not None else 0,
+                    origin=f"bgp.peers[{p}], cluster.nodes[{n}]",
+                )
+            )
+    assert [_fields(o) for o in compile_sessions(topology)] == [_fields(o) for o in sessions]

@@ -24,7 +24,7 @@ from vtepc.reach.model import DROP, TraceNode, _entry, _ip_key, _lookup, _pod_ke
 from vtepc.state import compile_desired_state
 from vtepc.state.bigip import FdbRecord, Tunnel
 from vtepc.state.cluster import ExpectedNode
-from vtepc.state.speaker import BgpAnnouncement
+from vtepc.state.speaker import BgpAnnouncement, peer_address
 from vtepc.state.static_routes import CisRoute
 from vtepc.validate import load_topology, validate_text
 
@@ -241,3 +241,25 @@ def test_the_cis_routes_in_the_table_are_those_entry_builds(case, network):
         built = fabric._cis_static(unit)
         assert built == expected
         assert [(e.origin, e.cis_node, e.what) for e in built] == [(e.origin, e.cis_node, e.what) for e in expected]
+
+
+@pytest.mark.parametrize("kind", ["none", "silent-node", "node-ip", "node-pod-v6"])
+def test_the_learned_routes_in_the_table_are_those_entry_builds(kind):
+    fabric = broken_fabric(_generated("cilium-native-peer"), kind, 5)
+    announcements = {a.name: a for a in fabric.cluster.of_kind(BgpAnnouncement)}
+    for unit in fabric.units.values():
+        for active in (True, False):
+            own = {addr(s.address).text for s in unit.owned_selfs(active)}
+            peers = fabric.topology.bgp.peers
+            origin = next((f"bgp.peers[{i}]" for i, p in enumerate(peers) if peer_address(p.address) in own), "bgp.peers")
+            expected = []
+            for node in reference_nodes(fabric):
+                announced = announcements.get(node.name)
+                if announced is None or own.isdisjoint(announced.peers):
+                    continue
+                gw = addr(f"{node.ip_text}%{unit.rd}")
+                for prefix in announced.prefixes:
+                    network, _, length = prefix.partition("/")
+                    what = f"BGP route {prefix} via {node.ip_text} (announced by {node.name})"
+                    expected.append(replace(_entry(f"{network}%{unit.rd}/{length}", None, gw, what, origin), learned=True))
+            assert fabric._bgp_learned(unit, active) == expected

@@ -41,5 +41,5 @@ def all_plain(words: list[str]) -> bool:
         return False
     if raw.translate(None, _PLAIN_BYTES):
         return False
-    # A brace must be a whole word: none is left once every "\n{\n" and "\n}\n" is taken out.
-    return "{" not in text.replace("\n{\n", "\n\n") and "}" not in text.replace("\n}\n", "\n\n")
+    # A brace must be a whole word: each one between newlines (two braces in a row count once: False, the safe side).
+    return text.count("{") == text.count("\n{\n") and text.count("}") == text.count("\n}\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, TypeVar
 
@@ -34,6 +35,12 @@ def objects_from_columns(cls: type[_T], count: int, columns: Mapping[str, Iterab
         assert not isinstance(column, list) or len(column) == count, name
         deque(map(getattr(cls, name).__set__, objects, column), maxlen=0)
     return objects
+
+
+@lru_cache(maxsize=4)
+def node_origins(count: int) -> list[str]:
+    """'cluster.nodes[i]' for i < count: the origin of each node's objects (shared; never changed by a caller)."""
+    return [f"cluster.nodes[{i}]" for i in range(count)]
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..addresses import IPAddress, parse_interface, parse_ip
+from . import node_origins, objects_from_columns
 
 if TYPE_CHECKING:
     from ..model import Bgp, Bigip, BgpPeer, Topology
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 SessionStatus = Literal["matched", "half open", "ASN mismatch"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per node and peer, built column by column (state.objects_from_columns)
 class BgpSession:
     """One session as the peer must configure it: the node is its neighbor."""
 
@@ -74,24 +77,24 @@ def compile_sessions(topology: "Topology") -> list[BgpSession]:
     bgp = _nodes_peer(topology)
     if bgp is None:
         return []
-    out = []
-    for p, peer in enumerate(bgp.peers):
+    nodes = topology.cluster.nodes
+    names, ips = list(map(attrgetter("name"), nodes)), list(map(attrgetter("ip"), nodes))
+    out: list[BgpSession] = []
+    for p, peer in enumerate(bgp.peers):  # (a session per node and peer: thousands, built column by column)
         bigip = peer_bigip(topology, peer)
-        for n, node in enumerate(topology.cluster.nodes):
-            out.append(
-                BgpSession(
-                    f"{peer.name}/{node.name}",
-                    peer.name,
-                    peer.address,
-                    peer.asn or bgp.asn,
-                    node.name,
-                    node.ip,
-                    bgp.asn,
-                    bigip.name if bigip is not None else "",
-                    bigip.route_domain if bigip is not None else 0,
-                    origin=f"bgp.peers[{p}], cluster.nodes[{n}]",
-                )
-            )
+        columns = {
+            "name": list(map(f"{peer.name}/".__add__, names)),
+            "peer": repeat(peer.name),
+            "peer_address": repeat(peer.address),
+            "peer_asn": repeat(peer.asn or bgp.asn),
+            "node": names,
+            "node_address": ips,
+            "node_asn": repeat(bgp.asn),
+            "bigip": repeat(bigip.name if bigip is not None else ""),
+            "route_domain": repeat(bigip.route_domain if bigip is not None else 0),
+            "origin": [f"bgp.peers[{p}], {origin}" for origin in node_origins(len(nodes))],
+        }
+        out += objects_from_columns(BgpSession, len(nodes), columns)
     return out
 
 

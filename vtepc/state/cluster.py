@@ -23,12 +23,13 @@ declared by its package (`Integration.cluster_kinds`), with how the live reader 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Protocol, TypeVar
 
 from ..diagnostics import VtepcError
 from .. import facts
 from .as3 import as3_declaration, as3_tenant, service_discovery_labels
-from . import objects_from_columns
+from . import node_origins, objects_from_columns
 from .bgp import BgpSession, compile_sessions
 from .speaker import BgpAnnouncement, BirdConfig, compile_speaker
 from .static_routes import CisRoute, cis_routes, static_routing_of
@@ -323,10 +324,10 @@ def compile_cluster(topology: "ResolvedTopology", bigips: Mapping[str, "BigipSta
         items += compile_sessions(topology)
     nodes = cluster.nodes
     columns: dict[str, list[Any]] = {
-        "name": [n.name for n in nodes],
-        "ip": [n.ip for n in nodes],
-        "pod_cidr": [n.pod_cidr for n in nodes],
-        "origin": [f"cluster.nodes[{i}]" for i in range(len(nodes))],
+        "name": list(map(attrgetter("name"), nodes)),
+        "ip": list(map(attrgetter("ip"), nodes)),
+        "pod_cidr": list(map(attrgetter("pod_cidr"), nodes)),
+        "origin": node_origins(len(nodes)),
     }
     expected = tuple(objects_from_columns(ExpectedNode, len(nodes), columns))
     return ClusterState(cluster.name, tuple(items), expected, tuple(omitted))

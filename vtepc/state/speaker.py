@@ -13,11 +13,14 @@ same one with another speaker shows those unchanged, and vtepc.reach walks them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import facts
 from ..addresses import parse_ip
 from ..diagnostics import VtepcError
+from . import node_origins, objects_from_columns
 
 if TYPE_CHECKING:
     from ..integrations import BgpSpeaker
@@ -32,7 +35,10 @@ class SpeakerCompileError(VtepcError):
     """The topology passed validation but the nodes' speaker cannot be compiled."""
 
 
-@dataclass(frozen=True)
+_NAME, _IP, _POD_CIDR, _ORIGIN = attrgetter("name"), attrgetter("ip"), attrgetter("pod_cidr"), attrgetter("origin")
+
+
+@dataclass(frozen=True, slots=True)  # slots: one per node, built column by column (state.objects_from_columns)
 class BirdConfig:
     kind: ClassVar[str] = "bird/config"
     name: str  # the node name
@@ -50,7 +56,7 @@ def peer_address(text: str) -> str:
     return str(address) if address is not None else text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per node, built column by column (state.objects_from_columns)
 class BgpAnnouncement:
     """What one node's speaker announces (its pod CIDR) and to which peer addresses, read back
     from the speaker's compiled configuration, BIRD's or a mode's alike."""
@@ -84,11 +90,16 @@ def bird_configs(topology: ResolvedTopology) -> list[BirdConfig]:
     for index in facts.native_nodes_without_pod_cidr(topology):
         raise SpeakerCompileError(f"cluster.nodes[{index}].podCIDR is needed to announce the node's pods over BGP")
     peers = tuple({"name": p.name, "address": p.address, "asn": p.asn or bgp.asn} for p in bgp.peers)
-    out = []
-    for index, node in enumerate(topology.cluster.nodes):
-        assert node.pod_cidr is not None  # (native_nodes_without_pod_cidr)
-        out.append(BirdConfig(node.name, node.ip, node.pod_cidr, bgp.asn, peers, origin=f"cluster.nodes[{index}]"))
-    return out
+    nodes = topology.cluster.nodes
+    columns = {
+        "name": list(map(_NAME, nodes)),
+        "router_id": list(map(_IP, nodes)),
+        "pod_cidr": list(map(_POD_CIDR, nodes)),  # (none None: native_nodes_without_pod_cidr)
+        "local_asn": repeat(bgp.asn),
+        "peers": repeat(peers),
+        "origin": node_origins(len(nodes)),
+    }
+    return objects_from_columns(BirdConfig, len(nodes), columns)
 
 
 def compile_speaker(topology: ResolvedTopology) -> list[object]:
@@ -97,9 +108,13 @@ def compile_speaker(topology: ResolvedTopology) -> list[object]:
     if speaker is not None:
         return list(speaker.compile(topology))
     birds = bird_configs(topology)
-    announced: list[object] = [
-        BgpAnnouncement(b.name, (b.pod_cidr,), tuple(sorted({peer_address(str(p["address"])) for p in b.peers})), origin=b.origin)
-        for b in birds
-        if b.peers
-    ]
-    return [*birds, *announced]
+    if not birds or not birds[0].peers:  # (every node has the bgp section's peers)
+        return list(birds)
+    peers = tuple(sorted({peer_address(str(p["address"])) for p in birds[0].peers}))
+    columns = {
+        "name": list(map(_NAME, birds)),
+        "prefixes": list(zip(map(_POD_CIDR, birds))),
+        "peers": repeat(peers),
+        "origin": list(map(_ORIGIN, birds)),
+    }
+    return [*birds, *objects_from_columns(BgpAnnouncement, len(birds), columns)]
