@@ -83,6 +83,7 @@ def test_the_helm_command_vtepc_prints_keeps_each_value_one_word():
     assert helm_upgrade_command("kube-system", "1.16.19", "v.yaml").endswith("--version 1.16.19 -n kube-system --reuse-values -f v.yaml")
 
 
+PLAIN_WORD = st.from_regex(r"[A-Za-z0-9_@%+=:,./-]{1,12}", fullmatch=True)
 PLAIN_WORDS = st.lists(st.from_regex(r"[A-Za-z0-9_@%+=:,./-]{1,12}|[{}]", fullmatch=True), max_size=20)
 
 
@@ -111,3 +112,19 @@ def test_a_commands_body_is_quoted_as_word_by_word(body):
 
     expected = [words(command.head) + " \\", *(f"    {words(line)} \\" for line in body), "}"]
     assert command.script_lines() == (expected if body else [words(command.head) + " \\", "}"])
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["t", "t2", "a b"]), st.text(max_size=12) | PLAIN_WORD, st.text(max_size=12) | PLAIN_WORD), max_size=8
+    )
+)
+def test_the_fdb_commands_lines_are_quoted_as_word_by_word(rows):
+    from vtepc.render.tmsh import _fdb_commands
+    from vtepc.state.bigip import FdbRecord
+
+    records = [FdbRecord(f"{tunnel}/{mac}", tunnel, mac, endpoint) for tunnel, mac, endpoint in rows]
+    for command in _fdb_commands(records):
+        words = [" ".join(shell_word(w) for w in line) for line in command.body]
+        assert command.script_lines()[1:-1] == [f"    {line} \\" for line in words]

@@ -193,11 +193,16 @@ class Integration:
         if typing.get_args(tag) != (self.name,):
             raise ValueError(f"integration {self.name}: its cluster model must declare cni: Literal[{self.name!r}]")
 
+    @property
+    def plain_nodes(self) -> bool:
+        """Whether node_vtep gives every node its own IP and no MAC (the mode's nodes have no VTEP fields)."""
+        return self.node_vteps is None and self.node_vtep is _plain_node_vtep
+
     def vteps_of(self, nodes: Sequence[Node]) -> tuple[list[str | None], list[str]]:
         """`node_vtep` of each node as two columns: the MACs as stated (None: not stated) and the endpoints."""
         if self.node_vteps is not None:
             return self.node_vteps(nodes)
-        if self.node_vtep is _plain_node_vtep:
+        if self.plain_nodes:
             return [None] * len(nodes), [node.ip for node in nodes]
         vteps = [self.node_vtep(node) for node in nodes]
         return [v.mac for v in vteps], [v.endpoint for v in vteps]

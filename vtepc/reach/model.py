@@ -467,8 +467,9 @@ class FdbTables:
     def by_endpoint(self) -> dict[str, FdbRecord]:
         """The first record of each endpoint address, as the ARP answer from that node finds it."""
         texts = self._texts
-        if len(set(texts)) == len(texts):
-            return dict(zip(texts, self._records))
+        first = dict(zip(texts, self._records))
+        if len(first) == len(texts):  # no address twice
+            return first
         out: dict[str, FdbRecord] = {}
         for text, record in zip(texts, self._records):
             out.setdefault(text, record)
@@ -486,13 +487,14 @@ class FdbTables:
                 found = map(dict(zip(self.by_mac, zip(texts, rds))).get, [mac or "" for mac in nodes.macs])
                 out = [None if f is None else f[1] if f[0] == e else f[0] for f, e in zip(found, nodes.endpoints)]
             else:  # the record found by the node's endpoint address has that address: its route domain
-                if len(set(rds)) == 1:
-                    rd_of = dict.fromkeys(texts, rds[0])
+                if len(set(rds)) == 1:  # one route domain (the usual): whether the node's address has a record
+                    hits = list(map(self.by_endpoint.__contains__, nodes.endpoints))
+                    out = [rds[0]] * len(hits) if all(hits) else [rds[0] if hit else None for hit in hits]
                 else:
-                    rd_of = {}
+                    rd_of: dict[str, int] = {}
                     for text, rd in zip(texts, rds):
                         rd_of.setdefault(text, rd)
-                out = list(map(rd_of.get, nodes.endpoints))
+                    out = list(map(rd_of.get, nodes.endpoints))
             known = self._verdicts[by_mac] = (nodes, out)
         return known[1]
 
@@ -558,6 +560,8 @@ class Fabric:
         states one, else the node's IP."""
         expected = cluster.nodes
         names, ips, pods = list(map(_NAME, expected)), list(map(_IP_TEXT, expected)), list(map(_POD_CIDR, expected))
+        if self.integration.plain_nodes:  # every node's endpoint its IP, no MAC: the state's nodes as they are
+            return NodeTable(names, ips, pods, [None] * len(names), ips)
         spec = topology.cluster.nodes
         stated, endpoints = self.integration.vteps_of(spec)
         spec_ips = list(map(_IP_TEXT, spec))

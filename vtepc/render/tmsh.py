@@ -14,7 +14,7 @@ tmsh token is validation's job: F5 object names follow DO's name rule (checks/sy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Union
@@ -69,6 +69,8 @@ class Command:
     head: tuple[str, ...]
     body: tuple[tuple[str, ...], ...] = ()
     tail: tuple[str, ...] = ()
+    # The body's words are known to need no quoting (all_plain of the columns they come from).
+    plain_body: bool = field(default=False, compare=False)
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -81,7 +83,8 @@ class Command:
         if not self.body and not self.tail:
             return [words(self.head)]
         # The body's words checked at once (thousands of FDB records): none needs quoting, as validation sees to.
-        body = map(" ".join, self.body) if all_plain(list(chain.from_iterable(self.body))) else map(words, self.body)
+        plain = self.plain_body or all_plain(list(chain.from_iterable(self.body)))
+        body = map(" ".join, self.body) if plain else map(words, self.body)
         return [words(self.head) + " \\", *map("    {} \\".format, body), words(self.tail)]
 
 
@@ -216,13 +219,16 @@ def _fdb_commands(records: list[FdbRecord]) -> list[Command]:
             per_tunnel.setdefault(tunnel, []).append(record)
     commands = []
     for tunnel, tunnel_records in per_tunnel.items():
+        macs, endpoints = list(map(_MAC, tunnel_records)), list(map(_ENDPOINT, tunnel_records))
+        plain = all_plain([*macs, *endpoints, "{", "endpoint", "}"])  # every word of every record's line, at once
         for start in range(0, len(tunnel_records), FDB_RECORDS_PER_COMMAND):
-            batch = tunnel_records[start : start + FDB_RECORDS_PER_COMMAND]
+            end = start + FDB_RECORDS_PER_COMMAND
             commands.append(
                 Command(
                     ("tmsh", "modify", "net", "fdb", "tunnel", tunnel, "records", "add", "{"),
-                    tuple(zip(map(_MAC, batch), repeat("{"), repeat("endpoint"), map(_ENDPOINT, batch), repeat("}"))),
+                    tuple(zip(macs[start:end], repeat("{"), repeat("endpoint"), endpoints[start:end], repeat("}"))),
                     ("}",),
+                    plain_body=plain,
                 )
             )
     return commands
