@@ -137,9 +137,6 @@ class NodeColumns:
         self._node_macs = node_macs
         self.enabled = enabled
 
-    def __len__(self) -> int:
-        return len(self._nodes)
-
     @cached_property
     def names(self) -> list[str]:
         return list(map(attrgetter("name"), self._nodes))
