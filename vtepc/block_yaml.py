@@ -37,12 +37,11 @@ class OutsideSubset(Exception):
 # (a '-' only when no space follows), holds no ': ' and no ' #', and ends in neither a space nor
 # ':'. Possessive quantifiers: a line that does not fit fails at once, without backtracking.
 _FIRST = r"(?:[A-Za-z0-9_./~+(]|-(?=[^ \n]))"
-_INNER = r"A-Za-z0-9_./~+()\-@=,;$%^&*!?'\"<>`|\\{}\[\]#"  # (a class's characters)
-_PLAIN = rf"{_FIRST}(?:[{_INNER}]++|:(?=[^ \n])| ++(?=[^ \n#:]))*+"
+_PLAIN = rf"{_FIRST}(?:[!-9;-~]++|:(?=[^ \n])| ++(?=[^ \n#:]))*+"  # [!-9;-~]: printable ASCII but the space and ':'
 # The same, where only the end of its line or a comment may follow the scalar (the values of a
 # run): a ':' is taken with the other characters, and a word that ends in one refuses the scalar,
 # where _PLAIN ends before that ':' and what follows cannot. Fewer steps per ':' (a MAC has five).
-_PLAIN_VALUE = rf"{_FIRST}[{_INNER}:]*+(?<!:)(?: ++(?=[^ \n#:])[{_INNER}:]*+(?<!:))*+"
+_PLAIN_VALUE = rf"{_FIRST}[!-~]*+(?<!:)(?: ++(?=[^ \n#:])[!-~]*+(?<!:))*+"
 # Every class holds only printable ASCII and the space: a character outside them (a tab, a carriage
 # return, any other control character, anything non-ASCII, a BOM) leaves its line unmatched.
 _QUOTED = r"\"[ !#-\[\]-~]*+\"|'[ -&(-~]*+'"  # no escape, no doubled quote
