@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from ...checks._columns import ipv4_cidrs
 from ...model import Node
 from ...state.cluster import ClusterCompileError, Omission
 from .. import ClusterContribution, NodeVtep
@@ -98,6 +97,8 @@ def node_subnet_size(prefixlens: Sequence[int | None]) -> tuple[int, list[int]]:
 
 
 def _node_subnet_prefix(topology: ResolvedTopology) -> int:
+    from ...checks._columns import ipv4_cidrs  # (imported here: loading the mode needs no part of the checks)
+
     nodes = topology.cluster.nodes
     cidrs = ipv4_cidrs(list(map(attrgetter("pod_cidr"), nodes)))  # every one an IPv4 network: their sizes at C speed
     prefixlens: Sequence[int | None]
