@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from vtepc.addresses import macs_valid, parse_mac
 from vtepc.checks import CHECKS, Context, _load_check_modules
-from vtepc.checks._columns import ipv4_cidrs, ipv4_column
+from vtepc.addresses import ipv4_column
+from vtepc.checks._columns import ipv4_cidrs
 from vtepc.checks._networks import PREFIX_LENGTHS, NetworkIndex, Span, ip_value, network_span
 from vtepc.model import Topology, resolve
 from vtepc.names import (

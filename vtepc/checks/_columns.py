@@ -19,17 +19,15 @@ holds the numbers ip_value and network_span would give. With `enabled=False` eve
 from __future__ import annotations
 
 import re
-import sys
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, partial
 from itertools import chain, islice, repeat
 from operator import and_, attrgetter, gt, is_not, itemgetter, lt, or_
-from socket import AF_INET, inet_pton
 from typing import TYPE_CHECKING, Iterable, Sequence, cast
 
-from ..addresses import macs_valid
+from ..addresses import ipv4_column, macs_valid
 from ._networks import PREFIX_LENGTHS, NetworkIndex, Span
 
 if TYPE_CHECKING:
@@ -37,33 +35,9 @@ if TYPE_CHECKING:
     from ..model import Node
     from ..names import NameRule
 
-_UINT32 = next(code for code in "IL" if array(code).itemsize == 4)
 _CIDR_LINES = re.compile(r"(?:[0-9.]+/[0-9]+\n)*+[0-9.]+/[0-9]+")  # possessive: see names.NameRule._joined_regex
 _ODD_HEX = frozenset("13579bdfBDF")  # a MAC's second digit is odd when the group bit is set
 _HOST_MASKS = [(1 << (32 - n)) - 1 for n in range(33)]
-
-
-def ipv4_column(texts: Sequence[str]) -> array[int] | None:
-    """Every text as an IPv4 integer, in order, when every one is a dotted quad (as ip_value decodes it); else None."""
-    packed = _packed_ipv4(tuple(texts))
-    if packed is None:
-        return None
-    values = array(_UINT32, packed)  # a new array each time: the caller may change it
-    if sys.byteorder == "little":
-        values.byteswap()  # inet_pton gives network (big-endian) order
-    return values
-
-
-@lru_cache(maxsize=8)
-def _packed_ipv4(texts: tuple[str, ...]) -> bytes | None:
-    """The texts as packed IPv4 addresses; None unless every one is a dotted quad. Kept for the
-    last few lists: the checks, the compiled state and the reachability walk each decode the same
-    node IPs and pod CIDR bases (about 20 ms at 65,000 nodes each time); hashing and comparing the
-    texts again costs a tenth of that."""
-    try:
-        return b"".join(map(inet_pton, repeat(AF_INET), texts))
-    except (OSError, ValueError, TypeError):  # not a dotted quad; an embedded NUL; not a str
-        return None
 
 
 def any_between(sorted_values: Sequence[int], low: int, high: int) -> bool:

@@ -48,7 +48,7 @@ from operator import attrgetter, itemgetter
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, NamedTuple
 
-from ..checks._columns import ipv4_column
+from ..addresses import ipv4_column
 from ..diagnostics import VtepcError
 from ..integrations import integration_of
 from ..model import VXLAN_PORT
